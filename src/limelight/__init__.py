@@ -1,0 +1,21 @@
+"""limelight: explain machine-learning models inside Jupyter notebooks.
+
+    >>> import limelight as ll                       # doctest: +SKIP
+    >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
+"""
+
+from .api import attribute, explain
+from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
+from .explanation import Explanation
+
+__all__ = [
+    "Explanation",
+    "InputError",
+    "LimelightError",
+    "MethodError",
+    "ModelError",
+    "SchemaError",
+    "attribute",
+    "explain",
+]
+__version__ = "0.1.0"

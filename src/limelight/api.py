@@ -1,0 +1,85 @@
+"""`attribute` (blocking, returns an Explanation) and `explain` (returns a live widget)."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from .explanation import Explanation
+from .inputs import detect_modality
+from .plans import Plan
+
+
+def plan(
+    model: Any,
+    x: Any,
+    *,
+    background: Any = None,
+    method: str = "auto",
+    output: int | str | None = None,
+    random_state: int | None = None,
+    modality: str | None = None,
+    **options: Any,
+) -> Plan:
+    """Validate everything and choose the explainer, without running it."""
+    kind = detect_modality(x, modality)
+    planner = import_module(f"limelight.plans.{kind}").plan
+    return planner(
+        model, x, background=background, method=method, output=output,
+        random_state=random_state, **options,
+    )
+
+
+def attribute(
+    model: Any,
+    x: Any,
+    *,
+    background: Any = None,
+    method: str = "auto",
+    output: int | str | None = None,
+    random_state: int | None = None,
+    **options: Any,
+) -> Explanation:
+    """Explain one prediction and return the final :class:`Explanation` (no widget).
+
+    ``model``: a fitted scikit-learn estimator or pipeline, a callable ``f(batch)``, or a
+    torch module. ``x``: one instance (a DataFrame row, Series or 1-D array; a string; an
+    image). ``method``: ``"auto"``, ``"exact"``, ``"kernel"``, ``"lime"``, ... .
+
+        >>> from sklearn.linear_model import LinearRegression
+        >>> import numpy as np
+        >>> X = np.arange(12.0).reshape(4, 3); model = LinearRegression().fit(X, X @ [1, 2, 3])
+        >>> e = attribute(model, X[0], background=X)
+        >>> np.round(e.values, 6).tolist()
+        [[-4.5, -9.0, -13.5]]
+    """
+    return plan(
+        model, x, background=background, method=method, output=output,
+        random_state=random_state, **options,
+    ).run()
+
+
+def explain(
+    model: Any,
+    x: Any,
+    *,
+    background: Any = None,
+    method: str = "auto",
+    output: int | str | None = None,
+    random_state: int | None = None,
+    **options: Any,
+):
+    """Like :func:`attribute`, but return a widget at once and compute in the background.
+
+    The widget fills in as partial results arrive; ``.wait()`` returns the final
+    Explanation, ``.cancel()`` stops the run.
+    """
+    from .widgets import ExplanationWidget
+
+    p = plan(
+        model, x, background=background, method=method, output=output,
+        random_state=random_state, **options,
+    )
+    widget = ExplanationWidget()
+    widget.run(p.stream)
+    return widget

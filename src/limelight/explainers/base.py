@@ -1,0 +1,34 @@
+"""`Explainer`: the base of every algorithm. ``stream`` yields partials, the last final."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..explanation import Explanation
+from ..models.base import Model
+
+
+class Explainer:
+    """An attribution algorithm with its options, independent of any one model call.
+
+    ``stream(model, instance)`` yields :class:`Explanation` partials (``done=False``)
+    after each batch of model calls and a final one (``done=True``); closing the
+    generator stops the work within one batch. ``explain`` returns the final one.
+    """
+
+    name: str = "explainer"
+
+    def stream(self, model: Model, instance: Any) -> Iterator[Explanation]:  # pragma: no cover
+        raise NotImplementedError
+
+    def explain(self, model: Model, instance: Any) -> Explanation:
+        last = None
+        for last in self.stream(model, instance):
+            pass
+        assert last is not None and last.done, f"{type(self).__name__}.stream yielded no final"
+        return last
+
+    def params(self) -> dict[str, Any]:
+        """The options that shape the result, recorded in ``Explanation.params``."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}

@@ -1,0 +1,194 @@
+"""`Explanation`: the plain-numpy result every explainer yields.
+
+    >>> import numpy as np
+    >>> e = Explanation(values=np.array([[0.5, -0.25]]), base_values=np.array([1.0]),
+    ...                 prediction=np.array([1.25]), output_names=["y"], feature_names=["a", "b"])
+    >>> e.additivity_error()
+    0.0
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+import numpy as np
+
+from .errors import SchemaError
+
+SCHEMA = "limelight.explanation"
+SCHEMA_VERSION = 1
+MODALITIES = ("tabular", "text", "image", "importance")
+
+
+@dataclass(eq=False)
+class Explanation:
+    """Attributions for one instance (or, for ``modality="importance"``, for a dataset).
+
+    Shapes, with ``k`` outputs:
+
+    - tabular: ``values`` ``(k, n_features)``; ``data`` the instance's raw values (1-D).
+    - text: ``values`` ``(k, n_tokens)``; ``feature_names`` the tokens, ``spans`` their
+      ``(start, end)`` character offsets in ``data`` (the original string).
+    - image: ``values`` ``(k, H, W)``; ``data`` the original picture (H, W[, C]).
+    - importance: ``values`` ``(k, n_features)`` mean importance, ``extras["samples"]``
+      ``(k, n_features, n_repeats)``; ``data`` is None.
+
+    ``stderr`` has the shape of ``values`` (or is None for exact methods). ``n_evals``
+    counts model rows evaluated so far; ``done`` is False on streamed partials.
+    """
+
+    values: np.ndarray
+    base_values: np.ndarray
+    prediction: np.ndarray
+    output_names: list[str]
+    feature_names: list[str] | None = None
+    data: Any = None
+    method: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    stderr: np.ndarray | None = None
+    n_evals: int = 0
+    done: bool = True
+    modality: str = "tabular"
+    spans: np.ndarray | None = None
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.values = np.asarray(self.values, dtype=float)
+        self.base_values = np.asarray(self.base_values, dtype=float).reshape(-1)
+        self.prediction = np.asarray(self.prediction, dtype=float).reshape(-1)
+        self.output_names = [str(n) for n in self.output_names]
+        if self.feature_names is not None:
+            self.feature_names = [str(n) for n in self.feature_names]
+        if self.stderr is not None:
+            self.stderr = np.asarray(self.stderr, dtype=float)
+        if self.spans is not None:
+            self.spans = np.asarray(self.spans, dtype=np.int64).reshape(-1, 2)
+        if self.modality not in MODALITIES:
+            raise SchemaError(f"unknown modality {self.modality!r}", fix=f"use one of {MODALITIES}")
+
+    # -- conveniences -------------------------------------------------------------------
+    @property
+    def n_outputs(self) -> int:
+        return int(self.values.shape[0])
+
+    def output_index(self, output: int | str | None) -> int:
+        """Index of an output given by name or position (None: the predicted one)."""
+        if output is None:
+            return int(np.argmax(self.prediction)) if self.prediction.size else 0
+        if isinstance(output, str):
+            if output not in self.output_names:
+                raise KeyError(f"no output named {output!r}; outputs are {self.output_names}")
+            return self.output_names.index(output)
+        index = int(output)
+        if not -self.n_outputs <= index < self.n_outputs:
+            raise IndexError(f"output {index} out of range for {self.n_outputs} outputs")
+        return index % self.n_outputs
+
+    def additivity_error(self) -> float:
+        """Largest |sum(values) - (prediction - base_value)| over outputs (0 for exact Shapley)."""
+        flat = self.values.reshape(self.n_outputs, -1)
+        return float(np.max(np.abs(flat.sum(axis=1) - (self.prediction - self.base_values))))
+
+    def with_(self, **changes: Any) -> Explanation:
+        """A copy with some fields replaced (the arrays are shared, not copied)."""
+        return replace(self, **changes)
+
+    def __repr__(self) -> str:
+        state = "done" if self.done else f"partial, {self.n_evals} evals"
+        return (
+            f"Explanation({self.modality}, method={self.method!r}, "
+            f"values{tuple(self.values.shape)}, outputs={self.output_names[:4]}"
+            f"{'...' if self.n_outputs > 4 else ''}, {state})"
+        )
+
+    # -- serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (arrays as nested lists) tagged with the schema and version."""
+        out: dict[str, Any] = {"schema": SCHEMA, "version": SCHEMA_VERSION}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "extras":
+                value = {k: _encode(v) for k, v in value.items()}
+            else:
+                value = _encode(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Explanation:
+        """Inverse of :meth:`to_dict`."""
+        if not isinstance(d, dict) or d.get("schema") != SCHEMA:
+            raise SchemaError(
+                "this is not a limelight explanation (no 'schema': 'limelight.explanation')",
+                fix="load a file written by Explanation.save or Explanation.to_json",
+            )
+        version = d.get("version")
+        if not isinstance(version, int) or version > SCHEMA_VERSION:
+            raise SchemaError(
+                f"explanation schema version {version!r} is newer than this limelight "
+                f"understands ({SCHEMA_VERSION})",
+                fix="upgrade limelight",
+            )
+        names = {f.name for f in fields(cls)}
+        required = {"values", "base_values", "prediction", "output_names"}
+        missing = sorted(required - d.keys())
+        if missing:
+            raise SchemaError(f"explanation is missing {missing}", fix="re-save it from limelight")
+        kwargs = {k: _decode(v) for k, v in d.items() if k in names}
+        if "extras" in kwargs:
+            kwargs["extras"] = {k: np.asarray(_decode(v)) for k, v in kwargs["extras"].items()}
+        for key in ("values", "base_values", "prediction", "stderr", "spans"):
+            if kwargs.get(key) is not None:
+                kwargs[key] = np.asarray(kwargs[key])
+        if kwargs.get("modality") == "image" and kwargs.get("data") is not None:
+            kwargs["data"] = np.asarray(kwargs["data"])
+        return cls(**kwargs)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """JSON text of :meth:`to_dict`."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_json(cls, text: str) -> Explanation:
+        try:
+            d = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SchemaError(
+                f"not valid JSON ({exc.msg} at line {exc.lineno}); the file may be truncated",
+                fix="save the explanation again",
+            ) from None
+        return cls.from_dict(d)
+
+    def to_frame(self):
+        """A pandas DataFrame: one row per feature (or token), one column per output.
+
+        Tabular and text explanations also get a ``data`` column with the feature value
+        (or token text).
+        """
+        import pandas as pd
+
+        flat = self.values.reshape(self.n_outputs, -1)
+        names = self.feature_names or [str(i) for i in range(flat.shape[1])]
+        frame = pd.DataFrame(flat.T, index=pd.Index(names, name="feature"),
+                             columns=self.output_names)
+        if self.modality == "tabular" and self.data is not None:
+            frame.insert(0, "data", list(np.asarray(self.data, dtype=object).reshape(-1)))
+        return frame
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return value
+
+
+def _decode(value: Any) -> Any:
+    return value

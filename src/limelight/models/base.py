@@ -1,0 +1,46 @@
+"""The one `Model` protocol every explainer calls: batched predict, named outputs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+
+class Model:
+    """A model seen through limelight: ``predict(batch) -> (n, k)`` float array.
+
+    Subclasses implement :meth:`_predict`; :meth:`predict` validates the shape and counts
+    calls and rows, so explainers can report ``n_evals`` and benchmarks can count calls.
+
+        >>> m = FunctionModel(lambda X: X.sum(axis=1), output_names=["sum"])  # doctest: +SKIP
+        >>> m.predict(np.ones((2, 3)))                                         # doctest: +SKIP
+        array([[3.], [3.]])
+    """
+
+    output_names: list[str]
+    kind: str = "function"  # "classifier" | "regressor" | "function" | "torch"
+
+    def __init__(self, output_names: list[str]) -> None:
+        self.output_names = [str(n) for n in output_names]
+        self.calls = 0
+        self.rows = 0
+
+    @property
+    def n_outputs(self) -> int:
+        return len(self.output_names)
+
+    def predict(self, batch: Any) -> np.ndarray:
+        out = self._predict(batch)
+        self.calls += 1
+        self.rows += len(batch)
+        return out
+
+    def _predict(self, batch: Any) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # gradient methods need this; perturbation methods never call it
+    differentiable: bool = False
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(outputs={self.output_names})"
