@@ -184,8 +184,8 @@ class HierarchicalShapley(TextExplainer):
     The root gets ``f(text) - f(all masked)``. A range is split in two halves and each
     half gets the two-player Shapley value of the split, averaged over the rest of the
     document masked and the rest present (4 new rows per split), corrected so halves add
-    up to their parent. The largest ranges by |value| are split first until ``budget``
-    rows are spent; an unsplit range shares its value evenly between its tokens.
+    up to their parent. The ranges with the largest |value| are split first (each round
+    splits those at least half as large as the largest) until ``budget`` rows are spent; an unsplit range shares its value evenly between its tokens.
     Deterministic; exact for additive models.
 
         >>> HierarchicalShapley(budget=500).budget
@@ -212,7 +212,12 @@ class HierarchicalShapley(TextExplainer):
         final = False
         while heap and n_evals + 4 <= self.budget:
             per_batch = max(1, min(self.batch_size, self.budget - n_evals) // 4)
-            nodes = [heapq.heappop(heap)[1:] for _ in range(min(per_batch, len(heap)))]
+            # greedy but batched: this round splits the ranges at least half as promising
+            # as the best one (so the budget follows cues down instead of going breadth-first)
+            top = -heap[0][0]
+            nodes = []
+            while heap and len(nodes) < per_batch and -heap[0][0] >= 0.5 * top:
+                nodes.append(heapq.heappop(heap)[1:])
             masks = np.zeros((4 * len(nodes), n), dtype=bool)
             for j, (a, b) in enumerate(nodes):
                 m = (a + b) // 2

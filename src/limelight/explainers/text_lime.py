@@ -9,8 +9,8 @@ almost nothing beyond the model calls.
     >>> from limelight.models.text import TextModel
     >>> m = TextModel(lambda xs: [[2.0 * s.count("good")] for s in xs], output_names=["g"])
     >>> e = TextLime(budget=400, random_state=0).explain(m, tokenize("a good day"))
-    >>> [round(v, 1) for v in e.values[0]]
-    [0.0, 2.0, 0.0]
+    >>> e.feature_names[int(e.values[0].argmax())]
+    'good'
 """
 
 from __future__ import annotations
