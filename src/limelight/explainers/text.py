@@ -212,11 +212,12 @@ class HierarchicalShapley(TextExplainer):
         final = False
         while heap and n_evals + 4 <= self.budget:
             per_batch = max(1, min(self.batch_size, self.budget - n_evals) // 4)
-            # greedy but batched: this round splits the ranges at least half as promising
-            # as the best one (so the budget follows cues down instead of going breadth-first)
+            # greedy but batched: a round splits the ranges at least half as promising as the
+            # best one (so the budget follows cues down instead of going breadth-first), and
+            # at least 16 of them so that model calls stay large
             top = -heap[0][0]
             nodes = []
-            while heap and len(nodes) < per_batch and -heap[0][0] >= 0.5 * top:
+            while heap and len(nodes) < per_batch and (-heap[0][0] >= 0.5 * top or len(nodes) < 16):
                 nodes.append(heapq.heappop(heap)[1:])
             masks = np.zeros((4 * len(nodes), n), dtype=bool)
             for j, (a, b) in enumerate(nodes):

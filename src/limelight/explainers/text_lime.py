@@ -95,8 +95,10 @@ class TextLime(TextExplainer):
     @staticmethod
     def _sample(rng: np.random.Generator, size: int, n: int, *, first: bool) -> np.ndarray:
         n_masked = rng.integers(1, n, size=size, endpoint=False) if n > 1 else np.ones(size, int)
-        ranks = np.argsort(np.argsort(rng.random((size, n)), axis=1), axis=1)
-        masks = ranks >= n_masked[:, None]
+        keys = rng.random((size, n))
+        # mask the n_masked tokens with the smallest keys: compare with that row's cut-off
+        cut = np.take_along_axis(np.sort(keys, axis=1), (n_masked - 1)[:, None], axis=1)
+        masks = keys > cut
         if first:
             masks[0] = True  # the unperturbed text, as LIME does
         return masks

@@ -55,7 +55,7 @@ class TextInstance:
         bounds = np.concatenate([[0], self.spans.reshape(-1), [len(self.text)]])
         # gaps[i] is the text before token i; gaps[-1] the text after the last token
         self._gaps = [self.text[bounds[2 * i] : bounds[2 * i + 1]] for i in range(len(self) + 1)]
-        self._joined: np.ndarray | None = None
+        self._joined: tuple[np.ndarray, np.ndarray] | None = None
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -76,14 +76,20 @@ class TextInstance:
                 f"masks have shape {masks.shape} but the text has {len(self)} tokens",
                 fix=f"pass a (n, {len(self)}) array",
             )
-        # piece 2i is the gap before token i, piece 2i+1 the token; gaps always kept
-        pieces = np.empty((masks.shape[0], 2 * len(self) + 1), dtype=object)
-        pieces[:, 0::2] = np.array(self._gaps, dtype=object)
-        tokens = np.empty(len(self), dtype=object)
-        tokens[:] = self.tokens
-        fill = "" if self.masking == "remove" else self.mask_token
-        pieces[:, 1::2] = np.where(masks, tokens, fill)
-        return ["".join(row) for row in pieces.tolist()]
+        # each token carries the text before it, so a row is one join of n pieces
+        kept, dropped = self._pieces()
+        tail = self._gaps[-1]
+        return ["".join(row) + tail for row in np.where(masks, kept, dropped).tolist()]
+
+    def _pieces(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._joined is None:
+            fill = "" if self.masking == "remove" else self.mask_token
+            kept = np.empty(len(self), dtype=object)
+            kept[:] = [g + t for g, t in zip(self._gaps, self.tokens)]
+            dropped = np.empty(len(self), dtype=object)
+            dropped[:] = [g + fill for g in self._gaps[:-1]]
+            self._joined = (kept, dropped)
+        return self._joined
 
 
 def tokenize(
