@@ -1,0 +1,75 @@
+"""Shared pieces of the image explainers: targets, batching, building the Explanation."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..explanation import Explanation
+from ..inputs.image import ImageInstance
+from ..models.base import Model
+from .base import Explainer
+
+
+class ImageExplainer(Explainer):
+    """Base of the image explainers. ``targets``: the model outputs to explain (indices;
+    None = all); ``values`` get one ``(h, w)`` map per target, in that order."""
+
+    name = "image"
+    default_batch = 10
+
+    def __init__(self, *, targets: Sequence[int] | None = None, batch_size: int | None = None):
+        self.targets = None if targets is None else [int(t) for t in targets]
+        self.batch_size = int(batch_size) if batch_size else self.default_batch
+
+    def _targets(self, k: int) -> list[int]:
+        return list(range(k)) if self.targets is None else list(self.targets)
+
+    def _explanation(
+        self,
+        model: Model,
+        inst: ImageInstance,
+        values: np.ndarray,
+        *,
+        pred: np.ndarray,
+        base: np.ndarray,
+        n_evals: int,
+        done: bool,
+        stderr: np.ndarray | None = None,
+        extras: dict[str, Any] | None = None,
+        budget: int | None = None,
+    ) -> Explanation:
+        targets = self._targets(len(pred))
+        names = [model.output_names[t] if t < len(model.output_names) else str(t) for t in targets]
+        params = self.params()
+        params["targets"] = targets
+        if budget is not None:
+            params["budget"] = int(budget)
+        return Explanation(
+            values=values,
+            base_values=np.asarray(base, dtype=float)[targets],
+            prediction=np.asarray(pred, dtype=float)[targets],
+            output_names=names,
+            feature_names=None,
+            data=inst.picture,
+            method=self.name,
+            params=params,
+            stderr=stderr,
+            n_evals=int(n_evals),
+            done=done,
+            modality="image",
+            extras=dict(extras or {}),
+        )
+
+
+def json_safe(value: Any) -> Any:
+    """Numbers, strings and small lists as they are; arrays and objects by description."""
+    if value is None or isinstance(value, (int, float, str, bool)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value):
+        return list(value)
+    if isinstance(value, np.ndarray):
+        return f"array{tuple(value.shape)}"
+    return type(value).__name__

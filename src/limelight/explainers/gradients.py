@@ -1,0 +1,279 @@
+"""Gradient saliency for torch vision models: saliency, gradient × input, integrated
+gradients, SmoothGrad and Grad-CAM. Same definitions as captum's ``Saliency``,
+``InputXGradient``, ``IntegratedGradients`` (Gauss–Legendre), ``NoiseTunnel(Saliency)``
+and ``LayerGradCam``; maps are summed over channels, per-channel attributions are kept in
+``extras["channels"]``.
+
+    >>> IntegratedGradients(n_steps=32, baseline=0.0).n_steps
+    32
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError, MethodError
+from ..explanation import Explanation
+from ..inputs.image import ImageInstance, baseline_image
+from ..models.base import Model
+from ._image import ImageExplainer, json_safe
+
+PERTURBATION_FIX = (
+    "use method='occlusion' (or 'shapley' / 'lime' over segments), which only call the "
+    "model; gradient methods need a torch module"
+)
+
+
+class _Gradients(ImageExplainer):
+    def _check(self, model: Model) -> None:
+        if not getattr(model, "differentiable", False) or not hasattr(model, "gradients"):
+            raise MethodError(
+                f"{self.name} needs gradients and this model is not differentiable",
+                fix=PERTURBATION_FIX,
+            )
+
+    @staticmethod
+    def _maps(inst: ImageInstance, attr: np.ndarray) -> np.ndarray:
+        """(m, *input_shape) -> (m, h, w), summed over channels."""
+        if inst.channel_axis is None:
+            return attr
+        return attr.sum(axis=1 + inst.channel_axis)
+
+    def _ends(self, model: Model, inst: ImageInstance, base_img: np.ndarray | None):
+        rows = [inst.input] if base_img is None else [inst.input, base_img]
+        out = model.predict(np.stack(rows))
+        return out[0], (out[1] if base_img is not None else np.zeros_like(out[0]))
+
+
+class Saliency(_Gradients):
+    """|∂ output / ∂ pixel| (``abs=False``: the signed gradient).
+
+    >>> Saliency().abs
+    True
+    """
+
+    name = "saliency"
+
+    def __init__(self, *, abs: bool = True, targets=None, batch_size=None) -> None:  # noqa: A002
+        super().__init__(targets=targets, batch_size=batch_size)
+        self.abs = bool(abs)
+
+    def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
+        self._check(model)
+        k = len(model.output_names)
+        grads, out = model.gradients(instance.input[None], self._targets(k))
+        attr = np.abs(grads[:, 0]) if self.abs else grads[:, 0]
+        pred = out[0]
+        yield self._explanation(
+            model,
+            instance,
+            self._maps(instance, attr),
+            pred=pred,
+            base=np.zeros_like(pred),
+            n_evals=1,
+            done=True,
+            extras={"channels": attr},
+        )
+
+
+class GradientXInput(_Gradients):
+    """Gradient × (input − baseline), per pixel summed over channels (captum's
+    ``InputXGradient`` when the baseline is 0)."""
+
+    name = "gradient_x_input"
+
+    def __init__(self, *, baseline: Any = 0.0, targets=None, batch_size=None) -> None:
+        super().__init__(targets=targets, batch_size=batch_size)
+        self._baseline = baseline
+        self.baseline = json_safe(baseline)
+
+    def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
+        self._check(model)
+        base_img = baseline_image(instance, self._baseline)
+        grads, out = model.gradients(instance.input[None], self._targets(len(model.output_names)))
+        attr = grads[:, 0] * (instance.input - base_img)[None]
+        base = model.predict(base_img[None])[0]
+        yield self._explanation(
+            model,
+            instance,
+            self._maps(instance, attr),
+            pred=out[0],
+            base=base,
+            n_evals=2,
+            done=True,
+            extras={"channels": attr},
+        )
+
+
+class IntegratedGradients(_Gradients):
+    """Integrated gradients from ``baseline`` (0, ``"mean"``, ``"blur"`` or an array) with
+    ``n_steps`` Gauss–Legendre nodes, ``batch_size`` per backward pass, interleaved so each
+    partial is a coarser estimate of the same integral. ``extras["completeness_error"]``:
+    |Σ values − (f(x) − f(baseline))| per target."""
+
+    name = "integrated_gradients"
+
+    def __init__(self, *, n_steps: int = 50, baseline: Any = 0.0, targets=None, batch_size=None):
+        super().__init__(targets=targets, batch_size=batch_size)
+        if int(n_steps) < 1:
+            raise InputError(f"n_steps={n_steps}", fix="use n_steps >= 1 (50 is usual)")
+        self.n_steps = int(n_steps)
+        self._baseline = baseline
+        self.baseline = json_safe(baseline)
+
+    def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
+        self._check(model)
+        x = instance.input
+        base_img = baseline_image(instance, self._baseline)
+        delta = (x - base_img).astype(np.float64)
+        nodes, weights = np.polynomial.legendre.leggauss(self.n_steps)
+        alphas, weights = 0.5 * (1 + nodes), 0.5 * weights
+        order = np.concatenate([np.arange(0, self.n_steps, 2), np.arange(1, self.n_steps, 2)])
+        pred, base = self._ends(model, instance, base_img)
+        targets = self._targets(len(pred))
+        acc, wsum, n_evals = 0.0, 0.0, 2
+        for start in range(0, self.n_steps, self.batch_size):
+            idx = order[start : start + self.batch_size]
+            a = alphas[idx].reshape(-1, *([1] * x.ndim)).astype(np.float32)
+            batch = base_img[None] + a * (x - base_img)[None]
+            grads, _ = model.gradients(batch, targets)
+            acc = acc + np.tensordot(grads, weights[idx], axes=([1], [0]))
+            wsum += weights[idx].sum()
+            n_evals += len(idx)
+            attr = acc / wsum * delta[None]
+            maps = self._maps(instance, attr)
+            err = np.abs(maps.sum(axis=(1, 2)) - (pred - base)[targets])
+            yield self._explanation(
+                model,
+                instance,
+                maps,
+                pred=pred,
+                base=base,
+                n_evals=n_evals,
+                done=start + self.batch_size >= self.n_steps,
+                budget=self.n_steps + 2,
+                extras={"channels": attr, "completeness_error": err},
+            )
+
+
+class SmoothGrad(_Gradients):
+    """Mean saliency over ``n_samples`` noisy copies (Gaussian noise with standard
+    deviation ``noise`` × the input's value range; ``stdev=`` sets it directly), as
+    captum's ``NoiseTunnel(Saliency(...), nt_type="smoothgrad")``. ``stderr`` per pixel."""
+
+    name = "smoothgrad"
+
+    def __init__(
+        self,
+        *,
+        n_samples: int = 20,
+        noise: float = 0.15,
+        stdev: float | None = None,
+        abs: bool = True,
+        random_state: int | None = None,
+        targets=None,
+        batch_size=None,  # noqa: A002
+    ) -> None:
+        super().__init__(targets=targets, batch_size=batch_size)
+        if int(n_samples) < 1:
+            raise InputError(f"n_samples={n_samples}", fix="use n_samples >= 1 (20 is usual)")
+        self.n_samples = int(n_samples)
+        self.noise = float(noise)
+        self.stdev = None if stdev is None else float(stdev)
+        self.abs = bool(abs)
+        self.random_state = random_state
+
+    def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
+        self._check(model)
+        x = instance.input
+        sd = self.stdev if self.stdev is not None else self.noise * float(x.max() - x.min())
+        rng = np.random.default_rng(self.random_state)
+        pred, _ = self._ends(model, instance, None)
+        targets = self._targets(len(pred))
+        s1 = s2 = chan = 0.0
+        n = 0
+        for start in range(0, self.n_samples, self.batch_size):
+            b = min(self.batch_size, self.n_samples - start)
+            batch = (x[None] + rng.normal(0.0, sd, size=(b, *x.shape))).astype(np.float32)
+            grads, _ = model.gradients(batch, targets)
+            if self.abs:
+                grads = np.abs(grads)
+            maps = np.stack([self._maps(instance, grads[:, i]) for i in range(b)], axis=1)
+            s1, s2, chan = s1 + maps.sum(1), s2 + (maps**2).sum(1), chan + grads.sum(1)
+            n += b
+            mean = s1 / n
+            var = np.maximum(s2 / n - mean**2, 0.0) * (n / max(n - 1, 1))
+            yield self._explanation(
+                model,
+                instance,
+                mean,
+                pred=pred,
+                base=np.zeros_like(pred),
+                n_evals=n + 1,
+                done=n >= self.n_samples,
+                stderr=np.sqrt(var / n),
+                budget=self.n_samples + 1,
+                extras={"channels": chan / n},
+            )
+
+
+class GradCAM(_Gradients):
+    """Grad-CAM on ``layer`` (a module or its dotted name; default: the last Conv2d):
+    ReLU(Σ_c mean(∂y/∂A_c) · A_c), upsampled to the input (``upsample``: "bilinear" or
+    "nearest"). ``relu=False`` keeps negative evidence. ``extras["layer_map"]`` is the
+    map at the layer's resolution."""
+
+    name = "gradcam"
+
+    def __init__(
+        self,
+        *,
+        layer: Any = None,
+        relu: bool = True,
+        upsample: str = "bilinear",
+        targets=None,
+        batch_size=None,
+    ) -> None:
+        super().__init__(targets=targets, batch_size=batch_size)
+        if upsample not in ("bilinear", "nearest"):
+            raise InputError(f"upsample={upsample!r}", fix="use 'bilinear' or 'nearest'")
+        self._layer = layer
+        self.layer = layer if isinstance(layer, str) or layer is None else type(layer).__name__
+        self.relu = bool(relu)
+        self.upsample = upsample
+
+    def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
+        self._check(model)
+        import torch
+        import torch.nn.functional as F
+
+        layer = model.find_layer(self._layer)
+        targets = self._targets(len(model.output_names))
+        act, grads, out = model.layer_gradients(instance.input[None], targets, layer)
+        if act.ndim != 4:
+            raise InputError(
+                f"Grad-CAM needs a layer with (n, C, h, w) feature maps; this one gives "
+                f"{act.ndim}-D output",
+                fix="pass layer= a convolutional layer",
+            )
+        weights = grads.mean(axis=(-2, -1), keepdims=True)  # (m, 1, C, 1, 1)
+        cam = (weights * act[None]).sum(axis=2)[:, 0]  # (m, h', w')
+        if self.relu:
+            cam = np.maximum(cam, 0.0)
+        h, w = instance.spatial_shape
+        kw = {"align_corners": False} if self.upsample == "bilinear" else {}
+        up = F.interpolate(torch.from_numpy(cam[:, None]), size=(h, w), mode=self.upsample, **kw)
+        pred = out[0]
+        yield self._explanation(
+            model,
+            instance,
+            up[:, 0].numpy(),
+            pred=pred,
+            base=np.zeros_like(pred),
+            n_evals=1,
+            done=True,
+            extras={"layer_map": cam},
+        )
