@@ -71,7 +71,10 @@ class Occlusion(ImageExplainer):
             )
         stride = self.stride if self.stride is not None else (max(1, wh // 2), max(1, ww // 2))
         sh, sw = _pair(stride, "stride")
-        corners = [(y, x) for y in range(0, h - wh + 1, sh) for x in range(0, w - ww + 1, sw)]
+        # as captum: ceil((h - wh) / sh) + 1 positions, the last one clipped at the edge
+        ys = [i * sh for i in range(-(-(h - wh) // sh) + 1)]
+        xs = [i * sw for i in range(-(-(w - ww) // sw) + 1)]
+        corners = [(y, x) for y in ys for x in xs]
         return (wh, ww), (sh, sw), corners
 
     def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:

@@ -147,7 +147,8 @@ def read_image(
             f"the image has {bad} NaN or infinite pixel values",
             fix="replace them first, e.g. np.nan_to_num(image)",
         )
-    picture = np.moveaxis(arr, 0, -1) if lay == "CHW" else arr
+    # a copy: the explanation must not change when the user edits their array later
+    picture = np.array(np.moveaxis(arr, 0, -1) if lay == "CHW" else arr, copy=True)
     h, w = picture.shape[:2]
     if h < 2 or w < 2:
         raise InputError(
@@ -201,7 +202,7 @@ def grid_segments(h: int, w: int, *, n_segments: int = 64, cell: int | None = No
     """Labels ``(h, w)`` int32 of a regular grid of about ``n_segments`` square-ish cells
     (or cells of ``cell`` pixels)."""
     if cell is None:
-        cell = max(1, int(round(np.sqrt(h * w / max(1, n_segments)))))
+        cell = max(1, round(float(np.sqrt(h * w / max(1, n_segments)))))
     rows = np.arange(h) // cell
     cols = np.arange(w) // cell
     n_cols = int(cols[-1]) + 1
