@@ -70,7 +70,8 @@ def plan(
     n_samples: int = 20,
     noise: float = 0.15,
     layer: Any = None,
-    abs: bool = True,  # noqa: A002 - captum's name
+    abs: bool = True,
+    alpha: float = 1.0,
     device: Any = None,
 ) -> Plan:
     """Validate an image explanation and choose its explainer.
@@ -83,6 +84,7 @@ def plan(
     ``"gradcam"``, ``"occlusion"``, ``"shapley"`` or ``"lime"`` (over ``segments``:
     ``"grid"``, ``"slic"`` or a label array). ``outputs``: which outputs get a map
     (``"auto"``: all up to 10, else the top 5; ``"all"``; or a list of indices/names).
+    ``alpha``: LIME's ridge penalty (1.0, as lime).
     """
     if background is not None:
         raise InputError(
@@ -121,6 +123,7 @@ def plan(
         noise=noise,
         layer=layer,
         abs=abs,
+        alpha=alpha,
         random_state=random_state,
     )
     if name == "gradcam":
@@ -216,16 +219,19 @@ def _explainer(
     noise,
     layer,
     abs,
+    alpha,
     random_state,
-):  # noqa: A002
+):
     common = {"targets": targets, "batch_size": batch_size}
     if name == "occlusion":
         return Occlusion(
             window=window, stride=stride, baseline=0.0 if baseline is None else baseline, **common
         )
     if name in ("shapley", "lime"):
+        extra = {"alpha": alpha} if name == "lime" else {}
         cls = SegmentShapley if name == "shapley" else SegmentLime
         return cls(
+            **extra,
             segments=segments,
             n_segments=n_segments,
             baseline="mean" if baseline is None else baseline,
