@@ -1,0 +1,86 @@
+"""Widget state for an image explanation: the picture as RGBA uint8 and one float32 map
+per explained output, both crossing as binary buffers; names and numbers in ``_meta``.
+
+    >>> import numpy as np
+    >>> from limelight.explanation import Explanation
+    >>> e = Explanation(values=np.zeros((2, 4, 4)), base_values=[0, 0], prediction=[0.2, 0.8],
+    ...                 output_names=["cat", "dog"], data=np.zeros((8, 8), np.uint8),
+    ...                 modality="image", method="occlusion")
+    >>> meta, arrays = encode(e)
+    >>> meta["predicted"], arrays["picture"].shape, arrays["values"].dtype.name
+    (1, (8, 8, 4), 'float32')
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..errors import InputError
+from ..explanation import Explanation
+
+
+def picture_rgba(picture: np.ndarray) -> np.ndarray:
+    """Any HW / HWC (1, 3 or 4 channels), uint8 or float picture -> ``(H, W, 4)`` uint8.
+
+    Values in [0, 1] are scaled by 255, values in [0, 255] kept, anything else stretched
+    min..max (a normalised tensor still shows as a picture).
+    """
+    p = np.asarray(picture)
+    if p.ndim == 3 and p.shape[-1] == 1:
+        p = p[..., 0]
+    if p.dtype != np.uint8:
+        f = p.astype(np.float64)
+        lo, hi = float(f.min()), float(f.max())
+        if lo >= 0.0 and hi <= 1.0:
+            f = f * 255.0
+        elif lo >= 0.0 and hi <= 255.0:
+            pass  # already 0..255
+        else:
+            f = (f - lo) / (hi - lo or 1.0) * 255.0
+        p = np.clip(np.rint(f), 0, 255).astype(np.uint8)
+    h, w = p.shape[:2]
+    out = np.empty((h, w, 4), dtype=np.uint8)
+    out[..., 3] = 255
+    if p.ndim == 2:
+        out[..., :3] = p[..., None]
+    elif p.shape[-1] == 3:
+        out[..., :3] = p
+    elif p.shape[-1] == 4:
+        out[:] = p
+    else:
+        raise InputError(f"a picture with {p.shape[-1]} channels", fix="use 1, 3 or 4 channels")
+    return out
+
+
+def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
+    """``(meta, arrays)`` for the image view. Output names stay plain strings; the view
+    writes them with ``textContent`` only."""
+    values = np.asarray(exp.values)
+    if exp.modality != "image" or values.ndim != 3 or exp.data is None:
+        raise InputError(
+            f"a {exp.modality} explanation with values of shape {values.shape} cannot use the "
+            "image view",
+            fix="pass an Explanation made from an image (values of shape (k, h, w))",
+        )
+    picture = picture_rgba(exp.data)
+    maps = np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
+    meta = {
+        "modality": "image",
+        "output_names": list(exp.output_names),
+        "method": exp.method,
+        "predicted": exp.output_index(None),
+        "n_evals": int(exp.n_evals),
+        "budget": exp.params.get("budget"),
+        "done": bool(exp.done),
+        "map_shape": [int(values.shape[1]), int(values.shape[2])],
+        "picture_shape": [int(picture.shape[0]), int(picture.shape[1])],
+    }
+    arrays = {
+        "values": maps,
+        "picture": picture,
+        "prediction": np.asarray(exp.prediction, dtype=np.float32),
+        "base_values": np.asarray(exp.base_values, dtype=np.float32),
+    }
+    if exp.stderr is not None and np.shape(exp.stderr) == values.shape:
+        arrays["stderr"] = np.nan_to_num(np.asarray(exp.stderr, dtype=np.float32), nan=0.0)
+    return meta, arrays
