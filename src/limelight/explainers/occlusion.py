@@ -43,7 +43,7 @@ class Occlusion(ImageExplainer):
     """
 
     name = "occlusion"
-    default_batch = 32
+    max_batch = 64
 
     def __init__(
         self,
@@ -94,13 +94,17 @@ class Occlusion(ImageExplainer):
         total = np.zeros((len(targets), h, w))
         count = np.zeros((h, w))
         n_evals, budget = 2, len(corners) + 2
-        for start in range(0, len(corners), self.batch_size):
-            chunk = corners[start : start + self.batch_size]
-            batch = np.repeat(x[None], len(chunk), axis=0)
-            for i, (y, x0) in enumerate(chunk):
-                r = region(y, x0)
-                batch[(i, *r)] = base_img[r]
-            drops = pred[targets][None, :] - model.predict(batch)[:, targets]
+        bs = self._batch(instance)
+        # one buffer of copies of x: per batch only the windows are written, then restored
+        buffer = np.repeat(x[None], min(bs, len(corners)), axis=0)
+        for start in range(0, len(corners), bs):
+            chunk = corners[start : start + bs]
+            regions = [region(y, x0) for y, x0 in chunk]
+            for i, r in enumerate(regions):
+                buffer[(i, *r)] = base_img[r]
+            drops = pred[targets][None, :] - model.predict(buffer[: len(chunk)])[:, targets]
+            for i, r in enumerate(regions):
+                buffer[(i, *r)] = x[r]
             for (y, x0), d in zip(chunk, drops):
                 total[:, y : y + wh, x0 : x0 + ww] += d[:, None, None]
                 count[y : y + wh, x0 : x0 + ww] += 1
@@ -113,7 +117,7 @@ class Occlusion(ImageExplainer):
                 pred=pred,
                 base=base,
                 n_evals=n_evals,
-                done=start + self.batch_size >= len(corners),
+                done=start + bs >= len(corners),
                 budget=budget,
                 extras={"coverage": count.copy()},
             )

@@ -24,7 +24,7 @@ from ._image import ImageExplainer, json_safe
 
 
 class _Segments(ImageExplainer):
-    default_batch = 32
+    max_batch = 64
 
     def __init__(
         self,
@@ -77,8 +77,9 @@ class SegmentShapley(_Segments):
         ends = model.predict(np.stack([instance.input, base_img]))
         pred, base = ends[0], ends[1]
         targets = self._targets(len(pred))
+        bs = self._batch(instance)
         n_perm = max(2, 2 * ((self.budget - 2) // (2 * max(S - 1, 1))))
-        per_batch = max(2, 2 * (self.batch_size // (2 * max(S - 1, 1))))
+        per_batch = max(2, 2 * (bs // (2 * max(S - 1, 1))))
         s1 = np.zeros((len(targets), S))
         s2 = np.zeros_like(s1)
         done_perm, n_evals = 0, 2
@@ -143,8 +144,9 @@ class SegmentLime(_Segments):
         # lime's kernel: sqrt(exp(-d^2 / width^2)) on the cosine distance to the full image
         weights = np.sqrt(np.exp(-((1 - cos) ** 2) / self.kernel_width**2))
         ys = []
-        for start in range(0, self.budget, self.batch_size):
-            zb = z[start : start + self.batch_size]
+        bs = self._batch(instance)
+        for start in range(0, self.budget, bs):
+            zb = z[start : start + bs]
             ys.append(model.predict(self._masked(instance, labels, base_img, zb)))
             y = np.vstack(ys)
             n = len(y)

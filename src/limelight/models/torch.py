@@ -132,20 +132,25 @@ class TorchModel(Model):
             out = self.forward(self.tensor(batch))
         return out.detach().to("cpu", self._torch.float64).numpy()
 
-    def gradients(self, batch: np.ndarray, targets: Sequence[int]):
-        """Gradients of each target output w.r.t. the input: ``(m, n, *shape)`` float64,
-        and the outputs ``(n, k)``. One forward, one backward per target."""
+    def gradients(self, batch: np.ndarray, targets: Sequence[int], *, weights=None):
+        """Gradients of each target output w.r.t. the input, float32 ``(m, n, *shape)``, and
+        the outputs ``(n, k)``. One forward, one backward per target. With ``weights``
+        ``(n,)``: the weighted sum over the batch instead, ``(m, *shape)``, summed in torch
+        (integrated gradients' quadrature) so no per-row copies leave torch."""
         torch = self._torch
         with torch.enable_grad():
             x = self.tensor(batch, grad=True)
             out = self.forward(x)
+            w = None if weights is None else torch.as_tensor(weights, dtype=out.dtype)
             grads = []
             for i, t in enumerate(targets):
-                (g,) = torch.autograd.grad(out[:, t].sum(), x, retain_graph=i < len(targets) - 1)
-                grads.append(g.detach().to("cpu", torch.float64).numpy())
+                y = out[:, t].sum() if w is None else (out[:, t] * w).sum()
+                (g,) = torch.autograd.grad(y, x, retain_graph=i < len(targets) - 1)
+                grads.append((g if w is None else g.sum(0)).detach())
         self.calls += 1
         self.rows += len(batch)
-        return np.stack(grads), out.detach().to("cpu", torch.float64).numpy()
+        g = torch.stack(grads).to("cpu", torch.float32).numpy()
+        return g, out.detach().to("cpu", torch.float64).numpy()
 
     def layer_gradients(self, batch: np.ndarray, targets: Sequence[int], layer: Any):
         """Activations ``(n, ...)`` of ``layer`` and gradients of each target w.r.t. them
@@ -185,7 +190,7 @@ class TorchModel(Model):
         if isinstance(layer, str):
             try:
                 return self.module.get_submodule(layer)
-            except (AttributeError, Exception):
+            except AttributeError:
                 names = [n for n, _ in self.module.named_modules() if n][:12]
                 raise InputError(
                     f"the model has no layer named {layer!r}",

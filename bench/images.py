@@ -1,0 +1,188 @@
+"""Image explainers beside captum on the same networks, one process, medians.
+
+    python bench/images.py            # ~2-3 minutes on 2 cores
+
+Networks (random weights; timing only): a digits-style CNN on 1x28x28 and a small conv
+net on 3x224x224. For each method: captum's time, limelight's time (the explainer run;
+planning, which adds one probe forward, is shown separately), and the best plain torch
+batched forward (+backward for gradient methods) over the same rows, trying several batch
+sizes. "overhead" = limelight / best plain torch; "vs captum" = limelight / captum.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import statistics  # noqa: E402
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+from captum.attr import IntegratedGradients, NoiseTunnel, Occlusion, Saliency  # noqa: E402
+
+from limelight.api import plan  # noqa: E402
+
+THREADS = 1
+torch.set_num_threads(THREADS)
+warnings.filterwarnings("ignore")
+
+
+def digits_cnn():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(1, 16, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(16, 32, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(32 * 7 * 7, 10),
+    ).eval()
+
+
+def conv224():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(
+        torch.nn.Conv2d(3, 16, 5, stride=2, padding=2),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(16, 32, 3, stride=2, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(32, 64, 3, stride=2, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.Conv2d(64, 64, 3, stride=2, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.AdaptiveAvgPool2d(1),
+        torch.nn.Flatten(),
+        torch.nn.Linear(64, 100),
+    ).eval()
+
+
+def median_time(fn, repeats):
+    fn()  # warm-up
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def best_plain(net, x, rows, target, *, grad, sizes, repeats):
+    """Fastest plain torch pass over ``rows`` copies of x among batch sizes."""
+    best = (float("inf"), None)
+    for b in sizes:
+        b = min(b, rows)
+        chunks = [b] * (rows // b) + ([rows % b] if rows % b else [])
+        batches = [x.repeat(c, 1, 1, 1) for c in chunks]
+
+        def run(batches=batches):
+            for xb in batches:
+                if grad:
+                    xb = xb.detach().requires_grad_(True)
+                    torch.autograd.grad(net(xb)[:, target].sum(), xb)
+                else:
+                    with torch.inference_mode():
+                        net(xb)
+
+        t = median_time(run, repeats)
+        best = min(best, (t, b), key=lambda p: p[0])
+    return best
+
+
+def bench(name, net, x, repeats):
+    xn = x[0].numpy()
+    with torch.no_grad():
+        target = int(net(x).argmax())
+    h = x.shape[-1]
+    win, stride = (4, 2) if h == 28 else (16, 8)
+    n_occ = (-(-(h - win) // stride) + 1) ** 2
+    cases = [
+        (
+            "Saliency",
+            1,
+            True,
+            lambda: Saliency(net).attribute(x, target=target),
+            dict(method="saliency"),
+        ),
+        (
+            "IntegratedGradients (50)",
+            50,
+            True,
+            lambda: IntegratedGradients(net).attribute(x, target=target, n_steps=50),
+            dict(method="integrated_gradients", n_steps=50),
+        ),
+        (
+            "NoiseTunnel SmoothGrad (20)",
+            20,
+            True,
+            lambda: NoiseTunnel(Saliency(net)).attribute(
+                x, nt_type="smoothgrad", nt_samples=20, stdevs=0.15, target=target
+            ),
+            dict(method="smoothgrad", n_samples=20, noise=0.15, random_state=0),
+        ),
+        (
+            f"Occlusion {win}/{stride} (captum 1 per call)",
+            n_occ,
+            False,
+            lambda: Occlusion(net).attribute(
+                x,
+                sliding_window_shapes=(x.shape[1], win, win),
+                strides=(x.shape[1], stride, stride),
+                target=target,
+            ),
+            dict(method="occlusion", window=win, stride=stride),
+        ),
+        (
+            f"Occlusion {win}/{stride} (captum 32 per call)",
+            n_occ,
+            False,
+            lambda: Occlusion(net).attribute(
+                x,
+                sliding_window_shapes=(x.shape[1], win, win),
+                strides=(x.shape[1], stride, stride),
+                target=target,
+                perturbations_per_eval=32,
+            ),
+            dict(method="occlusion", window=win, stride=stride),
+        ),
+    ]
+    print(f"\n## {name}: input {tuple(x.shape[1:])}, torch threads {THREADS}, medians of {repeats}")
+    print(
+        f"| method | rows | captum ms | limelight ms (+plan) | best plain ms (batch) | "
+        f"overhead | vs captum |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for label, rows, grad, cap, opts in cases:
+        t_cap = median_time(cap, repeats)
+        p = plan(net, xn, outputs=[target], **opts)
+        t_plan = median_time(lambda: plan(net, xn, outputs=[target], **opts), repeats)
+        t_ll = median_time(p.run, repeats)
+        sizes = (1,) if rows == 1 else (5, 10, 20, 32, 64, rows)
+        t_best, b = best_plain(net, x, rows, target, grad=grad, sizes=sizes, repeats=repeats)
+        print(
+            f"| {label} | {rows} | {t_cap * 1e3:.1f} | {t_ll * 1e3:.1f} (+{t_plan * 1e3:.1f}) "
+            f"| {t_best * 1e3:.1f} ({b}) | {t_ll / t_best:.2f} | {t_ll / t_cap:.2f} |"
+        )
+
+
+if __name__ == "__main__":
+    rng = np.random.default_rng(0)
+    t0 = time.perf_counter()
+    bench(
+        "digits CNN",
+        digits_cnn(),
+        torch.from_numpy(rng.random((1, 1, 28, 28), dtype=np.float32)),
+        repeats=7,
+    )
+    bench(
+        "conv net 224",
+        conv224(),
+        torch.from_numpy(rng.random((1, 3, 224, 224), dtype=np.float32)),
+        repeats=3,
+    )
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s")
