@@ -16,15 +16,15 @@ import os
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-import statistics  # noqa: E402
-import time  # noqa: E402
-import warnings  # noqa: E402
+import statistics
+import time
+import warnings
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from captum.attr import IntegratedGradients, NoiseTunnel, Occlusion, Saliency  # noqa: E402
+import numpy as np
+import torch
+from captum.attr import IntegratedGradients, NoiseTunnel, Occlusion, Saliency
 
-from limelight.api import plan  # noqa: E402
+from limelight.api import plan
 
 THREADS = 1
 torch.set_num_threads(THREADS)
@@ -107,14 +107,14 @@ def bench(name, net, x, repeats):
             1,
             True,
             lambda: Saliency(net).attribute(x, target=target),
-            dict(method="saliency"),
+            {"method": "saliency"},
         ),
         (
             "IntegratedGradients (50)",
             50,
             True,
             lambda: IntegratedGradients(net).attribute(x, target=target, n_steps=50),
-            dict(method="integrated_gradients", n_steps=50),
+            {"method": "integrated_gradients", "n_steps": 50},
         ),
         (
             "NoiseTunnel SmoothGrad (20)",
@@ -123,7 +123,7 @@ def bench(name, net, x, repeats):
             lambda: NoiseTunnel(Saliency(net)).attribute(
                 x, nt_type="smoothgrad", nt_samples=20, stdevs=0.15, target=target
             ),
-            dict(method="smoothgrad", n_samples=20, noise=0.15, random_state=0),
+            {"method": "smoothgrad", "n_samples": 20, "noise": 0.15, "random_state": 0},
         ),
         (
             f"Occlusion {win}/{stride} (captum 1 per call)",
@@ -135,7 +135,7 @@ def bench(name, net, x, repeats):
                 strides=(x.shape[1], stride, stride),
                 target=target,
             ),
-            dict(method="occlusion", window=win, stride=stride),
+            {"method": "occlusion", "window": win, "stride": stride},
         ),
         (
             f"Occlusion {win}/{stride} (captum 32 per call)",
@@ -148,19 +148,19 @@ def bench(name, net, x, repeats):
                 target=target,
                 perturbations_per_eval=32,
             ),
-            dict(method="occlusion", window=win, stride=stride),
+            {"method": "occlusion", "window": win, "stride": stride},
         ),
     ]
     print(f"\n## {name}: input {tuple(x.shape[1:])}, torch threads {THREADS}, medians of {repeats}")
     print(
-        f"| method | rows | captum ms | limelight ms (+plan) | best plain ms (batch) | "
-        f"overhead | vs captum |"
+        "| method | rows | captum ms | limelight ms (+plan) | best plain ms (batch) | "
+        "overhead | vs captum |"
     )
     print("|---|---|---|---|---|---|---|")
     for label, rows, grad, cap, opts in cases:
         t_cap = median_time(cap, repeats)
         p = plan(net, xn, outputs=[target], **opts)
-        t_plan = median_time(lambda: plan(net, xn, outputs=[target], **opts), repeats)
+        t_plan = median_time(lambda opts=opts: plan(net, xn, outputs=[target], **opts), repeats)
         t_ll = median_time(p.run, repeats)
         sizes = (1,) if rows == 1 else (5, 10, 20, 32, 64, rows)
         t_best, b = best_plain(net, x, rows, target, grad=grad, sizes=sizes, repeats=repeats)
