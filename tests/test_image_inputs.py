@@ -73,7 +73,7 @@ def test_rgba_loses_alpha_for_an_rgb_model_and_gray_is_refused():
 
 def test_bad_images_say_what_is_wrong_and_what_to_do():
     net = rgb_net()
-    with pytest.raises(InputError, match="1×1 pixels.*at least 2×2"):
+    with pytest.raises(InputError, match=r"1×\d pixels.*at least 2×2"):
         ll.attribute(net, np.zeros((1, 1, 3), np.float32), method="occlusion")
     nan = np.zeros((8, 8, 3), np.float32)
     nan[2, 3, 1] = np.nan
@@ -138,3 +138,29 @@ def test_segmentations_cover_the_image():
     inst = read_image(img)
     with pytest.raises(InputError, match="shape \\(24, 24\\)"):
         make_segments(inst, np.zeros((5, 5), int))
+
+
+def test_gradcam_uses_the_last_conv_by_default_and_names_layers_on_a_typo():
+    net = rgb_net()
+    img = np.random.default_rng(4).random((3, 8, 8)).astype(np.float32)
+    default = ll.attribute(net, img, method="gradcam", outputs=[0])
+    named = ll.attribute(net, img, method="gradcam", layer="0", outputs=[0])
+    np.testing.assert_array_equal(default.values, named.values)
+    with pytest.raises(InputError, match="no layer named 'conv9'.*'0'"):
+        ll.attribute(net, img, method="gradcam", layer="conv9")
+    flat = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(192, 2))
+    with pytest.raises(InputError, match="no Conv2d.*integrated_gradients"):
+        ll.attribute(flat, img, method="gradcam")
+
+
+def test_many_outputs_explain_the_top_five_unless_asked():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(48, 30)).eval()
+    img = np.random.default_rng(5).random((3, 4, 4)).astype(np.float32)
+    e = ll.attribute(net, img, method="saliency")
+    with torch.no_grad():
+        scores = net(torch.from_numpy(img)[None])[0].numpy()
+    assert e.params["targets"] == list(np.argsort(-scores)[:5])
+    assert e.output_names == [f"class {i}" for i in e.params["targets"]]
+    e = ll.attribute(net, img, method="saliency", outputs=[3], output=7)
+    assert e.params["targets"] == [7, 3] and e.values.shape == (2, 4, 4)

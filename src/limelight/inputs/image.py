@@ -136,7 +136,8 @@ def read_image(
         )
     if layout is not None and layout not in LAYOUTS:
         raise InputError(f"unknown layout {layout!r}", fix=f"use one of {LAYOUTS}")
-    lay = layout or guess_layout(arr, prefer_chw=from_torch)
+    # ambiguous tiny shapes (3, 4, 4): channels-first for torch modules, as torch does
+    lay = layout or guess_layout(arr, prefer_chw=from_torch or layout_hint == "torch")
     if lay == "HW" and arr.ndim != 2 or lay != "HW" and arr.ndim != 3:
         raise InputError(f"layout {lay!r} does not fit shape {arr.shape}", fix="fix layout=")
     if arr.dtype == bool or not (np.issubdtype(arr.dtype, np.number)):
