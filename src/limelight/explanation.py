@@ -103,6 +103,12 @@ class Explanation:
             f"{'...' if self.n_outputs > 4 else ''}, {state})"
         )
 
+    def _repr_mimebundle_(self, **kwargs: Any):
+        """Shown in a notebook as the widget for its modality."""
+        from .widgets import ExplanationWidget
+
+        return ExplanationWidget.from_explanation(self)._repr_mimebundle_(**kwargs)
+
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (arrays as nested lists) tagged with the schema and version."""

@@ -1,0 +1,71 @@
+// The widget's one ESM entry (anywidget): a progress strip, then the view named by `_view`.
+// Views: text, image, tabular, importance (and explorer, from the explorer widget).
+import { mountProgress } from "./progress.js";
+import { h } from "./theme.js";
+import * as image from "./views/image.js";
+import * as importance from "./views/importance.js";
+import * as tabular from "./views/tabular.js";
+import * as text from "./views/text.js";
+
+const VIEWS = { text, image, tabular, importance };
+
+/** Add a view (used by the explorer bundle and tests). */
+export function registerView(name, view) {
+  VIEWS[name] = view;
+}
+
+const CSS = `
+.ll-widget{font:13px var(--jp-ui-font-family,system-ui,sans-serif);color:var(--jp-content-font-color1,inherit);max-width:980px}
+.ll-progress{display:flex;gap:10px;align-items:center;margin:2px 0 6px;font-size:12px}
+.ll-progress-track{flex:0 0 160px;height:6px;border-radius:3px;background:var(--jp-border-color2,#ddd);overflow:hidden;position:relative}
+.ll-progress-bar{height:100%;background:var(--jp-brand-color1,#1976d2);transition:width .15s}
+.ll-indeterminate .ll-progress-bar{position:absolute;animation:ll-slide 1.2s linear infinite}
+@keyframes ll-slide{from{left:-30%}to{left:100%}}
+.ll-progress[data-status=done] .ll-progress-bar{background:var(--jp-success-color1,#388e3c)}
+.ll-progress[data-status=cancelled] .ll-progress-bar{background:var(--jp-warn-color1,#f57c00)}
+.ll-cancel{font:inherit;padding:1px 8px;cursor:pointer}
+.ll-error{color:var(--jp-error-color1,#d32f2f);background:var(--jp-error-color3,#fdecea);padding:6px 8px;border-radius:4px;white-space:pre-wrap;margin:4px 0}
+.ll-empty{opacity:.7;padding:8px}
+`;
+
+function render({ model, el }) {
+  const root = h("div", "ll-widget");
+  const style = h("style");
+  style.textContent = CSS;
+  const body = h("div", "ll-body");
+  root.append(style);
+  const offProgress = mountProgress(model, root);
+  root.append(body);
+  el.append(root);
+
+  let cleanup = null;
+  let shown = null;
+  const draw = () => {
+    const name = model.get("_view");
+    if (name === shown && cleanup) return;
+    cleanup?.();
+    cleanup = null;
+    body.replaceChildren();
+    shown = name;
+    const view = VIEWS[name];
+    if (!view) {
+      body.append(h("div", "ll-empty", name ? `unknown view ${name}` : "waiting for the first result…"));
+      return;
+    }
+    try {
+      cleanup = view.render({ model, el: body }) || null;
+    } catch (err) {
+      body.append(h("div", "ll-error", `the ${name} view failed: ${err?.message || err}`));
+    }
+  };
+  model.on("change:_view", draw);
+  draw();
+  return () => {
+    model.off("change:_view", draw);
+    offProgress();
+    cleanup?.();
+    root.remove();
+  };
+}
+
+export default { render };
