@@ -1,0 +1,151 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright, every non-local request
+aborted, and a JupyterLab 4 server running notebooks the tests write.
+
+``lab_notebook(cells)`` writes a notebook, opens it in JupyterLab, runs all cells and
+returns the page once the kernel is idle again. See ``/work/shared/TESTING.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file:", "about:")
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+
+def block_network(page, outside: list[str]) -> None:
+    """Abort every request that would leave the machine; record it in ``outside``."""
+
+    def route(r):
+        if r.request.url.startswith(LOCAL):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    page.route("**/*", route)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
+                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        yield b
+        b.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    """A JupyterLab server on 127.0.0.1 (token auth), notebooks in a temporary folder."""
+    root = tmp_path_factory.mktemp("lab")
+    nbdir = root / "notebooks"
+    nbdir.mkdir()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "cfg"), JUPYTER_RUNTIME_DIR=str(root / "rt"),
+               JUPYTER_PLATFORM_DIRS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-m", "jupyter", "labextension", "disable",
+                    "@jupyterlab/apputils-extension:announcements"], env=env,
+                   capture_output=True, check=False)
+    port, token = _free_port(), uuid.uuid4().hex
+    log = open(root / "lab.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={nbdir}", "--LabApp.expose_app_in_browser=True",
+         "--LabApp.extension_manager=readonly",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
+            time.sleep(0.5)
+    yield {"url": url, "token": token, "dir": nbdir}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+def write_notebook(path: Path, cells: list[str]) -> None:
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                   "source": c} for c in cells],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                    "language": "python"}},
+        "nbformat": 4, "nbformat_minor": 5,
+    }
+    path.write_text(json.dumps(nb))
+
+
+@pytest.fixture()
+def lab_notebook(chromium, jupyter_lab):
+    """``open(cells) -> page``: run the cells in JupyterLab; fails on page errors or any
+    request that leaves the machine."""
+    pages, outside, errors = [], [], []
+
+    def open_(cells: list[str], *, timeout: float = 120_000):
+        name = f"t{uuid.uuid4().hex[:8]}.ipynb"
+        write_notebook(jupyter_lab["dir"] / name, cells)
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        pages.append(page)
+        block_network(page, outside)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"{jupyter_lab['url']}/lab/tree/{name}?token={jupyter_lab['token']}")
+        page.wait_for_function(
+            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+            " === 'idle'", timeout=timeout)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        return page
+
+    yield open_
+    for p in pages:
+        p.close()
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    assert errors == [], f"page errors: {errors[:5]}"
+
+
+def kernel_eval(page, code: str, timeout: float = 30_000) -> str:
+    """Run ``code`` in the page's kernel and return what it printed (stdout)."""
+    return page.evaluate(
+        """async (code) => {
+          const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+          let out = "";
+          const future = kernel.requestExecute({ code, store_history: false });
+          future.onIOPub = (msg) => {
+            if (msg.header.msg_type === "stream") out += msg.content.text;
+            if (msg.header.msg_type === "error") out += "ERROR " + msg.content.ename + ": " + msg.content.evalue;
+          };
+          await future.done;
+          return out;
+        }""",
+        code,
+    )
