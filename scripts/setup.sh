@@ -21,7 +21,7 @@ if ! python -c "import torch" 2>/dev/null; then
 fi
 
 echo "setup: npm packages and the JS bundle"
-npm ci --no-audit --no-fund --loglevel=error
+npm install --no-audit --no-fund --loglevel=error
 npm run build --silent
 
 echo "setup: limelight with its test extras"
