@@ -5,6 +5,10 @@
 // canvases, so a 1024x1024 map redraws in a few milliseconds.
 // All user text (class names, method) goes into the DOM with textContent.
 
+import { decodeArray } from "../buffers.js";
+import { NEG, POS } from "../colors.js";
+
+export { decodeArray };
 export const SIGNS = ["all", "positive", "negative", "absolute_value"];
 const SIGN_LABELS = {
   all: "all",
@@ -13,9 +17,7 @@ const SIGN_LABELS = {
   absolute_value: "absolute",
 };
 
-// Diverging ends shared with the text view (blue = against the class, red = for it).
-const NEG = [33, 102, 172];
-const POS = [178, 24, 43];
+// Diverging ends shared with every view (blue = against the class, red = for it).
 const WHITE = [247, 247, 247];
 const STOPS = {
   diverging: [NEG, WHITE, POS],
@@ -56,21 +58,6 @@ export function lut(name) {
     }
   }
   return out;
-}
-
-/** Decode one `_arrays` entry `{view, dtype, shape}` into a typed array. */
-export function decodeArray(entry) {
-  if (!entry) return null;
-  const types = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array };
-  const Type = types[entry.dtype] || Float32Array;
-  const v = entry.view;
-  if (v instanceof Type) return v;
-  if (ArrayBuffer.isView(v)) {
-    return new Type(v.buffer, v.byteOffset, v.byteLength / Type.BYTES_PER_ELEMENT);
-  }
-  if (v instanceof ArrayBuffer) return new Type(v);
-  if (Array.isArray(v)) return Type.from(v);
-  return new Type(0);
 }
 
 /**

@@ -4,24 +4,12 @@
 // Fast path for long documents: one DocumentFragment, colours as ~41 CSS classes (one
 // className per token), one delegated listener for hover and focus.
 
-const BINS = 20; // colour classes per sign
-const NEG = [33, 102, 172]; // diverging ends (blue = against, red = for the class)
-const POS = [178, 24, 43];
+import { decodeArray } from "../buffers.js";
+import { NEG, POS } from "../colors.js";
+import { isDark } from "../theme.js";
 
-/** Decode one `_arrays` entry `{view, dtype, shape}` into a typed array. */
-export function decodeArray(entry) {
-  if (!entry) return null;
-  const types = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array };
-  const Type = types[entry.dtype] || Float32Array;
-  let v = entry.view;
-  if (v instanceof Type) return v;
-  if (ArrayBuffer.isView(v)) {
-    return new Type(v.buffer, v.byteOffset, v.byteLength / Type.BYTES_PER_ELEMENT);
-  }
-  if (v instanceof ArrayBuffer) return new Type(v);
-  if (Array.isArray(v)) return Type.from(v);
-  return new Type(0);
-}
+export { decodeArray };
+const BINS = 20; // colour classes per sign
 
 /** Colour bin in [-BINS, BINS] for a value on a symmetric scale. */
 export function colourBin(value, scale) {
@@ -60,13 +48,6 @@ function binClass(b) {
   return b < 0 ? `ll-c-n${-b}` : `ll-c-p${b}`;
 }
 
-function isDark(el) {
-  const body = el.ownerDocument.body;
-  const flag = body?.dataset?.jpThemeLight;
-  if (flag === "false") return true;
-  if (flag === "true") return false;
-  return !!el.ownerDocument.defaultView?.matchMedia?.("(prefers-color-scheme: dark)").matches;
-}
 
 const BASE_CSS = `
 .ll-text{font:14px/1.7 var(--ll-font,var(--jp-content-font-family,system-ui,sans-serif));
