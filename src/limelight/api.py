@@ -81,5 +81,5 @@ def explain(
         random_state=random_state, **options,
     )
     widget = ExplanationWidget()
-    widget.run(p.stream)
+    widget.run(p.stream, view=detect_modality(x, options.get("modality")))
     return widget

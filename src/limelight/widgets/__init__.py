@@ -152,13 +152,18 @@ class ExplanationWidget(anywidget.AnyWidget):
         self._cancel_event.set()
 
     def run(self, stream_factory: Callable[[], Iterator[Explanation]], *,
-            budget: int | None = None) -> ExplanationWidget:
-        """Start computing in a background thread; returns at once."""
+            budget: int | None = None, view: str | None = None) -> ExplanationWidget:
+        """Start computing in a background thread; returns at once.
+
+        ``view`` (the modality) lets the widget lay itself out before the first result.
+        """
         if self.running:
             raise LimelightError("this widget is already running", fix="cancel it first")
         self._cancel_event.clear()
         self._finished.clear()
         self._error = None
+        if view is not None:
+            self._set_view(view)
         self._progress = {"status": "running", "n_evals": 0, "budget": budget, "elapsed": 0.0}
         self._thread = threading.Thread(
             target=self._work, args=(stream_factory, budget), daemon=True, name="limelight"
@@ -216,13 +221,7 @@ class ExplanationWidget(anywidget.AnyWidget):
               status: str | None = None) -> None:
         view, meta, arrays = encode(exp)
         with self.hold_sync():
-            if view != self._view:
-                if view in CHART_VIEWS:
-                    from ..charts import specs
-
-                    self._specs = specs()
-                    self._vega = _vega()
-                self._view = view
+            self._set_view(view)
             self._meta = meta
             self._arrays = arrays
             if status is not None:
@@ -234,6 +233,17 @@ class ExplanationWidget(anywidget.AnyWidget):
                     "budget": exp.params.get("budget"),
                     "elapsed": None if elapsed is None else round(elapsed, 3), "stderr": stderr,
                 }
+
+    def _set_view(self, view: str) -> None:
+        """Switch the view; chart views also get their specs and the chart renderer."""
+        if view == self._view:
+            return
+        if view in CHART_VIEWS:
+            from ..charts import specs
+
+            self._specs = specs()
+            self._vega = _vega()
+        self._view = view
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "cancel":
