@@ -1,0 +1,137 @@
+"""The explanation widget's Python side: state crosses as binary buffers and decodes back to
+the explanation's numbers, runs stream in a background thread, Cancel stops within one
+batch, failures reach the view as a message and `wait()` as the exception."""
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+from ipywidgets.widgets.widget import _remove_buffers
+
+from limelight.errors import Cancelled, ModelError
+from limelight.explanation import Explanation
+from limelight.widgets import ExplanationWidget
+
+
+def tabular(values, done=True, n_evals=0, stderr=None):
+    values = np.asarray(values, dtype=float)
+    return Explanation(
+        values=values, base_values=np.zeros(len(values)), prediction=values.sum(axis=1),
+        output_names=[f"class {i}" for i in range(len(values))],
+        feature_names=[f"f{j}" for j in range(values.shape[1])],
+        data=np.arange(values.shape[1], dtype=float), method="exact", done=done,
+        n_evals=n_evals, stderr=stderr,
+    )
+
+
+def decode(entry):
+    return np.frombuffer(entry["view"], dtype=entry["dtype"]).reshape(entry["shape"])
+
+
+def test_arrays_cross_as_binary_buffers_not_json_lists():
+    exp = tabular([[0.5, -0.25, 0.125], [-0.5, 0.25, -0.125]], stderr=np.full((2, 3), 0.01))
+    w = ExplanationWidget.from_explanation(exp)
+    state, buffer_paths, buffers = _remove_buffers(w.get_state())
+    assert ["_arrays", "values", "view"] in buffer_paths
+    assert all(isinstance(b, memoryview) for b in buffers)
+    # what stays JSON holds no numbers of the attributions
+    text = json.dumps({k: v for k, v in state.items() if k != "_vega"})
+    assert "0.125" not in text
+    np.testing.assert_array_equal(decode(w._arrays["values"]), exp.values.astype(np.float32))
+    np.testing.assert_allclose(decode(w._arrays["stderr"]), 0.01, rtol=1e-6)
+    assert w._meta["feature_names"] == ["f0", "f1", "f2"]
+    assert w._meta["feature_values"] == ["0", "1", "2"]
+    assert w._view == "tabular" and w._specs["bar"]["layer"][0]["data"] == {"name": "rows"}
+    assert len(w._vega) > 100_000  # the chart renderer travels with chart views only
+
+
+def test_text_and_image_views_do_not_carry_the_chart_renderer():
+    exp = Explanation(values=[[0.5, -0.25]], base_values=[0.1], prediction=[0.35],
+                      output_names=["pos"], feature_names=["good", "bad"], data="good bad",
+                      spans=[(0, 4), (5, 8)], modality="text")
+    w = ExplanationWidget.from_explanation(exp)
+    assert w._view == "text" and w._vega == ""
+
+
+def test_explanation_displays_as_the_widget():
+    bundle = tabular([[1.0, 2.0]])._repr_mimebundle_()
+    data = bundle[0] if isinstance(bundle, tuple) else bundle
+    assert "application/vnd.jupyter.widget-view+json" in data
+
+
+def test_stream_runs_in_background_and_final_state_matches_the_final_result():
+    release = threading.Event()
+
+    def stream():
+        for i in range(1, 6):
+            if i == 3:
+                release.wait(5)
+            yield tabular([[i, -i]], done=(i == 5), n_evals=10 * i)
+
+    w = ExplanationWidget()
+    t0 = time.perf_counter()
+    w.run(stream)
+    assert time.perf_counter() - t0 < 0.5  # returns at once, the kernel stays free
+    assert w.running
+    release.set()
+    final = w.wait(timeout=10)
+    assert final.done and final.n_evals == 50
+    assert not w.running and w._progress["status"] == "done"
+    np.testing.assert_array_equal(decode(w._arrays["values"]), [[5, -5]])
+    assert w._meta["n_evals"] == 50
+
+
+def test_cancel_stops_within_one_batch_and_keeps_the_partial():
+    produced = []
+
+    def endless():
+        i = 0
+        while True:
+            i += 1
+            produced.append(i)
+            time.sleep(0.01)
+            yield tabular([[i, 0.0]], done=False, n_evals=i)
+
+    w = ExplanationWidget()
+    w.run(endless)
+    time.sleep(0.1)
+    w._on_message(w, {"type": "cancel"}, [])  # what the Cancel button sends
+    with pytest.raises(Cancelled, match="cancelled after"):
+        w.wait(timeout=5)
+    n = len(produced)
+    time.sleep(0.1)
+    assert len(produced) == n  # the generator is closed, no more batches
+    assert w.explanation.n_evals >= n - 1 and not w.explanation.done
+    assert w._progress["status"] == "cancelled"
+    np.testing.assert_array_equal(decode(w._arrays["values"])[0, 0], w.explanation.values[0, 0])
+
+
+def test_a_failing_run_shows_its_message_and_wait_raises_it():
+    def failing():
+        yield tabular([[1.0, 2.0]], done=False, n_evals=1)
+        raise ModelError("the model raised on batch 2: <boom>", fix="check the model")
+
+    w = ExplanationWidget()
+    w.run(failing)
+    with pytest.raises(ModelError, match="boom"):
+        w.wait(timeout=5)
+    assert w._progress["status"] == "error"
+    assert "the model raised on batch 2: <boom>" in w._progress["message"]
+    assert "Fix: check the model" in w._progress["message"]
+    assert w.explanation.n_evals == 1  # the partial stays available
+
+
+def test_wait_times_out_while_running():
+    gate = threading.Event()
+
+    def slow():
+        gate.wait(5)
+        yield tabular([[1.0]], done=True)
+
+    w = ExplanationWidget().run(slow)
+    with pytest.raises(TimeoutError):
+        w.wait(timeout=0.05)
+    gate.set()
+    assert w.wait(timeout=5).done
