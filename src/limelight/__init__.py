@@ -4,7 +4,7 @@
     >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
 
-from .api import attribute, explain
+from .api import attribute, explain, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation
 
@@ -17,5 +17,6 @@ __all__ = [
     "SchemaError",
     "attribute",
     "explain",
+    "permutation_importance",
 ]
 __version__ = "0.1.0"

@@ -22,7 +22,7 @@ def plan(
     **options: Any,
 ) -> Plan:
     """Validate everything and choose the explainer, without running it."""
-    kind = detect_modality(x, modality)
+    kind = detect_modality(x, modality, background)
     planner = import_module(f"limelight.plans.{kind}").plan
     return planner(
         model, x, background=background, method=method, output=output,
@@ -48,10 +48,10 @@ def attribute(
 
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np
-        >>> X = np.arange(12.0).reshape(4, 3); model = LinearRegression().fit(X, X @ [1, 2, 3])
-        >>> e = attribute(model, X[0], background=X)
+        >>> X = np.vstack([np.zeros(3), np.eye(3)]); model = LinearRegression().fit(X, X @ [1, 2, 3])
+        >>> e = attribute(model, X[1], background=X)   # w * (x - mean(background))
         >>> np.round(e.values, 6).tolist()
-        [[-4.5, -9.0, -13.5]]
+        [[0.75, -0.5, -0.75]]
     """
     return plan(
         model, x, background=background, method=method, output=output,
@@ -81,5 +81,32 @@ def explain(
         random_state=random_state, **options,
     )
     widget = ExplanationWidget()
-    widget.run(p.stream, view=detect_modality(x, options.get("modality")))
+    widget.run(p.stream, view=detect_modality(x, options.get("modality"), background))
     return widget
+
+
+def permutation_importance(
+    model: Any,
+    X: Any,
+    y: Any,
+    *,
+    n_repeats: int = 5,
+    scoring: Any = None,
+    random_state: int | None = None,
+    **options: Any,
+):
+    """Global importance: the drop in ``scoring`` when each feature is shuffled.
+
+    Returns a widget at once that fills in one repeat at a time; ``.wait()`` gives an
+    :class:`Explanation` with ``modality="importance"`` (``values`` the mean drops,
+    ``stderr``, ``extras["samples"]`` every repeat). ``scoring``: ``"accuracy"``
+    (classifiers' default), ``"r2"`` (regressors'), ``"balanced_accuracy"``,
+    ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
+    ``f(y_true, outputs)``.
+    """
+    from .plans.importance import plan_importance
+    from .widgets import ExplanationWidget
+
+    p = plan_importance(model, X, y, n_repeats=n_repeats, scoring=scoring,
+                        random_state=random_state, **options)
+    return ExplanationWidget().run(p.stream, view="importance")

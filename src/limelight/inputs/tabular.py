@@ -179,7 +179,8 @@ def summarise(cols: list[np.ndarray], *, rows: int, how: str, random_state: Any,
         return cols, np.full(m, 1.0 / m), info
     if how == "auto":
         how = "kmeans" if numeric else "sample"
-    rng = np.random.default_rng(random_state)
+    # a fixed default seed: the same call gives the same background (and the same values)
+    rng = np.random.default_rng(0 if random_state is None else random_state)
     if how == "sample":
         idx = np.sort(rng.choice(m, size=rows, replace=False))
         return [c[idx] for c in cols], np.full(rows, 1.0 / rows), {"rows": rows, "from": m,

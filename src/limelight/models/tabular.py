@@ -60,7 +60,6 @@ class TabularModel(Model):
                   "feature_names": None if names_in is None else list(names_in)}
         if _is_estimator(model):
             from sklearn.base import is_classifier
-
             from sklearn.exceptions import NotFittedError
             from sklearn.utils.validation import check_is_fitted
 
@@ -110,8 +109,9 @@ class TabularModel(Model):
         try:
             out = self._fn(batch)
         except Exception as exc:  # the user's model: report it with what we called it on
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelError(
-                f"the model raised {type(exc).__name__}: {exc} (called on a batch of {n} rows)",
+                f"the model raised {type(exc).__name__}: {text} (called on a batch of {n} rows)",
                 fix="check that the model accepts rows like the background data",
             ) from exc
         try:

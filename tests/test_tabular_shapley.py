@@ -1,0 +1,224 @@
+"""Tabular Shapley values against independent references: the permutation definition
+enumerated by brute force, a linear model's closed form, and additivity; Kernel SHAP
+converging to the exact values with an honest standard error."""
+
+from itertools import permutations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+import limelight as ll
+
+
+def brute_force_shapley(f, x, background):
+    """phi_j = mean over all d! orderings of the marginal contribution of j, where the
+    value of a coalition S is the mean of f over background rows with S taken from x.
+    Written independently of limelight: one Python loop per ordering and feature."""
+    x = np.asarray(x, dtype=float)
+    background = np.asarray(background, dtype=float)
+    d = len(x)
+
+    def value(S):
+        rows = background.copy()
+        rows[:, list(S)] = x[list(S)]
+        return f(rows).mean(axis=0)
+
+    phi = 0.0
+    orders = list(permutations(range(d)))
+    for order in orders:
+        contrib = []
+        S = []
+        prev = value(S)
+        marg = {}
+        for j in order:
+            S.append(j)
+            cur = value(S)
+            marg[j] = cur - prev
+            prev = cur
+        contrib = np.stack([marg[j] for j in range(d)])
+        phi = phi + contrib
+    return (phi / len(orders)).T  # (k, d)
+
+
+def interacting(X):
+    X = np.asarray(X, dtype=float)
+    return np.c_[X[:, 0] * X[:, 1] * X[:, 2] + np.maximum(X[:, 3], X[:, 4]),
+                 np.sin(X[:, 1] * X[:, 4]) + X[:, 2] ** 2]
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(300, 5))
+    return X
+
+
+def test_exact_matches_brute_force_on_a_model_with_interactions(data):
+    x, bg = data[7], data[:12]
+    e = ll.attribute(interacting, x, background=bg, method="exact")
+    ref = brute_force_shapley(interacting, x, bg)
+    np.testing.assert_allclose(e.values, ref, atol=1e-10)
+    np.testing.assert_allclose(e.base_values, interacting(bg).mean(axis=0), atol=1e-12)
+    np.testing.assert_allclose(e.prediction, interacting(x[None])[0], atol=1e-12)
+    assert e.additivity_error() < 1e-10
+    assert e.stderr is None and e.done and e.n_evals == 2**5 * 12
+
+
+def test_exact_matches_brute_force_on_a_random_forest(data):
+    y = (data[:, 0] * data[:, 1] + data[:, 2] > 0).astype(int)
+    rf = RandomForestClassifier(n_estimators=15, random_state=0).fit(data, y)
+    x, bg = data[3], data[20:30]
+    e = ll.attribute(rf, x, background=bg)
+    assert e.method == "exact" and e.output_names == ["0", "1"]
+    np.testing.assert_allclose(e.values, brute_force_shapley(rf.predict_proba, x, bg), atol=1e-10)
+    assert e.additivity_error() < 1e-10
+
+
+def test_linear_model_closed_form(data):
+    w = np.array([1.5, -2.0, 0.5, 0.0, 3.0])
+    lin = LinearRegression().fit(data, data @ w + 1)
+    x, bg = data[0], data[:80]
+    e = ll.attribute(lin, x, background=bg)
+    np.testing.assert_allclose(e.values[0], w * (x - bg.mean(axis=0)), atol=1e-9)
+    kernel = ll.attribute(lin, x, background=bg, method="kernel", random_state=0)
+    np.testing.assert_allclose(kernel.values, e.values, atol=1e-9)  # a linear game is exact
+    # LIME's surrogate is noisy (each sample draws one background row) but lands close
+    lime = ll.attribute(lin, x, background=bg, method="lime", random_state=0)
+    np.testing.assert_allclose(lime.values[0], e.values[0], atol=0.15 * np.abs(e.values).max())
+    assert list(np.argsort(-np.abs(lime.values[0]))[:3]) == list(np.argsort(-np.abs(e.values[0]))[:3])
+    assert 0.2 < lime.params["r2"][0] <= 1.0
+
+
+def test_pipeline_attributions_are_per_original_column():
+    rng = np.random.default_rng(0)
+    n = 400
+    X = pd.DataFrame({"age": rng.integers(20, 70, n), "income": rng.normal(50, 10, n),
+                      "city": rng.choice(["Oslo", "Lima", "Pune", "Kobe"], n)})
+    y = np.where((X.city == "Lima") | (X.income > 55), "yes", "no")
+    pipe = make_pipeline(
+        ColumnTransformer([("num", StandardScaler(), ["age", "income"]),
+                           ("cat", OneHotEncoder(), ["city"])]),
+        LogisticRegression()).fit(X, y)
+    before = X.copy()
+    x, bg = X.iloc[5], X.iloc[:20]
+    e = ll.attribute(pipe, x, background=bg)
+    assert e.feature_names == ["age", "income", "city"] and e.values.shape == (2, 3)
+    assert list(e.data) == [x["age"], x["income"], x["city"]]
+    assert e.additivity_error() < 1e-10
+    # brute force on the same coalitions, calling the pipeline on DataFrames
+    def f(rows):
+        frame = pd.DataFrame(rows, columns=X.columns).astype({"age": int, "income": float})
+        return pipe.predict_proba(frame)
+
+    ref = brute_force_shapley_frame(f, x, bg)
+    np.testing.assert_allclose(e.values, ref, atol=1e-10)
+    pd.testing.assert_frame_equal(X, before)  # the user's data is untouched
+
+
+def brute_force_shapley_frame(f, x, bg):
+    cols = list(bg.columns)
+    d = len(cols)
+    xs = np.asarray(x, dtype=object)
+    base = bg.to_numpy(dtype=object)
+
+    def value(S):
+        rows = base.copy()
+        rows[:, list(S)] = xs[list(S)]
+        return f(rows).mean(axis=0)
+
+    total = 0.0
+    orders = list(permutations(range(d)))
+    for order in orders:
+        S, prev, marg = [], value([]), {}
+        for j in order:
+            S.append(j)
+            cur = value(S)
+            marg[j], prev = cur - prev, cur
+        total = total + np.stack([marg[j] for j in range(d)])
+    return (total / len(orders)).T
+
+
+def test_kernel_converges_to_exact_with_an_honest_standard_error():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(200, 10))
+
+    def f(X):
+        return np.tanh(X[:, 0] * X[:, 1] * X[:, 2]) + X[:, 3] * X[:, 4] * X[:, 5] + np.abs(X[:, 6:]).prod(1)
+
+    x, bg = X[0] * 1.5, X[:30]
+    exact = ll.attribute(f, x, background=bg, method="exact")
+    errors = {}
+    for budget in (150, 600, 1000):
+        errs, within = [], []
+        for seed in range(4):
+            k = ll.attribute(f, x, background=bg, method="kernel", max_evals=budget, random_state=seed)
+            assert k.additivity_error() < 1e-9  # efficiency is exact at any budget
+            err = np.abs(k.values - exact.values)
+            errs.append(err.max())
+            within.append(np.mean(err <= 3 * k.stderr + 1e-12))
+        errors[budget] = np.median(errs)
+        assert np.mean(within) >= 0.8, (budget, within)  # stderr is not overconfident
+    assert errors[1000] < errors[150] / 2
+    # a budget that covers every coalition reproduces the exact values
+    full = ll.attribute(f, x, background=bg, method="kernel", max_evals=2**10, random_state=0)
+    assert full.params["sampled"] == 0
+    np.testing.assert_allclose(full.values, exact.values, atol=1e-8)
+
+
+def test_kernel_streams_partials_with_shrinking_standard_error():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(100, 14))
+
+    def f(X):
+        return (X[:, :7] * X[:, 7:]).sum(1) + X[:, 0] * X[:, 1] * X[:, 2]
+
+    p = ll.api.plan(f, X[0], background=X[:20], method="auto", max_evals=3000, random_state=0,
+                    batch_size=400)
+    assert type(p.explainer).__name__ == "KernelShap"  # 14 features: sampled
+    parts = list(p.stream())
+    assert len(parts) >= 4 and parts[-1].done and not any(q.done for q in parts[:-1])
+    evals = [q.n_evals for q in parts]
+    # n_evals counts every model row the run made (planning's probe made 2 more)
+    assert evals == sorted(evals) and evals[-1] == p.model.rows - 2 == 3000 * 20
+    se = [q.stderr.max() for q in parts if q.stderr is not None]
+    assert se[-1] < se[0]
+    for q in parts:
+        assert q.additivity_error() < 1e-9 and q.values.shape == (1, 14)
+
+
+def test_exact_streams_by_background_chunk_and_reports_finite_population_error(data):
+    p = ll.api.plan(interacting, data[0], background=data[:40], method="exact", rows_per_call=32 * 8)
+    parts = list(p.stream())
+    assert len(parts) == 5 and parts[-1].done and parts[-1].stderr is None
+    assert all(q.stderr is not None for q in parts[:-1])
+    ref = ll.attribute(interacting, data[0], background=data[:40], method="exact")
+    np.testing.assert_allclose(parts[-1].values, ref.values, atol=1e-12)
+
+
+def test_output_picks_one_output_by_name_or_index(data):
+    full = ll.attribute(interacting, data[0], background=data[:10], output_names=["a", "b"])
+    one = ll.attribute(interacting, data[0], background=data[:10], output_names=["a", "b"], output="b")
+    assert one.output_names == ["b"]
+    np.testing.assert_allclose(one.values[0], full.values[1])
+    again = ll.attribute(interacting, data[0], background=data[:10], output=-1)
+    np.testing.assert_allclose(again.values[0], full.values[1])
+
+
+def test_large_backgrounds_are_summarised_and_say_so(data):
+    e = ll.attribute(interacting, data[0], background=data, method="exact")
+    assert e.params["background"] == {"rows": 100, "from": 300, "how": "kmeans"}
+    full = ll.attribute(interacting, data[0], background=data, method="exact", background_size=300)
+    # the summary keeps the answer close to the full background's
+    assert np.abs(e.values - full.values).max() < 0.15 * np.abs(full.values).max()
+
+
+def test_same_seed_same_numbers(data):
+    a = ll.attribute(interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5)
+    b = ll.attribute(interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5)
+    np.testing.assert_array_equal(a.values, b.values)
