@@ -60,6 +60,9 @@ function render({ model, el }) {
   };
   model.on("change:_view", draw);
   draw();
+  // Updates sent from the kernel's worker thread can overtake the widget's creation and be
+  // dropped; asking for the current state once the view exists closes that gap.
+  model.send({ type: "ready", has_vega: Boolean(model.get("_vega")) });
   return () => {
     model.off("change:_view", draw);
     offProgress();

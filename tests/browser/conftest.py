@@ -119,7 +119,9 @@ def lab_notebook(chromium, jupyter_lab):
         pages.append(page)
         block_network(page, outside)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        page.goto(f"{jupyter_lab['url']}/lab/tree/{name}?token={jupyter_lab['token']}")
+        # a workspace of its own, so notebooks from earlier tests are not restored beside it
+        page.goto(f"{jupyter_lab['url']}/lab/workspaces/{name[:-6]}/tree/{name}"
+                  f"?token={jupyter_lab['token']}&reset")
         page.wait_for_function(
             "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
             " === 'idle'", timeout=timeout)

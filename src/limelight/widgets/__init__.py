@@ -246,8 +246,16 @@ class ExplanationWidget(anywidget.AnyWidget):
         self._view = view
 
     def _on_message(self, _widget, content, _buffers) -> None:
-        if isinstance(content, dict) and content.get("type") == "cancel":
+        if not isinstance(content, dict):
+            return
+        if content.get("type") == "cancel":
             self.cancel()
+        elif content.get("type") == "ready":
+            # the view exists now: send what it may have missed (not the 0.8 MB renderer twice)
+            keys = ["_view", "_meta", "_arrays", "_specs", "_progress", "output_index"]
+            if not content.get("has_vega") and self._vega:
+                keys.append("_vega")
+            self.send_state(keys)
 
     def __repr__(self) -> str:
         state = "running" if self.running else (self._progress or {}).get("status", "idle")
