@@ -4,7 +4,7 @@
     >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
 
-from .api import attribute, explain, permutation_importance
+from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation
 
@@ -17,6 +17,7 @@ __all__ = [
     "SchemaError",
     "attribute",
     "explain",
+    "explore",
     "permutation_importance",
 ]
 __version__ = "0.1.0"

@@ -110,3 +110,32 @@ def permutation_importance(
     p = plan_importance(model, X, y, n_repeats=n_repeats, scoring=scoring,
                         random_state=random_state, **options)
     return ExplanationWidget().run(p.stream, view="importance")
+
+
+def explore(
+    model: Any,
+    X: Any,
+    y: Any = None,
+    *,
+    background: Any = None,
+    method: str = "auto",
+    sample: int = 200,
+    random_state: int | None = None,
+    **options: Any,
+):
+    """Browse a tabular data set and explain any row: returns an :class:`Explorer` widget.
+
+    A table and a scatter of every row (coloured by prediction or error, filterable); click
+    one (or set ``.selected = i``) and the panel streams that row's explanation (``method``
+    and ``options`` as in :func:`attribute`; ``background`` defaults to ``X``). Global views,
+    computed once in the background: permutation importance when ``y`` is given, and a
+    beeswarm of local attributions over ``sample`` rows (``sample=0`` skips it).
+
+        >>> ex = explore(model, X_test, y_test)      # doctest: +SKIP
+        >>> ex.selected = 3; ex.wait()               # doctest: +SKIP
+        >>> ex.explanations                          # doctest: +SKIP
+    """
+    from .widgets.explorer import Explorer
+
+    return Explorer(model, X, y, background=background, method=method, sample=sample,
+                    random_state=random_state, **options)

@@ -1,0 +1,404 @@
+"""`Explorer`: a whole tabular data set in one widget — table, scatter, filters — with the
+explanation of the selected row in a panel below (the same streaming machinery as
+`ExplanationWidget`), and global views (permutation importance, a beeswarm of local
+attributions over a sample) computed once in the background.
+
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LinearRegression
+    >>> X = np.random.default_rng(0).normal(size=(50, 3))
+    >>> ex = Explorer(LinearRegression().fit(X, X @ [1.0, 2.0, 3.0]), X, sample=0)
+    >>> ex.selected = 4; ex.wait().values.shape
+    (1, 3)
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+import traitlets
+
+from ..errors import InputError, LimelightError
+from ..explanation import Explanation
+from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
+
+TABLE_COLUMNS = 12  # feature columns sent for the table
+PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
+SWARM_BACKGROUND = 10  # background rows for the beeswarm's cheap local attributions
+
+
+def _is_frame(obj: Any) -> bool:
+    return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
+
+
+class Explorer(ExplanationWidget):
+    """Browse a data set and explain any row of it: click a point or a row (or set
+    ``.selected``) and the panel streams that row's explanation; finished ones are cached.
+
+    ``.explanation`` is the selected row's (latest) explanation, ``.explanations`` a
+    DataFrame of every cached one (rows: instance index, columns: features, values for each
+    row's predicted output), ``.visible`` the indices the current ``filters`` keep.
+    """
+
+    _panel = traitlets.Unicode("").tag(sync=True)
+    _data_meta = traitlets.Dict().tag(sync=True)
+    _data_arrays = traitlets.Dict().tag(sync=True)
+    _global_meta = traitlets.Dict().tag(sync=True)
+    _global_arrays = traitlets.Dict().tag(sync=True)
+    selected = traitlets.Int(None, allow_none=True).tag(sync=True)
+    #: ``{"misclassified": bool, "classes": [class index, ...] | None,
+    #: "prediction": [lo, hi] | None}``; the browser edits it too
+    filters = traitlets.Dict().tag(sync=True)
+
+    def __init__(self, model: Any, X: Any, y: Any = None, *, background: Any = None,
+                 method: str = "auto", sample: int = 200, random_state: int | None = None,
+                 xy: tuple[str, str] | None = None, **options: Any) -> None:
+        from ..api import plan
+
+        super().__init__()
+        n = len(X) if X is not None else 0
+        if X is None or n == 0:
+            raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
+        if isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2):
+            raise InputError(
+                f"X must be a table of rows (a DataFrame or a 2-D array), got "
+                f"{type(X).__name__}{'' if not isinstance(X, np.ndarray) else f' of shape {X.shape}'}",
+                fix="pass a DataFrame or an (n_rows, n_features) array")
+        y_arr = None
+        if y is not None:
+            y_arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+            if y_arr.ndim != 1 or len(y_arr) != n:
+                raise InputError(f"X has {n} rows but y has {len(y_arr)}",
+                                 fix="pass one label per row of X")
+        self._X, self._y, self._n = X, y_arr, n
+        self._frame = _is_frame(X)
+        bg = X if background is None else background
+        self._options = dict(options)
+        self._method, self._random_state, self._sample = method, random_state, int(sample)
+        # one plan (model adapted and probed, background summarised) for every row
+        self._plan = plan(model, self._row(0), background=bg, method=method,
+                          random_state=random_state, **options)
+        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
+        self._inst0 = self._plan.instance
+        self._columns = self._column_store()
+        self._cache: dict[int, Explanation] = {}
+        self._running_index: int | None = None
+        self._select_lock = threading.Lock()
+        self._first_served = threading.Event()
+        self._global_done = threading.Event()
+        self._global_error: BaseException | None = None
+        self._closed = threading.Event()
+        self.global_: dict = {"importance": None, "swarm": None}
+        self._view = "explorer"
+        self._predict_all()
+        self._send_data(xy)
+        self.filters = {"misclassified": False, "classes": None, "prediction": None}
+        if self._sample > 0 or self._y is not None:
+            threading.Thread(target=self._global_work, daemon=True,
+                             name="limelight-explorer-global").start()
+        else:
+            self._global_done.set()
+
+    # -- data ---------------------------------------------------------------------------------
+    def _row(self, i: int) -> Any:
+        return self._X.iloc[i] if self._frame else np.asarray(self._X)[i]
+
+    def _column_store(self) -> list[np.ndarray]:
+        """X's columns in the order the plan's instance uses (for building any row cheaply)."""
+        names = self._inst0.feature_names
+        if self._frame:
+            cols = getattr(self._adapted, "feature_names", None) or [
+                c for c in self._X.columns]
+            by_str = {str(c): c for c in self._X.columns}
+            return [self._X[by_str.get(str(c), c)].to_numpy() for c in cols][: len(names)]
+        arr = np.asarray(self._X, dtype=float)
+        return [arr[:, j] for j in range(arr.shape[1])]
+
+    def _instance(self, i: int, base=None):
+        base = base or self._inst0
+        x_cols = [c[i] for c in self._columns]
+        inst = replace(base, x=np.asarray(x_cols, dtype=object), x_cols=x_cols)
+        if hasattr(base, "_bg_cache"):
+            inst._bg_cache = base._bg_cache
+        return inst
+
+    def _batch(self, start: int, stop: int) -> Any:
+        if self._frame:
+            return self._inst0._assemble([c[start:stop] for c in self._columns])
+        return np.stack([c[start:stop] for c in self._columns], axis=1)
+
+    def _predict_all(self) -> None:
+        outs = [self._adapted.predict(self._batch(a, min(a + PREDICT_CHUNK, self._n)))
+                for a in range(0, self._n, PREDICT_CHUNK)]
+        self.outputs_ = np.concatenate(outs, axis=0)
+        names = self._adapted.output_names
+        self.classifier_ = self._adapted.kind == "classifier" and len(names) > 1
+        if self.classifier_:
+            self.predicted_ = self.outputs_.argmax(axis=1)
+            score = self.outputs_.max(axis=1)
+        else:
+            self.predicted_ = self.outputs_[:, 0]
+            score = self.outputs_[:, 0]
+        self._score = score
+        label = np.full(self._n, np.nan)
+        error = np.full(self._n, np.nan)
+        if self._y is not None:
+            if self.classifier_:
+                lookup = {name: k for k, name in enumerate(names)}
+                label = np.array([lookup.get(str(v), np.nan) for v in self._y], dtype=float)
+                error = (label != self.predicted_).astype(float)
+                error[np.isnan(label)] = np.nan
+            else:
+                try:
+                    label = self._y.astype(float)
+                except (TypeError, ValueError):
+                    raise InputError("y holds values that are not numbers for a regressor",
+                                     fix="pass numeric targets") from None
+                error = np.abs(self.predicted_ - label)
+        self.label_, self.error_ = label, error
+
+    def _send_data(self, xy: tuple[str, str] | None) -> None:
+        names = list(self._inst0.feature_names)
+        shown = names[:TABLE_COLUMNS]
+        table = np.zeros((self._n, len(shown)), dtype=np.float32)
+        categories: dict[str, list[str]] = {}
+        for j, name in enumerate(shown):
+            col = self._columns[j]
+            if np.issubdtype(np.asarray(col).dtype, np.number):
+                table[:, j] = np.asarray(col, dtype=float)
+            else:  # categories cross as codes; their names in the metadata
+                cats, codes = np.unique(np.asarray(col, dtype=str), return_inverse=True)
+                table[:, j] = codes
+                categories[name] = [str(c) for c in cats]
+        coords, axes = self._coordinates(names, xy)
+        self._data_meta = {
+            "n": self._n, "columns": shown, "categories": categories,
+            "kind": "classifier" if self.classifier_ else "regressor",
+            "output_names": list(self._adapted.output_names), "axes": axes,
+            "has_label": self._y is not None,
+        }
+        self._data_arrays = _buffers({
+            "table": table, "xy": coords.astype(np.float32),
+            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
+            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
+        })
+
+    def _coordinates(self, names: list[str], xy) -> tuple[np.ndarray, list[str]]:
+        numeric = [j for j, c in enumerate(self._columns)
+                   if np.issubdtype(np.asarray(c).dtype, np.number)]
+        if xy is not None:
+            missing = [c for c in xy if c not in names]
+            if len(xy) != 2 or missing:
+                raise InputError(f"xy={xy!r} does not name two columns of X",
+                                 fix=f"use two of {names[:20]}")
+            a, b = (names.index(c) for c in xy)
+            return np.stack([np.asarray(self._columns[a], float),
+                             np.asarray(self._columns[b], float)], axis=1), list(xy)
+        if len(numeric) >= 2:
+            from sklearn.decomposition import PCA
+
+            M = np.stack([np.asarray(self._columns[j], dtype=float) for j in numeric], axis=1)
+            M = np.nan_to_num(M)
+            sd = M.std(axis=0)
+            M = (M - M.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
+            rng = np.random.default_rng(0)
+            fit_rows = M if len(M) <= 5000 else M[rng.choice(len(M), 5000, replace=False)]
+            pca = PCA(n_components=2, random_state=0).fit(fit_rows)
+            return pca.transform(M), ["PC 1", "PC 2"]
+        first = np.asarray(self._columns[numeric[0]], float) if numeric else np.zeros(self._n)
+        return np.stack([first, self._score], axis=1), [
+            names[numeric[0]] if numeric else "", "prediction"]
+
+    # -- selection ----------------------------------------------------------------------------
+    @traitlets.validate("selected")
+    def _check_selected(self, proposal):
+        i = proposal["value"]
+        if i is None:
+            return None
+        if isinstance(i, (bool, np.bool_)) or not -self._n <= int(i) < self._n:
+            raise InputError(f"there is no row {i} in this data set of {self._n} rows",
+                             fix=f"select an index from 0 to {self._n - 1}")
+        return int(i) % self._n
+
+    @traitlets.observe("selected")
+    def _on_selected(self, change) -> None:
+        i = change["new"]
+        with self._select_lock:
+            self.cancel()
+            if self._thread is not None:
+                self._thread.join(timeout=30)
+            if i is None:
+                return
+            if i in self._cache:
+                exp = self._cache[i]
+                self._latest = exp
+                self._running_index = None
+                self._show(exp, elapsed=0.0, status="done")
+                self._first_served.set()
+                return
+            self._running_index = i
+            self.run(lambda: self._stream(i), view="tabular")
+
+    def _stream(self, i: int):
+        inst = self._instance(i)
+        for exp in self._plan.explainer.stream(self._plan.model, inst):
+            if exp.done:
+                self._cache[i] = exp
+                self._first_served.set()
+            yield exp
+
+    def _set_view(self, view: str) -> None:
+        """The root stays the explorer; the explanation's view goes to the panel."""
+        if view in CHART_VIEWS and not self._specs:
+            from ..charts import specs
+
+            self._specs = specs()
+            self._vega = _vega()
+        if view != self._panel:
+            self._panel = view
+
+    def _on_message(self, widget, content, buffers) -> None:
+        if isinstance(content, dict) and content.get("type") == "ready":
+            keys = ["_view", "_panel", "_meta", "_arrays", "_specs", "_progress", "output_index",
+                    "_data_meta", "_data_arrays", "_global_meta", "_global_arrays", "selected",
+                    "filters"]
+            if not content.get("has_vega") and self._vega:
+                keys.append("_vega")
+            self.send_state(keys)
+            return
+        super()._on_message(widget, content, buffers)
+
+    # -- Python API ---------------------------------------------------------------------------
+    @property
+    def visible(self) -> np.ndarray:
+        """Indices of the rows the current ``filters`` keep (as the table and scatter do)."""
+        keep = np.ones(self._n, dtype=bool)
+        f = self.filters or {}
+        if f.get("misclassified"):
+            if self._y is None:
+                raise InputError("filtering misclassified rows needs labels",
+                                 fix="pass y to explore(model, X, y)")
+            keep &= self.error_ > 0 if self.classifier_ else np.zeros(self._n, bool)
+        classes = f.get("classes")
+        if classes is not None and self.classifier_:
+            keep &= np.isin(self.predicted_, [int(c) for c in classes])
+        rng = f.get("prediction")
+        if rng is not None:
+            lo, hi = (-np.inf if rng[0] is None else rng[0]), (np.inf if rng[1] is None else rng[1])
+            keep &= (self._score >= lo) & (self._score <= hi)
+        return np.flatnonzero(keep)
+
+    @property
+    def explanations(self):
+        """Cached attributions as a DataFrame: a row per explained instance (index), a column
+        per feature, each row's values for its predicted output."""
+        return self.explanations_for(None)
+
+    def explanations_for(self, output: int | str | None = None):
+        """Like :attr:`explanations` for one output (name or index) of every row."""
+        import pandas as pd
+
+        names = list(self._inst0.feature_names)
+        rows = sorted(self._cache)
+        data = np.zeros((len(rows), len(names)))
+        for r, i in enumerate(rows):
+            exp = self._cache[i]
+            if output is None:
+                k = int(self.predicted_[i]) if self.classifier_ else 0
+                k = k if exp.n_outputs > 1 else 0
+            else:
+                k = exp.output_index(output)
+            data[r] = exp.values[k]
+        return pd.DataFrame(data, index=pd.Index(rows, name="index"), columns=names)
+
+    def wait_global(self, timeout: float | None = None) -> dict:
+        """Block until the global views are computed; returns ``{"importance": Explanation
+        or None, "swarm": (indices, values (rows, outputs, features))}``."""
+        if not self._global_done.wait(timeout):
+            raise TimeoutError(f"the global views are still running after {timeout} s")
+        if self._global_error is not None:
+            raise self._global_error
+        return dict(self.global_)
+
+    def close(self) -> None:
+        self._closed.set()
+        self.cancel()
+        super().close()
+
+    # -- global views -------------------------------------------------------------------------
+    def _global_work(self) -> None:
+        try:
+            self._first_served.wait(timeout=1.0)  # let a first click go first
+            meta = {"features": list(self._inst0.feature_names), "status": "running"}
+            arrays: dict[str, np.ndarray] = {}
+            if self._y is not None and not self._closed.is_set():
+                from ..plans.importance import plan_importance
+
+                p = plan_importance(self._adapted, self._X, self._y,
+                                    random_state=self._random_state)
+                imp = p.run()
+                self.global_["importance"] = imp
+                arrays["importance"] = imp.values[0]
+                arrays["importance_std"] = (imp.stderr[0] if imp.stderr is not None
+                                            else np.zeros(imp.values.shape[1]))
+                meta["importance_metric"] = imp.params.get("scoring", "")
+                self._global_meta, self._global_arrays = dict(meta), _buffers(arrays)
+            if self._sample > 0:
+                self._swarm(meta, arrays)
+            meta["status"] = "done"
+            self._global_meta, self._global_arrays = dict(meta), _buffers(arrays)
+        except BaseException as exc:  # shown in the global view, re-raised by wait_global()
+            self._global_error = exc
+            msg = str(exc) if isinstance(exc, LimelightError) else f"{type(exc).__name__}: {exc}"
+            self._global_meta = {**self._global_meta, "status": "error", "message": msg}
+        finally:
+            self._global_done.set()
+
+    def _swarm(self, meta: dict, arrays: dict) -> None:
+        """Local attributions over a sample of rows, cheaply: a small background, exact
+        Shapley up to 10 features, else Kernel SHAP with a few hundred coalitions."""
+        from ..api import plan
+        from ..explainers.shapley import ExactShapley, KernelShap
+
+        rng = np.random.default_rng(self._random_state)
+        s = min(self._sample, self._n)
+        rows = np.sort(rng.choice(self._n, s, replace=False)) if s < self._n else np.arange(s)
+        bg = self._X if self._frame else np.asarray(self._X)
+        options = {k: v for k, v in self._options.items()
+                   if k in ("feature_names", "output_names", "model_output")}
+        small = plan(self._adapted, self._row(0), background=bg, method="auto",
+                     background_size=SWARM_BACKGROUND, random_state=self._random_state,
+                     **options)
+        d = small.instance.d
+        explainer = ExactShapley() if d <= 10 else KernelShap(
+            max_evals=min(2 * d + 256, 600), random_state=self._random_state)
+        k = self._adapted.n_outputs
+        values = np.zeros((s, k, d), dtype=np.float32)
+        every = max(1, s // 10)
+        for r, i in enumerate(rows):
+            if self._closed.is_set():
+                return
+            values[r] = explainer.explain(self._adapted, self._instance(int(i), small.instance)
+                                          ).values
+            if (r + 1) % every == 0 or r + 1 == s:
+                feat = np.stack([self._feature_code(j, rows[: r + 1]) for j in range(d)], axis=1)
+                arrays.update(swarm_values=values[: r + 1], swarm_index=rows[: r + 1]
+                              .astype(np.int32), swarm_feature=feat.astype(np.float32))
+                meta["swarm_done"] = r + 1
+                meta["swarm_total"] = s
+                self._global_meta, self._global_arrays = dict(meta), _buffers(arrays)
+        self.global_["swarm"] = (rows, values)
+
+    def _feature_code(self, j: int, rows: np.ndarray) -> np.ndarray:
+        """A feature's values scaled to [0, 1] by rank within the data (dot colours)."""
+        col = np.asarray(self._columns[j])
+        if not np.issubdtype(col.dtype, np.number):
+            return np.full(len(rows), np.nan)
+        col = col.astype(float)
+        lo, hi = np.nanpercentile(col, [5, 95])
+        return np.clip((col[rows] - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
+
+    def __repr__(self) -> str:
+        return f"Explorer({self._n} rows, selected={self.selected})"
