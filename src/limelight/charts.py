@@ -43,8 +43,10 @@ def bar_chart(rows: list[dict] | None = None, *, title: str = "attribution") -> 
 
     Rows: ``feature`` (label), ``value``, ``lo``, ``hi``, ``order``, ``text``, ``colour``.
     """
+    # op="min": a sort without an aggregate op conflicts across the filtered label layers
+    # and falls back to alphabetical
     base = alt.Chart(_data(rows, "rows")).encode(
-        y=alt.Y("feature:N", sort=alt.EncodingSortField("order"), title=None,
+        y=alt.Y("feature:N", sort=alt.EncodingSortField("order", op="min"), title=None,
                 axis=alt.Axis(labelLimit=280, domain=False, ticks=False)),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(
@@ -70,7 +72,7 @@ def waterfall_chart(rows: list[dict] | None = None, ends: list[dict] | None = No
     ends: ``label``, ``x`` (the base value and the prediction, drawn as rules).
     """
     base = alt.Chart(_data(rows, "rows")).encode(
-        y=alt.Y("feature:N", sort=alt.EncodingSortField("order"), title=None,
+        y=alt.Y("feature:N", sort=alt.EncodingSortField("order", op="min"), title=None,
                 axis=alt.Axis(labelLimit=280, domain=False, ticks=False)),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(

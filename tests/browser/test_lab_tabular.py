@@ -41,6 +41,11 @@ def test_bar_chart_has_one_bar_per_feature_and_switches(lab_notebook):
     # the kernel's explanation is the one drawn: same number of features, additive
     out = kernel_eval(page, "e = w.wait(); print(e.values.shape, round(e.additivity_error(), 9))")
     assert out.strip() == "(2, 6) 0.0"
+    # bars run from the largest |attribution| down, for the predicted class
+    order = kernel_eval(page, "i = e.output_index(None); print('|'.join(e.feature_names[j] "
+                              "for j in np.argsort(-np.abs(e.values[i]), kind='stable')))")
+    names = [t.split(" = ")[0] for t in labels if " = " in t]
+    assert names == order.strip().split("|")
     # class switcher: the title names the other class, the chart redraws, Python sees it
     title = page.inner_text(".jp-OutputArea-output .ll-tabular .ll-title")
     page.select_option(".jp-OutputArea-output .ll-tabular select.ll-class", index=0)
