@@ -2,12 +2,14 @@
 // Views: text, image, tabular, importance (and explorer, from the explorer widget).
 import { mountProgress } from "./progress.js";
 import { h } from "./theme.js";
+import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
 import * as importance from "./views/importance.js";
 import * as tabular from "./views/tabular.js";
 import * as text from "./views/text.js";
 
 const VIEWS = { text, image, tabular, importance };
+VIEWS.explorer = explorer;
 
 /** Add a view (used by the explorer bundle and tests). */
 export function registerView(name, view) {
