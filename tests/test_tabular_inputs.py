@@ -61,9 +61,9 @@ def test_a_model_that_raises_or_returns_the_wrong_shape():
     def broken(batch):
         raise KeyError("feature 'z' not found")
 
-    with pytest.raises(ModelError, match="the model raised KeyError.*'z'.*batch of 1 rows"):
+    with pytest.raises(ModelError, match="the model raised KeyError.*'z'.*batch of 2 rows"):
         ll.attribute(broken, X[0], background=X)
-    with pytest.raises(ModelError, match=r"shape \(3, 2\) for 1 rows"):
+    with pytest.raises(ModelError, match=r"shape \(3, 2\) for 2 rows"):
         ll.attribute(lambda b: np.ones((3, 2)), X[0], background=X)
     with pytest.raises(ModelError, match="NaN or inf"):
         ll.attribute(lambda b: np.full(len(b), np.nan), X[0], background=X)

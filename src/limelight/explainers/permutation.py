@@ -37,10 +37,15 @@ def _scorer(name: str | Callable | None, model: TabularModel) -> tuple[str, Call
         return getattr(name, "__name__", "score"), name
     if name is None:
         name = "accuracy" if model.kind == "classifier" else "r2"
+    def r2(y, o):  # numpy, no validation: called once per feature and repeat
+        p = o[:, 0] if o.shape[1] == 1 else o
+        yv = np.asarray(y, dtype=float)
+        return 1.0 - ((yv - p) ** 2).sum() / max(((yv - yv.mean()) ** 2).sum(), 1e-300)
+
     table = {
-        "accuracy": lambda y, o: metrics.accuracy_score(y, labels(o)),
+        "accuracy": lambda y, o: float(np.mean(labels(o) == np.asarray(y))),
         "balanced_accuracy": lambda y, o: metrics.balanced_accuracy_score(y, labels(o)),
-        "r2": lambda y, o: metrics.r2_score(y, o[:, 0] if o.shape[1] == 1 else o),
+        "r2": r2,
         "neg_mean_squared_error": lambda y, o: -metrics.mean_squared_error(y, o[:, 0]),
         "neg_mean_absolute_error": lambda y, o: -metrics.mean_absolute_error(y, o[:, 0]),
         "neg_log_loss": lambda y, o: -metrics.log_loss(y, o, labels=classes),

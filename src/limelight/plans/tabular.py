@@ -59,9 +59,9 @@ def _output_index(names: list[str], output: int | str) -> int:
 def probe(model: TabularModel, inst) -> np.ndarray:
     """One model call on the instance and a background row, so a model that cannot take
     the data fails here, in the user's cell, with a clear message."""
-    x = inst.x_batch()
+    masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
     try:
-        out = model.predict(x)
+        out = model.predict(inst.cross(masks, slice(0, 1)))
     except ModelError as exc:
         nan = [n for n, v in zip(inst.feature_names, inst.x)
                if isinstance(v, (float, np.floating)) and not np.isfinite(v)]
@@ -70,7 +70,6 @@ def probe(model: TabularModel, inst) -> np.ndarray:
                 f"x has NaN or inf in {nan} and the model cannot take them ({exc.problem})",
                 fix="impute the missing values (or use a model that handles NaN)") from exc
         raise
-    model.predict(inst.cross(np.zeros((1, inst.d), bool), slice(0, 1)))
     return out[0]
 
 
