@@ -26,7 +26,8 @@ from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
 
 TABLE_COLUMNS = 12  # feature columns sent for the table
 PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
-SWARM_BACKGROUND = 10  # background rows for the beeswarm's cheap local attributions
+SWARM_BACKGROUND = 10
+BACKGROUND_FROM = 5_000  # rows of X the default background is summarised from  # background rows for the beeswarm's cheap local attributions
 
 
 def _is_frame(obj: Any) -> bool:
@@ -75,6 +76,9 @@ class Explorer(ExplanationWidget):
         self._X, self._y, self._n = X, y_arr, n
         self._frame = _is_frame(X)
         bg = X if background is None else background
+        if background is None and n > BACKGROUND_FROM:  # the summary needs a sample, not all
+            keep = np.sort(np.random.default_rng(random_state).choice(n, BACKGROUND_FROM, False))
+            bg = X.iloc[keep] if self._frame else np.asarray(X)[keep]
         self._options = dict(options)
         self._method, self._random_state, self._sample = method, random_state, int(sample)
         # one plan (model adapted and probed, background summarised) for every row
@@ -365,7 +369,7 @@ class Explorer(ExplanationWidget):
         rng = np.random.default_rng(self._random_state)
         s = min(self._sample, self._n)
         rows = np.sort(rng.choice(self._n, s, replace=False)) if s < self._n else np.arange(s)
-        bg = self._X if self._frame else np.asarray(self._X)
+        bg = self._inst0.background_batch()
         options = {k: v for k, v in self._options.items()
                    if k in ("feature_names", "output_names", "model_output")}
         small = plan(self._adapted, self._row(0), background=bg, method="auto",
