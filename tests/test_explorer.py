@@ -1,0 +1,251 @@
+"""The explorer: selection streams the row's explanation into the panel, finished ones are
+cached (no model calls the second time), filters, the explanations frame, global views,
+and every bad input. References: a linear model's closed form, Shapley efficiency,
+scikit-learn's own predictions."""
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_iris
+from sklearn.linear_model import LinearRegression, LogisticRegression
+
+import limelight as ll
+from limelight.errors import InputError
+from limelight.widgets.explorer import Explorer
+
+W = np.array([1.0, -2.0, 0.5, 3.0])
+
+
+class Counting:
+    """A linear function that counts its calls and can be made slow."""
+
+    def __init__(self, delay=0.0):
+        self.calls = 0
+        self.delay = delay
+
+    def __call__(self, X):
+        self.calls += 1
+        if self.delay:
+            time.sleep(self.delay)
+        return np.asarray(X, dtype=float) @ W + 1.0
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4))
+    return X, X @ W + 1.0
+
+
+def test_selecting_a_row_explains_it(data):
+    X, _ = data
+    f = Counting()
+    ex = ll.explore(f, X, sample=0)
+    assert isinstance(ex, Explorer) and ex._view == "explorer" and ex.selected is None
+    ex.selected = 7
+    e = ex.wait(10)
+    # linear model, background = X: phi_j = w_j * (x_j - mean_j)
+    np.testing.assert_allclose(e.values[0], W * (X[7] - X.mean(axis=0)), atol=1e-9)
+    assert ex._panel == "tabular" and ex.explanation is e
+    assert ex._meta["feature_names"] == ["x0", "x1", "x2", "x3"]
+
+
+def test_second_selection_is_cached_and_makes_no_model_calls(data):
+    X, _ = data
+    f = Counting()
+    ex = ll.explore(f, X, sample=0)
+    ex.selected = 3
+    first = ex.wait(10)
+    ex.selected = 4
+    ex.wait(10)
+    before = f.calls
+    ex.selected = 3
+    assert f.calls == before
+    assert ex.explanation is first and ex.wait(1) is first
+    np.testing.assert_allclose(ex._arrays["values"]["view"].cast("f"), first.values[0], rtol=1e-6)
+    assert ex._progress["status"] == "done"
+
+
+def test_the_browser_selecting_works_like_python(data):
+    X, _ = data
+    ex = ll.explore(Counting(), X, sample=0)
+    ex.set_state({"selected": 11})  # what a click's message does
+    assert ex.selected == 11
+    np.testing.assert_allclose(ex.wait(10).data.astype(float), X[11])
+
+
+def test_a_new_selection_cancels_the_running_one(data):
+    X, _ = data
+    f = Counting(delay=0.05)
+    # exact Shapley streams by background chunk: 4 background rows per call, 15 calls
+    ex = ll.explore(f, X, sample=0, method="exact", rows_per_call=64)
+    ex.selected = 1
+    time.sleep(0.1)
+    ex.selected = 2
+    calls = f.calls
+    e = ex.wait(30)
+    np.testing.assert_allclose(e.data.astype(float), X[2])
+    assert f.calls - calls <= 16  # row 1 stopped within a batch; row 2 takes 15 calls
+    assert 1 not in ex._cache and 2 in ex._cache
+
+
+def test_bad_index_and_bad_input(data):
+    X, y = data
+    ex = ll.explore(Counting(), X, sample=0)
+    with pytest.raises(InputError, match="no row 60") as err:
+        ex.selected = 60
+    assert "0 to 59" in err.value.fix
+    assert ex.selected is None
+    ex.selected = -1  # counts from the end, like Python
+    assert ex.selected == 59
+    with pytest.raises(InputError, match="X has 60 rows but y has 59"):
+        ll.explore(Counting(), X, y[:-1])
+    with pytest.raises(InputError, match="table of rows"):
+        ll.explore(Counting(), X[0])
+    with pytest.raises(InputError, match="empty"):
+        ll.explore(Counting(), X[:0])
+    with pytest.raises(InputError, match="two columns"):
+        ll.explore(Counting(), X, xy=("x0", "nope"), sample=0)
+
+
+def test_user_data_is_not_modified(data):
+    X, y = data
+    Xc, yc = X.copy(), y.copy()
+    ex = ll.explore(LinearRegression().fit(X, y), X, y, sample=5, random_state=0)
+    ex.selected = 0
+    ex.wait(10)
+    ex.wait_global(30)
+    np.testing.assert_array_equal(X, Xc)
+    np.testing.assert_array_equal(y, yc)
+
+
+@pytest.fixture(scope="module")
+def iris():
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    y = y.map({0: "setosa", 1: "versicolor", 2: "virginica"})
+    model = LogisticRegression(max_iter=1000, C=0.05).fit(X, y)
+    return X, y, model
+
+
+def test_state_matches_the_model(iris):
+    X, y, model = iris
+    ex = ll.explore(model, X, y, sample=0)
+    meta, arrays = ex._data_meta, ex._data_arrays
+    assert meta["n"] == 150 and meta["kind"] == "classifier" and meta["has_label"]
+    assert meta["output_names"] == ["setosa", "versicolor", "virginica"]
+    assert meta["columns"] == list(X.columns)
+    pred = np.frombuffer(arrays["pred"]["view"], dtype=np.float32)
+    names = np.array(meta["output_names"])
+    np.testing.assert_array_equal(names[pred.astype(int)], model.predict(X))
+    label = np.frombuffer(arrays["label"]["view"], dtype=np.float32)
+    np.testing.assert_array_equal(names[label.astype(int)], y.to_numpy())
+    table = np.frombuffer(arrays["table"]["view"], dtype=np.float32).reshape(150, 4)
+    np.testing.assert_allclose(table, X.to_numpy(), rtol=1e-6)
+    xy = np.frombuffer(arrays["xy"]["view"], dtype=np.float32).reshape(150, 2)
+    # PCA of standardised columns: the first axis carries the most variance, axes uncorrelated
+    assert xy[:, 0].var() > xy[:, 1].var()
+    assert abs(np.corrcoef(xy.T)[0, 1]) < 1e-3
+
+
+def test_filters(iris):
+    X, y, model = iris
+    ex = ll.explore(model, X, y, sample=0)
+    pred = model.predict(X)
+    proba = model.predict_proba(X).max(axis=1)
+    np.testing.assert_array_equal(ex.visible, np.arange(150))
+    ex.filters = {"misclassified": True}
+    np.testing.assert_array_equal(ex.visible, np.flatnonzero(pred != y.to_numpy()))
+    assert len(ex.visible) > 0
+    ex.filters = {"classes": [2]}
+    np.testing.assert_array_equal(ex.visible, np.flatnonzero(pred == "virginica"))
+    ex.filters = {"classes": [1], "prediction": [0.4, 0.6]}
+    want = np.flatnonzero((pred == "versicolor") & (proba >= 0.4) & (proba <= 0.6))
+    np.testing.assert_array_equal(ex.visible, want)
+    no_labels = ll.explore(model, X, sample=0)
+    no_labels.filters = {"misclassified": True}
+    with pytest.raises(InputError, match="needs labels"):
+        no_labels.visible  # noqa: B018
+
+
+def test_explanations_frame(iris):
+    X, y, model = iris
+    ex = ll.explore(model, X, y, sample=0, background_size=150)  # keep all 150 rows
+    assert ex.explanations.shape == (0, 4)
+    for i in (120, 5, 70):
+        ex.selected = i
+        ex.wait(30)
+    frame = ex.explanations
+    assert list(frame.index) == [5, 70, 120] and list(frame.columns) == list(X.columns)
+    proba = model.predict_proba(X)
+    base = proba.mean(axis=0)  # background = X, kept whole
+    for i in (5, 70, 120):
+        k = int(proba[i].argmax())
+        # efficiency: the row's attributions sum to its predicted probability minus the base
+        assert frame.loc[i].sum() == pytest.approx(proba[i, k] - base[k], abs=1e-9)
+    setosa = ex.explanations_for("setosa")
+    np.testing.assert_allclose(setosa.sum(axis=1), proba[[5, 70, 120], 0] - base[0], atol=1e-9)
+
+
+def test_global_views(data):
+    X, y = data
+    rng = np.random.default_rng(1)
+    Xn = X.copy()
+    Xn[:, 2] = rng.normal(size=len(X))  # feature 2 is noise for y below
+    y2 = Xn @ np.array([1.0, -2.0, 0.0, 3.0])
+    model = LinearRegression().fit(Xn, y2)
+    ex = ll.explore(model, Xn, y2, sample=20, random_state=0)
+    g = ex.wait_global(60)
+    imp = g["importance"].values[0]
+    assert imp[2] == pytest.approx(0, abs=1e-6) and imp[3] > imp[1] > imp[0] > 0.1
+    rows, values = g["swarm"]
+    assert values.shape == (20, 1, 4) and len(set(rows)) == 20
+    # linear model: differences of attributions between rows are w_j (x_aj - x_bj)
+    diff = values[1:, 0, :] - values[:1, 0, :]
+    want = model.coef_ * (Xn[rows[1:]] - Xn[rows[:1]])
+    np.testing.assert_allclose(diff, want, atol=1e-4)
+    meta = ex._global_meta
+    assert meta["status"] == "done" and meta["swarm_done"] == 20
+    assert ex._global_arrays["swarm_values"]["shape"] == [20, 1, 4]
+
+
+def test_a_failing_model_in_the_global_views_is_reported(data):
+    X, y = data
+
+    class Fragile:
+        calls = 0
+
+        def __call__(self, batch):
+            self.calls += 1
+            if self.calls > 3:
+                raise RuntimeError("boom")
+            return np.asarray(batch, float) @ W
+
+    ex = ll.explore(Fragile(), X, sample=5, random_state=0)
+    with pytest.raises(Exception, match="boom"):
+        ex.wait_global(30)
+    assert ex._global_meta["status"] == "error" and "boom" in ex._global_meta["message"]
+
+
+def test_dataframe_with_a_category_column():
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"size": rng.normal(size=80), "colour": rng.choice(["red", "<b>"], 80)})
+    y = X["size"] + (X["colour"] == "red") * 2.0
+    pipe = make_pipeline(
+        make_column_transformer((OneHotEncoder(), ["colour"]), remainder="passthrough"),
+        LinearRegression(),
+    ).fit(X, y)
+    ex = ll.explore(pipe, X, y, sample=0)
+    assert ex._data_meta["categories"] == {"colour": ["<b>", "red"]}
+    table = np.frombuffer(ex._data_arrays["table"]["view"], dtype=np.float32).reshape(80, 2)
+    np.testing.assert_array_equal(table[:, 1], (X["colour"] == "red").astype(int))
+    ex.selected = 0
+    e = ex.wait(10)
+    # additive model, background = X: the colour's attribution is 2 * (is_red - share red)
+    red = float((X["colour"] == "red").mean())
+    assert e.values[0, 1] == pytest.approx(2.0 * ((X["colour"][0] == "red") - red), abs=1e-9)
