@@ -337,7 +337,9 @@ export function render({ model, el }) {
   }
   canvas.addEventListener("click", (ev) => {
     const box = canvas.getBoundingClientRect();
-    const i = nearestPoint(sx.x, sx.y, rows, ev.clientX - box.left, ev.clientY - box.top, 20);
+    const px = ((ev.clientX - box.left) * W) / box.width;
+    const py = ((ev.clientY - box.top) * H) / box.height;
+    const i = nearestPoint(sx.x, sx.y, rows, px, py, 20);
     if (i >= 0) select(i);
   });
 
@@ -421,11 +423,10 @@ export function render({ model, el }) {
     }
     impBox.append(grid);
   }
-  function swarmOutput() {
-    const outs = data.meta.output_names || [];
+  function swarmOutput(k) {
     const oi = model.get("output_index");
-    if (oi !== null && oi !== undefined && oi < outs.length) return oi;
-    return data.classifier && outs.length === 2 ? 1 : 0;
+    if (oi !== null && oi !== undefined && oi >= 0 && oi < k) return oi;
+    return data.classifier && k === 2 ? 1 : 0; // binary: the positive class
   }
   function drawSwarm() {
     const gm = model.get("_global_meta") || {};
@@ -445,7 +446,7 @@ export function render({ model, el }) {
     const [s, k, d] = ga.swarm_values.shape;
     const index = decodeArray(ga.swarm_index);
     const feat = decodeArray(ga.swarm_feature);
-    const out = swarmOutput();
+    const out = swarmOutput(k);
     const mean = new Float64Array(d);
     for (let r = 0; r < s; r++) for (let j = 0; j < d; j++) mean[j] += Math.abs(vals[(r * k + out) * d + j]);
     const features = Array.from(mean.keys()).sort((a, b) => mean[b] - mean[a]).slice(0, 10);
@@ -492,15 +493,16 @@ export function render({ model, el }) {
     }
     ctx.fillStyle = dark ? "#ccc" : "#555";
     ctx.fillText(`attribution to ${data.meta.output_names?.[out] ?? ""} (±${fmt(lay.max)}); colour: feature value low→high`, labelW, height - 3);
-    swarm = { lay, index, labelW, s, nf: features.length };
+    swarm = { lay, index, labelW, s, nf: features.length, width: labelW + width, height };
     const title = h("div", "ll-ex-title", `local attributions over ${s} rows${gm.status === "running" ? ` (of ${gm.swarm_total})` : ""}`);
     swarmBox.append(title, swarmCanvas);
   }
   swarmCanvas.addEventListener("click", (ev) => {
     if (!swarm) return;
     const box = swarmCanvas.getBoundingClientRect();
-    const px = ev.clientX - box.left - swarm.labelW;
-    const py = ev.clientY - box.top;
+    // the canvas may be drawn smaller than its logical size (narrow output area)
+    const px = ((ev.clientX - box.left) * swarm.width) / box.width - swarm.labelW;
+    const py = ((ev.clientY - box.top) * swarm.height) / box.height;
     const all = new Uint32Array(swarm.s * swarm.nf);
     for (let p = 0; p < all.length; p++) all[p] = p;
     const p = nearestPoint(swarm.lay.xs, swarm.lay.ys, all, px, py, 8);
