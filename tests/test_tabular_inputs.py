@@ -146,8 +146,15 @@ def test_permutation_importance_streams_repeats_and_checks_input():
     parts = list(p.stream())
     assert [q.extras["samples"].shape[-1] for q in parts] == [1, 2, 3, 4]
     assert parts[-1].output_names == ["r2"] and parts[-1].done
-    # batched: one model call per repeat (plus the baseline and probe), not one per feature
-    assert p.model.calls == 1 + 1 + 4
+    # batched: the probe (which gives the baseline) and one call for every repeat and feature
+    assert p.model.calls == 2
+    # the batching does not change the numbers: one feature per call gives the same values
+    from limelight.explainers.permutation import PermutationImportance
+
+    small = PermutationImportance(n_repeats=4, random_state=0, rows_per_call=150)
+    one_by_one = list(small.stream(p.model, p.instance))
+    assert len(one_by_one) == 4 and p.model.calls == 2 + 12
+    np.testing.assert_array_equal(one_by_one[-1].values, parts[-1].values)
     with pytest.raises(InputError, match="X has 150 rows but y has 149"):
         ll.permutation_importance(reg, X, y[:-1])
     with pytest.raises(InputError, match="unknown scoring 'f1_weird'"):

@@ -74,37 +74,49 @@ class PermutationImportance(Explainer):
         self.rows_per_call = int(rows_per_call)
 
     def stream(self, model: TabularModel, data: Any) -> Iterator[Explanation]:
-        inst, y = data  # a TabularInstance whose background is the data set, and labels
-        n, d = inst.m, inst.d
+        # a TabularInstance whose background is the data set, the labels, and optionally
+        # the model's outputs on the unshuffled data (the planner's probe call)
+        inst, y, *rest = data
+        n, d, R = inst.m, inst.d, self.n_repeats
         name, score = _scorer(self.scoring, model)
-        full = inst.background_batch()
-        base = float(score(y, model.predict(full)))
+        base_out = rest[0] if rest and rest[0] is not None else None
+        if base_out is None:
+            base_out = model.predict(inst.background_batch())
+        base = float(score(y, base_out))
         rng = np.random.default_rng(self.random_state)
-        samples = np.zeros((d, 0))
+        # (repeat, feature) units in order; as many as fit go to the model in one call
+        units = [(r, f) for r in range(R) for f in range(d)]
         per_call = max(1, self.rows_per_call // max(n, 1))
-        for r in range(self.n_repeats):
-            drops = np.empty(d)
-            for f0 in range(0, d, per_call):
-                feats = range(f0, min(d, f0 + per_call))
-                cols = []
-                for j in range(d):
-                    parts = []
-                    for f in feats:
-                        col = inst.bg_cols[j]
-                        parts.append(col[rng.permutation(n)] if f == j else col)
-                    cols.append(np.concatenate(parts))
-                out = model.predict(inst._assemble(cols)).reshape(len(feats), n, -1)
-                for i, f in enumerate(feats):
-                    drops[f] = base - float(score(y, out[i]))
-            samples = np.concatenate([samples, drops[:, None]], axis=1)
-            reps = samples.shape[1]
-            stderr = samples.std(axis=1, ddof=1) / np.sqrt(reps) if reps > 1 else None
-            yield Explanation(
-                values=samples.mean(axis=1)[None, :], base_values=[base], prediction=[base],
-                output_names=[name], feature_names=list(inst.feature_names), method=self.name,
-                params={"budget": n * d * self.n_repeats + n, "n_repeats": self.n_repeats,
-                        "scoring": name, "rows": n},
-                stderr=None if stderr is None else stderr[None, :],
-                n_evals=n + n * d * reps, done=reps == self.n_repeats, modality="importance",
-                extras={"samples": samples[None, :, :]},
-            )
+        drops = np.empty((d, R))
+        reported = 0
+        for u0 in range(0, len(units), per_call):
+            chunk = units[u0 : u0 + per_call]
+            perms = [rng.permutation(n) for _ in chunk]
+            cols = []
+            for j in range(d):
+                col = inst.bg_cols[j]
+                big = np.tile(col, len(chunk))
+                for i, (_, f) in enumerate(chunk):
+                    if f == j:
+                        big[i * n : (i + 1) * n] = col[perms[i]]
+                cols.append(big)
+            out = model.predict(inst._assemble(cols)).reshape(len(chunk), n, -1)
+            for i, (r, f) in enumerate(chunk):
+                drops[f, r] = base - float(score(y, out[i]))
+            complete = (u0 + len(chunk)) // d
+            while reported < complete:  # one partial per finished repeat
+                reported += 1
+                yield self._partial(inst, name, base, drops[:, :reported], n)
+
+    def _partial(self, inst, name: str, base: float, samples: np.ndarray, n: int) -> Explanation:
+        d, reps = samples.shape
+        stderr = samples.std(axis=1, ddof=1) / np.sqrt(reps) if reps > 1 else None
+        return Explanation(
+            values=samples.mean(axis=1)[None, :], base_values=[base], prediction=[base],
+            output_names=[name], feature_names=list(inst.feature_names), method=self.name,
+            params={"budget": n * d * self.n_repeats + n, "n_repeats": self.n_repeats,
+                    "scoring": name, "rows": n},
+            stderr=None if stderr is None else stderr[None, :],
+            n_evals=n + n * d * reps, done=reps == self.n_repeats, modality="importance",
+            extras={"samples": samples.copy()[None, :, :]},
+        )

@@ -32,7 +32,8 @@ def plan_importance(model: Any, X: Any, y: Any, *, n_repeats: int = 5, scoring: 
     inst = read_instance(first, X, model=adapted, feature_names=feature_names,
                          background_size=n + 1)
     _scorer(scoring, adapted)  # unknown scoring fails now
-    adapted.predict(inst.x_batch())
-    return Plan(model=adapted, instance=(inst, y_arr),
+    # the probe: the model on the unshuffled data, whose outputs give the baseline score
+    base_out = adapted.predict(inst.background_batch())
+    return Plan(model=adapted, instance=(inst, y_arr, base_out),
                 explainer=PermutationImportance(n_repeats=n_repeats, scoring=scoring,
                                                 random_state=random_state))
