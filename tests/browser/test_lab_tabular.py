@@ -56,6 +56,22 @@ def test_bar_chart_has_one_bar_per_feature_and_switches(lab_notebook):
     page.select_option(".jp-OutputArea-output .ll-tabular select.ll-kind", "waterfall")
     page.wait_for_timeout(500)
     assert n_bars(page) == 6
+    # the chart follows JupyterLab's theme: axis labels turn light on the dark theme
+    label = ".jp-OutputArea-output .ll-tabular svg .role-axis-label text"
+
+    def label_fill():
+        return page.eval_on_selector(label, "e => e.getAttribute('fill')")
+
+    light = label_fill()
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                  "{theme: 'JupyterLab Dark'})")
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=20_000)
+    page.wait_for_function(f"document.querySelector({label!r})?.getAttribute('fill') !== {light!r}",
+                           timeout=10_000)
+    dark = label_fill()
+    assert int(dark.lstrip("#")[:2], 16) > int(light.lstrip("#")[:2], 16)  # lighter text
+    page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
+                  "{theme: 'JupyterLab Light'})")
 
 
 def test_failure_shows_the_message_not_a_blank(lab_notebook):
