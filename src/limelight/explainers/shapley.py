@@ -182,16 +182,6 @@ class KernelShap(Explainer):
         weights = inst.weights
         params = {"budget": max_evals * m, "max_evals": max_evals, "tol": self.tol}
 
-        def values_of(masks: np.ndarray) -> np.ndarray:
-            out = model.predict(inst.cross(masks))
-            return np.einsum("nmk,m->nk", out.reshape(len(masks), m, -1), weights)
-
-        ends = values_of(np.array([np.zeros(d, bool), np.ones(d, bool)]))
-        base, pred = ends[0], ends[1]
-        delta = pred - base
-        k = len(base)
-        n_evals = 2 * m
-
         full, rest, rest_mass = self.plan_sizes(d, budget)
         # enumerated coalitions, each with its exact kernel weight
         enum_masks = [np.zeros((0, d), bool)]
@@ -204,93 +194,121 @@ class KernelShap(Explainer):
             enum_w.append(np.full(len(mk), (d - 1) / (s * (d - s)) / comb(d, s)))
         emasks, eweights = np.concatenate(enum_masks), np.concatenate(enum_w)
         n_sample = budget - len(emasks)
+        n_sample -= n_sample % 2  # complementary pairs
         if not rest or n_sample < 2:
             rest, n_sample = [], 0
+        p = None
+        if rest:
+            p = np.array([(d - 1) / (s * (d - s)) for s in rest])
+            p /= p.sum()
+
+        def sample(nb: int) -> np.ndarray:
+            """``nb`` coalitions in complementary pairs, sizes drawn from the kernel."""
+            half = nb // 2
+            sizes = rng.choice(rest, size=half, p=p)
+            order = np.argsort(rng.random((half, d)), axis=1)
+            ranks = np.empty_like(order)
+            np.put_along_axis(ranks, order, np.arange(d)[None, :].repeat(half, 0), axis=1)
+            mk = ranks < sizes[:, None]
+            return np.concatenate([mk, ~mk])
 
         # normal equations after eliminating the last unknown: A = z[:-1] - z[-1]
-        def pieces(masks, y, w):
+        def pieces(masks, y, w, delta):
             z = masks.astype(float)
             A = z[:, :-1] - z[:, -1:]
             t = y - z[:, -1:] * delta[None, :]
             Aw = A * w[:, None]
             return Aw.T @ A, Aw.T @ t
 
-        def solve(AtA, Atb):
+        def solve(AtA, Atb, delta):
             reg = 1e-12 * np.trace(AtA) / max(1, len(AtA))
             phi = np.linalg.solve(AtA + reg * np.eye(len(AtA)), Atb)  # (d-1, k)
             return np.vstack([phi, delta[None, :] - phi.sum(axis=0, keepdims=True)])
 
-        per_call = max(2, self.rows_per_call // m)
-        E_AtA = np.zeros((d - 1, d - 1))
-        E_Atb = np.zeros((d - 1, k))
-        for c0 in range(0, len(emasks), per_call):
-            mk = emasks[c0:c0 + per_call]
-            y = values_of(mk) - base[None, :]
-            n_evals += len(mk) * m
-            a, b = pieces(mk, y, eweights[c0:c0 + per_call])
-            E_AtA += a
-            E_Atb += b
-        if n_sample == 0:
-            phi = solve(E_AtA, E_Atb)
-            yield _explanation(model, inst, self.name, phi, base, pred, stderr=None,
-                               n_evals=n_evals, done=True,
-                               params={**params, "enumerated": len(emasks), "sampled": 0})
-            return
-
-        # sampled coalitions, in complementary pairs, sizes drawn from the kernel
-        p = np.array([(d - 1) / (s * (d - s)) for s in rest])
-        p /= p.sum()
+        # Few, large model calls: the first holds the empty and full coalitions, the
+        # enumerated ones and, in the room left, the first sampled batch.
+        per_call = max(4, self.rows_per_call // m)
+        batch = int(self.batch_size) if self.batch_size else per_call
         G = max(2, self.groups)
-        g_AtA = np.zeros((G, d - 1, d - 1))
-        g_Atb = np.zeros((G, d - 1, k))
+        base = pred = delta = None
+        E_AtA = E_Atb = g_AtA = g_Atb = None
         g_n = np.zeros(G)
-        batch = int(self.batch_size) if self.batch_size else max(2, per_call)
-        batch += batch % 2
-        done_samples = 0
-        pair_no = 0
-        while done_samples < n_sample:
-            nb = min(batch, n_sample - done_samples)
-            nb -= nb % 2 if nb > 1 else 0
-            if nb <= 0:
-                break
-            half = nb // 2
-            sizes = rng.choice(rest, size=half, p=p)
-            keys = rng.random((half, d))
-            order = np.argsort(keys, axis=1)
-            ranks = np.empty_like(order)
-            np.put_along_axis(ranks, order, np.arange(d)[None, :].repeat(half, 0), axis=1)
-            mk = ranks < sizes[:, None]
-            mk = np.concatenate([mk, ~mk])
-            y = values_of(mk) - base[None, :]
-            n_evals += len(mk) * m
-            group = (pair_no + np.arange(half)) % G
-            group = np.concatenate([group, group])
-            pair_no += half
-            for g in np.unique(group):
-                sel = group == g
-                a, b = pieces(mk[sel], y[sel], np.ones(int(sel.sum())))
-                g_AtA[g] += a
-                g_Atb[g] += b
-                g_n[g] += sel.sum()
-            done_samples += len(mk)
+        n_evals = e_pos = done_samples = pair_no = 0
+        first = True
+        while True:
+            room = per_call
+            blocks = []
+            if first:
+                blocks.append(np.array([np.zeros(d, bool), np.ones(d, bool)]))
+                room -= 2
+            take = max(0, min(room, len(emasks) - e_pos))
+            blocks.append(emasks[e_pos : e_pos + take])
+            e_slice = slice(e_pos, e_pos + take)
+            e_pos += take
+            room -= take
+            nb = 0
+            if e_pos == len(emasks) and done_samples < n_sample:
+                nb = min(max(room, 0), batch, n_sample - done_samples)
+                nb -= nb % 2
+                if nb >= 2:
+                    blocks.append(sample(nb))
+                else:
+                    nb = 0
+            masks = np.concatenate(blocks)
+            out = model.predict(inst.cross(masks))
+            vals = np.einsum("nmk,m->nk", out.reshape(len(masks), m, -1), weights)
+            n_evals += len(masks) * m
+            if first:
+                base, pred = vals[0], vals[1]
+                delta = pred - base
+                k = len(base)
+                E_AtA, E_Atb = np.zeros((d - 1, d - 1)), np.zeros((d - 1, k))
+                g_AtA, g_Atb = np.zeros((G, d - 1, d - 1)), np.zeros((G, d - 1, k))
+                vals = vals[2:]
+                first = False
+            y = vals - base[None, :]
+            if take:
+                a, b = pieces(emasks[e_slice], y[:take], eweights[e_slice], delta)
+                E_AtA += a
+                E_Atb += b
+            if nb:
+                mk, ys = masks[len(masks) - nb :], y[take:]
+                half = nb // 2
+                group = (pair_no + np.arange(half)) % G
+                group = np.concatenate([group, group])
+                pair_no += half
+                for g in np.unique(group):
+                    sel = group == g
+                    a, b = pieces(mk[sel], ys[sel], np.ones(int(sel.sum())), delta)
+                    g_AtA[g] += a
+                    g_Atb[g] += b
+                    g_n[g] += sel.sum()
+                done_samples += nb
+            if e_pos < len(emasks):
+                continue  # the enumerated part is not complete: nothing to show yet
+            info = {**params, "enumerated": len(emasks), "sampled": done_samples}
+            if n_sample == 0:
+                yield _explanation(model, inst, self.name, solve(E_AtA, E_Atb, delta), base,
+                                   pred, stderr=None, n_evals=n_evals, done=True, params=info)
+                return
+            if done_samples == 0:
+                continue
             # sampled coalitions share the kernel mass left after enumeration
             scale = rest_mass / done_samples
-            phi = solve(E_AtA + scale * g_AtA.sum(0), E_Atb + scale * g_Atb.sum(0))
-            active = g_n > 0
+            phi = solve(E_AtA + scale * g_AtA.sum(0), E_Atb + scale * g_Atb.sum(0), delta)
+            active = np.flatnonzero(g_n > 0)
             stderr = None
-            if active.sum() >= 2:
+            if len(active) >= 2:
                 ests = np.stack([solve(E_AtA + rest_mass / g_n[g] * g_AtA[g],
-                                       E_Atb + rest_mass / g_n[g] * g_Atb[g])
-                                 for g in np.flatnonzero(active)])
-                stderr = ests.std(axis=0, ddof=1) / np.sqrt(active.sum())
+                                       E_Atb + rest_mass / g_n[g] * g_Atb[g], delta)
+                                 for g in active])
+                stderr = ests.std(axis=0, ddof=1) / np.sqrt(len(active))
             finished = done_samples >= n_sample
             if (not finished and stderr is not None and self.tol > 0
                     and stderr.max() <= self.tol * max(np.abs(phi).sum(axis=0).max(), 1e-12)):
                 finished = True
-            yield _explanation(
-                model, inst, self.name, phi, base, pred, stderr=stderr, n_evals=n_evals,
-                done=finished,
-                params={**params, "enumerated": len(emasks), "sampled": done_samples})
+            yield _explanation(model, inst, self.name, phi, base, pred, stderr=stderr,
+                               n_evals=n_evals, done=finished, params=info)
             if finished:
                 return
 
