@@ -16,34 +16,33 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import limelight as ll
 
 
+def shapley_by_orderings(value, d):
+    """phi_j = mean over all d! orderings of j's marginal contribution; ``value(S)`` is the
+    coalition's value. Written independently of limelight: a Python loop per ordering."""
+    orders = list(permutations(range(d)))
+    total = 0.0
+    for order in orders:
+        S, prev, marg = [], value([]), {}
+        for j in order:
+            S.append(j)
+            cur = value(S)
+            marg[j], prev = cur - prev, cur
+        total = total + np.stack([marg[j] for j in range(d)])
+    return (total / len(orders)).T  # (k, d)
+
+
 def brute_force_shapley(f, x, background):
-    """phi_j = mean over all d! orderings of the marginal contribution of j, where the
-    value of a coalition S is the mean of f over background rows with S taken from x.
-    Written independently of limelight: one Python loop per ordering and feature."""
+    """Interventional Shapley values: a coalition's value is the mean of f over the
+    background rows with the coalition's features taken from x."""
     x = np.asarray(x, dtype=float)
     background = np.asarray(background, dtype=float)
-    d = len(x)
 
     def value(S):
         rows = background.copy()
         rows[:, list(S)] = x[list(S)]
         return f(rows).mean(axis=0)
 
-    phi = 0.0
-    orders = list(permutations(range(d)))
-    for order in orders:
-        contrib = []
-        S = []
-        prev = value(S)
-        marg = {}
-        for j in order:
-            S.append(j)
-            cur = value(S)
-            marg[j] = cur - prev
-            prev = cur
-        contrib = np.stack([marg[j] for j in range(d)])
-        phi = phi + contrib
-    return (phi / len(orders)).T  # (k, d)
+    return shapley_by_orderings(value, len(x))
 
 
 def interacting(X):
@@ -122,26 +121,14 @@ def test_pipeline_attributions_are_per_original_column():
 
 
 def brute_force_shapley_frame(f, x, bg):
-    cols = list(bg.columns)
-    d = len(cols)
-    xs = np.asarray(x, dtype=object)
-    base = bg.to_numpy(dtype=object)
+    xs, base = np.asarray(x, dtype=object), bg.to_numpy(dtype=object)
 
     def value(S):
         rows = base.copy()
         rows[:, list(S)] = xs[list(S)]
         return f(rows).mean(axis=0)
 
-    total = 0.0
-    orders = list(permutations(range(d)))
-    for order in orders:
-        S, prev, marg = [], value([]), {}
-        for j in order:
-            S.append(j)
-            cur = value(S)
-            marg[j], prev = cur - prev, cur
-        total = total + np.stack([marg[j] for j in range(d)])
-    return (total / len(orders)).T
+    return shapley_by_orderings(value, bg.shape[1])
 
 
 def test_kernel_converges_to_exact_with_an_honest_standard_error():
