@@ -209,3 +209,20 @@ def test_same_seed_same_numbers(data):
     a = ll.attribute(interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5)
     b = ll.attribute(interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5)
     np.testing.assert_array_equal(a.values, b.values)
+
+
+def test_lime_streams_an_early_surrogate_then_the_rest_and_is_seeded(data):
+    from limelight.api import plan
+
+    w = np.array([1.5, -2.0, 0.5, 0.0, 3.0])
+    lin = LinearRegression().fit(data, data @ w + 1)
+    x, bg = data[0], data[:80]
+    p = plan(lin, x, background=bg, method="lime", random_state=3, n_samples=2000)
+    parts = list(p.stream())
+    assert [q.n_evals for q in parts] == [400, 2000] and parts[-1].done and not parts[0].done
+    assert p.model.calls == 1 + 2  # the probe, then two calls
+    again = ll.attribute(lin, x, background=bg, method="lime", random_state=3, n_samples=2000)
+    np.testing.assert_array_equal(again.values, parts[-1].values)
+    fixed = plan(lin, x, background=bg, method="lime", random_state=3, n_samples=2000,
+                 batch_size=500)
+    assert [q.n_evals for q in fixed.stream()] == [500, 1000, 1500, 2000]

@@ -38,19 +38,34 @@ def weighted_ridge(Z: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float):
 
 class TabularLime(Explainer):
     """LIME on tabular rows. ``n_samples`` model rows (default 5000, as lime),
+    streamed in ``batch_size`` batches,
     ``kernel_width`` (default ``0.75 * sqrt(d)``, as lime), ridge ``alpha`` (1.0, as lime)."""
 
     name = "lime"
 
     def __init__(self, *, n_samples: int = 5000, kernel_width: float | None = None,
-                 alpha: float = 1.0, batch_size: int = 1000, random_state=None) -> None:
+                 alpha: float = 1.0, batch_size: int | None = None, random_state=None,
+                 rows_per_call: int = 65_536) -> None:
         if int(n_samples) < 10:
             raise InputError(f"n_samples={n_samples} is too few", fix="use n_samples >= 100")
         self.n_samples = int(n_samples)
         self.kernel_width = kernel_width
         self.alpha = float(alpha)
-        self.batch_size = int(batch_size)
+        self.batch_size = None if batch_size is None else max(1, int(batch_size))
+        self.rows_per_call = int(rows_per_call)
         self.random_state = random_state
+
+    def _batches(self) -> list[slice]:
+        """Fixed ``batch_size`` batches, or by default two calls: a fifth of the samples
+        (an early surrogate) and the rest (calls cost ~7 ms each for a random forest)."""
+        n = self.n_samples
+        if self.batch_size is not None:
+            cuts = list(range(0, n, self.batch_size))
+        else:
+            cuts = [0, max(1, n // 5)]
+            cuts += list(range(cuts[1] + self.rows_per_call, n, self.rows_per_call))
+        cuts.append(n)
+        return [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:]) if b > a]
 
     def stream(self, model: Model, inst: TabularInstance) -> Iterator[Explanation]:
         d = inst.d
@@ -65,8 +80,7 @@ class TabularLime(Explainer):
         pred = None
         params = {"budget": self.n_samples, "n_samples": self.n_samples,
                   "kernel_width": float(width), "alpha": self.alpha}
-        for s0 in range(0, self.n_samples, self.batch_size):
-            sl = slice(s0, min(self.n_samples, s0 + self.batch_size))
+        for sl in self._batches():
             out = model.predict(inst.paired(Z[sl], rows[sl]))
             outs.append(out)
             if pred is None:

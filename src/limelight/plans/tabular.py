@@ -125,7 +125,7 @@ def plan(
                                batch_size=batch_size, **per_call)
     elif choice == "lime":
         explainer = TabularLime(n_samples=n_samples, kernel_width=kernel_width,
-                                batch_size=batch_size or 1000, random_state=random_state)
+                                batch_size=batch_size, random_state=random_state)
     else:
         raise MethodError(f"unknown method {method!r} for tabular data",
                           fix=f"use 'auto' or one of {METHODS}")
