@@ -249,3 +249,35 @@ def test_dataframe_with_a_category_column():
     # additive model, background = X: the colour's attribution is 2 * (is_red - share red)
     red = float((X["colour"] == "red").mean())
     assert e.values[0, 1] == pytest.approx(2.0 * ((X["colour"][0] == "red") - red), abs=1e-9)
+
+
+def test_texts_are_explored_and_explained():
+    docs = ["good good day", "bad day", "a good <b>film</b>", "nothing"]
+    calls = []
+
+    def goodness(texts):
+        calls.append(len(texts))
+        return np.array([[s.split().count("good")] for s in texts], dtype=float)
+
+    ex = ll.explore(goodness, docs, np.array([2.0, 0.0, 0.0, 0.0]), method="occlusion")
+    meta = ex._data_meta
+    assert meta["modality"] == "text" and meta["texts"] == docs and meta["columns"] == []
+    pred = np.frombuffer(ex._data_arrays["pred"]["view"], dtype=np.float32)
+    np.testing.assert_array_equal(pred, [2, 0, 1, 0])
+    ex.filters = {"prediction": [0.5, None]}
+    np.testing.assert_array_equal(ex.visible, [0, 2])
+    ex.selected = 0
+    e = ex.wait(10)
+    assert ex._panel == "text" and e.feature_names == ["good", "good", "day"]
+    np.testing.assert_allclose(e.values[0], [1.0, 1.0, 0.0])  # leaving out a "good" costs 1
+    ex.selected = 2
+    ex.wait(10)
+    n = len(calls)
+    ex.selected = 0
+    assert len(calls) == n  # cached
+    frame = ex.explanations
+    assert list(frame.columns) == ["index", "position", "token", "value"]
+    good = frame[frame.token == "good"]
+    assert list(good["index"]) == [0, 0, 2] and (good.value == 1.0).all()
+    with pytest.raises(InputError, match="background"):
+        ll.explore(goodness, docs, background=docs)

@@ -78,6 +78,10 @@ function tableColumns(data) {
     cols.push({ name: "label", key: (i) => data.label[i], show: (i) => (Number.isNaN(data.label[i]) ? "?" : named(data.label[i])) });
     cols.push({ name: classifier ? "wrong" : "|error|", key: (i) => data.error[i], show: (i) => (classifier ? (data.error[i] > 0 ? "✗" : "") : fmt(data.error[i])) });
   }
+  if (Array.isArray(meta.texts)) {
+    const texts = meta.texts;
+    cols.push({ name: "text", width: 420, left: true, key: (i) => texts[i]?.length ?? 0, show: (i) => texts[i] ?? "" });
+  }
   (meta.columns || []).forEach((name, j) => {
     const cats = meta.categories?.[name];
     cols.push({
@@ -217,17 +221,24 @@ export function render({ model, el }) {
   function drawHead() {
     head.replaceChildren(
       ...cols.map((c, k) => {
-        const cell = h("div", "ll-ex-cell", c.name + (k === sortCol ? (sortDir > 0 ? " ▲" : " ▼") : ""));
-        cell.title = c.name;
-        cell.addEventListener("click", () => {
+        const head = cell(c, c.name + (k === sortCol ? (sortDir > 0 ? " ▲" : " ▼") : ""));
+        head.title = c.name;
+        head.addEventListener("click", () => {
           sortDir = k === sortCol ? -sortDir : 1;
           sortCol = k;
           refilter();
         });
-        return cell;
+        return head;
       }),
     );
-    head.style.width = `${cols.length * 84}px`;
+    head.style.width = `${tableWidth()}px`;
+  }
+  const tableWidth = () => cols.reduce((w, c) => w + (c.width || 84), 0);
+  function cell(c, content) {
+    const div = h("div", "ll-ex-cell", content);
+    if (c.width) div.style.flexBasis = `${c.width}px`;
+    if (c.left) div.style.textAlign = "left";
+    return div;
   }
   let drawn = { start: -1, end: -1, sel: null };
   function drawRows(force = false) {
@@ -242,7 +253,7 @@ export function render({ model, el }) {
       const div = h("div", `ll-ex-row${i === sel ? " ll-sel" : ""}`);
       div.style.top = `${ROW_H + r * ROW_H}px`;
       div.dataset.index = String(i);
-      for (const c of cols) div.append(h("div", "ll-ex-cell", c.show(i)));
+      for (const c of cols) div.append(cell(c, c.show(i)));
       frag.append(div);
     }
     tableBox.append(frag);
@@ -259,7 +270,7 @@ export function render({ model, el }) {
     rows = sortCol === 0 && sortDir === 1 ? all : sortRows(all, c.key, sortDir);
     count.textContent = `${rows.length.toLocaleString("en-US")} of ${data.n.toLocaleString("en-US")} rows`;
     spacer.style.height = `${ROW_H + rows.length * ROW_H}px`;
-    spacer.style.width = `${cols.length * 84}px`;
+    spacer.style.width = `${tableWidth()}px`;
     drawHead();
     drawRows(true);
     drawScatter();

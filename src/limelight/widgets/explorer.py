@@ -27,7 +27,18 @@ from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
 TABLE_COLUMNS = 12  # feature columns sent for the table
 PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
 SWARM_BACKGROUND = 10
+TEXT_CHUNK = 1_000  # documents per model call (text models can be large)
+TEXT_PREVIEW = 300  # characters of each document shown in the table
 BACKGROUND_FROM = 5_000  # rows of X the default background is summarised from  # background rows for the beeswarm's cheap local attributions
+
+
+def _is_texts(X: Any) -> bool:
+    """A list, tuple, Series or array of strings (documents)."""
+    if isinstance(X, str):
+        return False
+    if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
+        return len(X) > 0 and all(isinstance(t, str) for t in X)
+    return isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "US"
 
 
 def _is_frame(obj: Any) -> bool:
@@ -62,11 +73,14 @@ class Explorer(ExplanationWidget):
         n = len(X) if X is not None else 0
         if X is None or n == 0:
             raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
-        if isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2):
+        self._modality = "text" if _is_texts(X) else "tabular"
+        if self._modality == "text":
+            X = [str(t) for t in X]
+        elif isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2):
             raise InputError(
                 f"X must be a table of rows (a DataFrame or a 2-D array), got "
                 f"{type(X).__name__}{'' if not isinstance(X, np.ndarray) else f' of shape {X.shape}'}",
-                fix="pass a DataFrame or an (n_rows, n_features) array")
+                fix="pass a DataFrame, an (n_rows, n_features) array or a list of strings")
         y_arr = None
         if y is not None:
             y_arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
@@ -75,20 +89,9 @@ class Explorer(ExplanationWidget):
                                  fix="pass one label per row of X")
         self._X, self._y, self._n = X, y_arr, n
         self._frame = _is_frame(X)
-        bg = X if background is None else background
-        if background is None and n > BACKGROUND_FROM:  # the summary needs a sample, not all
-            keep = np.sort(np.random.default_rng(random_state).choice(n, BACKGROUND_FROM, False))
-            bg = X.iloc[keep] if self._frame else np.asarray(X)[keep]
         self._options = dict(options)
         self._method, self._random_state, self._sample = method, random_state, int(sample)
-        # one plan (model adapted and probed, background summarised) for every row
-        self._plan = plan(model, self._row(0), background=bg, method=method,
-                          random_state=random_state, **options)
-        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
-        self._inst0 = self._plan.instance
-        self._columns = self._column_store()
         self._cache: dict[int, Explanation] = {}
-        self._running_index: int | None = None
         self._select_lock = threading.Lock()
         self._first_served = threading.Event()
         self._global_done = threading.Event()
@@ -96,6 +99,19 @@ class Explorer(ExplanationWidget):
         self._closed = threading.Event()
         self.global_: dict = {"importance": None, "swarm": None}
         self._view = "explorer"
+        if self._modality == "text":
+            self._init_texts(model, xy, background)
+            return
+        bg = X if background is None else background
+        if background is None and n > BACKGROUND_FROM:  # the summary needs a sample, not all
+            keep = np.sort(np.random.default_rng(random_state).choice(n, BACKGROUND_FROM, False))
+            bg = X.iloc[keep] if self._frame else np.asarray(X)[keep]
+        # one plan (model adapted and probed, background summarised) for every row
+        self._plan = plan(model, self._row(0), background=bg, method=method,
+                          random_state=random_state, **options)
+        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
+        self._inst0 = self._plan.instance
+        self._columns = self._column_store()
         self._predict_all()
         self._send_data(xy)
         self.filters = {"misclassified": False, "classes": None, "prediction": None}
@@ -106,6 +122,58 @@ class Explorer(ExplanationWidget):
             self._global_done.set()
 
     # -- data ---------------------------------------------------------------------------------
+    def _init_texts(self, model: Any, xy, background: Any) -> None:
+        """A list of documents: the table shows the text, the scatter a 2-D LSA of TF-IDF."""
+        from ..api import plan
+
+        if background is not None:
+            raise InputError("text explanations do not use a background",
+                             fix="leave background=None (masking= chooses how words are removed)")
+        if xy is not None:
+            raise InputError("xy= picks two columns of a table; texts have none",
+                             fix="drop xy= (texts are placed by their words)")
+        self._plan = plan(self._model_for_texts(model), self._X[0], method=self._method,
+                          random_state=self._random_state, **self._options)
+        self._adapted = self._plan.model
+        outs = [self._adapted.predict(self._X[a:a + TEXT_CHUNK])
+                for a in range(0, self._n, TEXT_CHUNK)]
+        self._set_outputs(np.concatenate(outs, axis=0))
+        coords = np.zeros((self._n, 2))
+        try:
+            from sklearn.decomposition import TruncatedSVD
+            from sklearn.feature_extraction.text import TfidfVectorizer
+
+            tfidf = TfidfVectorizer(max_features=20_000).fit_transform(self._X)
+            if tfidf.shape[1] >= 3:
+                coords = TruncatedSVD(2, random_state=0).fit_transform(tfidf)
+        except ValueError:  # no words at all (empty strings): every document at the origin
+            pass
+        self._data_meta = {
+            "n": self._n, "columns": [], "categories": {}, "modality": "text",
+            "texts": [t[:TEXT_PREVIEW] for t in self._X],
+            "kind": "classifier" if self.classifier_ else "regressor",
+            "output_names": list(self._adapted.output_names), "axes": ["LSA 1", "LSA 2"],
+            "has_label": self._y is not None,
+        }
+        self._data_arrays = _buffers({
+            "table": np.zeros((self._n, 0), np.float32), "xy": coords.astype(np.float32),
+            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
+            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
+        })
+        self.filters = {"misclassified": False, "classes": None, "prediction": None}
+        self._global_done.set()  # no global views for texts yet
+
+    def _model_for_texts(self, model: Any) -> Any:
+        from ..models.text import TextModel
+        from ..models.torch_text import is_torch_module
+
+        if is_torch_module(model):
+            return model
+        keys = ("output_names", "model_output")
+        opts = {k: self._options.pop(k) for k in keys if k in self._options}
+        return TextModel.from_any(model, output_names=opts.get("output_names"),
+                                  output=opts.get("model_output", "auto"))
+
     def _row(self, i: int) -> Any:
         return self._X.iloc[i] if self._frame else np.asarray(self._X)[i]
 
@@ -136,7 +204,11 @@ class Explorer(ExplanationWidget):
     def _predict_all(self) -> None:
         outs = [self._adapted.predict(self._batch(a, min(a + PREDICT_CHUNK, self._n)))
                 for a in range(0, self._n, PREDICT_CHUNK)]
-        self.outputs_ = np.concatenate(outs, axis=0)
+        self._set_outputs(np.concatenate(outs, axis=0))
+
+    def _set_outputs(self, outputs: np.ndarray) -> None:
+        """Predicted class (or value), its score, the label and the error of every row."""
+        self.outputs_ = outputs
         names = self._adapted.output_names
         self.classifier_ = self._adapted.kind == "classifier" and len(names) > 1
         if self.classifier_:
@@ -238,16 +310,21 @@ class Explorer(ExplanationWidget):
             if i in self._cache:
                 exp = self._cache[i]
                 self._latest = exp
-                self._running_index = None
                 self._show(exp, elapsed=0.0, status="done")
                 self._first_served.set()
                 return
-            self._running_index = i
-            self.run(lambda: self._stream(i), view="tabular")
+            self.run(lambda: self._stream(i), view=self._modality)
 
     def _stream(self, i: int):
-        inst = self._instance(i)
-        for exp in self._plan.explainer.stream(self._plan.model, inst):
+        if self._modality == "text":
+            from ..api import plan
+
+            p = plan(self._adapted, self._X[i], method=self._method,
+                     random_state=self._random_state, **self._options)
+            model, inst, explainer = p.model, p.instance, p.explainer
+        else:
+            model, inst, explainer = self._plan.model, self._instance(i), self._plan.explainer
+        for exp in explainer.stream(model, inst):
             if exp.done:
                 self._cache[i] = exp
                 self._first_served.set()
@@ -304,18 +381,27 @@ class Explorer(ExplanationWidget):
         """Like :attr:`explanations` for one output (name or index) of every row."""
         import pandas as pd
 
-        names = list(self._inst0.feature_names)
         rows = sorted(self._cache)
+        if self._modality == "text":  # tokens differ by document: one row per token
+            recs = []
+            for i in rows:
+                exp = self._cache[i]
+                k = self._output_for(exp, i, output)
+                recs += [(i, j, t, float(v)) for j, (t, v) in
+                         enumerate(zip(exp.feature_names or [], exp.values[k]))]
+            return pd.DataFrame(recs, columns=["index", "position", "token", "value"])
+        names = list(self._inst0.feature_names)
         data = np.zeros((len(rows), len(names)))
         for r, i in enumerate(rows):
             exp = self._cache[i]
-            if output is None:
-                k = int(self.predicted_[i]) if self.classifier_ else 0
-                k = k if exp.n_outputs > 1 else 0
-            else:
-                k = exp.output_index(output)
-            data[r] = exp.values[k]
+            data[r] = exp.values[self._output_for(exp, i, output)]
         return pd.DataFrame(data, index=pd.Index(rows, name="index"), columns=names)
+
+    def _output_for(self, exp: Explanation, i: int, output: int | str | None) -> int:
+        if output is not None:
+            return exp.output_index(output)
+        k = int(self.predicted_[i]) if self.classifier_ else 0
+        return k if exp.n_outputs > 1 else 0
 
     def wait_global(self, timeout: float | None = None) -> dict:
         """Block until the global views are computed; returns ``{"importance": Explanation
