@@ -15,6 +15,8 @@ with the rows inlined (:func:`tabular_chart`). Colours: blue lowers the output, 
 from __future__ import annotations
 
 import functools
+import json
+from pathlib import Path
 from typing import Any
 
 import altair as alt
@@ -96,13 +98,23 @@ def importance_chart(rows: list[dict] | None = None) -> alt.LayerChart:
     return bar_chart(rows, title="drop in score when the feature is shuffled")
 
 
+SPECS_FILE = Path(__file__).resolve().parent / "chart_specs.json"
+
+
+def write_specs() -> None:
+    """Regenerate ``chart_specs.json`` (run ``python -m limelight.charts`` after changing a
+    builder; a test fails while the file is stale)."""
+    SPECS_FILE.write_text(json.dumps(specs(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
 @functools.cache
 def specs() -> dict[str, dict]:
     """The live widget's specs (named datasets, filled in by the browser); built once."""
+    # validate=False: schema validation costs ~1.5 s on first use; tests validate instead
     return {
-        "bar": bar_chart().to_dict(),
-        "waterfall": waterfall_chart().to_dict(),
-        "importance": importance_chart().to_dict(),
+        "bar": bar_chart().to_dict(validate=False),
+        "waterfall": waterfall_chart().to_dict(validate=False),
+        "importance": importance_chart().to_dict(validate=False),
     }
 
 
@@ -192,3 +204,7 @@ def tabular_chart(exp: Explanation, kind: str = "bar", output: int | str | None 
     if kind == "bar":
         return bar_chart(bar_rows(exp, output, top))
     raise ValueError(f"unknown chart kind {kind!r}; use 'bar' or 'waterfall'")
+
+
+if __name__ == "__main__":
+    write_specs()

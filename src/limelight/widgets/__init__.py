@@ -13,6 +13,7 @@ browser (throttled); the kernel stays free. Arrays cross as binary buffers.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +58,24 @@ def _vega() -> str:
         path = STATIC / "vega.js"
         _vega_text = path.read_text(encoding="utf-8") if path.exists() else ""
     return _vega_text
+
+
+_specs_cache: dict | None = None
+
+
+def chart_specs() -> dict:
+    """The chart views' Vega-Lite specs. Built by altair (``limelight.charts``) and kept as
+    JSON beside the package, so the first chart needs no altair import (about 2 s)."""
+    global _specs_cache
+    if _specs_cache is None:
+        path = Path(__file__).resolve().parent.parent / "chart_specs.json"
+        if path.exists():
+            _specs_cache = json.loads(path.read_text(encoding="utf-8"))
+        else:  # pragma: no cover - a source tree without the generated file
+            from ..charts import specs
+
+            _specs_cache = specs()
+    return _specs_cache
 
 
 def _buffers(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
@@ -239,9 +258,7 @@ class ExplanationWidget(anywidget.AnyWidget):
         if view == self._view:
             return
         if view in CHART_VIEWS:
-            from ..charts import specs
-
-            self._specs = specs()
+            self._specs = chart_specs()
             self._vega = _vega()
         self._view = view
 
