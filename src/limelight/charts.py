@@ -17,11 +17,11 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
-from typing import Any
 
 import altair as alt
 import numpy as np
 
+from ._format import format_value
 from .explanation import Explanation
 
 NEG = "#2166ac"
@@ -119,16 +119,6 @@ def specs() -> dict[str, dict]:
 
 
 # -- rows, for exports (the browser builds the same rows itself) ---------------------------------
-def format_value(v: Any) -> str:
-    """A feature value as shown beside its name (numbers to 4 significant digits)."""
-    if isinstance(v, (float, np.floating)):
-        return f"{float(v):.4g}"
-    if isinstance(v, (bool, np.bool_)):
-        return str(bool(v))
-    text = str(v)
-    return text if len(text) <= 40 else text[:39] + "…"
-
-
 def _fmt(v: float) -> str:
     return f"{v:.4g}"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..charts import format_value
+from .._format import format_value
 from ..errors import InputError
 from ..explanation import Explanation
 
