@@ -281,3 +281,45 @@ def test_texts_are_explored_and_explained():
     assert list(good["index"]) == [0, 0, 2] and (good.value == 1.0).all()
     with pytest.raises(InputError, match="background"):
         ll.explore(goodness, docs, background=docs)
+
+
+def test_images_are_explored_and_explained():
+    from sklearn.datasets import load_digits
+
+    d = load_digits()
+    imgs, y = d.images[:120], d.target[:120]
+    clf = LogisticRegression(max_iter=2000).fit(imgs.reshape(120, -1), y)
+    calls = []
+
+    def f(batch):
+        calls.append(len(batch))
+        return clf.predict_proba(np.asarray(batch).reshape(len(batch), -1))
+
+    ex = ll.explore(f, imgs, y, output_names=[str(k) for k in range(10)], window=2, stride=2)
+    meta, arrays = ex._data_meta, ex._data_arrays
+    assert meta["modality"] == "image" and meta["kind"] == "classifier"
+    pred = np.frombuffer(arrays["pred"]["view"], dtype=np.float32)
+    np.testing.assert_array_equal(pred, clf.predict(imgs.reshape(120, -1)))
+    thumbs = np.frombuffer(arrays["thumbs"]["view"], dtype=np.uint8).reshape(arrays["thumbs"]["shape"])
+    assert thumbs.shape == (120, 8, 8, 1)
+    # contrast-stretched copies of the pictures
+    ref = imgs[7] - imgs[7].min()
+    np.testing.assert_allclose(thumbs[7, :, :, 0], np.floor(ref / ref.max() * 255), atol=1)
+    ex.selected = 7
+    e = ex.wait(30)
+    assert ex._panel == "image" and e.values.shape[1:] == (8, 8)
+    # occlusion by 2x2 windows of zeros, stride 2: each block's value is the drop in the
+    # predicted class's probability when that block is blanked
+    k = int(clf.predict(imgs[7].reshape(1, -1))[0])
+    i = list(e.output_names).index(str(k))
+    blank = imgs[7].copy()
+    blank[2:4, 4:6] = 0
+    p = clf.predict_proba(np.stack([imgs[7], blank]).reshape(2, -1))[:, k]
+    assert e.values[i, 2, 4] == pytest.approx(p[0] - p[1], rel=1e-5)
+    ex.selected = 8
+    ex.wait(30)
+    n = len(calls)
+    ex.selected = 7
+    assert len(calls) == n and ex.explanation is e  # cached
+    with pytest.raises(InputError, match="tabular and text"):
+        ex.explanations  # noqa: B018

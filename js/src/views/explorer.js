@@ -62,6 +62,8 @@ function readData(model) {
     score: decodeArray(arrays.score) || new Float32Array(n),
     label: decodeArray(arrays.label) || new Float32Array(n),
     error: decodeArray(arrays.error) || new Float32Array(n),
+    thumbs: decodeArray(arrays.thumbs),
+    thumbShape: arrays.thumbs?.shape,
   };
 }
 
@@ -77,6 +79,10 @@ function tableColumns(data) {
   if (meta.has_label) {
     cols.push({ name: "label", key: (i) => data.label[i], show: (i) => (Number.isNaN(data.label[i]) ? "?" : named(data.label[i])) });
     cols.push({ name: classifier ? "wrong" : "|error|", key: (i) => data.error[i], show: (i) => (classifier ? (data.error[i] > 0 ? "✗" : "") : fmt(data.error[i])) });
+  }
+  if (data.thumbs) {
+    const [, side, , c] = data.thumbShape;
+    cols.push({ name: "image", width: 48, key: (i) => i, show: () => "", node: (i) => thumbnail(data.thumbs, i, side, c) });
   }
   if (Array.isArray(meta.texts)) {
     const texts = meta.texts;
@@ -109,6 +115,26 @@ export function packColour(css) {
     if (m.length > 3) a = Number(m[3]);
   }
   return ((Math.round(a * 255) << 24) | (b << 16) | (g << 8) | r) >>> 0;
+}
+
+/** Image `i` of an (n, side, side, c) uint8 stack as a small canvas. */
+export function thumbnail(thumbs, i, side, c) {
+  const canvas = document.createElement("canvas");
+  canvas.width = side;
+  canvas.height = side;
+  canvas.style.cssText = "width:20px;height:20px;image-rendering:pixelated;vertical-align:middle";
+  const ctx = canvas.getContext("2d");
+  const img = ctx.createImageData(side, side);
+  const base = i * side * side * c;
+  for (let p = 0; p < side * side; p++) {
+    const v = base + p * c;
+    img.data[4 * p] = thumbs[v];
+    img.data[4 * p + 1] = thumbs[c === 3 ? v + 1 : v];
+    img.data[4 * p + 2] = thumbs[c === 3 ? v + 2 : v];
+    img.data[4 * p + 3] = 255;
+  }
+  ctx.putImageData(img, 0, 0);
+  return canvas;
 }
 
 function rgb(c, a = 1) {
@@ -253,7 +279,11 @@ export function render({ model, el }) {
       const div = h("div", `ll-ex-row${i === sel ? " ll-sel" : ""}`);
       div.style.top = `${ROW_H + r * ROW_H}px`;
       div.dataset.index = String(i);
-      for (const c of cols) div.append(cell(c, c.show(i)));
+      for (const c of cols) {
+        const d = cell(c, c.show(i));
+        if (c.node) d.append(c.node(i));
+        div.append(d);
+      }
       frag.append(div);
     }
     tableBox.append(frag);

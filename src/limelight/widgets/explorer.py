@@ -28,6 +28,8 @@ TABLE_COLUMNS = 12  # feature columns sent for the table
 PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
 SWARM_BACKGROUND = 10
 TEXT_CHUNK = 1_000  # documents per model call (text models can be large)
+IMAGE_CHUNK = 64  # images per model call when predicting the whole data set
+THUMB_BYTES = 8_000_000  # at most this many bytes of thumbnails cross to the browser
 TEXT_PREVIEW = 300  # characters of each document shown in the table
 BACKGROUND_FROM = 5_000  # rows of X the default background is summarised from  # background rows for the beeswarm's cheap local attributions
 
@@ -39,6 +41,32 @@ def _is_texts(X: Any) -> bool:
     if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
         return len(X) > 0 and all(isinstance(t, str) for t in X)
     return isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "US"
+
+
+def _is_images(X: Any) -> bool:
+    """An array (or torch tensor) of 3 or 4 dimensions: a stack of images."""
+    return (isinstance(X, np.ndarray) or type(X).__module__.startswith("torch")) and \
+        getattr(X, "ndim", 0) in (3, 4)
+
+
+def _thumb_side(n: int, picture: np.ndarray) -> int:
+    c = 1 if picture.ndim == 2 else min(picture.shape[2], 3)
+    side = int(np.sqrt(THUMB_BYTES / max(n, 1) / c))
+    return int(max(4, min(side, 32, *picture.shape[:2])))
+
+
+def _thumbnail(picture: np.ndarray, side: int) -> np.ndarray:
+    """``(side, side, c)`` uint8 (c = 1 or 3), nearest-neighbour, contrast stretched."""
+    p = np.asarray(picture, dtype=np.float32)
+    if p.ndim == 2:
+        p = p[:, :, None]
+    p = p[:, :, :3] if p.shape[2] >= 3 else p[:, :, :1]
+    h, w = p.shape[:2]
+    rows = (np.arange(side) * h / side).astype(int)
+    cols = (np.arange(side) * w / side).astype(int)
+    p = p[rows][:, cols]
+    lo, hi = (0.0, 255.0) if picture.dtype == np.uint8 else (float(p.min()), float(p.max()))
+    return np.clip((p - lo) / (hi - lo if hi > lo else 1.0) * 255, 0, 255).astype(np.uint8)
 
 
 def _is_frame(obj: Any) -> bool:
@@ -73,14 +101,16 @@ class Explorer(ExplanationWidget):
         n = len(X) if X is not None else 0
         if X is None or n == 0:
             raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
-        self._modality = "text" if _is_texts(X) else "tabular"
+        self._modality = "text" if _is_texts(X) else "image" if _is_images(X) else "tabular"
         if self._modality == "text":
             X = [str(t) for t in X]
-        elif isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2):
+        elif self._modality == "tabular" and (
+                isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2)):
             raise InputError(
-                f"X must be a table of rows (a DataFrame or a 2-D array), got "
+                f"X must be a table of rows (a DataFrame or a 2-D array), texts or images, got "
                 f"{type(X).__name__}{'' if not isinstance(X, np.ndarray) else f' of shape {X.shape}'}",
-                fix="pass a DataFrame, an (n_rows, n_features) array or a list of strings")
+                fix="pass a DataFrame, an (n_rows, n_features) array, a list of strings or an "
+                "(n, H, W[, C]) array of images")
         y_arr = None
         if y is not None:
             y_arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
@@ -101,6 +131,9 @@ class Explorer(ExplanationWidget):
         self._view = "explorer"
         if self._modality == "text":
             self._init_texts(model, xy, background)
+            return
+        if self._modality == "image":
+            self._init_images(model, xy, background)
             return
         bg = X if background is None else background
         if background is None and n > BACKGROUND_FROM:  # the summary needs a sample, not all
@@ -163,6 +196,60 @@ class Explorer(ExplanationWidget):
         self.filters = {"misclassified": False, "classes": None, "prediction": None}
         self._global_done.set()  # no global views for texts yet
 
+    def _init_images(self, model: Any, xy, background: Any) -> None:
+        """A stack of images: thumbnails in the table, the scatter a PCA of the thumbnails."""
+        from ..api import plan
+        from ..inputs.image import fit_channels, read_image
+        from ..models.torch import is_torch_module
+
+        if background is not None or xy is not None:
+            raise InputError("image data sets take neither background= nor xy=",
+                             fix="drop them (baseline= sets what hidden pixels become)")
+        self._raw_model = model
+        self._plan = plan(model, self._X[0], method=self._method,
+                          random_state=self._random_state, **self._options)
+        self._adapted = self._plan.model
+        torch_model = is_torch_module(model)
+        read = {k: self._options[k] for k in ("transform", "layout") if k in self._options}
+        channels = self._adapted.first_conv_channels() if torch_model else None
+        outs, thumbs = [], []
+        side = None
+        for a in range(0, self._n, IMAGE_CHUNK):
+            batch = []
+            for i in range(a, min(a + IMAGE_CHUNK, self._n)):
+                inst = read_image(self._X[i], layout_hint="torch" if torch_model else "keep",
+                                  **read)
+                inst = fit_channels(inst, channels)
+                batch.append(inst.input)
+                if side is None:
+                    side = _thumb_side(self._n, inst.picture)
+                thumbs.append(_thumbnail(inst.picture, side))
+            outs.append(self._adapted.predict(np.stack(batch)))
+        self._set_outputs(np.concatenate(outs, axis=0))
+        thumbs_arr = np.stack(thumbs)  # (n, side, side, c) uint8
+        flat = thumbs_arr.reshape(self._n, -1).astype(np.float32)
+        coords = np.zeros((self._n, 2))
+        if self._n >= 3 and flat.std(axis=0).max() > 0:
+            from sklearn.decomposition import PCA
+
+            rng = np.random.default_rng(0)
+            fit = flat if self._n <= 5000 else flat[rng.choice(self._n, 5000, replace=False)]
+            coords = PCA(2, random_state=0).fit(fit).transform(flat)
+        self._data_meta = {
+            "n": self._n, "columns": [], "categories": {}, "modality": "image",
+            "kind": "classifier" if self.classifier_ else "regressor",
+            "output_names": list(self._adapted.output_names), "axes": ["PC 1", "PC 2"],
+            "has_label": self._y is not None,
+        }
+        self._data_arrays = _buffers({
+            "table": np.zeros((self._n, 0), np.float32), "xy": coords.astype(np.float32),
+            "thumbs": thumbs_arr,
+            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
+            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
+        })
+        self.filters = {"misclassified": False, "classes": None, "prediction": None}
+        self._global_done.set()  # no global views for images yet
+
     def _model_for_texts(self, model: Any) -> Any:
         from ..models.text import TextModel
         from ..models.torch_text import is_torch_module
@@ -210,7 +297,8 @@ class Explorer(ExplanationWidget):
         """Predicted class (or value), its score, the label and the error of every row."""
         self.outputs_ = outputs
         names = self._adapted.output_names
-        self.classifier_ = self._adapted.kind == "classifier" and len(names) > 1
+        # several outputs of a plain function or network: class scores, the largest wins
+        self.classifier_ = len(names) > 1 and self._adapted.kind != "regressor"
         if self.classifier_:
             self.predicted_ = self.outputs_.argmax(axis=1)
             score = self.outputs_.max(axis=1)
@@ -316,11 +404,12 @@ class Explorer(ExplanationWidget):
             self.run(lambda: self._stream(i), view=self._modality)
 
     def _stream(self, i: int):
-        if self._modality == "text":
+        if self._modality in ("text", "image"):
             from ..api import plan
 
-            p = plan(self._adapted, self._X[i], method=self._method,
-                     random_state=self._random_state, **self._options)
+            raw = self._adapted if self._modality == "text" else self._raw_model
+            p = plan(raw, self._X[i], method=self._method, random_state=self._random_state,
+                     **self._options)
             model, inst, explainer = p.model, p.instance, p.explainer
         else:
             model, inst, explainer = self._plan.model, self._instance(i), self._plan.explainer
@@ -382,6 +471,9 @@ class Explorer(ExplanationWidget):
         import pandas as pd
 
         rows = sorted(self._cache)
+        if self._modality == "image":
+            raise InputError("an attribution table is for tabular and text data sets",
+                             fix="use .explanation (or ex._cache[i]) for an image's map")
         if self._modality == "text":  # tokens differ by document: one row per token
             recs = []
             for i in rows:
