@@ -226,3 +226,43 @@ def test_lime_streams_an_early_surrogate_then_the_rest_and_is_seeded(data):
     fixed = plan(lin, x, background=bg, method="lime", random_state=3, n_samples=2000,
                  batch_size=500)
     assert [q.n_evals for q in fixed.stream()] == [500, 1000, 1500, 2000]
+
+
+def test_kernel_tol_stops_early_and_closing_the_stream_stops_the_model_calls():
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(100, 14))
+
+    def f(X):
+        return (X[:, :7] * X[:, 7:]).sum(1) + np.tanh(X[:, 0] * X[:, 1] * X[:, 2])
+
+    p = ll.api.plan(f, X[0], background=X[:20], method="kernel", max_evals=12000, tol=0.02,
+                    random_state=0, batch_size=200)
+    last = list(p.stream())[-1]
+    assert last.done and 0 < last.params["sampled"] < 12000 - last.params["enumerated"] - 200
+    assert last.stderr.max() <= 0.02 * np.abs(last.values).sum()
+    p = ll.api.plan(f, X[0], background=X[:20], method="kernel", max_evals=12000,
+                    random_state=0, batch_size=200)
+    stream = p.stream()
+    next(stream)
+    calls = p.model.calls
+    stream.close()
+    assert p.model.calls == calls
+
+
+def test_kernel_and_lime_on_a_pipeline_fed_a_mixed_dataframe():
+    rng = np.random.default_rng(5)
+    n = 300
+    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 5, n), "c": rng.normal(size=n),
+                      "d": rng.normal(size=n), "city": rng.choice(["Oslo", "Lima", "Pune"], n)})
+    y = (X.a * X.b + (X.city == "Lima") + X.c > 1).astype(int)
+    pipe = make_pipeline(
+        ColumnTransformer([("cat", OneHotEncoder(), ["city"])], remainder="passthrough"),
+        RandomForestClassifier(n_estimators=20, random_state=0)).fit(X, y)
+    x, bg = X.iloc[7], X.iloc[:25]
+    exact = ll.attribute(pipe, x, background=bg, method="exact")
+    kernel = ll.attribute(pipe, x, background=bg, method="kernel", max_evals=20, random_state=1)
+    assert kernel.params["sampled"] > 0 and kernel.additivity_error() < 1e-9
+    assert np.abs(kernel.values - exact.values).max() <= 4 * kernel.stderr.max() + 1e-9
+    lime = ll.attribute(pipe, x, background=bg, method="lime", random_state=0)
+    assert lime.feature_names == ["a", "b", "c", "d", "city"] and lime.values.shape == (2, 5)
+    assert np.isfinite(lime.values).all() and list(lime.data) == list(x)
