@@ -19,11 +19,14 @@ from limelight.errors import InputError, MethodError, ModelError
 def frame():
     rng = np.random.default_rng(0)
     n = 300
-    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n),
-                      "colour": rng.choice(["red", "blue"], n)})
+    X = pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.normal(size=n), "colour": rng.choice(["red", "blue"], n)}
+    )
     y = np.where(X.a + (X.colour == "red") > 0.5, 1, 0)
-    pipe = make_pipeline(ColumnTransformer([("c", OneHotEncoder(), ["colour"])],
-                                           remainder="passthrough"), LogisticRegression()).fit(X, y)
+    pipe = make_pipeline(
+        ColumnTransformer([("c", OneHotEncoder(), ["colour"])], remainder="passthrough"),
+        LogisticRegression(),
+    ).fit(X, y)
     return X, y, pipe
 
 

@@ -47,8 +47,10 @@ def brute_force_shapley(f, x, background):
 
 def interacting(X):
     X = np.asarray(X, dtype=float)
-    return np.c_[X[:, 0] * X[:, 1] * X[:, 2] + np.maximum(X[:, 3], X[:, 4]),
-                 np.sin(X[:, 1] * X[:, 4]) + X[:, 2] ** 2]
+    return np.c_[
+        X[:, 0] * X[:, 1] * X[:, 2] + np.maximum(X[:, 3], X[:, 4]),
+        np.sin(X[:, 1] * X[:, 4]) + X[:, 2] ** 2,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -90,26 +92,36 @@ def test_linear_model_closed_form(data):
     # LIME's surrogate is noisy (each sample draws one background row) but lands close
     lime = ll.attribute(lin, x, background=bg, method="lime", random_state=0)
     np.testing.assert_allclose(lime.values[0], e.values[0], atol=0.15 * np.abs(e.values).max())
-    assert list(np.argsort(-np.abs(lime.values[0]))[:3]) == list(np.argsort(-np.abs(e.values[0]))[:3])
+    assert list(np.argsort(-np.abs(lime.values[0]))[:3]) == list(
+        np.argsort(-np.abs(e.values[0]))[:3]
+    )
     assert 0.2 < lime.params["r2"][0] <= 1.0
 
 
 def test_pipeline_attributions_are_per_original_column():
     rng = np.random.default_rng(0)
     n = 400
-    X = pd.DataFrame({"age": rng.integers(20, 70, n), "income": rng.normal(50, 10, n),
-                      "city": rng.choice(["Oslo", "Lima", "Pune", "Kobe"], n)})
+    X = pd.DataFrame(
+        {
+            "age": rng.integers(20, 70, n),
+            "income": rng.normal(50, 10, n),
+            "city": rng.choice(["Oslo", "Lima", "Pune", "Kobe"], n),
+        }
+    )
     y = np.where((X.city == "Lima") | (X.income > 55), "yes", "no")
     pipe = make_pipeline(
-        ColumnTransformer([("num", StandardScaler(), ["age", "income"]),
-                           ("cat", OneHotEncoder(), ["city"])]),
-        LogisticRegression()).fit(X, y)
+        ColumnTransformer(
+            [("num", StandardScaler(), ["age", "income"]), ("cat", OneHotEncoder(), ["city"])]
+        ),
+        LogisticRegression(),
+    ).fit(X, y)
     before = X.copy()
     x, bg = X.iloc[5], X.iloc[:20]
     e = ll.attribute(pipe, x, background=bg)
     assert e.feature_names == ["age", "income", "city"] and e.values.shape == (2, 3)
     assert list(e.data) == [x["age"], x["income"], x["city"]]
     assert e.additivity_error() < 1e-10
+
     # brute force on the same coalitions, calling the pipeline on DataFrames
     def f(rows):
         frame = pd.DataFrame(rows, columns=X.columns).astype({"age": int, "income": float})
@@ -136,7 +148,11 @@ def test_kernel_converges_to_exact_with_an_honest_standard_error():
     X = rng.normal(size=(200, 10))
 
     def f(X):
-        return np.tanh(X[:, 0] * X[:, 1] * X[:, 2]) + X[:, 3] * X[:, 4] * X[:, 5] + np.abs(X[:, 6:]).prod(1)
+        return (
+            np.tanh(X[:, 0] * X[:, 1] * X[:, 2])
+            + X[:, 3] * X[:, 4] * X[:, 5]
+            + np.abs(X[:, 6:]).prod(1)
+        )
 
     x, bg = X[0] * 1.5, X[:30]
     exact = ll.attribute(f, x, background=bg, method="exact")
@@ -144,7 +160,9 @@ def test_kernel_converges_to_exact_with_an_honest_standard_error():
     for budget in (150, 600, 1000):
         errs, within = [], []
         for seed in range(4):
-            k = ll.attribute(f, x, background=bg, method="kernel", max_evals=budget, random_state=seed)
+            k = ll.attribute(
+                f, x, background=bg, method="kernel", max_evals=budget, random_state=seed
+            )
             assert k.additivity_error() < 1e-9  # efficiency is exact at any budget
             err = np.abs(k.values - exact.values)
             errs.append(err.max())
@@ -165,8 +183,9 @@ def test_kernel_streams_partials_with_shrinking_standard_error():
     def f(X):
         return (X[:, :7] * X[:, 7:]).sum(1) + X[:, 0] * X[:, 1] * X[:, 2]
 
-    p = ll.api.plan(f, X[0], background=X[:20], method="auto", max_evals=3000, random_state=0,
-                    batch_size=400)
+    p = ll.api.plan(
+        f, X[0], background=X[:20], method="auto", max_evals=3000, random_state=0, batch_size=400
+    )
     assert type(p.explainer).__name__ == "KernelShap"  # 14 features: sampled
     parts = list(p.stream())
     assert len(parts) >= 4 and parts[-1].done and not any(q.done for q in parts[:-1])
@@ -180,7 +199,9 @@ def test_kernel_streams_partials_with_shrinking_standard_error():
 
 
 def test_exact_streams_by_background_chunk_and_reports_finite_population_error(data):
-    p = ll.api.plan(interacting, data[0], background=data[:40], method="exact", rows_per_call=32 * 8)
+    p = ll.api.plan(
+        interacting, data[0], background=data[:40], method="exact", rows_per_call=32 * 8
+    )
     parts = list(p.stream())
     assert len(parts) == 5 and parts[-1].done and parts[-1].stderr is None
     assert all(q.stderr is not None for q in parts[:-1])
@@ -190,7 +211,9 @@ def test_exact_streams_by_background_chunk_and_reports_finite_population_error(d
 
 def test_output_picks_one_output_by_name_or_index(data):
     full = ll.attribute(interacting, data[0], background=data[:10], output_names=["a", "b"])
-    one = ll.attribute(interacting, data[0], background=data[:10], output_names=["a", "b"], output="b")
+    one = ll.attribute(
+        interacting, data[0], background=data[:10], output_names=["a", "b"], output="b"
+    )
     assert one.output_names == ["b"]
     np.testing.assert_allclose(one.values[0], full.values[1])
     again = ll.attribute(interacting, data[0], background=data[:10], output=-1)
@@ -206,8 +229,12 @@ def test_large_backgrounds_are_summarised_and_say_so(data):
 
 
 def test_same_seed_same_numbers(data):
-    a = ll.attribute(interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5)
-    b = ll.attribute(interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5)
+    a = ll.attribute(
+        interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5
+    )
+    b = ll.attribute(
+        interacting, data[0], background=data[:30], method="kernel", max_evals=200, random_state=5
+    )
     np.testing.assert_array_equal(a.values, b.values)
 
 
@@ -223,8 +250,9 @@ def test_lime_streams_an_early_surrogate_then_the_rest_and_is_seeded(data):
     assert p.model.calls == 1 + 2  # the probe, then two calls
     again = ll.attribute(lin, x, background=bg, method="lime", random_state=3, n_samples=2000)
     np.testing.assert_array_equal(again.values, parts[-1].values)
-    fixed = plan(lin, x, background=bg, method="lime", random_state=3, n_samples=2000,
-                 batch_size=500)
+    fixed = plan(
+        lin, x, background=bg, method="lime", random_state=3, n_samples=2000, batch_size=500
+    )
     assert [q.n_evals for q in fixed.stream()] == [500, 1000, 1500, 2000]
 
 
@@ -235,13 +263,22 @@ def test_kernel_tol_stops_early_and_closing_the_stream_stops_the_model_calls():
     def f(X):
         return (X[:, :7] * X[:, 7:]).sum(1) + np.tanh(X[:, 0] * X[:, 1] * X[:, 2])
 
-    p = ll.api.plan(f, X[0], background=X[:20], method="kernel", max_evals=12000, tol=0.02,
-                    random_state=0, batch_size=200)
+    p = ll.api.plan(
+        f,
+        X[0],
+        background=X[:20],
+        method="kernel",
+        max_evals=12000,
+        tol=0.02,
+        random_state=0,
+        batch_size=200,
+    )
     last = list(p.stream())[-1]
     assert last.done and 0 < last.params["sampled"] < 12000 - last.params["enumerated"] - 200
     assert last.stderr.max() <= 0.02 * np.abs(last.values).sum()
-    p = ll.api.plan(f, X[0], background=X[:20], method="kernel", max_evals=12000,
-                    random_state=0, batch_size=200)
+    p = ll.api.plan(
+        f, X[0], background=X[:20], method="kernel", max_evals=12000, random_state=0, batch_size=200
+    )
     stream = p.stream()
     next(stream)
     calls = p.model.calls
@@ -252,12 +289,20 @@ def test_kernel_tol_stops_early_and_closing_the_stream_stops_the_model_calls():
 def test_kernel_and_lime_on_a_pipeline_fed_a_mixed_dataframe():
     rng = np.random.default_rng(5)
     n = 300
-    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.integers(0, 5, n), "c": rng.normal(size=n),
-                      "d": rng.normal(size=n), "city": rng.choice(["Oslo", "Lima", "Pune"], n)})
+    X = pd.DataFrame(
+        {
+            "a": rng.normal(size=n),
+            "b": rng.integers(0, 5, n),
+            "c": rng.normal(size=n),
+            "d": rng.normal(size=n),
+            "city": rng.choice(["Oslo", "Lima", "Pune"], n),
+        }
+    )
     y = (X.a * X.b + (X.city == "Lima") + X.c > 1).astype(int)
     pipe = make_pipeline(
         ColumnTransformer([("cat", OneHotEncoder(), ["city"])], remainder="passthrough"),
-        RandomForestClassifier(n_estimators=20, random_state=0)).fit(X, y)
+        RandomForestClassifier(n_estimators=20, random_state=0),
+    ).fit(X, y)
     x, bg = X.iloc[7], X.iloc[:25]
     exact = ll.attribute(pipe, x, background=bg, method="exact")
     kernel = ll.attribute(pipe, x, background=bg, method="kernel", max_evals=20, random_state=1)

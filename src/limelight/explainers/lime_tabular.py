@@ -43,9 +43,16 @@ class TabularLime(Explainer):
 
     name = "lime"
 
-    def __init__(self, *, n_samples: int = 5000, kernel_width: float | None = None,
-                 alpha: float = 1.0, batch_size: int | None = None, random_state=None,
-                 rows_per_call: int = 65_536) -> None:
+    def __init__(
+        self,
+        *,
+        n_samples: int = 5000,
+        kernel_width: float | None = None,
+        alpha: float = 1.0,
+        batch_size: int | None = None,
+        random_state=None,
+        rows_per_call: int = 65_536,
+    ) -> None:
         if int(n_samples) < 10:
             raise InputError(f"n_samples={n_samples} is too few", fix="use n_samples >= 100")
         self.n_samples = int(n_samples)
@@ -78,8 +85,12 @@ class TabularLime(Explainer):
         w = np.sqrt(np.exp(-(dist**2) / width**2))
         outs = []
         pred = None
-        params = {"budget": self.n_samples, "n_samples": self.n_samples,
-                  "kernel_width": float(width), "alpha": self.alpha}
+        params = {
+            "budget": self.n_samples,
+            "n_samples": self.n_samples,
+            "kernel_width": float(width),
+            "alpha": self.alpha,
+        }
         for sl in self._batches():
             out = model.predict(inst.paired(Z[sl], rows[sl]))
             outs.append(out)
@@ -90,10 +101,19 @@ class TabularLime(Explainer):
             coef, intercept, r2 = weighted_ridge(Z[:n].astype(float), Y, w[:n], self.alpha)
             done = n >= self.n_samples
             yield Explanation(
-                values=coef, base_values=intercept, prediction=pred,
-                output_names=list(model.output_names), feature_names=list(inst.feature_names),
-                data=inst.x, method=self.name,
-                params={**params, "r2": [round(float(r), 4) for r in r2],
-                        "background": dict(inst.background_info)},
-                n_evals=n, done=done, modality="tabular",
+                values=coef,
+                base_values=intercept,
+                prediction=pred,
+                output_names=list(model.output_names),
+                feature_names=list(inst.feature_names),
+                data=inst.x,
+                method=self.name,
+                params={
+                    **params,
+                    "r2": [round(float(r), 4) for r in r2],
+                    "background": dict(inst.background_info),
+                },
+                n_evals=n,
+                done=done,
+                modality="tabular",
             )

@@ -37,6 +37,7 @@ def _scorer(name: str | Callable | None, model: TabularModel) -> tuple[str, Call
         return getattr(name, "__name__", "score"), name
     if name is None:
         name = "accuracy" if model.kind == "classifier" else "r2"
+
     def r2(y, o):  # numpy, no validation: called once per feature and repeat
         p = o[:, 0] if o.shape[1] == 1 else o
         yv = np.asarray(y, dtype=float)
@@ -49,12 +50,15 @@ def _scorer(name: str | Callable | None, model: TabularModel) -> tuple[str, Call
         "neg_mean_squared_error": lambda y, o: -metrics.mean_squared_error(y, o[:, 0]),
         "neg_mean_absolute_error": lambda y, o: -metrics.mean_absolute_error(y, o[:, 0]),
         "neg_log_loss": lambda y, o: -metrics.log_loss(y, o, labels=classes),
-        "roc_auc": lambda y, o: metrics.roc_auc_score(y, o[:, -1] if o.shape[1] == 2 else o,
-                                                      multi_class="ovr"),
+        "roc_auc": lambda y, o: metrics.roc_auc_score(
+            y, o[:, -1] if o.shape[1] == 2 else o, multi_class="ovr"
+        ),
     }
     if name not in table:
-        raise InputError(f"unknown scoring {name!r}",
-                         fix=f"use one of {sorted(table)} or a function score(y_true, outputs)")
+        raise InputError(
+            f"unknown scoring {name!r}",
+            fix=f"use one of {sorted(table)} or a function score(y_true, outputs)",
+        )
     return name, table[name]
 
 
@@ -64,8 +68,14 @@ class PermutationImportance(Explainer):
 
     name = "permutation"
 
-    def __init__(self, *, n_repeats: int = 5, scoring: Any = None, random_state=None,
-                 rows_per_call: int = ROWS_PER_CALL) -> None:
+    def __init__(
+        self,
+        *,
+        n_repeats: int = 5,
+        scoring: Any = None,
+        random_state=None,
+        rows_per_call: int = ROWS_PER_CALL,
+    ) -> None:
         if int(n_repeats) < 1:
             raise InputError(f"n_repeats={n_repeats}", fix="use n_repeats >= 1")
         self.n_repeats = int(n_repeats)
@@ -112,11 +122,21 @@ class PermutationImportance(Explainer):
         d, reps = samples.shape
         stderr = samples.std(axis=1, ddof=1) / np.sqrt(reps) if reps > 1 else None
         return Explanation(
-            values=samples.mean(axis=1)[None, :], base_values=[base], prediction=[base],
-            output_names=[name], feature_names=list(inst.feature_names), method=self.name,
-            params={"budget": n * d * self.n_repeats + n, "n_repeats": self.n_repeats,
-                    "scoring": name, "rows": n},
+            values=samples.mean(axis=1)[None, :],
+            base_values=[base],
+            prediction=[base],
+            output_names=[name],
+            feature_names=list(inst.feature_names),
+            method=self.name,
+            params={
+                "budget": n * d * self.n_repeats + n,
+                "n_repeats": self.n_repeats,
+                "scoring": name,
+                "rows": n,
+            },
             stderr=None if stderr is None else stderr[None, :],
-            n_evals=n + n * d * reps, done=reps == self.n_repeats, modality="importance",
+            n_evals=n + n * d * reps,
+            done=reps == self.n_repeats,
+            modality="importance",
             extras={"samples": samples.copy()[None, :, :]},
         )

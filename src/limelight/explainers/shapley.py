@@ -46,16 +46,34 @@ def shapley_weights(masks: np.ndarray) -> np.ndarray:
     return np.where(masks.T, inside[None, :], outside[None, :])
 
 
-def _explanation(model: Model, inst: TabularInstance, method: str, values, base, pred, *,
-                 stderr=None, n_evals: int, done: bool, params: dict) -> Explanation:
+def _explanation(
+    model: Model,
+    inst: TabularInstance,
+    method: str,
+    values,
+    base,
+    pred,
+    *,
+    stderr=None,
+    n_evals: int,
+    done: bool,
+    params: dict,
+) -> Explanation:
     return Explanation(
         values=np.asarray(values).T if np.asarray(values).shape[0] == inst.d else values,
-        base_values=base, prediction=pred, output_names=list(model.output_names),
-        feature_names=list(inst.feature_names), data=inst.x, method=method,
+        base_values=base,
+        prediction=pred,
+        output_names=list(model.output_names),
+        feature_names=list(inst.feature_names),
+        data=inst.x,
+        method=method,
         params={**params, "background": dict(inst.background_info)},
-        stderr=None if stderr is None else (np.asarray(stderr).T
-                                            if np.asarray(stderr).shape[0] == inst.d else stderr),
-        n_evals=int(n_evals), done=done, modality="tabular",
+        stderr=None
+        if stderr is None
+        else (np.asarray(stderr).T if np.asarray(stderr).shape[0] == inst.d else stderr),
+        n_evals=int(n_evals),
+        done=done,
+        modality="tabular",
     )
 
 
@@ -78,7 +96,9 @@ class ExactShapley(Explainer):
         if d > self.MAX_FEATURES:
             raise InputError(
                 f"exact Shapley values over {d} features need {2**d:,} coalitions per "
-                "background row", fix="use method='kernel' (sampled, with a standard error)")
+                "background row",
+                fix="use method='kernel' (sampled, with a standard error)",
+            )
         masks = all_masks(d)
         W = shapley_weights(masks)  # (d, 2**d)
         n_masks = len(masks)
@@ -114,8 +134,18 @@ class ExactShapley(Explainer):
                 # finite-population correction: the estimate is exact once every row is in
                 stderr = np.sqrt(var / max(done_rows, 1) * (1 - done_rows / m))
             # values relative to the full background's base once finished; partial: seen rows
-            yield _explanation(model, inst, self.name, mean, base / seen_w, pred, stderr=stderr,
-                               n_evals=n_masks * done_rows, done=finished, params=params)
+            yield _explanation(
+                model,
+                inst,
+                self.name,
+                mean,
+                base / seen_w,
+                pred,
+                stderr=stderr,
+                n_evals=n_masks * done_rows,
+                done=finished,
+                params=params,
+            )
 
 
 class KernelShap(Explainer):
@@ -136,9 +166,16 @@ class KernelShap(Explainer):
 
     name = "kernel"
 
-    def __init__(self, *, max_evals: int | None = None, tol: float = 0.0, random_state=None,
-                 rows_per_call: int = ROWS_PER_CALL, batch_size: int | None = None,
-                 groups: int = 10) -> None:
+    def __init__(
+        self,
+        *,
+        max_evals: int | None = None,
+        tol: float = 0.0,
+        random_state=None,
+        rows_per_call: int = ROWS_PER_CALL,
+        batch_size: int | None = None,
+        groups: int = 10,
+    ) -> None:
         if max_evals is not None and int(max_evals) < 4:
             raise InputError(f"max_evals={max_evals} is too small", fix="use max_evals >= 4")
         self.max_evals = None if max_evals is None else int(max_evals)
@@ -288,8 +325,18 @@ class KernelShap(Explainer):
                 continue  # the enumerated part is not complete: nothing to show yet
             info = {**params, "enumerated": len(emasks), "sampled": done_samples}
             if n_sample == 0:
-                yield _explanation(model, inst, self.name, solve(E_AtA, E_Atb, delta), base,
-                                   pred, stderr=None, n_evals=n_evals, done=True, params=info)
+                yield _explanation(
+                    model,
+                    inst,
+                    self.name,
+                    solve(E_AtA, E_Atb, delta),
+                    base,
+                    pred,
+                    stderr=None,
+                    n_evals=n_evals,
+                    done=True,
+                    params=info,
+                )
                 return
             if done_samples == 0:
                 continue
@@ -299,16 +346,37 @@ class KernelShap(Explainer):
             active = np.flatnonzero(g_n > 0)
             stderr = None
             if len(active) >= 2:
-                ests = np.stack([solve(E_AtA + rest_mass / g_n[g] * g_AtA[g],
-                                       E_Atb + rest_mass / g_n[g] * g_Atb[g], delta)
-                                 for g in active])
+                ests = np.stack(
+                    [
+                        solve(
+                            E_AtA + rest_mass / g_n[g] * g_AtA[g],
+                            E_Atb + rest_mass / g_n[g] * g_Atb[g],
+                            delta,
+                        )
+                        for g in active
+                    ]
+                )
                 stderr = ests.std(axis=0, ddof=1) / np.sqrt(len(active))
             finished = done_samples >= n_sample
-            if (not finished and stderr is not None and self.tol > 0
-                    and stderr.max() <= self.tol * max(np.abs(phi).sum(axis=0).max(), 1e-12)):
+            if (
+                not finished
+                and stderr is not None
+                and self.tol > 0
+                and stderr.max() <= self.tol * max(np.abs(phi).sum(axis=0).max(), 1e-12)
+            ):
                 finished = True
-            yield _explanation(model, inst, self.name, phi, base, pred, stderr=stderr,
-                               n_evals=n_evals, done=finished, params=info)
+            yield _explanation(
+                model,
+                inst,
+                self.name,
+                phi,
+                base,
+                pred,
+                stderr=stderr,
+                n_evals=n_evals,
+                done=finished,
+                params=info,
+            )
             if finished:
                 return
 

@@ -73,8 +73,12 @@ class TabularInstance:
             for j in range(self.d):
                 out[masks[:, j], :, j] = x[j]
             return out.reshape(n * len(bg), self.d)
-        cols = [np.where(masks[:, j][:, None], self.x_cols[j], self.bg_cols[j][rows][None, :])
-                .reshape(-1) for j in range(self.d)]
+        cols = [
+            np.where(masks[:, j][:, None], self.x_cols[j], self.bg_cols[j][rows][None, :]).reshape(
+                -1
+            )
+            for j in range(self.d)
+        ]
         return self._assemble(cols)
 
     def paired(self, masks: np.ndarray, rows: np.ndarray) -> Any:
@@ -88,9 +92,16 @@ class TabularInstance:
 
     def x_batch(self) -> Any:
         """The instance as a batch of one row."""
-        return self.cross(np.ones((1, self.d), dtype=bool))[:1] if not self.frame else \
-            self._assemble([np.asarray([v], dtype=c.dtype if c.dtype != object else object)
-                            for v, c in zip(self.x_cols, self.bg_cols)])
+        return (
+            self.cross(np.ones((1, self.d), dtype=bool))[:1]
+            if not self.frame
+            else self._assemble(
+                [
+                    np.asarray([v], dtype=c.dtype if c.dtype != object else object)
+                    for v, c in zip(self.x_cols, self.bg_cols)
+                ]
+            )
+        )
 
     def background_batch(self) -> Any:
         return self._assemble(list(self.bg_cols))
@@ -108,8 +119,9 @@ def _names_for(d: int, given: Any) -> list[str]:
     if given is not None:
         names = [str(n) for n in given]
         if len(names) != d:
-            raise InputError(f"feature_names has {len(names)} names for {d} features",
-                             fix=f"give {d} names")
+            raise InputError(
+                f"feature_names has {len(names)} names for {d} features", fix=f"give {d} names"
+            )
         return names
     return [f"x{j}" for j in range(d)]
 
@@ -132,13 +144,16 @@ def _frame_from(obj: Any, columns: list[str] | None, what: str):
             raise InputError(
                 f"{what} has {got} values but the model expects {len(columns or [])} columns "
                 f"({(columns or [])[:8]})",
-                fix=f"pass {what} as a DataFrame (or Series) with the model's columns")
+                fix=f"pass {what} as a DataFrame (or Series) with the model's columns",
+            )
         frame = pd.DataFrame(arr, columns=columns).infer_objects()
     if columns is not None:
         missing = [c for c in columns if c not in frame.columns]
         if missing:
-            raise InputError(f"{what} is missing the column(s) {missing}",
-                             fix=f"pass {what} with every column the model was fitted on")
+            raise InputError(
+                f"{what} is missing the column(s) {missing}",
+                fix=f"pass {what} with every column the model was fitted on",
+            )
         frame = frame[columns]
     return frame
 
@@ -162,7 +177,8 @@ def _numeric(obj: Any, what: str, names: list[str] | None) -> np.ndarray:
                     f"{what} has a non-numeric value {bad!r} in feature {name!r}, and this model "
                     "takes numbers",
                     fix="encode it as a number, or use a pipeline with an encoder and pass a "
-                        "DataFrame") from None
+                    "DataFrame",
+                ) from None
         raise
 
 
@@ -174,8 +190,9 @@ def _is_number(v: Any) -> bool:
         return False
 
 
-def summarise(cols: list[np.ndarray], *, rows: int, how: str, random_state: Any,
-              numeric: bool) -> tuple[list[np.ndarray], np.ndarray, dict]:
+def summarise(
+    cols: list[np.ndarray], *, rows: int, how: str, random_state: Any, numeric: bool
+) -> tuple[list[np.ndarray], np.ndarray, dict]:
     """At most ``rows`` background rows: k-means centres snapped to real values (numbers
     only) with cluster sizes as weights, or a seeded sample; ``how`` in auto/kmeans/sample."""
     m = len(cols[0])
@@ -188,8 +205,11 @@ def summarise(cols: list[np.ndarray], *, rows: int, how: str, random_state: Any,
     rng = np.random.default_rng(0 if random_state is None else random_state)
     if how == "sample":
         idx = np.sort(rng.choice(m, size=rows, replace=False))
-        return [c[idx] for c in cols], np.full(rows, 1.0 / rows), {"rows": rows, "from": m,
-                                                                  "how": "sample"}
+        return (
+            [c[idx] for c in cols],
+            np.full(rows, 1.0 / rows),
+            {"rows": rows, "from": m, "how": "sample"},
+        )
     if how != "kmeans":
         raise InputError(f"unknown background summary {how!r}", fix="use 'kmeans' or 'sample'")
     if not numeric:
@@ -199,30 +219,46 @@ def summarise(cols: list[np.ndarray], *, rows: int, how: str, random_state: Any,
     data = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1)
     scale = data.std(axis=0)
     scale[scale == 0] = 1.0
-    km = KMeans(n_clusters=rows, n_init=1, max_iter=100,
-                random_state=int(rng.integers(2**31))).fit(data / scale)
+    km = KMeans(n_clusters=rows, n_init=1, max_iter=100, random_state=int(rng.integers(2**31))).fit(
+        data / scale
+    )
     centres = km.cluster_centers_ * scale
     # snap each coordinate to the nearest value the feature really takes (as shap.kmeans)
     snapped = []
     for j, c in enumerate(cols):
         values = np.unique(np.asarray(c))
-        pos = np.clip(np.searchsorted(values, centres[:, j]), 1, len(values) - 1) \
-            if len(values) > 1 else np.zeros(rows, dtype=int)
+        pos = (
+            np.clip(np.searchsorted(values, centres[:, j]), 1, len(values) - 1)
+            if len(values) > 1
+            else np.zeros(rows, dtype=int)
+        )
         if len(values) > 1:
             left, right = values[pos - 1], values[pos]
-            pick = np.where(np.abs(centres[:, j] - left) <= np.abs(right - centres[:, j]), left, right)
+            pick = np.where(
+                np.abs(centres[:, j] - left) <= np.abs(right - centres[:, j]), left, right
+            )
         else:
             pick = np.repeat(values, rows)
         snapped.append(pick.astype(np.asarray(c).dtype, copy=False))
     counts = np.bincount(km.labels_, minlength=rows).astype(float)
     keep = counts > 0
-    return ([s[keep] for s in snapped], counts[keep] / counts.sum(),
-            {"rows": int(keep.sum()), "from": m, "how": "kmeans"})
+    return (
+        [s[keep] for s in snapped],
+        counts[keep] / counts.sum(),
+        {"rows": int(keep.sum()), "from": m, "how": "kmeans"},
+    )
 
 
-def read_instance(x: Any, background: Any, *, model: Any = None, feature_names: Any = None,
-                  background_size: int = BACKGROUND_ROWS, background_summary: str = "auto",
-                  random_state: Any = None) -> TabularInstance:
+def read_instance(
+    x: Any,
+    background: Any,
+    *,
+    model: Any = None,
+    feature_names: Any = None,
+    background_size: int = BACKGROUND_ROWS,
+    background_summary: str = "auto",
+    random_state: Any = None,
+) -> TabularInstance:
     """Validate ``x`` (one row) and ``background`` (rows) against each other and the model.
 
     Never modifies the user's objects.
@@ -230,18 +266,24 @@ def read_instance(x: Any, background: Any, *, model: Any = None, feature_names: 
     if background is None:
         raise InputError(
             "tabular explanations need background data: the values a feature takes when it "
-            "is 'absent'", fix="pass background=X_train (a hundred rows or more is plenty)")
+            "is 'absent'",
+            fix="pass background=X_train (a hundred rows or more is plenty)",
+        )
     expects_frame = bool(getattr(model, "expects_frame", False))
     model_cols = getattr(model, "feature_names", None)
     n_expected = getattr(model, "n_features", None)
     frame = expects_frame or _is_frame(background)
 
     if _is_frame(x) and len(x) != 1:
-        raise InputError(f"x has {len(x)} rows; limelight explains one instance at a time",
-                         fix="pass one row, e.g. X.iloc[3]")
+        raise InputError(
+            f"x has {len(x)} rows; limelight explains one instance at a time",
+            fix="pass one row, e.g. X.iloc[3]",
+        )
     if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[0] != 1:
-        raise InputError(f"x has {x.shape[0]} rows; limelight explains one instance at a time",
-                         fix="pass one row, e.g. X[3]")
+        raise InputError(
+            f"x has {x.shape[0]} rows; limelight explains one instance at a time",
+            fix="pass one row, e.g. X[3]",
+        )
     if frame:
         columns = model_cols
         if columns is None:
@@ -260,7 +302,8 @@ def read_instance(x: Any, background: Any, *, model: Any = None, feature_names: 
             if np.issubdtype(c.dtype, np.number) and not _is_number(x_cols[j]):
                 raise InputError(
                     f"x has {x_cols[j]!r} in the numeric column {names[j]!r}",
-                    fix="pass a number for it, as in the training data")
+                    fix="pass a number for it, as in the training data",
+                )
     else:
         names_hint = None if feature_names is None else [str(n) for n in feature_names]
         if _is_series(x) and names_hint is None:
@@ -273,16 +316,21 @@ def read_instance(x: Any, background: Any, *, model: Any = None, feature_names: 
             raise InputError("the background is empty", fix="pass at least one row of data")
         d = xa.shape[1]
         if n_expected is not None and d != n_expected:
-            raise InputError(f"x has {d} features but the model expects {n_expected}",
-                             fix=f"pass one row of {n_expected} features")
+            raise InputError(
+                f"x has {d} features but the model expects {n_expected}",
+                fix=f"pass one row of {n_expected} features",
+            )
         if bga.shape[1] != d:
-            raise InputError(f"x has {d} features but the background has {bga.shape[1]}",
-                             fix="pass background rows with the same columns as x")
+            raise InputError(
+                f"x has {d} features but the background has {bga.shape[1]}",
+                fix="pass background rows with the same columns as x",
+            )
         names = _names_for(d, names_hint)
         if not np.isfinite(bga).all():
             bad = int((~np.isfinite(bga)).any(axis=1).sum())
-            raise InputError(f"the background has NaN or inf in {bad} rows",
-                             fix="drop or impute those rows")
+            raise InputError(
+                f"the background has NaN or inf in {bad} rows", fix="drop or impute those rows"
+            )
         bg_cols = [bga[:, j] for j in range(d)]
         x_cols = list(xa[0])
         numeric = True
@@ -291,8 +339,19 @@ def read_instance(x: Any, background: Any, *, model: Any = None, feature_names: 
     if len(set(names)) != len(names):
         raise InputError("feature names repeat", fix="give every feature a distinct name")
     raw_x = np.asarray(x_cols, dtype=object)
-    cols, weights, info = summarise(bg_cols, rows=int(background_size), how=background_summary,
-                                    random_state=random_state, numeric=numeric)
-    return TabularInstance(x=raw_x, feature_names=names, frame=frame, x_cols=x_cols,
-                           bg_cols=[np.asarray(c) for c in cols], weights=weights,
-                           background_info=info)
+    cols, weights, info = summarise(
+        bg_cols,
+        rows=int(background_size),
+        how=background_summary,
+        random_state=random_state,
+        numeric=numeric,
+    )
+    return TabularInstance(
+        x=raw_x,
+        feature_names=names,
+        frame=frame,
+        x_cols=x_cols,
+        bg_cols=[np.asarray(c) for c in cols],
+        weights=weights,
+        background_info=info,
+    )

@@ -31,10 +31,17 @@ class TabularModel(Model):
     the user's data was one, else a 2-D ndarray).
     """
 
-    def __init__(self, fn: Callable[[Any], Any], *, output_names: Sequence[str] | None = None,
-                 kind: str = "function", classes: Sequence[Any] | None = None,
-                 expects_frame: bool = False, n_features: int | None = None,
-                 feature_names: Sequence[str] | None = None) -> None:
+    def __init__(
+        self,
+        fn: Callable[[Any], Any],
+        *,
+        output_names: Sequence[str] | None = None,
+        kind: str = "function",
+        classes: Sequence[Any] | None = None,
+        expects_frame: bool = False,
+        n_features: int | None = None,
+        feature_names: Sequence[str] | None = None,
+    ) -> None:
         self._fn = fn
         self.kind = kind
         self.classes = None if classes is None else list(classes)
@@ -44,8 +51,9 @@ class TabularModel(Model):
         super().__init__(list(output_names) if output_names is not None else [])
 
     @classmethod
-    def from_any(cls, model: Any, *, output_names: Sequence[str] | None = None,
-                 model_output: str = "auto") -> TabularModel:
+    def from_any(
+        cls, model: Any, *, output_names: Sequence[str] | None = None, model_output: str = "auto"
+    ) -> TabularModel:
         """Wrap a fitted scikit-learn estimator or pipeline, or a callable ``f(batch)``.
 
         ``model_output``: ``"auto"`` (``predict_proba`` for classifiers, else ``predict``),
@@ -55,9 +63,11 @@ class TabularModel(Model):
             return model
         names_in = getattr(model, "feature_names_in_", None)
         n_in = getattr(model, "n_features_in_", None)
-        common = {"expects_frame": names_in is not None,
-                  "n_features": None if n_in is None else int(n_in),
-                  "feature_names": None if names_in is None else list(names_in)}
+        common = {
+            "expects_frame": names_in is not None,
+            "n_features": None if n_in is None else int(n_in),
+            "feature_names": None if names_in is None else list(names_in),
+        }
         if _is_estimator(model):
             from sklearn.base import is_classifier
             from sklearn.exceptions import NotFittedError
@@ -66,27 +76,44 @@ class TabularModel(Model):
             try:
                 check_is_fitted(model)
             except NotFittedError:
-                raise InputError(f"this {type(model).__name__} is not fitted",
-                                 fix="call model.fit(X, y) before explaining it") from None
+                raise InputError(
+                    f"this {type(model).__name__} is not fitted",
+                    fix="call model.fit(X, y) before explaining it",
+                ) from None
             classifier = is_classifier(model)
             choice = model_output
             if choice == "auto":
                 choice = "proba" if classifier and hasattr(model, "predict_proba") else "predict"
             if choice == "proba":
                 if not hasattr(model, "predict_proba"):
-                    raise InputError(f"{type(model).__name__} has no predict_proba",
-                                     fix="use model_output='decision' or 'predict'")
+                    raise InputError(
+                        f"{type(model).__name__} has no predict_proba",
+                        fix="use model_output='decision' or 'predict'",
+                    )
                 classes = list(model.classes_)
                 names = output_names or [str(c) for c in classes]
-                return cls(model.predict_proba, output_names=names, kind="classifier",
-                           classes=classes, **common)
+                return cls(
+                    model.predict_proba,
+                    output_names=names,
+                    kind="classifier",
+                    classes=classes,
+                    **common,
+                )
             if choice == "decision":
                 fn = model.decision_function
                 classes = list(getattr(model, "classes_", []))
-                names = output_names or ([str(classes[-1])] if len(classes) == 2 else
-                                         [str(c) for c in classes] or ["decision"])
-                return cls(fn, output_names=names, kind="classifier" if classifier else "regressor",
-                           classes=classes or None, **common)
+                names = output_names or (
+                    [str(classes[-1])]
+                    if len(classes) == 2
+                    else [str(c) for c in classes] or ["decision"]
+                )
+                return cls(
+                    fn,
+                    output_names=names,
+                    kind="classifier" if classifier else "regressor",
+                    classes=classes or None,
+                    **common,
+                )
             if choice == "predict":
                 target = getattr(model, "target_name_", None)
                 names = output_names or ([str(target)] if target else ["prediction"])
@@ -94,15 +121,21 @@ class TabularModel(Model):
                 if classifier:
                     raise InputError(
                         "explaining a classifier's predicted labels is not meaningful (they are "
-                        "not numbers)", fix="use model_output='proba' or 'decision'")
+                        "not numbers)",
+                        fix="use model_output='proba' or 'decision'",
+                    )
                 return cls(model.predict, output_names=names, kind=kind, **common)
-            raise InputError(f"unknown model_output {model_output!r}",
-                             fix="use 'auto', 'proba', 'decision' or 'predict'")
+            raise InputError(
+                f"unknown model_output {model_output!r}",
+                fix="use 'auto', 'proba', 'decision' or 'predict'",
+            )
         if callable(model):
             return cls(model, output_names=output_names, kind="function", **common)
         raise InputError(
             f"cannot explain a {type(model).__name__}: it is neither a fitted scikit-learn "
-            "estimator nor a callable", fix="pass a fitted estimator or a function f(batch) -> array")
+            "estimator nor a callable",
+            fix="pass a fitted estimator or a function f(batch) -> array",
+        )
 
     def _predict(self, batch: Any) -> np.ndarray:
         n = len(batch)
@@ -129,12 +162,15 @@ class TabularModel(Model):
                 fix="return one row of outputs per input row: shape (n,) or (n, outputs)",
             )
         if not self.output_names:
-            self.output_names = (["output"] if out.shape[1] == 1
-                                 else [f"output {i}" for i in range(out.shape[1])])
+            self.output_names = (
+                ["output"] if out.shape[1] == 1 else [f"output {i}" for i in range(out.shape[1])]
+            )
         elif out.shape[1] != len(self.output_names):
             raise ModelError(
                 f"the model returned {out.shape[1]} outputs but {len(self.output_names)} names "
-                f"are known ({self.output_names[:5]})", fix="give output_names= one name per output")
+                f"are known ({self.output_names[:5]})",
+                fix="give output_names= one name per output",
+            )
         if not np.isfinite(out).all():
             bad = int((~np.isfinite(out)).any(axis=1).sum())
             raise ModelError(

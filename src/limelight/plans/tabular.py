@@ -51,8 +51,10 @@ def _output_index(names: list[str], output: int | str) -> int:
     except (TypeError, ValueError):
         raise InputError(f"output={output!r}", fix="give an output's name or index") from None
     if not -len(names) <= i < len(names):
-        raise InputError(f"output {i} is out of range for {len(names)} outputs",
-                         fix=f"use 0..{len(names) - 1} or a name from {names[:20]}")
+        raise InputError(
+            f"output {i} is out of range for {len(names)} outputs",
+            fix=f"use 0..{len(names) - 1} or a name from {names[:20]}",
+        )
     return i % len(names)
 
 
@@ -63,12 +65,16 @@ def probe(model: TabularModel, inst) -> np.ndarray:
     try:
         out = model.predict(inst.cross(masks, slice(0, 1)))
     except ModelError as exc:
-        nan = [n for n, v in zip(inst.feature_names, inst.x)
-               if isinstance(v, (float, np.floating)) and not np.isfinite(v)]
+        nan = [
+            n
+            for n, v in zip(inst.feature_names, inst.x)
+            if isinstance(v, (float, np.floating)) and not np.isfinite(v)
+        ]
         if nan:
             raise InputError(
                 f"x has NaN or inf in {nan} and the model cannot take them ({exc.problem})",
-                fix="impute the missing values (or use a model that handles NaN)") from exc
+                fix="impute the missing values (or use a model that handles NaN)",
+            ) from exc
         raise
     return out[0]
 
@@ -103,12 +109,20 @@ def plan(
     """
     unknown.pop("modality", None)
     if unknown:
-        raise InputError(f"unknown option(s) {sorted(unknown)} for a tabular explanation",
-                         fix="see help(limelight.plans.tabular.plan) for the options")
+        raise InputError(
+            f"unknown option(s) {sorted(unknown)} for a tabular explanation",
+            fix="see help(limelight.plans.tabular.plan) for the options",
+        )
     adapted = TabularModel.from_any(model, output_names=output_names, model_output=model_output)
-    inst = read_instance(x, background, model=adapted, feature_names=feature_names,
-                         background_size=background_size, background_summary=background_summary,
-                         random_state=random_state)
+    inst = read_instance(
+        x,
+        background,
+        model=adapted,
+        feature_names=feature_names,
+        background_size=background_size,
+        background_summary=background_summary,
+        random_state=random_state,
+    )
     probe(adapted, inst)
     used: Model = adapted
     if output is not None:
@@ -121,12 +135,22 @@ def plan(
     if choice == "exact":
         explainer = ExactShapley(**per_call)
     elif choice == "kernel":
-        explainer = KernelShap(max_evals=max_evals, tol=tol, random_state=random_state,
-                               batch_size=batch_size, **per_call)
+        explainer = KernelShap(
+            max_evals=max_evals,
+            tol=tol,
+            random_state=random_state,
+            batch_size=batch_size,
+            **per_call,
+        )
     elif choice == "lime":
-        explainer = TabularLime(n_samples=n_samples, kernel_width=kernel_width,
-                                batch_size=batch_size, random_state=random_state)
+        explainer = TabularLime(
+            n_samples=n_samples,
+            kernel_width=kernel_width,
+            batch_size=batch_size,
+            random_state=random_state,
+        )
     else:
-        raise MethodError(f"unknown method {method!r} for tabular data",
-                          fix=f"use 'auto' or one of {METHODS}")
+        raise MethodError(
+            f"unknown method {method!r} for tabular data", fix=f"use 'auto' or one of {METHODS}"
+        )
     return Plan(model=used, instance=inst, explainer=explainer)
