@@ -4,9 +4,12 @@
   page holding the widget's state as binary buffers, until the scatter and table are drawn);
 - click to first partial explanation: setting ``selected`` (what a click does) to the first
   push of that row's explanation to the browser, measured in the kernel process;
-- drawing a 10,000-point beeswarm (10 features x 1,000 rows).
+- drawing a 10,000-point beeswarm (10 features x 1,000 rows);
+- with ``--lab``: in JupyterLab 4 (a server started here, network blocked), a click on a
+  table row to the first change of the panel (the first partial drawn), for a
+  gradient-boosting model on 20 features (Kernel SHAP, streamed).
 
-    python bench/explorer.py [--rows 100000] [--repeats 5] [--shot out.png]
+    python bench/explorer.py [--rows 100000] [--repeats 5] [--shot out.png] [--lab]
 """
 
 from __future__ import annotations
@@ -109,6 +112,88 @@ def make_data(n: int, d: int = 8, seed: int = 0):
     return X, y, LogisticRegression().fit(X[:2000], y[:2000])
 
 
+LAB_CELLS = [
+    """import numpy as np, limelight as ll
+from sklearn.ensemble import GradientBoostingClassifier
+rng = np.random.default_rng(0)
+X = rng.normal(size=(2000, 20)); y = (X[:, 0] + X[:, 1] * X[:, 2] > 0).astype(int)
+model = GradientBoostingClassifier(n_estimators=50, random_state=0).fit(X, y)
+ex = ll.explore(model, X, y, sample=0, random_state=0)
+ex""",
+]
+
+CLICK_JS = """async (i) => {
+  const out = document.querySelector('.jp-OutputArea-output .ll-explorer');
+  const body = out.querySelector('.ll-ex-panel').lastChild;
+  const row = out.querySelector(`.ll-ex-row[data-index="${i}"]`);
+  const changed = new Promise((resolve) => {
+    const obs = new MutationObserver(() => { obs.disconnect(); resolve(performance.now()); });
+    obs.observe(body, { childList: true, subtree: true, characterData: true, attributes: true });
+  });
+  const t0 = performance.now();
+  row.click();
+  return (await changed) - t0;
+}"""
+
+
+def lab_clicks(browser, repeats: int) -> list[float]:
+    """Click table rows in JupyterLab; ms from each click to the panel's first change."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import tempfile
+    import urllib.request
+    import uuid
+
+    root = Path(tempfile.mkdtemp(prefix="ll-bench-lab-"))
+    nbdir = root / "nb"
+    nbdir.mkdir()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "cfg"), JUPYTER_RUNTIME_DIR=str(root / "rt"),
+               JUPYTER_PLATFORM_DIRS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = uuid.uuid4().hex
+    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+                     "source": c} for c in LAB_CELLS],
+          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    (nbdir / "bench.ipynb").write_text(json.dumps(nb))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={nbdir}", "--LabApp.expose_app_in_browser=True",
+         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+            ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else r.abort())
+        page.goto(f"{url}/lab/workspaces/bench/tree/bench.ipynb?token={token}&reset")
+        page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
+                               "?.kernel?.status === 'idle'", timeout=120_000)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".jp-OutputArea-output .ll-ex-row", timeout=120_000)
+        times = []
+        for k in range(repeats):
+            times.append(page.evaluate(CLICK_JS, 2 + k))
+            page.wait_for_function(
+                "document.querySelector('.jp-OutputArea-output .ll-progress')?.dataset.status"
+                " === 'done'", timeout=120_000)
+        return times
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -118,6 +203,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--shot", default=None)
+    ap.add_argument("--lab", action="store_true", help="also time clicks in JupyterLab")
     args = ap.parse_args()
 
     X, y, model = make_data(args.rows)
@@ -160,6 +246,7 @@ def main() -> None:
             return performance.now() - t0; }""") for _ in range(args.repeats)]
         if args.shot:
             page.screenshot(path=args.shot, full_page=True)
+        lab = lab_clicks(b, args.repeats) if args.lab else None
         b.close()
 
     med = statistics.median
@@ -171,6 +258,9 @@ def main() -> None:
           f"({scroll[0][1]} rows in the DOM) |")
     print(f"| click -> first partial pushed (kernel) | {med(clicks) * 1000:.0f} ms |")
     print(f"| 10,000-dot beeswarm draw | {med(swarm):.1f} ms |")
+    if lab:
+        print(f"| JupyterLab: row click -> first partial drawn in the panel | {med(lab):.0f} ms "
+              f"(runs: {', '.join(f'{t:.0f}' for t in lab)}) |")
 
 
 if __name__ == "__main__":
