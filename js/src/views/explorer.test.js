@@ -262,3 +262,30 @@ describe("explorer view", () => {
     expect(model.get("selected")).toBe(11);
   });
 });
+
+describe("explorer data kinds", () => {
+  it("texts get a text column, shown as text", () => {
+    const state = dataset(3, { names: [] });
+    state._data_meta.texts = ["good day", "<b>bad</b> film", ""];
+    const { el } = mount(state);
+    const heads = [...el.querySelectorAll(".ll-ex-head .ll-ex-cell")].map((c) => c.textContent);
+    expect(heads).toContain("text");
+    const row = el.querySelector('.ll-ex-row[data-index="1"]');
+    expect(row.textContent).toContain("<b>bad</b> film");
+    expect(row.querySelector("b")).toBeNull();
+  });
+
+  it("images get a thumbnail per visible row with the stack's pixels", () => {
+    const state = dataset(4, { names: [] });
+    const side = 2;
+    const thumbs = Uint8Array.from({ length: 4 * side * side * 3 }, (_, p) => p * 5);
+    state._data_arrays.thumbs = { view: thumbs, dtype: "uint8", shape: [4, side, side, 3] };
+    const { el } = mount(state);
+    const canvas = el.querySelector('.ll-ex-row[data-index="2"] canvas');
+    expect(canvas.width).toBe(side);
+    const px = canvas.getContext("2d").getImageData(0, 0, side, side).data;
+    const base = 2 * side * side * 3;
+    expect([px[0], px[1], px[2], px[3]]).toEqual([thumbs[base], thumbs[base + 1], thumbs[base + 2], 255]);
+    expect([px[4], px[5], px[6]]).toEqual([thumbs[base + 3], thumbs[base + 4], thumbs[base + 5]]);
+  });
+});
