@@ -106,6 +106,8 @@ def test_bad_index_and_bad_input(data):
         ll.explore(Counting(), X[0])
     with pytest.raises(InputError, match="empty"):
         ll.explore(Counting(), X[:0])
+    with pytest.raises(InputError, match="sample=-1"):
+        ll.explore(Counting(), X, sample=-1)
     with pytest.raises(InputError, match="two columns"):
         ll.explore(Counting(), X, xy=("x0", "nope"), sample=0)
 
@@ -163,6 +165,14 @@ def test_filters(iris):
     ex.filters = {"classes": [1], "prediction": [0.4, 0.6]}
     want = np.flatnonzero((pred == "versicolor") & (proba >= 0.4) & (proba <= 0.6))
     np.testing.assert_array_equal(ex.visible, want)
+    ex.filters = {"classes": ["setosa", "virginica"]}  # names work too
+    np.testing.assert_array_equal(ex.visible, np.flatnonzero(pred != "versicolor"))
+    with pytest.raises(InputError, match="no class 'tulip'"):
+        ex.filters = {"classes": ["tulip"]}
+    with pytest.raises(InputError, match="unknown filter"):
+        ex.filters = {"colour": "red"}
+    with pytest.raises(InputError, match="prediction filter"):
+        ex.filters = {"prediction": 0.5}
     no_labels = ll.explore(model, X, sample=0)
     no_labels.filters = {"misclassified": True}
     with pytest.raises(InputError, match="needs labels"):

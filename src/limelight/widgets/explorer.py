@@ -117,6 +117,8 @@ class Explorer(ExplanationWidget):
             if y_arr.ndim != 1 or len(y_arr) != n:
                 raise InputError(f"X has {n} rows but y has {len(y_arr)}",
                                  fix="pass one label per row of X")
+        if int(sample) < 0:
+            raise InputError(f"sample={sample}", fix="use sample >= 0 (0 skips the beeswarm)")
         self._X, self._y, self._n = X, y_arr, n
         self._frame = _is_frame(X)
         self._options = dict(options)
@@ -385,6 +387,39 @@ class Explorer(ExplanationWidget):
             raise InputError(f"there is no row {i} in this data set of {self._n} rows",
                              fix=f"select an index from 0 to {self._n - 1}")
         return int(i) % self._n
+
+    @traitlets.validate("filters")
+    def _check_filters(self, proposal):
+        f = dict(proposal["value"] or {})
+        unknown = sorted(set(f) - {"misclassified", "classes", "prediction"})
+        if unknown:
+            raise InputError(f"unknown filter(s) {unknown}",
+                             fix="use 'misclassified' (bool), 'classes' (list of class indices "
+                             "or names) and 'prediction' ([low, high], None for open)")
+        names = list(self._adapted.output_names) if hasattr(self, "_adapted") else []
+        if f.get("classes") is not None:
+            classes = f["classes"]
+            classes = [classes] if isinstance(classes, (str, int)) else list(classes)
+            out = []
+            for c in classes:
+                if isinstance(c, str) and c in names:
+                    out.append(names.index(c))
+                elif isinstance(c, (int, np.integer)) and 0 <= int(c) < len(names):
+                    out.append(int(c))
+                else:
+                    raise InputError(f"no class {c!r} to filter by", fix=f"use one of {names[:20]}")
+            f["classes"] = out
+        rng = f.get("prediction")
+        if rng is not None:
+            try:
+                lo, hi = rng
+                f["prediction"] = [None if lo is None else float(lo),
+                                   None if hi is None else float(hi)]
+            except (TypeError, ValueError):
+                raise InputError(f"prediction filter {rng!r}",
+                                 fix="give [low, high] (None for an open end)") from None
+        f["misclassified"] = bool(f.get("misclassified", False))
+        return f
 
     @traitlets.observe("selected")
     def _on_selected(self, change) -> None:
