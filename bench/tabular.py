@@ -103,7 +103,7 @@ def median_time(fn, repeats: int):
 def bare(model, rows: int, pool: np.ndarray, repeats: int) -> float:
     """One batched predict_proba on ``rows`` rows drawn from ``pool`` (in order)."""
     batch = pool[np.resize(np.arange(len(pool)), rows)]
-    return median_time(lambda: model.predict_proba(batch), repeats)[0]
+    return median_time(lambda: model.predict_proba(batch), max(repeats, 5))[0]
 
 
 def hybrids(x: np.ndarray, bg: np.ndarray, n_masks: int, seed: int = 0) -> np.ndarray:
