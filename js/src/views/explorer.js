@@ -532,6 +532,23 @@ export function render({ model, el }) {
       ctx.arc(labelW + lay.xs[p], lay.ys[p], 4.5, 0, 2 * Math.PI);
       ctx.stroke();
     }
+    // the selected row outside the sample: its own explanation (the panel's) as diamonds
+    const panelValues = decodeArray(model.get("_arrays")?.values);
+    const pm = model.get("_meta") || {};
+    if (!ring.length && sel !== null && sel !== undefined && panelValues && pm.modality === "tabular" && panelValues.length === k * d) {
+      const scale = (lay.zero - 4) / lay.max;
+      features.forEach((j, f) => {
+        const x = labelW + Math.max(2, Math.min(width - 2, lay.zero + panelValues[out * d + j] * scale));
+        const y = band * f + band / 2;
+        ctx.beginPath();
+        ctx.moveTo(x, y - 5);
+        ctx.lineTo(x + 4, y);
+        ctx.lineTo(x, y + 5);
+        ctx.lineTo(x - 4, y);
+        ctx.closePath();
+        ctx.stroke();
+      });
+    }
     ctx.fillStyle = dark ? "#ccc" : "#555";
     ctx.fillText(`attribution to ${data.meta.output_names?.[out] ?? ""} (±${fmt(lay.max)}); colour: feature value low→high`, labelW, height - 3);
     swarm = { lay, index, labelW, s, nf: features.length, width: labelW + width, height };
@@ -549,6 +566,15 @@ export function render({ model, el }) {
     const p = nearestPoint(swarm.lay.xs, swarm.lay.ys, all, px, py, 8);
     if (p >= 0) select(swarm.index[p % swarm.s]);
   });
+  let swarmFrame = 0;
+  function swarmSoon() {
+    // partial results arrive often: redraw at most once a frame, only when there is a swarm
+    if (swarmFrame || !swarm) return;
+    swarmFrame = requestAnimationFrame(() => {
+      swarmFrame = 0;
+      drawSwarm();
+    });
+  }
   function drawGlobal() {
     drawImportance();
     drawSwarm();
@@ -574,6 +600,7 @@ export function render({ model, el }) {
     ["change:_global_arrays", drawGlobal],
     ["change:_global_meta", drawGlobal],
     ["change:output_index", drawSwarm],
+    ["change:_arrays", swarmSoon],
   ];
   for (const [ev, f] of handlers) model.on(ev, f);
   onData();
@@ -581,6 +608,7 @@ export function render({ model, el }) {
   drawImportance();
   onSelected();
   return () => {
+    cancelAnimationFrame(swarmFrame);
     for (const [ev, f] of handlers) model.off(ev, f);
     panelCleanup?.();
     root.remove();

@@ -289,3 +289,32 @@ describe("explorer data kinds", () => {
     expect([px[4], px[5], px[6]]).toEqual([thumbs[base + 3], thumbs[base + 4], thumbs[base + 5]]);
   });
 });
+
+describe("beeswarm and the selected row", () => {
+  it("marks a selected row outside the sample with its own attributions", async () => {
+    const state = dataset(50);
+    const { el, model } = mount(state);
+    const s = 10;
+    model.set("_global_meta", { status: "done", features: ["a", "b"] });
+    model.set("_global_arrays", {
+      swarm_values: { view: Float32Array.from({ length: s * 2 }, (_, p) => (p % 2 ? 0.1 : -0.5)), dtype: "float32", shape: [s, 1, 2] },
+      swarm_index: { view: Int32Array.from({ length: s }, (_, r) => r), dtype: "int32", shape: [s] },
+      swarm_feature: { view: new Float32Array(s * 2).fill(0.5), dtype: "float32", shape: [s, 2] },
+    });
+    const canvas = el.querySelector(".ll-ex-swarm");
+    const ink = () => {
+      const px = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+      let n = 0;
+      for (let p = 3; p < px.length; p += 4) n += px[p] > 0 ? 1 : 0;
+      return n;
+    };
+    const before = ink();
+    state._meta = { modality: "tabular" };
+    state._arrays = { values: { view: Float32Array.of(0.5, -0.1), dtype: "float32", shape: [1, 2] } };
+    model.set("selected", 40); // not in the sample
+    const after = ink();
+    expect(after).toBeGreaterThan(before);
+    model.set("selected", 3); // in the sample: ringed instead
+    expect(ink()).toBeGreaterThan(before);
+  });
+});
