@@ -311,3 +311,12 @@ def test_kernel_and_lime_on_a_pipeline_fed_a_mixed_dataframe():
     lime = ll.attribute(pipe, x, background=bg, method="lime", random_state=0)
     assert lime.feature_names == ["a", "b", "c", "d", "city"] and lime.values.shape == (2, 5)
     assert np.isfinite(lime.values).all() and list(lime.data) == list(x)
+
+
+def test_many_features_kernel_on_a_linear_function_is_the_closed_form():
+    rng = np.random.default_rng(6)
+    X, w = rng.normal(size=(60, 24)), rng.normal(size=24)
+    x, bg = X[0], X[1:41]
+    e = ll.attribute(lambda A: A @ w, x, background=bg, max_evals=300, random_state=0)
+    assert e.method == "kernel" and e.params["sampled"] > 0
+    np.testing.assert_allclose(e.values[0], w * (x - bg.mean(axis=0)), atol=1e-9)

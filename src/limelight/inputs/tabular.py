@@ -66,12 +66,16 @@ class TabularInstance:
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
             bg = self._bg_matrix()[rows]
-            # copy the background under every mask, then write x's columns where masked
-            # in: 4x faster than np.where over the (n, m, d) cube (measured, d=12)
-            out = np.empty((n, len(bg), self.d))
-            out[...] = bg[None, :, :]
-            for j in range(self.d):
-                out[masks[:, j], :, j] = x[j]
+            # up to ~16 features: copy the background under every mask, then write x's
+            # masked-in columns (2-4x faster than np.where at d=8-12); more features:
+            # np.where over the (n, m, d) cube (the strided writes lose there), measured
+            if self.d <= 16:
+                out = np.empty((n, len(bg), self.d))
+                out[...] = bg[None, :, :]
+                for j in range(self.d):
+                    out[masks[:, j], :, j] = x[j]
+            else:
+                out = np.where(masks[:, None, :], x[None, None, :], bg[None, :, :])
             return out.reshape(n * len(bg), self.d)
         cols = [
             np.where(masks[:, j][:, None], self.x_cols[j], self.bg_cols[j][rows][None, :]).reshape(
