@@ -167,7 +167,8 @@ class Explorer(ExplanationWidget):
         if xy is not None:
             raise InputError("xy= picks two columns of a table; texts have none",
                              fix="drop xy= (texts are placed by their words)")
-        self._plan = plan(self._model_for_texts(model), self._X[0], method=self._method,
+        self._raw_model = self._model_for_texts(model)  # torch modules stay as they are
+        self._plan = plan(self._raw_model, self._X[0], method=self._method,
                           random_state=self._random_state, **self._options)
         self._adapted = self._plan.model
         outs = [self._adapted.predict(self._X[a:a + TEXT_CHUNK])
@@ -442,8 +443,7 @@ class Explorer(ExplanationWidget):
         if self._modality in ("text", "image"):
             from ..api import plan
 
-            raw = self._adapted if self._modality == "text" else self._raw_model
-            p = plan(raw, self._X[i], method=self._method, random_state=self._random_state,
+            p = plan(self._raw_model, self._X[i], method=self._method, random_state=self._random_state,
                      **self._options)
             model, inst, explainer = p.model, p.instance, p.explainer
         else:
