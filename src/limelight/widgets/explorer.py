@@ -23,50 +23,24 @@ import traitlets
 from ..errors import InputError, LimelightError
 from ..explanation import Explanation
 from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
+from ._explorer_data import (
+    is_images,
+    is_texts,
+    outcomes,
+    pca2,
+    table_columns,
+    text_coordinates,
+    thumb_side,
+    thumbnail,
+)
 
 TABLE_COLUMNS = 12  # feature columns sent for the table
 PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
-SWARM_BACKGROUND = 10
+SWARM_BACKGROUND = 10  # background rows for the beeswarm's cheap local attributions
 TEXT_CHUNK = 1_000  # documents per model call (text models can be large)
 IMAGE_CHUNK = 64  # images per model call when predicting the whole data set
-THUMB_BYTES = 8_000_000  # at most this many bytes of thumbnails cross to the browser
 TEXT_PREVIEW = 300  # characters of each document shown in the table
-BACKGROUND_FROM = 5_000  # rows of X the default background is summarised from  # background rows for the beeswarm's cheap local attributions
-
-
-def _is_texts(X: Any) -> bool:
-    """A list, tuple, Series or array of strings (documents)."""
-    if isinstance(X, str):
-        return False
-    if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
-        return len(X) > 0 and all(isinstance(t, str) for t in X)
-    return isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "US"
-
-
-def _is_images(X: Any) -> bool:
-    """An array (or torch tensor) of 3 or 4 dimensions: a stack of images."""
-    return (isinstance(X, np.ndarray) or type(X).__module__.startswith("torch")) and \
-        getattr(X, "ndim", 0) in (3, 4)
-
-
-def _thumb_side(n: int, picture: np.ndarray) -> int:
-    c = 1 if picture.ndim == 2 else min(picture.shape[2], 3)
-    side = int(np.sqrt(THUMB_BYTES / max(n, 1) / c))
-    return int(max(4, min(side, 32, *picture.shape[:2])))
-
-
-def _thumbnail(picture: np.ndarray, side: int) -> np.ndarray:
-    """``(side, side, c)`` uint8 (c = 1 or 3), nearest-neighbour, contrast stretched."""
-    p = np.asarray(picture, dtype=np.float32)
-    if p.ndim == 2:
-        p = p[:, :, None]
-    p = p[:, :, :3] if p.shape[2] >= 3 else p[:, :, :1]
-    h, w = p.shape[:2]
-    rows = (np.arange(side) * h / side).astype(int)
-    cols = (np.arange(side) * w / side).astype(int)
-    p = p[rows][:, cols]
-    lo, hi = (0.0, 255.0) if picture.dtype == np.uint8 else (float(p.min()), float(p.max()))
-    return np.clip((p - lo) / (hi - lo if hi > lo else 1.0) * 255, 0, 255).astype(np.uint8)
+BACKGROUND_FROM = 5_000  # rows of X the default background is summarised from
 
 
 def _is_frame(obj: Any) -> bool:
@@ -101,7 +75,7 @@ class Explorer(ExplanationWidget):
         n = len(X) if X is not None else 0
         if X is None or n == 0:
             raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
-        self._modality = "text" if _is_texts(X) else "image" if _is_images(X) else "tabular"
+        self._modality = "text" if is_texts(X) else "image" if is_images(X) else "tabular"
         if self._modality == "text":
             X = [str(t) for t in X]
         elif self._modality == "tabular" and (
@@ -174,28 +148,8 @@ class Explorer(ExplanationWidget):
         outs = [self._adapted.predict(self._X[a:a + TEXT_CHUNK])
                 for a in range(0, self._n, TEXT_CHUNK)]
         self._set_outputs(np.concatenate(outs, axis=0))
-        coords = np.zeros((self._n, 2))
-        try:
-            from sklearn.decomposition import TruncatedSVD
-            from sklearn.feature_extraction.text import TfidfVectorizer
-
-            tfidf = TfidfVectorizer(max_features=20_000).fit_transform(self._X)
-            if tfidf.shape[1] >= 3:
-                coords = TruncatedSVD(2, random_state=0).fit_transform(tfidf)
-        except ValueError:  # no words at all (empty strings): every document at the origin
-            pass
-        self._data_meta = {
-            "n": self._n, "columns": [], "categories": {}, "modality": "text",
-            "texts": [t[:TEXT_PREVIEW] for t in self._X],
-            "kind": "classifier" if self.classifier_ else "regressor",
-            "output_names": list(self._adapted.output_names), "axes": ["LSA 1", "LSA 2"],
-            "has_label": self._y is not None,
-        }
-        self._data_arrays = _buffers({
-            "table": np.zeros((self._n, 0), np.float32), "xy": coords.astype(np.float32),
-            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
-            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
-        })
+        self._publish(text_coordinates(self._X), ["LSA 1", "LSA 2"],
+                      texts=[t[:TEXT_PREVIEW] for t in self._X])
         self.filters = {"misclassified": False, "classes": None, "prediction": None}
         self._global_done.set()  # no global views for texts yet
 
@@ -225,31 +179,13 @@ class Explorer(ExplanationWidget):
                 inst = fit_channels(inst, channels)
                 batch.append(inst.input)
                 if side is None:
-                    side = _thumb_side(self._n, inst.picture)
-                thumbs.append(_thumbnail(inst.picture, side))
+                    side = thumb_side(self._n, inst.picture)
+                thumbs.append(thumbnail(inst.picture, side))
             outs.append(self._adapted.predict(np.stack(batch)))
         self._set_outputs(np.concatenate(outs, axis=0))
         thumbs_arr = np.stack(thumbs)  # (n, side, side, c) uint8
-        flat = thumbs_arr.reshape(self._n, -1).astype(np.float32)
-        coords = np.zeros((self._n, 2))
-        if self._n >= 3 and flat.std(axis=0).max() > 0:
-            from sklearn.decomposition import PCA
-
-            rng = np.random.default_rng(0)
-            fit = flat if self._n <= 5000 else flat[rng.choice(self._n, 5000, replace=False)]
-            coords = PCA(2, random_state=0).fit(fit).transform(flat)
-        self._data_meta = {
-            "n": self._n, "columns": [], "categories": {}, "modality": "image",
-            "kind": "classifier" if self.classifier_ else "regressor",
-            "output_names": list(self._adapted.output_names), "axes": ["PC 1", "PC 2"],
-            "has_label": self._y is not None,
-        }
-        self._data_arrays = _buffers({
-            "table": np.zeros((self._n, 0), np.float32), "xy": coords.astype(np.float32),
-            "thumbs": thumbs_arr,
-            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
-            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
-        })
+        self._publish(pca2(thumbs_arr.reshape(self._n, -1).astype(np.float32), standardise=False),
+                      ["PC 1", "PC 2"], thumbs=thumbs_arr)
         self.filters = {"misclassified": False, "classes": None, "prediction": None}
         self._global_done.set()  # no global views for images yet
 
@@ -299,60 +235,41 @@ class Explorer(ExplanationWidget):
     def _set_outputs(self, outputs: np.ndarray) -> None:
         """Predicted class (or value), its score, the label and the error of every row."""
         self.outputs_ = outputs
-        names = self._adapted.output_names
-        # several outputs of a plain function or network: class scores, the largest wins
-        self.classifier_ = len(names) > 1 and self._adapted.kind != "regressor"
-        if self.classifier_:
-            self.predicted_ = self.outputs_.argmax(axis=1)
-            score = self.outputs_.max(axis=1)
-        else:
-            self.predicted_ = self.outputs_[:, 0]
-            score = self.outputs_[:, 0]
-        self._score = score
-        label = np.full(self._n, np.nan)
-        error = np.full(self._n, np.nan)
-        if self._y is not None:
-            if self.classifier_:
-                lookup = {name: k for k, name in enumerate(names)}
-                label = np.array([lookup.get(str(v), np.nan) for v in self._y], dtype=float)
-                error = (label != self.predicted_).astype(float)
-                error[np.isnan(label)] = np.nan
-            else:
-                try:
-                    label = self._y.astype(float)
-                except (TypeError, ValueError):
-                    raise InputError("y holds values that are not numbers for a regressor",
-                                     fix="pass numeric targets") from None
-                error = np.abs(self.predicted_ - label)
-        self.label_, self.error_ = label, error
+        (self.classifier_, self.predicted_, self._score, self.label_,
+         self.error_) = outcomes(outputs, self._adapted.output_names, self._adapted.kind, self._y)
+
+    def _publish(self, coords: np.ndarray, axes: list[str], *, table=None, columns=(),
+                 categories=None, texts=None, thumbs=None) -> None:
+        """The data set's state for the browser: metadata and binary arrays."""
+        meta = {
+            "n": self._n, "columns": list(columns), "categories": categories or {},
+            "modality": self._modality, "kind": "classifier" if self.classifier_ else "regressor",
+            "output_names": list(self._adapted.output_names), "axes": axes,
+            "has_label": self._y is not None,
+        }
+        if texts is not None:
+            meta["texts"] = texts
+        arrays = {
+            "table": table if table is not None else np.zeros((self._n, 0), np.float32),
+            "xy": np.asarray(coords, dtype=np.float32),
+            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
+            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
+        }
+        if thumbs is not None:
+            arrays["thumbs"] = thumbs
+        with self.hold_sync():
+            self._data_meta = meta
+            self._data_arrays = _buffers(arrays)
 
     def _send_data(self, xy: tuple[str, str] | None) -> None:
         names = list(self._inst0.feature_names)
         shown = names[:TABLE_COLUMNS]
-        table = np.zeros((self._n, len(shown)), dtype=np.float32)
-        categories: dict[str, list[str]] = {}
-        for j, name in enumerate(shown):
-            col = self._columns[j]
-            if np.issubdtype(np.asarray(col).dtype, np.number):
-                table[:, j] = np.asarray(col, dtype=float)
-            else:  # categories cross as codes; their names in the metadata
-                cats, codes = np.unique(np.asarray(col, dtype=str), return_inverse=True)
-                table[:, j] = codes
-                categories[name] = [str(c) for c in cats]
+        table, categories = table_columns(self._columns[: len(shown)], shown)
         coords, axes = self._coordinates(names, xy)
-        self._data_meta = {
-            "n": self._n, "columns": shown, "categories": categories,
-            "kind": "classifier" if self.classifier_ else "regressor",
-            "output_names": list(self._adapted.output_names), "axes": axes,
-            "has_label": self._y is not None,
-        }
-        self._data_arrays = _buffers({
-            "table": table, "xy": coords.astype(np.float32),
-            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
-            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
-        })
+        self._publish(coords, axes, table=table, columns=shown, categories=categories)
 
     def _coordinates(self, names: list[str], xy) -> tuple[np.ndarray, list[str]]:
+        """Two chosen columns, else a PCA of the standardised numeric columns."""
         numeric = [j for j, c in enumerate(self._columns)
                    if np.issubdtype(np.asarray(c).dtype, np.number)]
         if xy is not None:
@@ -364,16 +281,8 @@ class Explorer(ExplanationWidget):
             return np.stack([np.asarray(self._columns[a], float),
                              np.asarray(self._columns[b], float)], axis=1), list(xy)
         if len(numeric) >= 2:
-            from sklearn.decomposition import PCA
-
             M = np.stack([np.asarray(self._columns[j], dtype=float) for j in numeric], axis=1)
-            M = np.nan_to_num(M)
-            sd = M.std(axis=0)
-            M = (M - M.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
-            rng = np.random.default_rng(0)
-            fit_rows = M if len(M) <= 5000 else M[rng.choice(len(M), 5000, replace=False)]
-            pca = PCA(n_components=2, random_state=0).fit(fit_rows)
-            return pca.transform(M), ["PC 1", "PC 2"]
+            return pca2(M), ["PC 1", "PC 2"]
         first = np.asarray(self._columns[numeric[0]], float) if numeric else np.zeros(self._n)
         return np.stack([first, self._score], axis=1), [
             names[numeric[0]] if numeric else "", "prediction"]
