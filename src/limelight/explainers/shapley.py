@@ -158,7 +158,7 @@ class KernelShap(Explainer):
       eliminating one unknown; no l1 feature selection;
     - a standard error from independent groups of samples, streamed after every batch;
       stops at ``max_evals`` coalitions or when the largest standard error falls below
-      ``tol`` times the total attribution.
+      ``tol`` times ``|prediction - base value|`` (for every output).
 
     ``max_evals`` counts coalitions, as shap's ``nsamples`` (each costs one model row per
     background row); default ``2 * d + 2048``.
@@ -362,7 +362,8 @@ class KernelShap(Explainer):
                 not finished
                 and stderr is not None
                 and self.tol > 0
-                and stderr.max() <= self.tol * max(np.abs(phi).sum(axis=0).max(), 1e-12)
+                # every output's largest standard error within tol * |prediction - base|
+                and np.all(stderr.max(axis=0) <= self.tol * np.abs(delta))
             ):
                 finished = True
             yield _explanation(
