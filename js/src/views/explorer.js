@@ -5,14 +5,8 @@
 import { decodeArray } from "../buffers.js";
 import { NEG, POS } from "../colors.js";
 import { h, isDark } from "../theme.js";
-import {
-  extent,
-  filterIndices,
-  nearestPoint,
-  sortRows,
-  swarmLayout,
-  visibleRange,
-} from "./explorer_core.js";
+import { extent, filterIndices, nearestPoint, rgb, sortRows, visibleRange } from "./explorer_core.js";
+import { mountGlobal } from "./explorer_global.js";
 import * as image from "./image.js";
 import * as importance from "./importance.js";
 import * as tabular from "./tabular.js";
@@ -137,9 +131,6 @@ export function thumbnail(thumbs, i, side, c) {
   return canvas;
 }
 
-function rgb(c, a = 1) {
-  return `rgba(${c[0]},${c[1]},${c[2]},${a})`;
-}
 
 /** A colour per row: its class, its error, or its score on a blue→red ramp. */
 function pointColour(data, by) {
@@ -438,147 +429,9 @@ export function render({ model, el }) {
     }
   }
 
-  // -- global views ---------------------------------------------------------------------------
-  const impBox = h("div");
-  const swarmBox = h("div");
-  const swarmCanvas = h("canvas", "ll-ex-swarm");
-  const status = h("div", "ll-ex-status");
-  global.append(impBox, swarmBox);
-  let swarm = null;
-  function drawImportance() {
-    const gm = model.get("_global_meta") || {};
-    const ga = model.get("_global_arrays") || {};
-    const imp = decodeArray(ga.importance);
-    impBox.replaceChildren();
-    if (!imp) return;
-    impBox.append(h("div", "ll-ex-title", `permutation importance (${gm.importance_metric || "score"} drop)`));
-    const grid = h("div", "ll-ex-imp");
-    const order = Array.from(imp.keys()).sort((a, b) => imp[b] - imp[a]).slice(0, 12);
-    const m = Math.max(...order.map((j) => Math.abs(imp[j]))) || 1;
-    for (const j of order) {
-      const b = h("div", "ll-ex-impbar");
-      b.style.width = `${Math.max(0, (imp[j] / m) * 100)}%`;
-      const track = h("div");
-      track.append(b);
-      grid.append(h("span", "", gm.features?.[j] ?? ""), track, h("span", "", fmt(imp[j])));
-    }
-    impBox.append(grid);
-  }
-  function swarmOutput(k) {
-    const oi = model.get("output_index");
-    if (oi !== null && oi !== undefined && oi >= 0 && oi < k) return oi;
-    return data.classifier && k === 2 ? 1 : 0; // binary: the positive class
-  }
-  function drawSwarm() {
-    const gm = model.get("_global_meta") || {};
-    const ga = model.get("_global_arrays") || {};
-    const vals = decodeArray(ga.swarm_values);
-    swarmBox.replaceChildren();
-    swarm = null;
-    if (gm.status === "error") {
-      swarmBox.append(h("div", "ll-error", gm.message || "the global views failed"));
-      return;
-    }
-    if (!vals) {
-      if (gm.status === "running") swarmBox.append(status);
-      status.textContent = "computing global views…";
-      return;
-    }
-    const [s, k, d] = ga.swarm_values.shape;
-    const index = decodeArray(ga.swarm_index);
-    const feat = decodeArray(ga.swarm_feature);
-    const out = swarmOutput(k);
-    const mean = new Float64Array(d);
-    for (let r = 0; r < s; r++) for (let j = 0; j < d; j++) mean[j] += Math.abs(vals[(r * k + out) * d + j]);
-    const features = Array.from(mean.keys()).sort((a, b) => mean[b] - mean[a]).slice(0, 10);
-    const names = gm.features || [];
-    const labelW = 130;
-    const width = 320;
-    const band = 26;
-    const height = band * features.length + 16;
-    swarmCanvas.width = (labelW + width) * dpr;
-    swarmCanvas.height = height * dpr;
-    swarmCanvas.style.width = `${labelW + width}px`;
-    swarmCanvas.style.height = `${height}px`;
-    const lay = swarmLayout(vals, s, k, d, out, features, width, band);
-    const ctx = swarmCanvas.getContext("2d");
-    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    ctx.clearRect(0, 0, labelW + width, height);
-    const dark = isDark(el);
-    ctx.font = "11px system-ui";
-    ctx.fillStyle = dark ? "#ccc" : "#333";
-    features.forEach((j, f) => {
-      ctx.fillText(String(names[j] ?? j).slice(0, 20), 2, band * f + band / 2 + 4);
-    });
-    ctx.strokeStyle = dark ? "#666" : "#bbb";
-    ctx.beginPath();
-    ctx.moveTo(labelW + lay.zero, 0);
-    ctx.lineTo(labelW + lay.zero, band * features.length);
-    ctx.stroke();
-    const sel = model.get("selected");
-    const ring = [];
-    features.forEach((j, f) => {
-      for (let r = 0; r < s; r++) {
-        const t = feat ? feat[r * d + j] : Number.NaN;
-        ctx.fillStyle = Number.isNaN(t) ? "rgba(127,127,127,0.7)" : rgb(NEG.map((v, c) => Math.round(v + (POS[c] - v) * t)), 0.8);
-        ctx.fillRect(labelW + lay.xs[f * s + r] - 1.5, lay.ys[f * s + r] - 1.5, 3, 3);
-        if (index[r] === sel) ring.push(f * s + r);
-      }
-    });
-    ctx.strokeStyle = dark ? "#fff" : "#000";
-    ctx.lineWidth = 1.5;
-    for (const p of ring) {
-      ctx.beginPath();
-      ctx.arc(labelW + lay.xs[p], lay.ys[p], 4.5, 0, 2 * Math.PI);
-      ctx.stroke();
-    }
-    // the selected row outside the sample: its own explanation (the panel's) as diamonds
-    const panelValues = decodeArray(model.get("_arrays")?.values);
-    const pm = model.get("_meta") || {};
-    if (!ring.length && sel !== null && sel !== undefined && panelValues && pm.modality === "tabular" && panelValues.length === k * d) {
-      const scale = (lay.zero - 4) / lay.max;
-      features.forEach((j, f) => {
-        const x = labelW + Math.max(2, Math.min(width - 2, lay.zero + panelValues[out * d + j] * scale));
-        const y = band * f + band / 2;
-        ctx.beginPath();
-        ctx.moveTo(x, y - 5);
-        ctx.lineTo(x + 4, y);
-        ctx.lineTo(x, y + 5);
-        ctx.lineTo(x - 4, y);
-        ctx.closePath();
-        ctx.stroke();
-      });
-    }
-    ctx.fillStyle = dark ? "#ccc" : "#555";
-    ctx.fillText(`attribution to ${data.meta.output_names?.[out] ?? ""} (±${fmt(lay.max)}); colour: feature value low→high`, labelW, height - 3);
-    swarm = { lay, index, labelW, s, nf: features.length, width: labelW + width, height };
-    const title = h("div", "ll-ex-title", `local attributions over ${s} rows${gm.status === "running" ? ` (of ${gm.swarm_total})` : ""}`);
-    swarmBox.append(title, swarmCanvas);
-  }
-  swarmCanvas.addEventListener("click", (ev) => {
-    if (!swarm) return;
-    const box = swarmCanvas.getBoundingClientRect();
-    // the canvas may be drawn smaller than its logical size (narrow output area)
-    const px = ((ev.clientX - box.left) * swarm.width) / box.width - swarm.labelW;
-    const py = ((ev.clientY - box.top) * swarm.height) / box.height;
-    const all = new Uint32Array(swarm.s * swarm.nf);
-    for (let p = 0; p < all.length; p++) all[p] = p;
-    const p = nearestPoint(swarm.lay.xs, swarm.lay.ys, all, px, py, 8);
-    if (p >= 0) select(swarm.index[p % swarm.s]);
-  });
-  let swarmFrame = 0;
-  function swarmSoon() {
-    // partial results arrive often: redraw at most once a frame, only when there is a swarm
-    if (swarmFrame || !swarm) return;
-    swarmFrame = requestAnimationFrame(() => {
-      swarmFrame = 0;
-      drawSwarm();
-    });
-  }
-  function drawGlobal() {
-    drawImportance();
-    drawSwarm();
-  }
+  // -- global views (importance bars, beeswarm) ------------------------------------------------
+  const globals = mountGlobal({ model, el, parent: global, getData: () => data, select });
+  const { drawGlobal, drawSwarm, drawImportance, swarmSoon } = globals;
 
   // -- wiring ---------------------------------------------------------------------------------
   function onData() {
@@ -608,7 +461,7 @@ export function render({ model, el }) {
   drawImportance();
   onSelected();
   return () => {
-    cancelAnimationFrame(swarmFrame);
+    globals.cleanup();
     for (const [ev, f] of handlers) model.off(ev, f);
     panelCleanup?.();
     root.remove();

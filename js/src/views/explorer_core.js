@@ -129,3 +129,8 @@ export function swarmLayout(values, s, k, d, out, features, width, band, dot = 3
   });
   return { xs, ys, zero: x0 + m * scale, max: m };
 }
+
+/** `[r, g, b]` and an alpha as a CSS colour. */
+export function rgb(c, a = 1) {
+  return `rgba(${c[0]},${c[1]},${c[2]},${a})`;
+}
