@@ -71,7 +71,6 @@ class Explorer(ExplanationWidget):
                  xy: tuple[str, str] | None = None, **options: Any) -> None:
         from ..api import plan
 
-        super().__init__()
         n = len(X) if X is not None else 0
         if X is None or n == 0:
             raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
@@ -93,6 +92,7 @@ class Explorer(ExplanationWidget):
                                  fix="pass one label per row of X")
         if int(sample) < 0:
             raise InputError(f"sample={sample}", fix="use sample >= 0 (0 skips the beeswarm)")
+        super().__init__()  # after the cheap checks: bad input opens no widget
         self._X, self._y, self._n = X, y_arr, n
         self._frame = _is_frame(X)
         self._options = dict(options)
@@ -449,8 +449,11 @@ class Explorer(ExplanationWidget):
         return dict(self.global_)
 
     def close(self) -> None:
-        self._closed.set()
-        self.cancel()
+        """Stop the running explanation and the global views, and close the widget."""
+        closed = getattr(self, "_closed", None)  # (a widget that failed to build has none)
+        if closed is not None:
+            closed.set()
+            self.cancel()
         super().close()
 
     # -- global views -------------------------------------------------------------------------
