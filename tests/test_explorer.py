@@ -333,3 +333,17 @@ def test_images_are_explored_and_explained():
     assert len(calls) == n and ex.explanation is e  # cached
     with pytest.raises(InputError, match="tabular and text"):
         ex.explanations  # noqa: B018
+
+
+def test_closing_stops_the_background_work(data):
+    X, _ = data
+    f = Counting(delay=0.01)
+    ex = ll.explore(f, X, sample=60, random_state=0)
+    time.sleep(1.3)  # the beeswarm has started (it waits up to 1 s for a first click)
+    ex.close()
+    t = time.perf_counter()
+    g = ex.wait_global(10)
+    assert time.perf_counter() - t < 2 and g["swarm"] is None
+    calls = f.calls
+    time.sleep(0.3)
+    assert f.calls == calls
