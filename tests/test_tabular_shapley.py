@@ -320,3 +320,15 @@ def test_many_features_kernel_on_a_linear_function_is_the_closed_form():
     e = ll.attribute(lambda A: A @ w, x, background=bg, max_evals=300, random_state=0)
     assert e.method == "kernel" and e.params["sampled"] > 0
     np.testing.assert_allclose(e.values[0], w * (x - bg.mean(axis=0)), atol=1e-9)
+
+
+def test_a_kmeans_background_keeps_the_mean_so_a_linear_model_gets_the_full_answer():
+    rng = np.random.default_rng(7)
+    X = np.column_stack([rng.normal(size=(2000, 3)), rng.integers(0, 4, 2000)])
+    w = np.array([1.0, -2.0, 0.5, 3.0])
+    lin = LinearRegression().fit(X, X @ w)
+    e = ll.attribute(lin, X[0], background=X)
+    assert e.params["background"] == {"rows": 100, "from": 2000, "how": "kmeans"}
+    # continuous columns keep the mean exactly; the integer column is snapped to 0..3
+    np.testing.assert_allclose(e.values[0, :3], (w * (X[0] - X.mean(axis=0)))[:3], atol=1e-9)
+    assert abs(e.values[0, 3] - w[3] * (X[0, 3] - X[:, 3].mean())) < 0.2

@@ -264,7 +264,9 @@ class KernelShap(Explainer):
 
         # Few, large model calls: the first holds the empty and full coalitions, the
         # enumerated ones and, in the room left, the first sampled batch.
-        per_call = max(4, self.rows_per_call // m)
+        # at most ~4M input values per call, so hundreds of features stay within memory
+        rows = min(self.rows_per_call, max(2048, 4_000_000 // d))
+        per_call = max(4, rows // m)
         batch = int(self.batch_size) if self.batch_size else per_call
         G = max(2, self.groups)
         base = pred = delta = None

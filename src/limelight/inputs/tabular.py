@@ -197,8 +197,9 @@ def _is_number(v: Any) -> bool:
 def summarise(
     cols: list[np.ndarray], *, rows: int, how: str, random_state: Any, numeric: bool
 ) -> tuple[list[np.ndarray], np.ndarray, dict]:
-    """At most ``rows`` background rows: k-means centres snapped to real values (numbers
-    only) with cluster sizes as weights, or a seeded sample; ``how`` in auto/kmeans/sample."""
+    """At most ``rows`` background rows: k-means cluster means (numbers only; discrete
+    features snapped to values they take) weighted by cluster size, or a seeded sample;
+    ``how`` in auto/kmeans/sample."""
     m = len(cols[0])
     info = {"rows": m, "from": m, "how": "all"}
     if m <= rows:
@@ -226,11 +227,26 @@ def summarise(
     km = KMeans(n_clusters=rows, n_init=1, max_iter=100, random_state=int(rng.integers(2**31))).fit(
         data / scale
     )
-    centres = km.cluster_centers_ * scale
-    # snap each coordinate to the nearest value the feature really takes (as shap.kmeans)
+    # each centre is the mean of its cluster's rows (exactly, whatever k-means' tolerance)
+    sizes = np.bincount(km.labels_, minlength=rows).astype(float)
+    sums = np.stack(
+        [np.bincount(km.labels_, weights=data[:, j], minlength=rows) for j in range(data.shape[1])],
+        axis=1,
+    )
+    centres = np.where(
+        sizes[:, None] > 0, sums / np.maximum(sizes, 1)[:, None], km.cluster_centers_ * scale
+    )
+    # A feature with few distinct values (integers, codes, flags) is snapped to the
+    # nearest value it really takes (as shap.kmeans); a continuous one keeps the centre,
+    # so the weighted background keeps the data's mean (a linear model's attributions
+    # are then the same as with the full background).
     snapped = []
     for j, c in enumerate(cols):
         values = np.unique(np.asarray(c))
+        continuous = np.issubdtype(np.asarray(c).dtype, np.floating) and len(values) > rows
+        if continuous:
+            snapped.append(centres[:, j].astype(np.asarray(c).dtype, copy=False))
+            continue
         pos = (
             np.clip(np.searchsorted(values, centres[:, j]), 1, len(values) - 1)
             if len(values) > 1
