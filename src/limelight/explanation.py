@@ -18,7 +18,9 @@ import numpy as np
 from .errors import SchemaError
 
 SCHEMA = "limelight.explanation"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+# version 1: no "data_included" field (every file held its data)
+# version 2: "data_included" says whether the raw input was saved (save(include_data=False))
 MODALITIES = ("tabular", "text", "image", "importance")
 
 
@@ -103,6 +105,14 @@ class Explanation:
             f"{'...' if self.n_outputs > 4 else ''}, {state})"
         )
 
+    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+        """Write to ``path``: ``.json`` (reload with ``limelight.load``), ``.html``
+        (interactive, offline), ``.png`` or ``.svg``. ``include_data=False`` leaves out the
+        raw input (feature values, text, pixels) and says so in the file."""
+        from .export import save
+
+        return save(self, path, include_data=include_data, **options)
+
     def _repr_mimebundle_(self, **kwargs: Any):
         """Shown in a notebook as the widget for its modality."""
         from .widgets import ExplanationWidget
@@ -112,7 +122,8 @@ class Explanation:
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (arrays as nested lists) tagged with the schema and version."""
-        out: dict[str, Any] = {"schema": SCHEMA, "version": SCHEMA_VERSION}
+        out: dict[str, Any] = {"schema": SCHEMA, "version": SCHEMA_VERSION,
+                               "data_included": not self.params.get("data_omitted", False)}
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "extras":
@@ -137,6 +148,8 @@ class Explanation:
                 f"understands ({SCHEMA_VERSION})",
                 fix="upgrade limelight",
             )
+        if version == 1:  # written before include_data existed: the data is all there
+            d = {**d, "data_included": True}
         names = {f.name for f in fields(cls)}
         required = {"values", "base_values", "prediction", "output_names"}
         missing = sorted(required - d.keys())

@@ -253,6 +253,26 @@ class ExplanationWidget(anywidget.AnyWidget):
                     "elapsed": None if elapsed is None else round(elapsed, 3), "stderr": stderr,
                 }
 
+    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+        """Snapshot what the widget shows: ``.html`` (interactive, offline, no kernel),
+        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn."""
+        from ..export import save
+
+        if self._latest is None:
+            raise LimelightError("nothing to save yet", fix="wait for the first result")
+        return save(self, path, include_data=include_data, **options)
+
+    def _repr_mimebundle_(self, **kwargs: Any):
+        """The widget, plus a scriptless picture of the latest result for viewers that do not
+        run widgets (nbconvert, GitHub)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict) and self._latest is not None:
+            from ..export import static_html
+
+            data["text/html"] = static_html(self._latest)
+        return bundle
+
     def _set_view(self, view: str) -> None:
         """Switch the view; chart views also get their specs and the chart renderer."""
         if view == self._view:

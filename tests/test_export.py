@@ -1,0 +1,145 @@
+"""Snapshots: JSON round trips (and old files still load), PNG and SVG are real images of
+the right size, include_data=False really leaves the input out, and names and tokens
+carrying HTML are escaped in every format."""
+
+import base64
+import json
+import re
+import struct
+import xml.etree.ElementTree as ET
+import zlib
+
+import numpy as np
+import pytest
+
+import limelight as ll
+from limelight.errors import SchemaError
+from limelight.export import to_html, to_svg
+
+PAYLOAD = "</script><img src=x onerror=\"window.llPwned=1\">"
+
+
+def tabular():
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    return ll.attribute(lambda B: np.c_[B[:, 0] * B[:, 1], B[:, 2]], X[0], background=X,
+                        feature_names=["age", PAYLOAD, "x2"], output_names=["p", "q & <r>"])
+
+
+def text():
+    return ll.attribute(lambda xs: [[s.count("good") - s.count("bad")] for s in xs],
+                        f"good film {PAYLOAD} bad", method="occlusion")
+
+
+def image():
+    rng = np.random.default_rng(1)
+    pic = (rng.random((24, 24, 3)) * 255).astype(np.uint8)
+    return ll.attribute(lambda b: np.asarray(b, float)[:, :8, :8].mean(axis=(1, 2, 3))[:, None],
+                        pic, method="occlusion")
+
+
+def png_size(data: bytes):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    w, h = struct.unpack(">II", data[16:24])
+    # every chunk's CRC checks out: the file is not truncated
+    at = 8
+    while at < len(data):
+        (n,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + n]
+        assert struct.unpack(">I", data[at + 8 + n:at + 12 + n])[0] == zlib.crc32(kind + body)
+        at += 12 + n
+    return w, h
+
+
+@pytest.mark.parametrize("make", [tabular, text, image])
+def test_json_round_trip_is_equal(make, tmp_path):
+    e = make()
+    path = e.save(tmp_path / "e.json")
+    back = ll.load(path)
+    assert back.modality == e.modality and back.method == e.method
+    np.testing.assert_array_equal(back.values, e.values)
+    np.testing.assert_array_equal(back.base_values, e.base_values)
+    assert back.feature_names == e.feature_names and back.output_names == e.output_names
+    if e.modality == "image":
+        np.testing.assert_array_equal(back.data, e.data)
+    elif e.modality == "text":
+        assert back.data == e.data
+        np.testing.assert_array_equal(back.spans, e.spans)
+    else:
+        assert list(np.asarray(back.data, dtype=object)) == list(np.asarray(e.data, dtype=object))
+    assert json.loads(path.read_text())["data_included"] is True
+
+
+def test_version_1_files_still_load_and_bad_files_say_why(tmp_path):
+    d = tabular().to_dict()
+    d["version"] = 1
+    del d["data_included"]
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps(d))
+    assert ll.load(old).feature_names[1] == PAYLOAD
+    text = json.dumps(tabular().to_dict())
+    (tmp_path / "cut.json").write_text(text[: len(text) // 2])
+    with pytest.raises(SchemaError, match="truncated"):
+        ll.load(tmp_path / "cut.json")
+    (tmp_path / "other.json").write_text('{"cells": []}')
+    with pytest.raises(SchemaError, match="not a limelight explanation"):
+        ll.load(tmp_path / "other.json")
+    newer = dict(d, version=99)
+    (tmp_path / "new.json").write_text(json.dumps(newer))
+    with pytest.raises(SchemaError, match="newer.*upgrade"):
+        ll.load(tmp_path / "new.json")
+
+
+def test_png_and_svg_are_real_images(tmp_path):
+    e = tabular()
+    w, h = png_size(e.save(tmp_path / "t.png").read_bytes())
+    assert w > 300 and h > 60
+    root = ET.fromstring(e.save(tmp_path / "t.svg").read_text())
+    assert root.tag.endswith("svg")
+    im = image()
+    assert png_size(im.save(tmp_path / "i.png").read_bytes()) == (24, 24)
+    svg = ET.fromstring(im.save(tmp_path / "i.svg").read_text())
+    href = next(el for el in svg.iter() if el.tag.endswith("image")).get("href")
+    assert png_size(base64.b64decode(href.split(",", 1)[1])) == (24, 24)
+    t = ET.fromstring(text().save(tmp_path / "x.svg").read_text())
+    shown = "".join(el.text or "" for el in t.iter() if el.tag.endswith("text"))
+    assert PAYLOAD in shown  # the payload is text in the picture
+    assert png_size(text().save(tmp_path / "x.png").read_bytes())[0] > 300
+
+
+def test_image_overlay_colours_the_important_corner():
+    from limelight.export import image_overlay
+
+    im = image()
+    over = image_overlay(im, opacity=1.0).astype(int)
+    from limelight.widgets._state_image import picture_rgba
+
+    pic = picture_rgba(im.data).astype(int)
+    changed = np.abs(over - pic).sum(axis=-1)
+    assert changed[:8, :8].mean() > 5 * (changed[16:, 16:].mean() + 1)
+
+
+def test_include_data_false_leaves_the_input_out(tmp_path):
+    e = tabular()
+    x0 = f"{e.data[0]:.4g}"
+    d = json.loads(e.save(tmp_path / "e.json", include_data=False).read_text())
+    assert d["data"] is None and d["data_included"] is False
+    np.testing.assert_array_equal(d["values"], e.values)
+    page = to_html(e, include_data=False)
+    assert "left out of this file" in page and x0 not in page
+    t = text()
+    tj = json.loads(t.save(tmp_path / "t.json", include_data=False).read_text())
+    assert "good" not in json.dumps(tj) and tj["feature_names"][0] == "[0]"
+    im = image()
+    ij = ll.load(im.save(tmp_path / "i.json", include_data=False))
+    assert np.unique(ij.data).tolist() == [128]
+
+
+def test_html_escapes_user_text_everywhere():
+    for e in (tabular(), text()):
+        page = to_html(e, title=PAYLOAD)
+        assert PAYLOAD not in page
+        # the only closing script tags are the page's own four (state, JS, vega, loader)
+        assert len(re.findall(r"</script", page, re.I)) == 4
+        assert "<img src=x" not in page
+    svg = to_svg(tabular())
+    assert "<img" not in svg and "&lt;/script&gt;" in svg
