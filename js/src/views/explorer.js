@@ -7,6 +7,7 @@ import { NEG, POS } from "../colors.js";
 import { h, isDark } from "../theme.js";
 import { extent, filterIndices, nearestPoint, rgb, sortRows, visibleRange } from "./explorer_core.js";
 import { mountGlobal } from "./explorer_global.js";
+import { mountGrid } from "./explorer_grid.js";
 import * as image from "./image.js";
 import * as importance from "./importance.js";
 import * as tabular from "./tabular.js";
@@ -166,7 +167,8 @@ export function render({ model, el }) {
   const panel = h("div", "ll-ex-panel");
   panel.append(panelTitle, panelBody);
   const global = h("div", "ll-ex-global");
-  root.append(style, bar, top, panel, global);
+  const gridSlot = h("div");
+  root.append(style, bar, top, gridSlot, panel, global);
   el.append(root);
 
   let data = readData(model);
@@ -295,6 +297,7 @@ export function render({ model, el }) {
     drawHead();
     drawRows(true);
     drawScatter();
+    grid.draw();
   }
 
   // -- scatter --------------------------------------------------------------------------------
@@ -392,6 +395,7 @@ export function render({ model, el }) {
     drawRows(true);
     drawScatter();
     drawSwarm();
+    grid.draw();
   }
   root.addEventListener("keydown", (ev) => {
     const step = { ArrowDown: 1, ArrowRight: 1, ArrowUp: -1, ArrowLeft: -1 }[ev.key];
@@ -431,6 +435,7 @@ export function render({ model, el }) {
 
   // -- global views (importance bars, beeswarm) ------------------------------------------------
   const globals = mountGlobal({ model, el, parent: global, getData: () => data, select });
+  const grid = mountGrid({ model, el, parent: gridSlot, getData: () => data, getRows: () => rows, select });
   const { drawGlobal, drawSwarm, drawImportance, swarmSoon } = globals;
 
   // -- wiring ---------------------------------------------------------------------------------
@@ -462,6 +467,7 @@ export function render({ model, el }) {
   onSelected();
   return () => {
     globals.cleanup();
+    grid.cleanup();
     for (const [ev, f] of handlers) model.off(ev, f);
     panelCleanup?.();
     root.remove();

@@ -4,6 +4,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { render } from "./explorer.js";
 import { filterIndices, nearestPoint, sortRows, swarmLayout, visibleRange } from "./explorer_core.js";
+import { gridIndex } from "./explorer_grid.js";
 
 function fakeModel(state) {
   const listeners = {};
@@ -316,5 +317,37 @@ describe("beeswarm and the selected row", () => {
     expect(after).toBeGreaterThan(before);
     model.set("selected", 3); // in the sample: ringed instead
     expect(ink()).toBeGreaterThan(before);
+  });
+});
+
+describe("thumbnail grid", () => {
+  it("gridIndex maps a point to its cell, row-major, and -1 outside", () => {
+    // 100 px wide: 3 cells of 28 px per row
+    expect(gridIndex(5, 5, 0, 100, 10)).toBe(0);
+    expect(gridIndex(60, 5, 0, 100, 10)).toBe(2);
+    expect(gridIndex(5, 30, 0, 100, 10)).toBe(3);
+    expect(gridIndex(5, 2, 56, 100, 10)).toBe(6); // scrolled two rows down
+    expect(gridIndex(90, 5, 0, 100, 10)).toBe(-1); // beyond the last full column
+    expect(gridIndex(5, 100, 0, 100, 10)).toBe(9); // the fourth row holds only image 9
+    expect(gridIndex(30, 100, 0, 100, 10)).toBe(-1); // past the last image
+  });
+
+  it("is hidden for tables and a click on an image selects its row", () => {
+    const { el: plain } = mount(dataset(10));
+    expect(plain.querySelector(".ll-ex-grid").style.display).toBe("none");
+    cleanup();
+    cleanup = null;
+    const state = dataset(12, { names: [] });
+    const side = 2;
+    state._data_arrays.thumbs = { view: new Uint8Array(12 * side * side), dtype: "uint8", shape: [12, side, side, 1] };
+    state.filters = { misclassified: true }; // rows 0 and 7 only
+    const { el, model } = mount(state);
+    const grid = el.querySelector(".ll-ex-grid");
+    expect(grid.style.display).toBe("");
+    const canvas = grid.querySelector("canvas");
+    const box = canvas.getBoundingClientRect();
+    const sx = box.width / (canvas.width / (window.devicePixelRatio || 1));
+    canvas.dispatchEvent(new MouseEvent("click", { clientX: box.left + 40 * sx, clientY: box.top + 10, bubbles: true }));
+    expect(model.get("selected")).toBe(7); // the second kept image
   });
 });
