@@ -96,7 +96,9 @@ def test_png_and_svg_are_real_images(tmp_path):
     root = ET.fromstring(e.save(tmp_path / "t.svg").read_text())
     assert root.tag.endswith("svg")
     im = image()
-    assert png_size(im.save(tmp_path / "i.png").read_bytes()) == (24, 24)
+    # a 24 px picture is shown 8x in the view (capped at 320 px / 8x), then x scale
+    assert png_size(im.save(tmp_path / "i.png").read_bytes()) == (24 * 8 * 2, 24 * 8 * 2)
+    assert png_size(im.save(tmp_path / "i1.png", scale=1).read_bytes()) == (192, 192)
     svg = ET.fromstring(im.save(tmp_path / "i.svg").read_text())
     href = next(el for el in svg.iter() if el.tag.endswith("image")).get("href")
     assert png_size(base64.b64decode(href.split(",", 1)[1])) == (24, 24)

@@ -20,19 +20,16 @@ from __future__ import annotations
 import base64
 import html
 import json
-import struct
-import zlib
+import secrets
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError
+from . import export_draw as draw
+from .errors import InputError, SchemaError
 from .explanation import Explanation
 
-NEG = np.array([33, 102, 172], dtype=float)
-POS = np.array([178, 24, 43], dtype=float)
-WHITE = np.array([255, 255, 255], dtype=float)
 OMITTED = "the raw input (feature values, text or pixels) was left out of this file"
 
 
@@ -75,8 +72,19 @@ def to_json(obj: Any, *, include_data: bool = True) -> str:
 
 
 def load(path: str | Path) -> Explanation:
-    """Read an explanation written by ``save(..., "x.json")`` (any schema version so far)."""
-    return Explanation.from_json(Path(path).read_text(encoding="utf-8"))
+    """Read an explanation written by ``save(..., "x.json")`` (any schema version so far).
+
+        >>> exp = ll.load("exp.json")   # doctest: +SKIP
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"no file at {str(path)!r}", fix="check the path")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise SchemaError(f"{path.name} is not a text file, so not a limelight explanation",
+                          fix="load the .json file written by save(..., 'x.json')") from None
+    return Explanation.from_json(text)
 
 
 # -- HTML -----------------------------------------------------------------------------------
@@ -106,21 +114,23 @@ def widget_state(exp: Explanation) -> dict:
         "_arrays": {k: {"b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
                         "dtype": v["dtype"], "shape": v["shape"]} for k, v in arrays.items()},
         "_specs": chart_specs() if view in CHART_VIEWS else {},
+        "_static": True,  # no kernel behind this state: the Snapshot control hides itself
     }
     return state
 
 
 PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'nonce-{nonce}' blob: 'unsafe-eval'; style-src 'unsafe-inline'; img-src data: blob:; font-src data:">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{{font:14px system-ui,-apple-system,Segoe UI,sans-serif;margin:24px;color:#222;background:#fff}}
-@media (prefers-color-scheme: dark){{body{{color:#e0e0e0;background:#111}}}}
 .ll-page-note{{opacity:.7;font-size:12px;margin:4px 0 12px}}</style></head>
-<body><h3 class="ll-page-title">{title}</h3>{note}<div id="ll-root"></div>
+<body data-jp-theme-light="true"><h3 class="ll-page-title">{title}</h3>{note}<div id="ll-root"></div>
+<noscript>{fallback}</noscript>
 <script type="application/json" id="ll-state">{state}</script>
 <script type="application/json" id="ll-bundle">{bundle}</script>
 <script type="application/json" id="ll-vega">{vega}</script>
-<script type="module">
+<script type="module" nonce="{nonce}">
 const read = (id) => JSON.parse(document.getElementById(id).textContent);
 const bytes = (b64) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
 const text = (b64) => (b64 ? new TextDecoder().decode(bytes(b64)) : "");
@@ -133,16 +143,22 @@ state._vega = text(read("ll-vega"));
 const listeners = {{}};
 const model = {{
   get: (k) => state[k],
-  set: (k, v) => {{ state[k] = v; for (const f of listeners["change:" + k] || []) f(); }},
+  set: (k, v) => {{
+    const old = state[k];
+    state[k] = v;
+    if (old !== v) for (const f of [...(listeners["change:" + k] || [])]) f({{ new: v, old }});
+  }},
   on: (e, f) => {{ (listeners[e] ||= []).push(f); }},
   off: (e, f) => {{ listeners[e] = (listeners[e] || []).filter((g) => g !== f); }},
   save_changes: () => {{}},
   send: () => {{}},  // no kernel here
 }};
 const url = URL.createObjectURL(new Blob([text(read("ll-bundle"))], {{ type: "text/javascript" }}));
-const mod = await import(url);
-mod.default.render({{ model, el: document.getElementById("ll-root") }});
 window.llModel = model;
+let widget = (await import(url)).default;
+if (typeof widget === "function") widget = await widget();
+await widget.render({{ model, el: document.getElementById("ll-root") }});
+document.body.dataset.llReady = "1";
 </script></body></html>
 """
 
@@ -161,6 +177,7 @@ def to_html(obj: Any, *, title: str | None = None, include_data: bool = True) ->
         "data_omitted") else ""
     b64 = lambda s: base64.b64encode(s.encode("utf-8")).decode("ascii")  # noqa: E731
     return PAGE.format(
+        nonce=secrets.token_urlsafe(16), fallback=static_html(exp, state["output_index"]),
         title=html.escape(title), note=note, state=_script_json(state),
         bundle=_script_json(b64(_static("widget.js"))),
         vega=_script_json(b64(_static("vega.js")) if chart else ""),
@@ -168,91 +185,18 @@ def to_html(obj: Any, *, title: str | None = None, include_data: bool = True) ->
 
 
 # -- PNG / SVG ------------------------------------------------------------------------------
-def _png(rgba: np.ndarray) -> bytes:
-    """A PNG file of an ``(h, w, 4)`` uint8 array (no imaging library needed)."""
-    h, w = rgba.shape[:2]
-    raw = b"".join(b"\x00" + rgba[i].tobytes() for i in range(h))
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
-
-    header = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 6))
-            + chunk(b"IEND", b""))
-
-
-def _diverging(t: np.ndarray) -> np.ndarray:
-    """t in [-1, 1] -> RGB floats: blue (against) through white to red (for)."""
-    t = np.clip(t, -1, 1)[..., None]
-    return np.where(t < 0, WHITE + (NEG - WHITE) * -t, WHITE + (POS - WHITE) * t)
+_png = draw.write_png
 
 
 def image_overlay(exp: Explanation, output: int | str | None = None,
-                  opacity: float = 0.6) -> np.ndarray:
+                  opacity: float = draw.OPACITY) -> np.ndarray:
     """The picture with the signed map over it, as the view draws it (``(h, w, 4)`` uint8)."""
-    from .widgets._state_image import picture_rgba
-
-    i = exp.output_index(output)
-    pic = picture_rgba(exp.data).astype(float)
-    m = np.nan_to_num(np.asarray(exp.values[i], dtype=float))
-    h, w = pic.shape[:2]
-    rows = (np.arange(h) * m.shape[0] // h).clip(0, m.shape[0] - 1)
-    cols = (np.arange(w) * m.shape[1] // w).clip(0, m.shape[1] - 1)
-    m = m[rows][:, cols]
-    scale = np.quantile(np.abs(m), 0.98) or 1.0
-    t = m / scale
-    colour = _diverging(t)
-    alpha = opacity * np.clip(np.abs(t), 0, 1)[..., None]
-    out = pic.copy()
-    out[..., :3] = pic[..., :3] * (1 - alpha) + colour * alpha
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+    return draw.image_rgba(exp, output, opacity=opacity)
 
 
 def text_svg(exp: Explanation, output: int | str | None = None, width: int = 720) -> str:
     """The text with each token's background coloured by its attribution, as SVG."""
-    i = exp.output_index(output)
-    values = exp.values.reshape(exp.n_outputs, -1)[i]
-    finite = np.abs(values[np.isfinite(values)])
-    scale = float(np.percentile(finite, 99.5)) if finite.size else 1.0
-    text = exp.data if isinstance(exp.data, str) else " ".join(exp.feature_names or [])
-    spans = exp.spans if exp.spans is not None else []
-    size, line_h, char_w, pad = 14, 24, 7.9, 12
-    x, y = pad, pad + size
-    parts = []
-    last = 0
-    pieces = []  # (text, value or None)
-    for t, (s, e) in enumerate(spans):
-        if s > last:
-            pieces.append((text[last:s], None))
-        pieces.append((text[s:e], float(values[t])))
-        last = e
-    if last < len(text):
-        pieces.append((text[last:], None))
-    for piece, v in pieces:
-        for j, line in enumerate(piece.split("\n")):
-            if j:
-                x, y = pad, y + line_h
-            if not line:
-                continue
-            w = len(line) * char_w
-            if x + w > width - pad and x > pad:
-                x, y = pad, y + line_h
-            if v is not None and scale > 0:
-                r, g, b = _diverging(np.array(v / scale)).round().astype(int)
-                parts.append(f'<rect x="{x - 1:.1f}" y="{y - size:.1f}" width="{w + 2:.1f}" '
-                             f'height="{size + 6}" rx="3" fill="rgb({r},{g},{b})"/>')
-            parts.append(f'<text x="{x:.1f}" y="{y:.1f}" xml:space="preserve">'
-                         f"{html.escape(line)}</text>")
-            x += w
-    name = html.escape(exp.output_names[i])
-    height = y + pad
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 20}" '
-            f'font-family="DejaVu Sans Mono, monospace" font-size="{size}">'
-            f'<rect width="100%" height="100%" fill="#fff"/>'
-            f'<g transform="translate(0,20)">{"".join(parts)}</g>'
-            f'<text x="{pad}" y="14" font-size="12" fill="#555">attributions for {name} '
-            f"(red: toward, blue: against)</text></svg>")
+    return draw.text_svg(exp, output, width=width)
 
 
 def to_svg(obj: Any, *, output: int | str | None = None, kind: str = "bar",
@@ -277,21 +221,32 @@ def to_svg(obj: Any, *, output: int | str | None = None, kind: str = "bar",
             f'style="image-rendering:pixelated"/></svg>')
 
 
-def to_png(obj: Any, *, output: int | str | None = None, kind: str = "bar", scale: float = 2,
-           include_data: bool = True) -> bytes:
+def to_png(obj: Any, path: str | Path | None = None, *, output: int | str | None = None,
+           kind: str = "bar", scale: float = 2, include_data: bool = True) -> bytes:
+    """PNG bytes of what the view shows (also written to ``path`` if given).
+
+    Charts through vl-convert and text through its SVG, both at ``scale`` x; images at the
+    view's size (pictures under 320 px enlarged up to 8x with crisp pixels) times ``scale``.
+    """
     exp = _explanation_of(obj)
     if not include_data:
         exp = redact(exp)
     output = _widget_output(obj, output)
     if exp.modality == "image":
-        return _png(image_overlay(exp, output))
-    import vl_convert as vlc
+        png = _png(draw.upscale(image_overlay(exp, output), int(round(scale))))
+    elif exp.modality in ("tabular", "importance"):
+        import vl_convert as vlc
 
-    if exp.modality in ("tabular", "importance"):
         from .charts import tabular_chart
 
-        return vlc.vegalite_to_png(tabular_chart(exp, kind, output).to_dict(), scale=scale)
-    return vlc.svg_to_png(text_svg(exp, output), scale=scale)
+        png = vlc.vegalite_to_png(tabular_chart(exp, kind, output).to_dict(), scale=scale)
+    else:
+        import vl_convert as vlc
+
+        png = vlc.svg_to_png(text_svg(exp, output), scale=scale)
+    if path is not None:
+        Path(path).write_bytes(png)
+    return png
 
 
 def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: Any) -> Path:
@@ -305,22 +260,35 @@ def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: An
     elif suffix == ".svg":
         path.write_text(to_svg(obj, include_data=include_data, **options), encoding="utf-8")
     elif suffix == ".png":
-        path.write_bytes(to_png(obj, include_data=include_data, **options))
+        to_png(obj, path, include_data=include_data, **options)
     else:
         raise InputError(f"cannot tell the format from {path.name!r}",
                          fix="end the file name in .html, .png, .svg or .json")
     return path
 
 
-def static_html(exp: Explanation) -> str:
+def static_html(exp: Explanation, output: int | str | None = None) -> str:
     """A scriptless rendering for notebook viewers that do not run widgets (nbconvert,
-    GitHub): a PNG for charts and images, coloured spans for text."""
+    GitHub): a PNG for charts and images, coloured spans (inline styles) for text.
+
+        >>> e = Explanation(values=[[0.5, -0.25]], base_values=[1.0], prediction=[1.25],
+        ...                 output_names=["y"], feature_names=["a", "b"])
+        >>> static_html(e).startswith('<div class="limelight-static"')
+        True
+    """
     try:
+        i = exp.output_index(output)
+        head = html.escape(f"limelight · {exp.method or exp.modality} · {exp.output_names[i]}")
         if exp.modality == "text":
-            return text_svg(exp)
-        png = to_png(exp, scale=1)
-        data = base64.b64encode(png).decode("ascii")
-        return (f'<img alt="limelight {html.escape(exp.method)} explanation" '
-                f'src="data:image/png;base64,{data}"/>')
+            body = draw.text_html(exp, i)
+        else:
+            png = to_png(exp, output=i, scale=1)
+            w, h = draw.png_size(png)
+            data = base64.b64encode(png).decode("ascii")
+            body = (f'<img alt="limelight {html.escape(exp.method)} explanation" width="{w}" '
+                    f'height="{h}" src="data:image/png;base64,{data}"/>')
     except Exception as exc:  # noqa: BLE001 - a fallback must never break the display
-        return f"<pre>{html.escape(repr(exp))}\n(static view unavailable: {html.escape(str(exc))})</pre>"
+        return (f"<pre>{html.escape(repr(exp))}\n(static view unavailable: "
+                f"{html.escape(str(exc))})</pre>")
+    return (f'<div class="limelight-static"><div style="font:12px sans-serif;color:#555">'
+            f"{head}</div>{body}</div>")
