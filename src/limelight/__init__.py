@@ -12,6 +12,8 @@ from .export import load, save
 
 __all__ = [
     "Explanation",
+    "ExplanationWidget",
+    "Explorer",
     "InputError",
     "LimelightError",
     "MethodError",
@@ -26,3 +28,16 @@ __all__ = [
     "save",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # the widget classes import anywidget: loaded on first use, not with the package
+    if name == "ExplanationWidget":
+        from .widgets import ExplanationWidget
+
+        return ExplanationWidget
+    if name == "Explorer":
+        from .widgets.explorer import Explorer
+
+        return Explorer
+    raise AttributeError(f"module 'limelight' has no attribute {name!r}")
