@@ -8,10 +8,11 @@ import * as importance from "./views/importance.js";
 import * as tabular from "./views/tabular.js";
 import * as text from "./views/text.js";
 
-const VIEWS = { text, image, tabular, importance };
-VIEWS.explorer = explorer;
+export { standInModel } from "./standin.js";
 
-/** Add a view (used by the explorer bundle and tests). */
+const VIEWS = { text, image, tabular, importance, explorer };
+
+/** Add a view (for extensions and tests). */
 export function registerView(name, view) {
   VIEWS[name] = view;
 }

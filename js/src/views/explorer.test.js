@@ -4,30 +4,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { render } from "./explorer.js";
 import { filterIndices, nearestPoint, sortRows, swarmLayout, visibleRange } from "./explorer_core.js";
+import { standInModel } from "../standin.js";
 import { gridIndex } from "./explorer_grid.js";
 
-function fakeModel(state) {
-  const listeners = {};
-  return {
-    saved: 0,
-    get: (k) => state[k],
-    set(k, v) {
-      state[k] = v;
-      for (const f of listeners[`change:${k}`] || []) f();
-    },
-    on: (ev, f) => {
-      listeners[ev] = [...(listeners[ev] || []), f];
-    },
-    off: (ev, f) => {
-      listeners[ev] = (listeners[ev] || []).filter((g) => g !== f);
-    },
-    save_changes() {
-      this.saved += 1;
-    },
-    send: () => {},
-    listeners,
-  };
-}
+const fakeModel = (state) => standInModel(state);
 
 function rng(seed) {
   let s = seed >>> 0;

@@ -1,31 +1,13 @@
 // Unit tests of the tabular view's rows (what the charts draw) and the progress strip.
 import { describe, expect, it } from "vitest";
 import { fraction, formatProgress, mountProgress } from "../progress.js";
+import { standInModel } from "../standin.js";
 import { barRows, fmt, ranked, waterfallRows } from "./tabular.js";
 
 const COLOURS = ["blue", "red"];
 const META = { feature_names: ["a", "b", "c", "d"], feature_values: ["1", "x", "2.5", "0"] };
 
-function fakeModel(state) {
-  const listeners = {};
-  const sent = [];
-  return {
-    sent,
-    get: (k) => state[k],
-    set: (k, v) => {
-      state[k] = v;
-      for (const f of listeners[`change:${k}`] || []) f();
-    },
-    on: (ev, f) => {
-      listeners[ev] = [...(listeners[ev] || []), f];
-    },
-    off: (ev, f) => {
-      listeners[ev] = (listeners[ev] || []).filter((g) => g !== f);
-    },
-    save_changes: () => {},
-    send: (m) => sent.push(m),
-  };
-}
+const fakeModel = (state) => standInModel(state);
 
 describe("rows", () => {
   const values = Float32Array.from([0.5, -2, 0.25, -0.125]);
