@@ -145,3 +145,40 @@ def test_html_escapes_user_text_everywhere():
         assert "<img src=x" not in page
     svg = to_svg(tabular())
     assert "<img" not in svg and "&lt;/script&gt;" in svg
+
+
+def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    nbconvert = pytest.importorskip("nbconvert")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(
+            "import limelight as ll\n"
+            "ll.attribute(lambda xs: [[s.count('good') - s.count('bad')] for s in xs],\n"
+            "             'a good film, a bad <script>window.llPwned=1</script> plot',\n"
+            "             method='occlusion')"),
+        nbformat.v4.new_code_cell(
+            "import numpy as np\n"
+            "from limelight.explanation import Explanation\n"
+            "from limelight.widgets import ExplanationWidget\n"
+            "ExplanationWidget.from_explanation(Explanation(values=[[0.5, -0.25]],\n"
+            "    base_values=[1.0], prediction=[1.25], output_names=['y'],\n"
+            "    feature_names=['alpha', 'beta']))"),
+    ])
+    # as a notebook saved from JupyterLab (which keeps no widget state unless asked to) or
+    # `jupyter nbconvert --execute --ExecutePreprocessor.store_widget_state=False`: with
+    # saved state nbconvert draws the live widget instead, via a widget manager from a CDN
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
+    static = body.split('class="limelight-static"')
+    assert len(static) == 3  # one scriptless rendering per explanation
+    text_part = static[1]
+    # occluding "good" lowers the score by 1, the largest effect: full red, white ink
+    assert 'background:rgb(178, 24, 43);color:#fff;border-radius:3px" title="1">good</span>' \
+        in text_part
+    assert 'background:rgb(33, 102, 172);color:#fff;border-radius:3px" title="-1">bad</span>' \
+        in text_part
+    assert ">&lt;</span>" in text_part
+    assert "<script>window.llPwned" not in body
+    assert 'src="data:image/png;base64,' in static[2]

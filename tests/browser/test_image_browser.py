@@ -19,10 +19,8 @@ from limelight.explanation import Explanation
 from limelight.widgets._state_image import encode
 
 pytestmark = pytest.mark.browser
-playwright_api = pytest.importorskip("playwright.sync_api")
 JS = Path(__file__).resolve().parents[2] / "js" / "src"
 ORIGIN = "http://127.0.0.1:9"
-CHROMIUM = "/usr/bin/chromium"
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
 <div id="out"></div>
@@ -59,23 +57,9 @@ window.llReady = true;
 </script></body></html>"""
 
 
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed")
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-dev-shm-usage"],
-        )
-        yield b
-        b.close()
-
-
 @pytest.fixture()
-def page(browser):
-    page = browser.new_page()
+def page(chromium):
+    page = chromium.new_page()
     errors, outside = [], []
     page.on("pageerror", lambda e: errors.append(str(e)))
 
