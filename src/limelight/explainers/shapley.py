@@ -158,7 +158,8 @@ class KernelShap(Explainer):
       eliminating one unknown; no l1 feature selection;
     - a standard error from independent groups of samples, streamed after every batch;
       stops at ``max_evals`` coalitions or when the largest standard error falls below
-      ``tol`` times ``|prediction - base value|`` (for every output).
+      ``tol`` times ``|prediction - base value|`` (for every output; default 1%, a
+      difference no bar chart shows; ``tol=0`` spends the whole budget).
 
     ``max_evals`` counts coalitions, as shap's ``nsamples`` (each costs one model row per
     background row); default ``2 * d + 2048``.
@@ -170,7 +171,7 @@ class KernelShap(Explainer):
         self,
         *,
         max_evals: int | None = None,
-        tol: float = 0.0,
+        tol: float = 0.01,
         random_state=None,
         rows_per_call: int = ROWS_PER_CALL,
         batch_size: int | None = None,

@@ -93,7 +93,7 @@ def plan(
     background_size: int = BACKGROUND_ROWS,
     background_summary: str = "auto",
     max_evals: int | None = None,
-    tol: float = 0.0,
+    tol: float = 0.01,
     n_samples: int = 5000,
     kernel_width: float | None = None,
     batch_size: int | None = None,
