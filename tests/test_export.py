@@ -6,8 +6,10 @@ import base64
 import json
 import re
 import struct
+import sys
 import xml.etree.ElementTree as ET
 import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -147,7 +149,7 @@ def test_html_escapes_user_text_everywhere():
     assert "<img" not in svg and "&lt;/script&gt;" in svg
 
 
-def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path):
+def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path, monkeypatch):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nbconvert = pytest.importorskip("nbconvert")
@@ -170,6 +172,8 @@ def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path):
     # saved state nbconvert draws the live widget instead, via a widget manager from a CDN
     nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
                             resources={"metadata": {"path": str(tmp_path)}}).execute()
+    # templates live under the interpreter's prefix (also when run from a venv over it)
+    monkeypatch.setenv("JUPYTER_PATH", str(Path(sys.base_prefix) / "share" / "jupyter"))
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
     static = body.split('class="limelight-static"')
     assert len(static) == 3  # one scriptless rendering per explanation
