@@ -7,6 +7,7 @@ net on 3x224x224. For each method: captum's time, limelight's time (the explaine
 planning, which adds one probe forward, is shown separately), and the best plain torch
 batched forward (+backward for gradient methods) over the same rows, trying several batch
 sizes. "overhead" = limelight / best plain torch; "vs captum" = limelight / captum.
+Every timing is a median over rounds that run each contender once, interleaved.
 """
 
 from __future__ import annotations
@@ -62,19 +63,9 @@ def conv224():
     ).eval()
 
 
-def median_time(fn, repeats):
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def best_plain(net, x, rows, target, *, grad, sizes, repeats):
-    """Fastest plain torch pass over ``rows`` copies of x among batch sizes."""
-    best = (float("inf"), None)
+def plain_runs(net, x, rows, target, *, grad, sizes):
+    """Plain torch passes over ``rows`` copies of x, one callable per batch size."""
+    runs = {}
     for b in sizes:
         b = min(b, rows)
         chunks = [b] * (rows // b) + ([rows % b] if rows % b else [])
@@ -89,9 +80,22 @@ def best_plain(net, x, rows, target, *, grad, sizes, repeats):
                     with torch.inference_mode():
                         net(xb)
 
-        t = median_time(run, repeats)
-        best = min(best, (t, b), key=lambda p: p[0])
-    return best
+        runs[b] = run
+    return runs
+
+
+def interleaved(fns, repeats):
+    """Median seconds of each callable, run in rounds (each once per round, after a
+    warm-up) so that the machine's slow spells fall on all of them alike."""
+    for fn in fns.values():
+        fn()
+    times = {k: [] for k in fns}
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            t0 = time.perf_counter()
+            fn()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def bench(name, net, x, repeats):
@@ -158,14 +162,22 @@ def bench(name, net, x, repeats):
     )
     print("|---|---|---|---|---|---|---|")
     for label, rows, grad, cap, opts in cases:
-        t_cap = median_time(cap, repeats)
         p = plan(net, xn, outputs=[target], **opts)
-        t_plan = median_time(lambda opts=opts: plan(net, xn, outputs=[target], **opts), repeats)
-        t_ll = median_time(p.run, repeats)
         sizes = (1,) if rows == 1 else (5, 10, 20, 32, 64, rows)
-        t_best, b = best_plain(net, x, rows, target, grad=grad, sizes=sizes, repeats=repeats)
+        plain = plain_runs(net, x, rows, target, grad=grad, sizes=sizes)
+        t = interleaved(
+            {
+                "captum": cap,
+                "plan": lambda opts=opts: plan(net, xn, outputs=[target], **opts),
+                "ll": p.run,
+                **{f"plain{b}": fn for b, fn in plain.items()},
+            },
+            repeats,
+        )
+        b = min(plain, key=lambda b: t[f"plain{b}"])
+        t_best, t_ll, t_cap = t[f"plain{b}"], t["ll"], t["captum"]
         print(
-            f"| {label} | {rows} | {t_cap * 1e3:.1f} | {t_ll * 1e3:.1f} (+{t_plan * 1e3:.1f}) "
+            f"| {label} | {rows} | {t_cap * 1e3:.1f} | {t_ll * 1e3:.1f} (+{t['plan'] * 1e3:.1f}) "
             f"| {t_best * 1e3:.1f} ({b}) | {t_ll / t_best:.2f} | {t_ll / t_cap:.2f} |"
         )
 

@@ -50,11 +50,16 @@ def test_integrated_gradients_match_captum_per_channel_and_are_complete(net_and_
 def test_integrated_gradients_stream_refines_to_the_final_map(net_and_image):
     net, img = net_and_image
     p = plan(net, img, method="ig", n_steps=40, batch_size=10, outputs=[2])
+    p.explainer.partial_seconds = 0  # a partial after every batch, however fast
     parts = list(p.stream())
     assert [q.done for q in parts] == [False, False, False, True]
     assert [q.n_evals for q in parts] == [12, 22, 32, 42]
     errs = [float(np.abs(q.values - parts[-1].values).max()) for q in parts[:-1]]
     assert errs[-1] < errs[0]
+    # paced (the default): a fast model gets the first partial and the last, same answer
+    paced = list(plan(net, img, method="ig", n_steps=40, batch_size=10, outputs=[2]).stream())
+    assert 2 <= len(paced) <= 4 and paced[-1].done and not paced[0].done
+    np.testing.assert_array_equal(paced[-1].values, parts[-1].values)
 
 
 def test_saliency_and_gradient_x_input_match_captum(net_and_image):
@@ -158,6 +163,7 @@ def test_occlusion_finds_a_planted_patch():
 def test_occlusion_streams_partials_and_counts_every_row(net_and_image):
     net, img = net_and_image
     p = plan(net, img, method="occlusion", window=4, stride=4, batch_size=5)
+    p.explainer.partial_seconds = 0
     parts = list(p.stream())
     assert len(parts) == 4 and not any(q.done for q in parts[:-1]) and parts[-1].done
     assert parts[-1].n_evals == 16 + 2 == p.model.rows

@@ -83,6 +83,7 @@ def test_shapley_streams_with_a_shrinking_standard_error(image):
         batch_size=60,
         random_state=0,
     )
+    p.explainer.partial_seconds = 0
     parts = list(p.stream())
     assert len(parts) > 3 and parts[-1].done and not parts[0].done
     assert parts[-1].stderr.max() < parts[1].stderr.max()

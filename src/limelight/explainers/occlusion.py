@@ -94,7 +94,7 @@ class Occlusion(ImageExplainer):
         total = np.zeros((len(targets), h, w))
         count = np.zeros((h, w))
         n_evals, budget = 2, len(corners) + 2
-        bs = self._batch(instance)
+        bs, due = self._batch(instance), self._pacer()
         # one buffer of copies of x: per batch only the windows are written, then restored
         buffer = np.repeat(x[None], min(bs, len(corners)), axis=0)
         for start in range(0, len(corners), bs):
@@ -109,6 +109,8 @@ class Occlusion(ImageExplainer):
                 total[:, y : y + wh, x0 : x0 + ww] += d[:, None, None]
                 count[y : y + wh, x0 : x0 + ww] += 1
             n_evals += len(chunk)
+            if not due(start + bs >= len(corners)):
+                continue
             values = total / np.maximum(count, 1)
             yield self._explanation(
                 model,

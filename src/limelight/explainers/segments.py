@@ -77,7 +77,7 @@ class SegmentShapley(_Segments):
         ends = model.predict(np.stack([instance.input, base_img]))
         pred, base = ends[0], ends[1]
         targets = self._targets(len(pred))
-        bs = self._batch(instance)
+        bs, due = self._batch(instance), self._pacer()
         n_perm = max(2, 2 * ((self.budget - 2) // (2 * max(S - 1, 1))))
         per_batch = max(2, 2 * (bs // (2 * max(S - 1, 1))))
         s1 = np.zeros((len(targets), S))
@@ -105,6 +105,8 @@ class SegmentShapley(_Segments):
                 s2 += phi**2
             done_perm += len(perms)
             n_evals += len(perms) * (S - 1)
+            if not due(done_perm >= n_perm):
+                continue
             mean = s1 / done_perm
             var = np.maximum(s2 / done_perm - mean**2, 0) * done_perm / max(done_perm - 1, 1)
             yield self._result(
@@ -144,10 +146,12 @@ class SegmentLime(_Segments):
         # lime's kernel: sqrt(exp(-d^2 / width^2)) on the cosine distance to the full image
         weights = np.sqrt(np.exp(-((1 - cos) ** 2) / self.kernel_width**2))
         ys = []
-        bs = self._batch(instance)
+        bs, due = self._batch(instance), self._pacer()
         for start in range(0, self.budget, bs):
             zb = z[start : start + bs]
             ys.append(model.predict(self._masked(instance, labels, base_img, zb)))
+            if not due(start + bs >= self.budget):
+                continue
             y = np.vstack(ys)
             n = len(y)
             targets = self._targets(y.shape[1])

@@ -149,7 +149,8 @@ class TorchModel(Model):
                 grads.append((g if w is None else g.sum(0)).detach())
         self.calls += 1
         self.rows += len(batch)
-        g = torch.stack(grads).to("cpu", torch.float32).numpy()
+        g = grads[0][None] if len(grads) == 1 else torch.stack(grads)  # one target: no copy
+        g = g.to("cpu", torch.float32).numpy()
         return g, out.detach().to("cpu", torch.float64).numpy()
 
     def layer_gradients(self, batch: np.ndarray, targets: Sequence[int], layer: Any):
