@@ -37,6 +37,49 @@ def block_network(page, outside: list[str]) -> None:
     page.route("**/*", route)
 
 
+JS_SRC = Path(__file__).resolve().parents[2] / "js" / "src"
+SOURCE_ORIGIN = "http://127.0.0.1:9"
+
+
+@pytest.fixture()
+def source_page(chromium):
+    """``open(html) -> page``: a page at a local origin whose ``/`` is ``html`` and whose
+    other paths are ``js/src`` files (so a view module imports from the source tree);
+    every other request is aborted. ``html`` sets ``window.llReady`` when it is ready.
+    Fails on page errors or any request that leaves the machine."""
+    pages, errors, outside = [], [], []
+
+    def open_(html: str):
+        page = chromium.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+
+        def serve(route):
+            url = route.request.url
+            if url.startswith(SOURCE_ORIGIN):
+                path = url[len(SOURCE_ORIGIN) :].split("?")[0]
+                if path == "/":
+                    return route.fulfill(body=html, content_type="text/html")
+                file = (JS_SRC / path.lstrip("/")).resolve()
+                if JS_SRC in file.parents and file.exists():
+                    return route.fulfill(body=file.read_text(), content_type="text/javascript")
+                return route.fulfill(status=404)
+            if url.startswith(("data:", "blob:")):
+                return route.continue_()
+            outside.append(url)
+            return route.abort()
+
+        page.route("**/*", serve)
+        page.goto(SOURCE_ORIGIN + "/")
+        page.wait_for_function("window.llReady === true")
+        pages.append(page)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()
+    assert errors == [] and outside == []
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not Path(CHROMIUM).exists():

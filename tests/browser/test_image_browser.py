@@ -9,7 +9,6 @@ origin; every other request is aborted) and renders the state that
 """
 
 import base64
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +18,6 @@ from limelight.explanation import Explanation
 from limelight.widgets._state_image import encode
 
 pytestmark = pytest.mark.browser
-JS = Path(__file__).resolve().parents[2] / "js" / "src"
-ORIGIN = "http://127.0.0.1:9"
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
 <div id="out"></div>
@@ -58,32 +55,8 @@ window.llReady = true;
 
 
 @pytest.fixture()
-def page(chromium):
-    page = chromium.new_page()
-    errors, outside = [], []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def serve(route):
-        url = route.request.url
-        if url.startswith(ORIGIN):
-            path = url[len(ORIGIN) :].split("?")[0]
-            if path == "/":
-                return route.fulfill(body=PAGE, content_type="text/html")
-            file = (JS / path.lstrip("/")).resolve()
-            if JS in file.parents and file.exists():
-                return route.fulfill(body=file.read_text(), content_type="text/javascript")
-            return route.fulfill(status=404)
-        if url.startswith(("data:", "blob:")):
-            return route.continue_()
-        outside.append(url)
-        return route.abort()
-
-    page.route("**/*", serve)
-    page.goto(ORIGIN + "/")
-    page.wait_for_function("window.llReady === true")
-    yield page
-    assert errors == [] and outside == []
-    page.close()
+def page(source_page):
+    return source_page(PAGE)
 
 
 def show(page, exp, output_index=None):

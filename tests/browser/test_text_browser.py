@@ -6,7 +6,6 @@ state that ``limelight.widgets._state_text.encode`` makes from a real explanatio
 small stand-in for the anywidget model.
 """
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,8 +17,6 @@ import limelight as ll
 from limelight.widgets._state_text import encode
 
 pytestmark = pytest.mark.browser
-JS = Path(__file__).resolve().parents[2] / "js" / "src"
-ORIGIN = "http://127.0.0.1:9"
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
 <div id="out"></div>
@@ -52,31 +49,8 @@ window.llReady = true;
 
 
 @pytest.fixture()
-def page(chromium):
-    page = chromium.new_page()
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-
-    def serve(route):
-        url = route.request.url
-        if url.startswith(ORIGIN):
-            path = url[len(ORIGIN) :].split("?")[0]
-            if path == "/":
-                return route.fulfill(body=PAGE, content_type="text/html")
-            file = (JS / path.lstrip("/")).resolve()
-            if JS in file.parents and file.exists():
-                return route.fulfill(body=file.read_text(), content_type="text/javascript")
-            return route.fulfill(status=404)
-        if url.startswith(("data:", "blob:")):
-            return route.continue_()
-        return route.abort()
-
-    page.route("**/*", serve)
-    page.goto(ORIGIN + "/")
-    page.wait_for_function("window.llReady === true")
-    yield page
-    assert errors == []
-    page.close()
+def page(source_page):
+    return source_page(PAGE)
 
 
 def show(page, exp, output_index=None):
