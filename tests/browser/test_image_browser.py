@@ -2,7 +2,7 @@
 class switcher and sign modes recolour it, names are escaped, and a 1024x1024 map
 redraws fast when the slider moves (measured and printed, not asserted).
 
-Until the frontend fixture for JupyterLab lands, a standalone page imports
+Beside the JupyterLab test (test_lab_image.py), a standalone page imports
 ``js/src/views/image.js`` from the source tree (served by a Playwright route on a local
 origin; every other request is aborted) and renders the state that
 ``limelight.widgets._state_image.encode`` makes from a real explanation.
