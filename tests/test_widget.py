@@ -3,6 +3,7 @@ the explanation's numbers, runs stream in a background thread, Cancel stops with
 batch, failures reach the view as a message and `wait()` as the exception."""
 
 import json
+import re
 import threading
 import time
 
@@ -135,3 +136,38 @@ def test_wait_times_out_while_running():
         w.wait(timeout=0.05)
     gate.set()
     assert w.wait(timeout=5).done
+
+
+def test_snapshot_control_gets_the_same_files_as_save(tmp_path):
+    exp = tabular([[0.5, -0.25, 0.125], [-0.5, 0.25, -0.125]])
+    w = ExplanationWidget.from_explanation(exp)
+    w.output_index = 0
+    sent, done = [], threading.Event()
+
+    def send(content, buffers=None):
+        sent.append((content, buffers))
+        done.set()
+
+    w.send = send
+    # what the browser's Snapshot button sends; the answer comes from a thread
+    w._on_message(w, {"type": "snapshot", "format": "json"}, [])
+    assert done.wait(10)
+    content, buffers = sent[0]
+    assert content == {"type": "snapshot", "format": "json", "filename": "limelight-exact.json"}
+    back = Explanation.from_json(bytes(buffers[0]).decode())
+    np.testing.assert_array_equal(back.values, exp.values)
+    # HTML: the same page as save(), class on screen included
+    name, page = w.snapshot("html")
+    saved = w.save(tmp_path / "w.html").read_text(encoding="utf-8")
+    assert name == "limelight-exact.html" and page.decode().startswith("<!doctype html>")
+    strip = lambda s: re.sub(r"nonce(=\"|-)[\w-]+", "", s)  # a fresh nonce per page
+    assert strip(page.decode()) == strip(saved)
+    # the chart kind on screen is the chart in the picture
+    _, svg = w.snapshot("svg", kind="waterfall")
+    assert svg.decode() == w.save(tmp_path / "w.svg", kind="waterfall").read_text(encoding="utf-8")
+    # a bad request is answered with a message for the view, not a traceback in a thread
+    done.clear()
+    w._on_message(w, {"type": "snapshot", "format": "docx"}, [])
+    assert done.wait(10)
+    assert sent[-1][0]["error"].startswith("snapshot failed: unknown snapshot format 'docx'")
+    assert sent[-1][1] is None

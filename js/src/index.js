@@ -1,6 +1,7 @@
 // The widget's one ESM entry (anywidget): a progress strip, then the view named by `_view`.
 // Views: text, image, tabular, importance (and explorer, from the explorer widget).
 import { mountProgress } from "./progress.js";
+import { mountSnapshot } from "./snapshot.js";
 import { h } from "./theme.js";
 import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
@@ -29,6 +30,9 @@ const CSS = `
 .ll-cancel{font:inherit;padding:1px 8px;cursor:pointer}
 .ll-error{color:var(--jp-error-color1,#d32f2f);background:var(--jp-error-color3,#fdecea);padding:6px 8px;border-radius:4px;white-space:pre-wrap;margin:4px 0}
 .ll-empty{opacity:.7;padding:8px}
+.ll-snapshot{display:flex;gap:6px;align-items:center;justify-content:flex-end;font-size:12px;margin:0 0 4px}
+.ll-snapshot select,.ll-snapshot button{font:inherit;padding:1px 6px}
+.ll-snapshot-error{color:var(--jp-error-color1,#d32f2f)}
 `;
 
 function render({ model, el }) {
@@ -38,6 +42,13 @@ function render({ model, el }) {
   const body = h("div", "ll-body");
   root.append(style);
   const offProgress = mountProgress(model, root);
+  // the chart kind on screen (bar or waterfall) is what a PNG/SVG snapshot draws
+  const offSnapshot = mountSnapshot(model, root, {
+    options: () => {
+      const kind = body.querySelector("select.ll-kind")?.value;
+      return kind ? { kind } : {};
+    },
+  });
   root.append(body);
   el.append(root);
 
@@ -69,6 +80,7 @@ function render({ model, el }) {
   return () => {
     model.off("change:_view", draw);
     offProgress();
+    offSnapshot();
     cleanup?.();
     root.remove();
   };

@@ -199,6 +199,16 @@ def text_svg(exp: Explanation, output: int | str | None = None, width: int = 720
     return draw.text_svg(exp, output, width=width)
 
 
+def _vl_convert():
+    try:
+        import vl_convert
+    except ImportError:
+        raise InputError("PNG and SVG pictures of charts and text need vl-convert-python",
+                         fix="pip install 'limelight[export]' (or save as .html or .json)",
+                         ) from None
+    return vl_convert
+
+
 def to_svg(obj: Any, *, output: int | str | None = None, kind: str = "bar",
            include_data: bool = True) -> str:
     exp = _explanation_of(obj)
@@ -206,7 +216,7 @@ def to_svg(obj: Any, *, output: int | str | None = None, kind: str = "bar",
         exp = redact(exp)
     output = _widget_output(obj, output)
     if exp.modality in ("tabular", "importance"):
-        import vl_convert as vlc
+        vlc = _vl_convert()
 
         from .charts import tabular_chart
 
@@ -235,13 +245,13 @@ def to_png(obj: Any, path: str | Path | None = None, *, output: int | str | None
     if exp.modality == "image":
         png = _png(draw.upscale(image_overlay(exp, output), int(round(scale))))
     elif exp.modality in ("tabular", "importance"):
-        import vl_convert as vlc
+        vlc = _vl_convert()
 
         from .charts import tabular_chart
 
         png = vlc.vegalite_to_png(tabular_chart(exp, kind, output).to_dict(), scale=scale)
     else:
-        import vl_convert as vlc
+        vlc = _vl_convert()
 
         png = vlc.svg_to_png(text_svg(exp, output), scale=scale)
     if path is not None:

@@ -51,7 +51,7 @@ def source_page(chromium):
 
     def open_(html: str):
         page = chromium.new_page()
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
 
         def serve(route):
             url = route.request.url
@@ -161,7 +161,7 @@ def lab_notebook(chromium, jupyter_lab):
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
         pages.append(page)
         block_network(page, outside)
-        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
         # a workspace of its own, so notebooks from earlier tests are not restored beside it
         page.goto(f"{jupyter_lab['url']}/lab/workspaces/{name[:-6]}/tree/{name}"
                   f"?token={jupyter_lab['token']}&reset")

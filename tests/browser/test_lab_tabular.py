@@ -1,7 +1,9 @@
 """The tabular widget in real JupyterLab, network blocked: the bar chart is drawn with one
 bar per feature, the class switcher and the waterfall work, a failure shows its message,
-and Cancel stops a long run from the browser."""
+Cancel stops a long run from the browser, and the Snapshot control downloads the
+HTML and the PNG of what is on screen."""
 
+import hashlib
 import re
 
 import pytest
@@ -56,6 +58,24 @@ def test_bar_chart_has_one_bar_per_feature_and_switches(lab_notebook):
     page.select_option(".jp-OutputArea-output .ll-tabular select.ll-kind", "waterfall")
     page.wait_for_timeout(500)
     assert n_bars(page) == 6
+    # Snapshot control: the kernel's export comes back as a download of what is on screen
+    snap = ".jp-OutputArea-output .ll-snapshot"
+    with page.expect_download(timeout=60_000) as info:
+        page.click(f"{snap} .ll-snapshot-button")
+    html_file = info.value
+    assert html_file.suggested_filename == "limelight-exact.html"
+    page_text = open(html_file.path(), encoding="utf-8").read()
+    assert page_text.startswith("<!doctype html>") and '"output_index":0' in page_text
+    page.select_option(f"{snap} .ll-snapshot-format", "png")
+    with page.expect_download(timeout=60_000) as info:
+        page.click(f"{snap} .ll-snapshot-button")
+    png = open(info.value.path(), "rb").read()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    # the waterfall on screen is the waterfall in the picture: same bytes as save(kind=...)
+    same = kernel_eval(page, "import hashlib; "
+                             "print(hashlib.sha256(w.snapshot('png', kind='waterfall')[1]).hexdigest())")
+    assert same.strip() == hashlib.sha256(png).hexdigest()
+    assert page.inner_text(f"{snap} .ll-snapshot-status") == "saved limelight-exact.png"
     # the chart follows JupyterLab's theme: axis labels turn light on the dark theme
     label = ".jp-OutputArea-output .ll-tabular svg .role-axis-label text"
 
@@ -72,6 +92,9 @@ def test_bar_chart_has_one_bar_per_feature_and_switches(lab_notebook):
     assert int(dark.lstrip("#")[:2], 16) > int(light.lstrip("#")[:2], 16)  # lighter text
     page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', "
                   "{theme: 'JupyterLab Light'})")
+    # (JupyterLab's theme manager fails if the page moves on before the theme has loaded)
+    page.wait_for_function(f"document.querySelector({label!r})?.getAttribute('fill') === {light!r}",
+                           timeout=20_000)
 
 
 def test_failure_shows_the_message_not_a_blank(lab_notebook):

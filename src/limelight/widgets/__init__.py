@@ -293,6 +293,40 @@ class ExplanationWidget(anywidget.AnyWidget):
             if not content.get("has_vega") and self._vega:
                 keys.append("_vega")
             self.send_state(keys)
+        elif content.get("type") == "snapshot":
+            # exporting a chart takes vl-convert ~0.5 s: off the kernel's message loop
+            threading.Thread(target=self._send_snapshot, args=(content,), daemon=True).start()
+
+    def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
+        """``(file name, bytes)`` of what the widget shows, as the Snapshot control
+        downloads it: ``"html"``, ``"png"``, ``"svg"`` or ``"json"``."""
+        from .. import export
+
+        exp = self._latest
+        if exp is None:
+            raise LimelightError("nothing to snapshot yet", fix="wait for the first result")
+        chart = {"kind": kind} if kind in ("bar", "waterfall") else {}
+        makers = {
+            "html": lambda: export.to_html(self).encode("utf-8"),
+            "png": lambda: export.to_png(self, **chart),
+            "svg": lambda: export.to_svg(self, **chart).encode("utf-8"),
+            "json": lambda: export.to_json(self).encode("utf-8"),
+        }
+        if format not in makers:
+            raise LimelightError(f"unknown snapshot format {format!r}",
+                                 fix="use 'html', 'png', 'svg' or 'json'")
+        stem = "".join(c if c.isalnum() else "-" for c in (exp.method or exp.modality or "x"))
+        return f"limelight-{stem}.{format}", makers[format]()
+
+    def _send_snapshot(self, content: dict) -> None:
+        fmt = str(content.get("format", "html"))
+        try:
+            name, data = self.snapshot(fmt, kind=content.get("kind"))
+        except Exception as exc:  # shown beside the control, not lost in a thread
+            message = str(exc) if isinstance(exc, LimelightError) else f"{type(exc).__name__}: {exc}"
+            self.send({"type": "snapshot", "format": fmt, "error": f"snapshot failed: {message}"})
+            return
+        self.send({"type": "snapshot", "format": fmt, "filename": name}, buffers=[data])
 
     def __repr__(self) -> str:
         state = "running" if self.running else (self._progress or {}).get("status", "idle")
