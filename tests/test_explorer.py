@@ -12,7 +12,7 @@ from sklearn.datasets import load_iris
 from sklearn.linear_model import LinearRegression, LogisticRegression
 
 import limelight as ll
-from limelight.errors import InputError
+from limelight.errors import InputError, LimelightError
 from limelight.widgets.explorer import Explorer
 
 W = np.array([1.0, -2.0, 0.5, 3.0])
@@ -50,6 +50,33 @@ def test_selecting_a_row_explains_it(data):
     np.testing.assert_allclose(e.values[0], W * (X[7] - X.mean(axis=0)), atol=1e-9)
     assert ex._panel == "tabular" and ex.explanation is e
     assert ex._meta["feature_names"] == ["x0", "x1", "x2", "x3"]
+
+
+def test_snapshot_and_save_export_the_selected_row(data, tmp_path):
+    X, _ = data
+    ex = ll.explore(Counting(), X, sample=0)
+    with pytest.raises(LimelightError, match="no row is selected"):
+        ex.save(tmp_path / "none.json")
+    ex.selected = 5
+    e = ex.wait(10)
+    back = ll.load(ex.save(tmp_path / "row5.json"))
+    np.testing.assert_allclose(back.values, e.values)
+    np.testing.assert_allclose(back.data, X[5])
+    name, data_ = ex.snapshot("json")
+    assert name == "limelight-exact-row5.json"
+    assert np.allclose(ll.Explanation.from_json(data_.decode()).values, e.values)
+    # the panel's Snapshot button: the reply carries the asking control's id
+    sent, done = [], __import__("threading").Event()
+    ex.send = lambda content, buffers=None: (sent.append((content, buffers)), done.set())
+    ex._on_message(ex, {"type": "snapshot", "format": "svg", "id": "s2-x"}, [])
+    assert done.wait(10)
+    assert sent[0][0] == {"type": "snapshot", "format": "svg", "id": "s2-x",
+                          "filename": "limelight-exact-row5.svg"}
+    assert bytes(sent[0][1][0]).startswith(b"<svg")
+    # while another row starts, `.explanation` is never the previous row's
+    ex.selected = 6
+    assert ex.explanation is None or np.allclose(ex.explanation.data, X[6])
+    ex.wait(10)
 
 
 def test_second_selection_is_cached_and_makes_no_model_calls(data):

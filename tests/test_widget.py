@@ -150,10 +150,11 @@ def test_snapshot_control_gets_the_same_files_as_save(tmp_path):
 
     w.send = send
     # what the browser's Snapshot button sends; the answer comes from a thread
-    w._on_message(w, {"type": "snapshot", "format": "json"}, [])
+    w._on_message(w, {"type": "snapshot", "format": "json", "id": "s1-abc"}, [])
     assert done.wait(10)
     content, buffers = sent[0]
-    assert content == {"type": "snapshot", "format": "json", "filename": "limelight-exact.json"}
+    assert content == {"type": "snapshot", "format": "json", "id": "s1-abc",
+                       "filename": "limelight-exact.json"}
     back = Explanation.from_json(bytes(buffers[0]).decode())
     np.testing.assert_array_equal(back.values, exp.values)
     # HTML: the same page as save(), class on screen included

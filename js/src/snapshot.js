@@ -10,8 +10,10 @@ export const FORMATS = {
   json: { label: "JSON (data)", mime: "application/json" },
 };
 
-/** Views the kernel can export (the explorer has its own state and no snapshot yet). */
+/** Views the kernel can export (the explorer mounts the control on its explanation panel). */
 export const SNAPSHOT_VIEWS = new Set(["text", "image", "tabular", "importance"]);
+
+let mounted = 0;
 
 /** Save `bytes` as `filename` through a link that is never attached to the page (host
  * pages such as JupyterLab handle clicks on links inside them). */
@@ -30,6 +32,9 @@ export function download(bytes, filename, mime, doc = document) {
  * export should match (for charts: `{ kind }`). Returns a cleanup function.
  */
 export function mountSnapshot(model, parent, { options = () => ({}), save = download } = {}) {
+  // replies reach every view of the widget (a widget shown in two cells, the explorer's
+  // page-level and panel controls): each control downloads only the files it asked for
+  const id = `s${++mounted}-${Math.random().toString(36).slice(2, 10)}`;
   const box = h("div", "ll-snapshot");
   const format = h("select", "ll-snapshot-format");
   format.setAttribute("aria-label", "snapshot format");
@@ -48,10 +53,10 @@ export function mountSnapshot(model, parent, { options = () => ({}), save = down
   button.addEventListener("click", () => {
     button.disabled = true;
     status.textContent = "preparing…";
-    model.send({ type: "snapshot", format: format.value, ...options() });
+    model.send({ type: "snapshot", format: format.value, id, ...options() });
   });
   const onMessage = (msg, buffers) => {
-    if (msg?.type !== "snapshot") return;
+    if (msg?.type !== "snapshot" || msg.id !== id) return;
     button.disabled = false;
     if (msg.error) {
       status.textContent = msg.error;

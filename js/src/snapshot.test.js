@@ -22,7 +22,10 @@ describe("snapshot control", () => {
     const { model, q } = mount({ _view: "tabular" }, { options: () => ({ kind: "waterfall" }) });
     q(".ll-snapshot-format").value = "png";
     q(".ll-snapshot-button").click();
-    expect(model.sent).toEqual([{ type: "snapshot", format: "png", kind: "waterfall" }]);
+    expect(model.sent).toHaveLength(1);
+    const { id, ...asked } = model.sent[0];
+    expect(asked).toEqual({ type: "snapshot", format: "png", kind: "waterfall" });
+    expect(typeof id).toBe("string");
     expect(q(".ll-snapshot-button").disabled).toBe(true);
     expect(q(".ll-snapshot-status").textContent).toBe("preparing…");
   });
@@ -30,8 +33,9 @@ describe("snapshot control", () => {
   it("downloads the kernel's bytes under its file name and type", () => {
     const { model, q, saved } = mount({ _view: "text" });
     q(".ll-snapshot-button").click();
+    const { id } = model.sent[0];
     const bytes = new DataView(new TextEncoder().encode("<!doctype html>").buffer);
-    reply(model, { type: "snapshot", format: "html", filename: "limelight-shapley.html" }, [bytes]);
+    reply(model, { type: "snapshot", id, format: "html", filename: "limelight-shapley.html" }, [bytes]);
     expect(saved).toHaveLength(1);
     expect(saved[0][0]).toBe(bytes);
     expect(saved[0].slice(1)).toEqual(["limelight-shapley.html", "text/html"]);
@@ -42,13 +46,29 @@ describe("snapshot control", () => {
   it("shows the kernel's error and downloads nothing", () => {
     const { model, q, saved } = mount({ _view: "image" });
     q(".ll-snapshot-button").click();
-    reply(model, { type: "snapshot", format: "png", error: "snapshot failed: needs vl-convert" }, []);
+    const { id } = model.sent[0];
+    reply(model, { type: "snapshot", id, format: "png", error: "snapshot failed: needs vl-convert" }, []);
     expect(saved).toEqual([]);
     expect(q(".ll-snapshot-status").textContent).toBe("snapshot failed: needs vl-convert");
     expect(q(".ll-snapshot-status").classList.contains("ll-snapshot-error")).toBe(true);
     // other widgets' messages are not ours
     reply(model, { type: "other" }, []);
     expect(q(".ll-snapshot-status").textContent).toBe("snapshot failed: needs vl-convert");
+  });
+
+  it("downloads only the replies to its own requests (a widget shown twice)", () => {
+    const first = mount({ _view: "tabular" });
+    const model = first.model;
+    const el = document.createElement("div");
+    const saved = [];
+    mountSnapshot(model, el, { save: (...a) => saved.push(a) });
+    el.querySelector(".ll-snapshot-button").click();
+    const { id } = model.sent[0];
+    const bytes = new DataView(new ArrayBuffer(4));
+    reply(model, { type: "snapshot", id, format: "json", filename: "limelight-exact.json" }, [bytes]);
+    expect(saved).toHaveLength(1);
+    expect(first.saved).toEqual([]);
+    expect(first.q(".ll-snapshot-status").textContent).toBe("");
   });
 
   it("hides on pages with no kernel and on views it cannot export", () => {

@@ -3,6 +3,7 @@
 // model with `_view` read as `_panel`), and global views (importance bars, a beeswarm).
 // Every name reaches the page through textContent.
 import { decodeArray } from "../buffers.js";
+import { mountSnapshot } from "../snapshot.js";
 import { NEG, POS } from "../colors.js";
 import { h, isDark } from "../theme.js";
 import { extent, filterIndices, nearestPoint, rgb, sortRows, visibleRange } from "./explorer_core.js";
@@ -415,6 +416,15 @@ export function render({ model, el }) {
     save_changes: () => model.save_changes(),
     send: (m) => model.send(m),
   };
+  // the Snapshot control exports the selected row's explanation, chart kind as on screen
+  const panelSnapshot = h("div");
+  panelTitle.after(panelSnapshot);
+  const offSnapshot = mountSnapshot(panelModel, panelSnapshot, {
+    options: () => {
+      const kind = panelBody.querySelector("select.ll-kind")?.value;
+      return kind ? { kind } : {};
+    },
+  });
   let panelCleanup = null;
   let panelShown = null;
   function drawPanel() {
@@ -470,6 +480,7 @@ export function render({ model, el }) {
     grid.cleanup();
     for (const [ev, f] of handlers) model.off(ev, f);
     panelCleanup?.();
+    offSnapshot();
     root.remove();
   };
 }

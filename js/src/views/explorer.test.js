@@ -214,10 +214,16 @@ describe("explorer view", () => {
     const { el, model } = mount(state);
     state._meta = { modality: "text", tokens: [], output_names: ["yes"] };
     state._arrays = {};
+    const snapshot = () => el.querySelector(".ll-ex-panel .ll-snapshot");
+    expect(snapshot().hidden).toBe(true); // nothing selected, nothing to export
     model.set("_panel", "text");
     const panel = el.querySelector(".ll-ex-panel");
-    expect(panel.children.length).toBe(2);
+    expect(panel.children.length).toBe(3);
     expect(panel.lastChild.children.length).toBeGreaterThan(0);
+    // the Snapshot control exports the panel's explanation
+    expect(snapshot().hidden).toBe(false);
+    snapshot().querySelector("button").click();
+    expect(model.sent.at(-1)).toMatchObject({ type: "snapshot", format: "html" });
   });
 
   it("draws the beeswarm and a dot click selects its row", () => {

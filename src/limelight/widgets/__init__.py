@@ -315,18 +315,22 @@ class ExplanationWidget(anywidget.AnyWidget):
         if format not in makers:
             raise LimelightError(f"unknown snapshot format {format!r}",
                                  fix="use 'html', 'png', 'svg' or 'json'")
-        stem = "".join(c if c.isalnum() else "-" for c in (exp.method or exp.modality or "x"))
-        return f"limelight-{stem}.{format}", makers[format]()
+        return f"{self._snapshot_stem(exp)}.{format}", makers[format]()
+
+    def _snapshot_stem(self, exp: Explanation) -> str:
+        return "limelight-" + "".join(c if c.isalnum() else "-" for c in (exp.method or exp.modality or "x"))
 
     def _send_snapshot(self, content: dict) -> None:
         fmt = str(content.get("format", "html"))
+        # the asking control's id: every view of the widget gets the reply, one downloads it
+        reply = {"type": "snapshot", "format": fmt, "id": content.get("id")}
         try:
             name, data = self.snapshot(fmt, kind=content.get("kind"))
         except Exception as exc:  # shown beside the control, not lost in a thread
             message = str(exc) if isinstance(exc, LimelightError) else f"{type(exc).__name__}: {exc}"
-            self.send({"type": "snapshot", "format": fmt, "error": f"snapshot failed: {message}"})
+            self.send({**reply, "error": f"snapshot failed: {message}"})
             return
-        self.send({"type": "snapshot", "format": fmt, "filename": name}, buffers=[data])
+        self.send({**reply, "filename": name}, buffers=[data])
 
     def __repr__(self) -> str:
         state = "running" if self.running else (self._progress or {}).get("status", "idle")

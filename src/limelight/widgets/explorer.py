@@ -338,6 +338,8 @@ class Explorer(ExplanationWidget):
             self.cancel()
             if self._thread is not None:
                 self._thread.join(timeout=30)
+            # `.explanation` is the selected row's: never the previous row's while this one starts
+            self._latest = None
             if i is None:
                 return
             if i in self._cache:
@@ -528,6 +530,25 @@ class Explorer(ExplanationWidget):
         col = col.astype(float)
         lo, hi = np.nanpercentile(col, [5, 95])
         return np.clip((col[rows] - lo) / (hi - lo if hi > lo else 1.0), 0, 1)
+
+    # -- snapshots: the selected row's explanation, as the panel shows it ----------------------
+    def _check_selection(self) -> None:
+        if self.selected is None:
+            raise LimelightError("no row is selected, so there is no explanation to export",
+                                 fix="click a row (or set ex.selected = i) first")
+
+    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+        """Save the selected row's explanation (``.html``, ``.png``, ``.svg``, ``.json``),
+        as the panel shows it; the data set view is not part of the file."""
+        self._check_selection()
+        return super().save(path, include_data=include_data, **options)
+
+    def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
+        self._check_selection()
+        return super().snapshot(format, kind=kind)
+
+    def _snapshot_stem(self, exp: Explanation) -> str:
+        return f"{super()._snapshot_stem(exp)}-row{self.selected}"
 
     def __repr__(self) -> str:
         return f"Explorer({self._n} rows, selected={self.selected})"
