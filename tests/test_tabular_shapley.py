@@ -2,11 +2,10 @@
 enumerated by brute force, a linear model's closed form, and additivity; Kernel SHAP
 converging to the exact values with an honest standard error."""
 
-from itertools import permutations
-
 import numpy as np
 import pandas as pd
 import pytest
+from references import brute_force_shapley, shapley_by_orderings
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -14,35 +13,6 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 import limelight as ll
-
-
-def shapley_by_orderings(value, d):
-    """phi_j = mean over all d! orderings of j's marginal contribution; ``value(S)`` is the
-    coalition's value. Written independently of limelight: a Python loop per ordering."""
-    orders = list(permutations(range(d)))
-    total = 0.0
-    for order in orders:
-        S, prev, marg = [], value([]), {}
-        for j in order:
-            S.append(j)
-            cur = value(S)
-            marg[j], prev = cur - prev, cur
-        total = total + np.stack([marg[j] for j in range(d)])
-    return (total / len(orders)).T  # (k, d)
-
-
-def brute_force_shapley(f, x, background):
-    """Interventional Shapley values: a coalition's value is the mean of f over the
-    background rows with the coalition's features taken from x."""
-    x = np.asarray(x, dtype=float)
-    background = np.asarray(background, dtype=float)
-
-    def value(S):
-        rows = background.copy()
-        rows[:, list(S)] = x[list(S)]
-        return f(rows).mean(axis=0)
-
-    return shapley_by_orderings(value, len(x))
 
 
 def interacting(X):

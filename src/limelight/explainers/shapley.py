@@ -105,47 +105,64 @@ class ExactShapley(Explainer):
         chunk = max(1, self.rows_per_call // n_masks)
         weights = inst.weights
         budget = n_masks * m
-        s1 = s2 = 0.0
-        seen_w = 0.0
-        base = 0.0
         pred = None
-        done_rows = 0
         params = {"budget": budget, "coalitions": n_masks}
+        acc = RunningMean(m)
         for b0 in range(0, m, chunk):
             rows = slice(b0, min(m, b0 + chunk))
             mc = rows.stop - rows.start
             out = model.predict(inst.cross(masks, rows))  # (n_masks * mc, k)
             k = out.shape[1]
-            v = out.reshape(n_masks, mc * k)
-            phi = (W @ v).reshape(d, mc, k)  # per background row
-            w = weights[rows][None, :, None]
-            s1 = s1 + (phi * w).sum(axis=1)
-            s2 = s2 + (phi**2 * w).sum(axis=1)
-            seen_w += float(weights[rows].sum())
-            base = base + (out.reshape(n_masks, mc, k)[0] * weights[rows][:, None]).sum(axis=0)
+            phi = (W @ out.reshape(n_masks, mc * k)).reshape(d, mc, k)  # per background row
+            by_mask = out.reshape(n_masks, mc, k)
+            acc.add(phi, by_mask[0], weights[rows])
             if pred is None:
-                pred = out.reshape(n_masks, mc, k)[-1, 0]
-            done_rows += mc
-            finished = done_rows >= m
-            mean = s1 / seen_w
-            stderr = None
-            if not finished:
-                var = np.maximum(s2 / seen_w - mean**2, 0.0)
-                # finite-population correction: the estimate is exact once every row is in
-                stderr = np.sqrt(var / max(done_rows, 1) * (1 - done_rows / m))
-            # values relative to the full background's base once finished; partial: seen rows
+                pred = by_mask[-1, 0]
+            mean, base, stderr = acc.result()
             yield _explanation(
                 model,
                 inst,
                 self.name,
                 mean,
-                base / seen_w,
+                base,
                 pred,
                 stderr=stderr,
-                n_evals=n_masks * done_rows,
-                done=finished,
+                n_evals=n_masks * rows.stop,
+                done=acc.finished,
                 params=params,
             )
+
+
+class RunningMean:
+    """Shapley values averaged over background rows as chunks of them arrive: the weighted
+    mean, the base value, and a standard error across rows (finite-population corrected, so
+    None once every row is in: the values are then exact)."""
+
+    def __init__(self, m: int) -> None:
+        self.m, self.rows = m, 0
+        self.s1 = self.s2 = self.base = 0.0
+        self.seen_w = 0.0
+
+    @property
+    def finished(self) -> bool:
+        return self.rows >= self.m
+
+    def add(self, phi: np.ndarray, f_bg: np.ndarray, weights: np.ndarray) -> None:
+        """``phi`` (d, rows, k) per background row, ``f_bg`` (rows, k) their outputs."""
+        w = weights[None, :, None]
+        self.s1 = self.s1 + (phi * w).sum(axis=1)
+        self.s2 = self.s2 + (phi**2 * w).sum(axis=1)
+        self.seen_w += float(weights.sum())
+        self.base = self.base + (f_bg * weights[:, None]).sum(axis=0)
+        self.rows += len(weights)
+
+    def result(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        mean = self.s1 / self.seen_w
+        stderr = None
+        if not self.finished:
+            var = np.maximum(self.s2 / self.seen_w - mean**2, 0.0)
+            stderr = np.sqrt(var / max(self.rows, 1) * (1 - self.rows / self.m))
+        return mean, self.base / self.seen_w, stderr
 
 
 class KernelShap(Explainer):

@@ -41,8 +41,13 @@ class TabularModel(Model):
         expects_frame: bool = False,
         n_features: int | None = None,
         feature_names: Sequence[str] | None = None,
+        estimator: Any = None,
+        output_kind: str | None = None,
     ) -> None:
         self._fn = fn
+        #: the scikit-learn estimator behind ``fn`` and which of its outputs (``"proba"``,
+        #: ``"decision"``, ``"predict"``): model-specific algorithms read them
+        self.estimator, self.output_kind = estimator, output_kind
         self.kind = kind
         self.classes = None if classes is None else list(classes)
         self.expects_frame = expects_frame
@@ -82,6 +87,7 @@ class TabularModel(Model):
                 ) from None
             classifier = is_classifier(model)
             choice = model_output
+            common["estimator"] = model
             if choice == "auto":
                 choice = "proba" if classifier and hasattr(model, "predict_proba") else "predict"
             if choice == "proba":
@@ -97,6 +103,7 @@ class TabularModel(Model):
                     output_names=names,
                     kind="classifier",
                     classes=classes,
+                    output_kind="proba",
                     **common,
                 )
             if choice == "decision":
@@ -112,6 +119,7 @@ class TabularModel(Model):
                     output_names=names,
                     kind="classifier" if classifier else "regressor",
                     classes=classes or None,
+                    output_kind="decision",
                     **common,
                 )
             if choice == "predict":
@@ -124,7 +132,8 @@ class TabularModel(Model):
                         "not numbers)",
                         fix="use model_output='proba' or 'decision'",
                     )
-                return cls(model.predict, output_names=names, kind=kind, **common)
+                return cls(model.predict, output_names=names, kind=kind, output_kind="predict",
+                           **common)
             raise InputError(
                 f"unknown model_output {model_output!r}",
                 fix="use 'auto', 'proba', 'decision' or 'predict'",

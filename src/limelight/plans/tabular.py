@@ -1,5 +1,7 @@
 """Planning a tabular explanation: adapt the model, read x and the background, probe the
-model once, choose the method ("auto": exact up to 12 features, Kernel SHAP above).
+model once, choose the method ("auto": exact Shapley values by tree paths for the tree
+ensembles that :mod:`limelight.explainers.tree` reads, else by coalitions up to 12
+features, Kernel SHAP above).
 
 >>> import numpy as np
 >>> from limelight.api import plan
@@ -18,13 +20,16 @@ from ..errors import InputError, MethodError, ModelError
 from ..explainers.base import Explainer
 from ..explainers.lime_tabular import TabularLime
 from ..explainers.shapley import ExactShapley, KernelShap
+from ..explainers.tree import TreeEnsemble, TreeShapley, tree_ensemble
 from ..inputs.tabular import BACKGROUND_ROWS, read_instance
 from ..models.base import Model
 from ..models.tabular import TabularModel
 from . import Plan
 
-METHODS = ("exact", "kernel", "lime")
+METHODS = ("exact", "tree", "kernel", "lime")
 AUTO_EXACT_MAX = 12
+# "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
+AUTO_TREE_MIN = 9
 
 
 class OneOutput(Model):
@@ -58,12 +63,13 @@ def _output_index(names: list[str], output: int | str) -> int:
     return i % len(names)
 
 
-def probe(model: TabularModel, inst) -> np.ndarray:
-    """One model call on the instance and a background row, so a model that cannot take
-    the data fails here, in the user's cell, with a clear message."""
+def probe(model: TabularModel, inst, rows: slice = slice(0, 1)) -> np.ndarray:
+    """One model call on the instance and background ``rows`` (x once per row, then the
+    rows), so a model that cannot take the data fails here, in the user's cell, with a
+    clear message. Returns the outputs."""
     masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
     try:
-        out = model.predict(inst.cross(masks, slice(0, 1)))
+        out = model.predict(inst.cross(masks, rows))
     except ModelError as exc:
         nan = [
             n
@@ -76,7 +82,47 @@ def probe(model: TabularModel, inst) -> np.ndarray:
                 fix="impute the missing values (or use a model that handles NaN)",
             ) from exc
         raise
-    return out[0]
+    return out
+
+
+def _model_name(model: TabularModel) -> str:
+    est = model.estimator
+    if est is None:
+        return "a function"
+    return f"a {type(est).__name__} on {model.output_kind!r} outputs"
+
+
+def readable_trees(model: TabularModel, inst) -> TreeEnsemble | None:
+    """The model's trees when it is a tree ensemble we read: a bare estimator (no
+    pipeline) on the instance's numeric columns. No model call."""
+    est = model.estimator
+    if est is None or type(est).__name__ == "Pipeline":
+        return None
+    names_in = getattr(est, "feature_names_in_", None)
+    if names_in is not None and list(map(str, names_in)) != list(inst.feature_names):
+        return None
+    ens = tree_ensemble(est, model.output_kind)
+    if ens is None or ens.feature.max(initial=-1) >= inst.d:
+        return None
+    return ens
+
+
+def checked_trees(ens: TreeEnsemble, inst, probed: np.ndarray) -> tuple[TreeEnsemble, tuple] | None:
+    """``ens`` when its leaf values reproduce the model's own outputs (``probed``, from
+    :func:`probe` over every background row) on x and the background; with those outputs
+    (x's, the background's)."""
+    try:
+        X = np.vstack([np.asarray(inst.x, dtype=float)[None, :], inst._bg_matrix()])
+    except (TypeError, ValueError):
+        return None  # a column that is not numbers
+    x_out, bg_out = probed[:1], probed[inst.m:]
+    want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
+    if ours.shape != want.shape:
+        return None
+    gap = want - ours  # the model's constant (init, prior), the same for every row
+    if np.ptp(gap, axis=0).max(initial=0.0) > 1e-7 * max(1.0, float(np.abs(want).max())):
+        return None
+    return ens, (x_out, bg_out)
 
 
 def plan(
@@ -123,16 +169,31 @@ def plan(
         background_summary=background_summary,
         random_state=random_state,
     )
-    probe(adapted, inst)
+    trees = None
+    if method == "tree" or (method == "auto" and inst.d >= AUTO_TREE_MIN):
+        trees = readable_trees(adapted, inst)
+    # a tree ensemble's check needs its outputs on x and the whole background: one call
+    probed = probe(adapted, inst, slice(None) if trees is not None else slice(0, 1))
+    if trees is not None:
+        trees = checked_trees(trees, inst, probed)
     used: Model = adapted
     if output is not None:
         used = OneOutput(adapted, _output_index(adapted.output_names, output))
     choice = method
     if method == "auto":
-        choice = "exact" if inst.d <= AUTO_EXACT_MAX else "kernel"
+        choice = "tree" if trees is not None else "exact" if inst.d <= AUTO_EXACT_MAX else "kernel"
     per_call = {} if rows_per_call is None else {"rows_per_call": int(rows_per_call)}
     explainer: Explainer
-    if choice == "exact":
+    if choice == "tree":
+        if trees is None:
+            raise MethodError(
+                f"method='tree' reads scikit-learn tree ensembles; this model is "
+                f"{_model_name(adapted)}",
+                fix="use method='exact' (any model, up to 16 features) or 'kernel'",
+            )
+        columns = None if output is None else [used.index]  # type: ignore[attr-defined]
+        explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]))
+    elif choice == "exact":
         explainer = ExactShapley(**per_call)
     elif choice == "kernel":
         explainer = KernelShap(
