@@ -144,3 +144,18 @@ def test_the_explorer_explains_every_row_with_its_own_outputs(data):
         ref = ll.attribute(model, wide[i], background=wide[100:110], method="exact")
         np.testing.assert_allclose(e.values, ref.values, atol=1e-12)
     ex.close()
+
+
+def test_the_explorer_beeswarm_of_a_forest_is_exact(data):
+    X, z, *_ = data
+    wide = np.c_[X, X[:, :3] * 0.5 + 1]
+    model = RandomForestRegressor(15, max_depth=6, random_state=0).fit(wide, z)
+    ex = ll.explore(model, wide[:40], sample=6, random_state=0)
+    rows, values = ex.wait_global(60)["swarm"]
+    small = ex._inst0.background_batch()  # the swarm's background is summarised from this
+    for r, i in enumerate(rows[:2]):
+        e = ll.attribute(model, wide[i], background=small, background_size=10, random_state=0)
+        assert e.method == "tree"
+        np.testing.assert_allclose(values[r], e.values, atol=1e-5)  # float32 storage
+        assert abs(values[r].sum() - (e.prediction - e.base_values).sum()) < 1e-4
+    ex.close()

@@ -489,9 +489,11 @@ class Explorer(ExplanationWidget):
 
     def _swarm(self, meta: dict, arrays: dict) -> None:
         """Local attributions over a sample of rows, cheaply: a small background, exact
-        Shapley up to 10 features, else Kernel SHAP with a few hundred coalitions."""
+        Shapley up to 10 features (or from the trees' paths for tree ensembles), else
+        Kernel SHAP with a few hundred coalitions."""
         from ..api import plan
         from ..explainers.shapley import ExactShapley, KernelShap
+        from ..explainers.tree import TreeShapley
 
         rng = np.random.default_rng(self._random_state)
         s = min(self._sample, self._n)
@@ -505,6 +507,8 @@ class Explorer(ExplanationWidget):
         d = small.instance.d
         explainer = ExactShapley() if d <= 10 else KernelShap(
             max_evals=min(2 * d + 256, 600), random_state=self._random_state)
+        if isinstance(small.explainer, TreeShapley):  # exact at any width, m + 1 rows a row
+            explainer = small.explainer
         k = self._adapted.n_outputs
         values = np.zeros((s, k, d), dtype=np.float32)
         every = max(1, s // 10)
