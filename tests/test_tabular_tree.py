@@ -11,6 +11,8 @@ from sklearn.ensemble import (
     ExtraTreesRegressor,
     GradientBoostingClassifier,
     GradientBoostingRegressor,
+    HistGradientBoostingClassifier,
+    HistGradientBoostingRegressor,
     RandomForestClassifier,
     RandomForestRegressor,
 )
@@ -45,6 +47,11 @@ MODELS = {
     "boosting classifier (decision)": (lambda X, z, y, y3: GradientBoostingClassifier(
         n_estimators=30, random_state=0).fit(X, y3), {"model_output": "decision"},
         "decision_function"),
+    "histogram boosting regressor": (lambda X, z, y, y3: HistGradientBoostingRegressor(
+        max_iter=30, random_state=0).fit(X, z), {}, "predict"),
+    "histogram boosting classifier (decision, 3 classes)": (
+        lambda X, z, y, y3: HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y3),
+        {"model_output": "decision"}, "decision_function"),
     "one tree": (lambda X, z, y, y3: DecisionTreeClassifier(
         max_depth=7, random_state=0).fit(X, y), {}, "predict_proba"),
 }
@@ -113,6 +120,17 @@ def test_models_whose_outputs_are_not_sums_of_leaves_are_refused_or_enumerated(d
     with pytest.raises(MethodError):
         ll.attribute(boost, wide[0], background=wide[:10], method="tree")
     assert ll.attribute(boost, wide[0], background=wide[:10]).method == "exact"
+    # a log link: the leaves add up to the log of the prediction, not to the prediction
+    poisson = HistGradientBoostingRegressor(loss="poisson", max_iter=10).fit(wide, np.exp(z / 3))
+    with pytest.raises(MethodError, match="do not add up to its outputs"):
+        ll.attribute(poisson, wide[0], background=wide[:10], method="tree")
+    assert ll.attribute(poisson, wide[0], background=wide[:10]).method == "exact"
+    # missing values: the model routes them its own way, coalitions handle them
+    hist = HistGradientBoostingRegressor(max_iter=10).fit(wide, z)
+    holey = wide[0].copy()
+    holey[2] = np.nan
+    e = ll.attribute(hist, holey, background=wide[1:11])
+    assert e.method == "exact" and abs(e.prediction[0] - hist.predict(holey[None])[0]) < 1e-12
     pipe = make_pipeline(StandardScaler(), RandomForestRegressor(5, random_state=0)).fit(wide, z)
     assert ll.attribute(pipe, wide[0], background=wide[:10]).method == "exact"
 

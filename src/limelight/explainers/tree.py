@@ -12,8 +12,9 @@ interventional Tree SHAP of Lundberg et al. 2020). Everything runs as array oper
 over all (leaf, feature) pairs of all trees at once, a chunk of background rows at a time.
 
 Supported: scikit-learn decision trees, random forests and extra trees (regressors on
-``predict``, classifiers on ``predict_proba``), gradient boosting regressors, and gradient
-boosting classifiers on ``model_output="decision"``. Before use, the leaf values are checked
+``predict``, classifiers on ``predict_proba``), gradient boosting and histogram gradient
+boosting (numeric splits) regressors on ``predict`` and classifiers on
+``model_output="decision"``. Before use, the leaf values are checked
 to reproduce the model's own outputs on the instance and the background; a model that does
 not match is explained by coalitions instead.
 
@@ -57,10 +58,11 @@ class TreeEnsemble:
     value: np.ndarray  # (nodes, k) scaled leaf contributions to each output
     n_trees: int
     depth: int  # the deepest path (bounds the features one path can split on)
+    dtype: Any = np.float32  # what the model's splits compare in (its own cast of X)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        """Sum of leaf values over trees for rows ``X`` (as the model's own float32 test)."""
-        X = np.asarray(X, dtype=np.float32)
+        """Sum of leaf values over trees for rows ``X`` (as the model's own tests)."""
+        X = np.asarray(X, dtype=self.dtype)
         node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
         rows = np.arange(len(X))[:, None]
         while True:
@@ -74,39 +76,81 @@ class TreeEnsemble:
         return self.value[node].sum(axis=1)
 
 
-def _tree_parts(est: Any, output_kind: str) -> list[tuple[Any, float, np.ndarray]] | None:
-    """``[(sklearn Tree, scale, leaf values (nodes, k))]`` for a supported model, else None."""
+@dataclass
+class _Tree:
+    """One tree in plain arrays: children -1 at leaves, ``value`` (nodes, k) already scaled."""
+
+    feature: np.ndarray
+    threshold: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+    value: np.ndarray
+    depth: int
+
+    @classmethod
+    def sklearn(cls, tree: Any, value: np.ndarray, scale: float = 1.0) -> _Tree:
+        return cls(np.asarray(tree.feature, dtype=np.int64), np.asarray(tree.threshold, float),
+                   np.asarray(tree.children_left), np.asarray(tree.children_right),
+                   scale * np.asarray(value, dtype=float), int(tree.max_depth))
+
+    @classmethod
+    def hist(cls, predictor: Any, k: int, column: int) -> _Tree:
+        """A HistGradientBoosting predictor (numeric splits; values already shrunk)."""
+        nodes = predictor.nodes
+        if nodes["is_categorical"].any():
+            raise ValueError("categorical splits")
+        leaf = nodes["is_leaf"].astype(bool)
+        value = np.zeros((len(nodes), k))
+        value[:, column] = nodes["value"]
+        return cls(np.asarray(nodes["feature_idx"], np.int64), np.asarray(nodes["num_threshold"], float),
+                   np.where(leaf, -1, nodes["left"].astype(np.int64)),
+                   np.where(leaf, -1, nodes["right"].astype(np.int64)), value,
+                   int(nodes["depth"].max()))
+
+
+def _sklearn_tree(est: Any, output_kind: str, scale: float = 1.0) -> _Tree | None:
     name = type(est).__name__
     if name in ("DecisionTreeRegressor", "ExtraTreeRegressor") and output_kind == "predict":
-        return [(est.tree_, 1.0, est.tree_.value[:, :, 0])]
+        return _Tree.sklearn(est.tree_, est.tree_.value[:, :, 0], scale)
     if name in ("DecisionTreeClassifier", "ExtraTreeClassifier") and output_kind == "proba":
         if getattr(est, "n_outputs_", 1) != 1:
             return None
         v = est.tree_.value[:, 0, :]
         total = v.sum(axis=1, keepdims=True)
-        return [(est.tree_, 1.0, v / np.where(total > 0, total, 1.0))]
+        return _Tree.sklearn(est.tree_, v / np.where(total > 0, total, 1.0), scale)
+    return None
+
+
+def _trees(est: Any, output_kind: str) -> tuple[list[_Tree], np.dtype] | None:
+    """The trees of a supported model (their values summing to its output up to a
+    constant) and the dtype its splits compare in; None for any other model."""
+    name = type(est).__name__
+    single = _sklearn_tree(est, output_kind)
+    if single is not None:
+        return [single], np.float32
     if name in ("RandomForestRegressor", "ExtraTreesRegressor", "RandomForestClassifier",
                 "ExtraTreesClassifier"):
-        trees = getattr(est, "estimators_", [])
-        parts = []
-        for t in trees:
-            sub = _tree_parts(t, output_kind)
-            if sub is None:
-                return None
-            parts += [(tree, scale / len(trees), v) for tree, scale, v in sub]
-        return parts or None
-    if name == "GradientBoostingRegressor" and output_kind == "predict":
-        return [(t.tree_, est.learning_rate, t.tree_.value[:, :, 0]) for t in est.estimators_[:, 0]]
-    if name == "GradientBoostingClassifier" and output_kind == "decision":
+        members = getattr(est, "estimators_", [])
+        trees = [_sklearn_tree(t, output_kind, 1.0 / len(members)) for t in members]
+        return (trees, np.float32) if trees and all(t is not None for t in trees) else None
+    boosted = (name == "GradientBoostingRegressor" and output_kind == "predict") or (
+        name == "GradientBoostingClassifier" and output_kind == "decision")
+    if boosted:
         grid = est.estimators_
         k = grid.shape[1]
-        parts = []
+        trees = []
         for row in grid:
             for c, t in enumerate(row):
                 v = np.zeros((t.tree_.node_count, k))
                 v[:, c] = t.tree_.value[:, 0, 0]
-                parts.append((t.tree_, est.learning_rate, v))
-        return parts
+                trees.append(_Tree.sklearn(t.tree_, v, est.learning_rate))
+        return trees, np.float32
+    hist = (name == "HistGradientBoostingRegressor" and output_kind == "predict") or (
+        name == "HistGradientBoostingClassifier" and output_kind == "decision")
+    if hist:
+        k = len(est._predictors[0])
+        return [_Tree.hist(pred, k, c) for it in est._predictors for c, pred in enumerate(it)], \
+            np.float64
     return None
 
 
@@ -115,31 +159,23 @@ def tree_ensemble(estimator: Any, output_kind: str | None) -> TreeEnsemble | Non
     if estimator is None or output_kind is None:
         return None
     try:
-        parts = _tree_parts(estimator, output_kind)
-    except (AttributeError, IndexError, TypeError, ValueError):
+        found = _trees(estimator, output_kind)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return None
-    if not parts:
+    if not found or not found[0]:
         return None
-    feats, thrs, lefts, rights, values, roots = [], [], [], [], [], []
-    depth = max(int(tree.max_depth) for tree, _, _ in parts)
-    offset = 0
-    for tree, scale, v in parts:
-        n = tree.node_count
-        feats.append(np.asarray(tree.feature, dtype=np.int64))
-        thrs.append(np.asarray(tree.threshold, dtype=float))
-        cl, cr = np.asarray(tree.children_left), np.asarray(tree.children_right)
-        lefts.append(np.where(cl >= 0, cl + offset, -1))
-        rights.append(np.where(cr >= 0, cr + offset, -1))
-        values.append(scale * np.asarray(v, dtype=float))
-        roots.append(offset)
-        offset += n
-    if len({v.shape[1] for v in values}) != 1:
+    trees, dtype = found
+    if len({t.value.shape[1] for t in trees}) != 1:
         return None
-    feature = np.concatenate(feats)
-    feature[np.concatenate(lefts) < 0] = -2  # leaves
-    return TreeEnsemble(feature, np.concatenate(thrs), np.concatenate(lefts),
-                        np.concatenate(rights), np.asarray(roots), np.concatenate(values),
-                        len(parts), depth)
+    offsets = np.cumsum([0] + [len(t.feature) for t in trees])[:-1]
+    shift = lambda child, o: np.where(child >= 0, child + o, -1)  # noqa: E731
+    left = np.concatenate([shift(t.left, o) for t, o in zip(trees, offsets)])
+    feature = np.concatenate([t.feature for t in trees])
+    feature[left < 0] = -2  # leaves
+    return TreeEnsemble(feature, np.concatenate([t.threshold for t in trees]), left,
+                        np.concatenate([shift(t.right, o) for t, o in zip(trees, offsets)]),
+                        offsets, np.concatenate([t.value for t in trees]), len(trees),
+                        max(t.depth for t in trees), dtype)
 
 
 def shapley_table(depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -255,8 +291,8 @@ class TreeShapley(Explainer):
         ens = self._ensemble
         d, m = inst.d, inst.m
         value = ens.value if self._columns is None else ens.value[:, self._columns]
-        x = np.asarray(inst.x, dtype=np.float32)
-        B = np.asarray(inst._bg_matrix(), dtype=np.float32)
+        x = np.asarray(inst.x, dtype=ens.dtype)
+        B = np.asarray(inst._bg_matrix(), dtype=ens.dtype)
         tables = shapley_table(min(d, ens.depth))
         # the model's own outputs for the prediction and the base value: m + 1 rows
         if self._outputs is None or self._outputs[0] is not inst:

@@ -115,6 +115,8 @@ def checked_trees(ens: TreeEnsemble, inst, probed: np.ndarray) -> tuple[TreeEnse
         X = np.vstack([np.asarray(inst.x, dtype=float)[None, :], inst._bg_matrix()])
     except (TypeError, ValueError):
         return None  # a column that is not numbers
+    if not np.isfinite(X).all():
+        return None  # missing values: the model routes them its own way
     x_out, bg_out = probed[:1], probed[inst.m:]
     want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
     if ours.shape != want.shape:
@@ -174,6 +176,7 @@ def plan(
         trees = readable_trees(adapted, inst)
     # a tree ensemble's check needs its outputs on x and the whole background: one call
     probed = probe(adapted, inst, slice(None) if trees is not None else slice(0, 1))
+    readable = trees is not None
     if trees is not None:
         trees = checked_trees(trees, inst, probed)
     used: Model = adapted
@@ -186,10 +189,13 @@ def plan(
     explainer: Explainer
     if choice == "tree":
         if trees is None:
+            why = (" whose leaf values do not add up to its outputs here (a link function, or "
+                   "missing values in x or the background)") if readable else ""
             raise MethodError(
-                f"method='tree' reads scikit-learn tree ensembles; this model is "
-                f"{_model_name(adapted)}",
-                fix="use method='exact' (any model, up to 16 features) or 'kernel'",
+                f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
+                f"leaf values; this model is {_model_name(adapted)}{why}",
+                fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
+                    "classifier's log-odds are sums of leaves: model_output='decision'",
             )
         columns = None if output is None else [used.index]  # type: ignore[attr-defined]
         explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]))
