@@ -303,7 +303,7 @@ class TreeShapley(Explainer):
             if self._columns is not None:
                 x_out, f_bg = x_out[:, self._columns], f_bg[:, self._columns]
         pred = x_out[0]
-        params = self.params()
+        params = {**self.params(), "budget": 1 + m}  # model rows: x and the background
         chunk = max(1, WALKERS_PER_CHUNK // len(ens.roots))
         acc = RunningMean(m)
         for b0 in range(0, m, chunk):
