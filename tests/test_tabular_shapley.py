@@ -221,6 +221,12 @@ def test_lime_streams_an_early_surrogate_then_the_rest_and_is_seeded(data):
     assert p.model.calls == 1 + 2  # the probe, then two calls
     again = ll.attribute(lin, x, background=bg, method="lime", random_state=3, n_samples=2000)
     np.testing.assert_array_equal(again.values, parts[-1].values)
+    # blocking (no one watches the partials): the same numbers from a single call
+    p2 = plan(lin, x, background=bg, method="lime", random_state=3, n_samples=2000)
+    final = p2.run()
+    assert p2.model.calls == 1 + 1 and final.n_evals == 2000
+    np.testing.assert_array_equal(final.values, parts[-1].values)
+    assert p2.explainer.watched  # the plan's explainer still streams for a widget
     fixed = plan(
         lin, x, background=bg, method="lime", random_state=3, n_samples=2000, batch_size=500
     )

@@ -41,10 +41,13 @@ class ImageExplainer(Explainer):
     partial_seconds = 0.05
 
     def _pacer(self) -> Callable[[bool], bool]:
-        """``due(done) -> bool``: whether to build and yield a partial now."""
+        """``due(done) -> bool``: whether to build and yield a partial now (at most every
+        ``partial_seconds``, the first and the last always; only the last when unwatched)."""
         last = [None]
 
         def due(done: bool) -> bool:
+            if not self.watched:  # only the final map is read
+                return done
             now = time.perf_counter()
             if done or last[0] is None or now - last[0] >= self.partial_seconds:
                 last[0] = now

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,13 +20,19 @@ class Explainer:
     """
 
     name: str = "explainer"
+    #: whether someone watches the partials (a widget). ``explain`` runs a copy with
+    #: False, so work done only for partials (an early small batch, a surrogate refit per
+    #: batch, an image map per batch) can be skipped when only the final result is read
+    watched: bool = True
 
     def stream(self, model: Model, instance: Any) -> Iterator[Explanation]:  # pragma: no cover
         raise NotImplementedError
 
     def explain(self, model: Model, instance: Any) -> Explanation:
+        runner = copy.copy(self)  # this explainer may be streaming elsewhere (a widget)
+        runner.watched = False
         last = None
-        for last in self.stream(model, instance):
+        for last in runner.stream(model, instance):
             pass
         assert last is not None and last.done, f"{type(self).__name__}.stream yielded no final"
         return last

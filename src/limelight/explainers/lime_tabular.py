@@ -64,10 +64,13 @@ class TabularLime(Explainer):
 
     def _batches(self) -> list[slice]:
         """Fixed ``batch_size`` batches, or by default two calls: a fifth of the samples
-        (an early surrogate) and the rest (calls cost ~7 ms each for a random forest)."""
+        (an early surrogate) and the rest (calls cost ~7 ms each for a random forest); one
+        call when the partials are not watched (``explain``)."""
         n = self.n_samples
         if self.batch_size is not None:
             cuts = list(range(0, n, self.batch_size))
+        elif not self.watched:  # no one sees the early surrogate: the fewest calls
+            cuts = list(range(0, n, self.rows_per_call))
         else:
             cuts = [0, max(1, n // 5)]
             cuts += list(range(cuts[1] + self.rows_per_call, n, self.rows_per_call))
