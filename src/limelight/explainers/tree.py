@@ -8,8 +8,8 @@ path's features fall into: both ``x`` and ``b`` go that way (free), only ``x`` (
 ``A``: must be in S), only ``b`` (``B``: must be out of S), neither (leaf never reached).
 The Shapley value of the game ``[A in S, B out of S]`` is ``(|A|-1)! |B|! / (|A|+|B|)!``
 for a feature of ``A`` and ``-|A|! (|B|-1)! / (|A|+|B|)!`` for one of ``B`` (the
-interventional Tree SHAP of Lundberg et al. 2020). Everything runs as array operations
-over all (leaf, feature) pairs of all trees at once, a chunk of background rows at a time.
+interventional Tree SHAP of Lundberg et al. 2020). The trees are walked for all trees and
+a chunk of background rows at once, as array operations (see :func:`per_row`).
 
 Supported: scikit-learn decision trees, random forests and extra trees (regressors on
 ``predict``, classifiers on ``predict_proba``), gradient boosting and histogram gradient
@@ -43,6 +43,7 @@ from .base import Explainer
 from .shapley import RunningMean, _explanation
 
 WALKERS_PER_CHUNK = 20_000  # (background rows x trees) started per step
+SCORE_CELLS = 4_000_000  # (leaves reached x features x outputs) scored at a time: ~32 MB
 
 
 @dataclass
@@ -248,7 +249,12 @@ def per_row(ens: TreeEnsemble, x: np.ndarray, B: np.ndarray, value: np.ndarray,
             in_b = np.concatenate([in_b, copy_b])
         node = nxt
     row, in_a, in_b, node = (np.concatenate(parts) for parts in zip(*done))
-    return _score_leaves(m, row, in_a, in_b, value[node], d, WA, WB)
+    out = np.zeros((m, d, value.shape[1]))
+    step = max(1, SCORE_CELLS // (d * value.shape[1]))  # bounds the (walkers, d, k) block
+    for a in range(0, len(row), step):
+        part = slice(a, a + step)
+        out += _score_leaves(m, row[part], in_a[part], in_b[part], value[node[part]], d, WA, WB)
+    return out
 
 
 def _score_leaves(m, row, in_a, in_b, v, d, WA, WB) -> np.ndarray:
@@ -294,7 +300,6 @@ class TreeShapley(Explainer):
         x = np.asarray(inst.x, dtype=ens.dtype)
         B = np.asarray(inst._bg_matrix(), dtype=ens.dtype)
         tables = shapley_table(min(d, ens.depth))
-        # the model's own outputs for the prediction and the base value: m + 1 rows
         if self._outputs is None or self._outputs[0] is not inst:
             # the model's own prediction and base value: m + 1 rows
             x_out, f_bg = model.predict(inst.x_batch()), model.predict(inst.cross(np.zeros((1, d), bool)))
