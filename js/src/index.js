@@ -19,6 +19,7 @@ export function registerView(name, view) {
 }
 
 const CSS = `
+.ll-widget [hidden]{display:none!important}
 .ll-widget{font:13px var(--jp-ui-font-family,system-ui,sans-serif);color:var(--jp-content-font-color1,inherit);max-width:980px}
 .ll-progress{display:flex;gap:10px;align-items:center;margin:2px 0 6px;font-size:12px}
 .ll-progress-track{flex:0 0 160px;height:6px;border-radius:3px;background:var(--jp-border-color2,#ddd);overflow:hidden;position:relative}

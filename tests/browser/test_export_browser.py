@@ -67,6 +67,9 @@ def test_tabular_export_draws_one_bar_per_feature(open_export):
     labels = page.locator("#ll-root svg text").all_text_contents()
     assert any("window.llPwned" in t for t in labels)
     assert page.evaluate("window.llPwned") is None
+    # no kernel behind the page: no Snapshot control to click
+    assert page.locator("#ll-root .ll-snapshot").count() == 1
+    assert page.locator("#ll-root .ll-snapshot").is_hidden()
 
 
 def test_text_export_shows_tokens_switches_class_and_runs_no_payload(open_export):

@@ -1,6 +1,7 @@
 """The explorer in real JupyterLab, network blocked: clicking a point in the scatter and
 then a table row selects that row in the kernel and the panel shows that row's explanation
-(one bar per feature); the global views arrive; arrow keys step; names stay text."""
+(one bar per feature); the global views arrive; arrow keys step; the panel's Snapshot
+control downloads the selected row's explanation; names stay text."""
 
 import pytest
 
@@ -74,6 +75,23 @@ print(i, *pix[i], d[i].min())
     page.wait_for_function(
         f"document.querySelector('{OUT} .ll-ex-panel .ll-ex-title')?.textContent === 'row 8'")
     assert kernel_eval(page, "print(ex.selected)").strip() == "8"
+    # the panel's Snapshot control downloads the selected row's explanation, once (the
+    # page-level control of the explorer is hidden and ignores the reply)
+    kernel_eval(page, "ex.wait(30)")
+    snap = f"{OUT} .ll-ex-panel .ll-snapshot"
+    page.select_option(f"{snap} .ll-snapshot-format", "json")
+    downloads = []
+    page.on("download", lambda d: downloads.append(d))
+    with page.expect_download(timeout=60_000) as info:
+        page.click(f"{snap} .ll-snapshot-button")
+    assert info.value.suggested_filename == "limelight-exact-row8.json"
+    saved = open(info.value.path(), encoding="utf-8").read()
+    same = kernel_eval(page, "import json; print(json.loads(ex.snapshot('json')[1]) == "
+                             "json.loads(open(" + repr(str(info.value.path())) + ").read()))")
+    assert same.strip() == "True", saved[:200]
+    page.wait_for_timeout(500)
+    assert len(downloads) == 1
+    assert page.locator(f"{OUT} .ll-widget > .ll-snapshot").is_hidden()
     # the global views: importance bars and the beeswarm canvas
     page.wait_for_selector(f"{OUT} canvas.ll-ex-swarm", timeout=60_000)
     assert page.locator(f"{OUT} .ll-ex-imp .ll-ex-impbar").count() == 5
