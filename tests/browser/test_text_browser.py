@@ -129,6 +129,10 @@ def test_class_switcher_recolours_and_syncs_output_index(page, review):
     tops = page.locator(".ll-top").text_content()
     assert "dreadful" in tops and "Superb" in tops
     assert "predicted: 1" in page.locator(".ll-pred").text_content()
+    # no token against the class: the list says so instead of standing empty
+    show(page, exp.with_(values=np.abs(exp.values)), 1)
+    negative = page.locator(".ll-top > div").nth(1)
+    assert negative.text_content() == "top negativenone"
 
 
 @pytest.mark.parametrize("light", ["true", "false"])

@@ -64,6 +64,7 @@ const BASE_CSS = `
 .ll-text .ll-bar{width:140px;height:10px;border-radius:2px}
 .ll-text .ll-top{display:flex;gap:24px;font-size:12px;margin-top:6px}
 .ll-text .ll-top ol{margin:2px 0;padding-left:18px}
+.ll-text .ll-top .ll-none{opacity:.7;margin:2px 0}
 `;
 
 function node(doc, tag, className, text) {
@@ -193,7 +194,8 @@ export function render({ model, el }) {
       const box = node(doc, "div", null);
       const ol = node(doc, "ol", null);
       for (const t of idx) ol.appendChild(node(doc, "li", null, `${meta.tokens[t]}  ${fmt(values[o * n + t])}`));
-      box.append(node(doc, "strong", null, title), ol);
+      // say so when no token has that sign, rather than an empty heading
+      box.append(node(doc, "strong", null, title), idx.length ? ol : node(doc, "div", "ll-none", "none"));
       return box;
     };
     const pos = order.slice(0, 5).filter((t) => values[o * n + t] > 0);
