@@ -40,6 +40,7 @@ const CSS = `
 .ll-ex-imp{display:grid;grid-template-columns:auto 160px auto;gap:2px 6px;font-size:12px;align-items:center}
 .ll-ex-impbar{height:10px;background:var(--jp-brand-color1,#1976d2)}
 .ll-ex-swarm{cursor:pointer}
+.ll-ex-key{font-weight:normal;opacity:.75}
 `;
 
 /** Typed arrays and metadata of the data set, decoded from the model. */

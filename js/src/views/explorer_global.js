@@ -122,9 +122,11 @@ export function mountGlobal({ model, el, parent, getData, select }) {
       });
     }
     ctx.fillStyle = dark ? "#ccc" : "#555";
-    ctx.fillText(`attribution to ${getData().meta.output_names?.[out] ?? ""} (±${fmt(lay.max)}); colour: feature value low→high`, labelW, height - 3);
+    ctx.fillText(`attribution to ${getData().meta.output_names?.[out] ?? ""} (±${fmt(lay.max)})`, labelW, height - 3);
     swarm = { lay, index, labelW, s, nf: features.length, width: labelW + width, height };
+    // the colour key is text beside the title (it wraps), not drawn past the canvas's edge
     const title = h("div", "ll-ex-title", `local attributions over ${s} rows${gm.status === "running" ? ` (of ${gm.swarm_total})` : ""}`);
+    title.append(h("span", "ll-ex-key", " · colour: feature value low→high"));
     swarmBox.append(title, swarmCanvas);
   }
   swarmCanvas.addEventListener("click", (ev) => {
