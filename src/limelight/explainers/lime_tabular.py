@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
 from ..models.base import Model
+from ..models.tabular import predict_paired
 from .base import Explainer
 
 
@@ -95,7 +96,7 @@ class TabularLime(Explainer):
             "alpha": self.alpha,
         }
         for sl in self._batches():
-            out = model.predict(inst.paired(Z[sl], rows[sl]))
+            out = predict_paired(model, inst, Z[sl], rows[sl])
             outs.append(out)
             if pred is None:
                 pred = out[0]

@@ -24,6 +24,7 @@ from ..errors import InputError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
 from ..models.base import Model
+from ..models.tabular import predict_hybrids
 from .base import Explainer
 
 ROWS_PER_CALL = 65_536  # measured: larger calls gain little for sklearn models here
@@ -111,7 +112,7 @@ class ExactShapley(Explainer):
         for b0 in range(0, m, chunk):
             rows = slice(b0, min(m, b0 + chunk))
             mc = rows.stop - rows.start
-            out = model.predict(inst.cross(masks, rows))  # (n_masks * mc, k)
+            out = predict_hybrids(model, inst, masks, rows)  # (n_masks * mc, k)
             k = out.shape[1]
             phi = (W @ out.reshape(n_masks, mc * k)).reshape(d, mc, k)  # per background row
             by_mask = out.reshape(n_masks, mc, k)
@@ -312,7 +313,7 @@ class KernelShap(Explainer):
                 else:
                     nb = 0
             masks = np.concatenate(blocks)
-            out = model.predict(inst.cross(masks))
+            out = predict_hybrids(model, inst, masks)
             vals = np.einsum("nmk,m->nk", out.reshape(len(masks), m, -1), weights)
             n_evals += len(masks) * m
             if first:

@@ -45,6 +45,16 @@ class OneOutput(Model):
         self.calls, self.rows = self.inner.calls, self.inner.rows
         return out
 
+    def predict_hybrids(self, inst: Any, masks: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
+        out = self.inner.predict_hybrids(inst, masks, rows)[:, [self.index]]
+        self.calls, self.rows = self.inner.calls, self.inner.rows
+        return out
+
+    def predict_paired(self, inst: Any, masks: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        out = self.inner.predict_paired(inst, masks, rows)[:, [self.index]]
+        self.calls, self.rows = self.inner.calls, self.inner.rows
+        return out
+
 
 def _output_index(names: list[str], output: int | str) -> int:
     if isinstance(output, str):

@@ -1,0 +1,65 @@
+"""Pipelines that start with scalers: hybrid rows are mixed after the scaling (it runs on x
+and the background once, not on every hybrid row), with the very same numbers as the whole
+pipeline on every row. Reference: the same pipeline behind a plain function, which cannot
+take the shortcut."""
+
+import numpy as np
+import pytest
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import MinMaxScaler, StandardScaler
+
+import limelight as ll
+
+
+class CountingScaler(StandardScaler):
+    """A StandardScaler that counts the rows it transforms."""
+
+    rows = 0
+
+    def transform(self, X, copy=None):
+        CountingScaler.rows += len(X)
+        return super().transform(X, copy=copy)
+
+
+class MixingScaler(StandardScaler):
+    """Looks like a scaler but mixes columns: the shortcut would be wrong for it."""
+
+    def transform(self, X, copy=None):
+        Z = super().transform(X, copy=copy)
+        return Z + 0.5 * np.roll(Z, 1, axis=1)
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(300, 12)) * rng.uniform(0.5, 20, size=12) + 3
+    y = ((X[:, 0] - 3) * (X[:, 1] - 3) > 0).astype(int)
+    return X, y
+
+
+@pytest.mark.parametrize("method", ["exact", "kernel", "lime"])
+def test_scaled_pipeline_gives_the_pipelines_own_numbers_with_far_fewer_transforms(data, method):
+    X, y = data
+    pipe = make_pipeline(CountingScaler(), MinMaxScaler(), LogisticRegression()).fit(X, y)
+    opts = {"background": X[:10], "method": method, "random_state": 0}
+    if method == "lime":
+        opts["n_samples"] = 30_000  # enough rows a call for the shortcut
+    CountingScaler.rows = 0
+    fast = ll.attribute(pipe, X[5], **opts)
+    transformed = CountingScaler.rows
+    slow = ll.attribute(lambda A: pipe.predict_proba(A), X[5], **opts)
+    np.testing.assert_allclose(fast.values, slow.values, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(fast.prediction, pipe.predict_proba(X[5:6])[0], atol=1e-12)
+    assert fast.n_evals == slow.n_evals >= 20_000
+    # the scaler saw x, the background and a few check rows, not every hybrid row
+    assert transformed < 100, transformed
+
+
+def test_a_transformer_that_mixes_columns_is_not_shortcut(data):
+    X, y = data
+    pipe = make_pipeline(MixingScaler(), Ridge()).fit(X, X[:, 0] * X[:, 1])
+    fast = ll.attribute(pipe, X[5], background=X[:10], method="exact")
+    slow = ll.attribute(lambda A: pipe.predict(A), X[5], background=X[:10], method="exact")
+    np.testing.assert_allclose(fast.values, slow.values, rtol=1e-10, atol=1e-12)
+    assert abs(fast.values.sum() - (fast.prediction - fast.base_values).sum()) < 1e-8
