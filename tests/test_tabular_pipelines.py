@@ -63,3 +63,42 @@ def test_a_transformer_that_mixes_columns_is_not_shortcut(data):
     slow = ll.attribute(lambda A: pipe.predict(A), X[5], background=X[:10], method="exact")
     np.testing.assert_allclose(fast.values, slow.values, rtol=1e-10, atol=1e-12)
     assert abs(fast.values.sum() - (fast.prediction - fast.base_values).sum()) < 1e-8
+
+
+@pytest.fixture(scope="module")
+def mixed():
+    """A frame with numbers and categories behind a ColumnTransformer (scaled numbers,
+    one-hot categories, one dropped-first, one column passed through)."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(7)
+    n = 400
+    X = pd.DataFrame({f"n{i}": rng.normal(size=n) * (i + 1) for i in range(9)})
+    X["colour"] = rng.choice(["red", "green", "blue"], n)
+    X["size"] = rng.choice(["S", "M", "L", "XL"], n)
+    X["flag"] = rng.choice(["yes", "no"], n)
+    X["raw"] = rng.uniform(size=n)
+    y = ((X.n0 > 0) ^ (X.colour == "red") | (X["size"] == "XL")).astype(int)
+    pre = ColumnTransformer([
+        ("num", StandardScaler(), [f"n{i}" for i in range(9)]),
+        ("cat", OneHotEncoder(handle_unknown="ignore"), ["colour", "size"]),
+        ("bin", OneHotEncoder(drop="first"), ["flag"]),
+    ], remainder="passthrough")
+    pipe = make_pipeline(pre, CountingScaler(), LogisticRegression(max_iter=500)).fit(X, y)
+    return X, pipe
+
+
+@pytest.mark.parametrize("method", ["kernel", "lime"])
+def test_column_transformer_blocks_mix_as_whole_columns(mixed, method):
+    X, pipe = mixed
+    opts = {"background": X.iloc[:20], "method": method, "random_state": 1}
+    opts.update({"max_evals": 3000, "tol": 0} if method == "kernel" else {"n_samples": 30_000})
+    CountingScaler.rows = 0
+    fast = ll.attribute(pipe, X.iloc[5], **opts)
+    transformed = CountingScaler.rows
+    slow = ll.attribute(lambda A: pipe.predict_proba(A), X.iloc[5], **opts)
+    assert fast.feature_names == list(X.columns)  # one attribution per original column
+    np.testing.assert_allclose(fast.values, slow.values, rtol=1e-9, atol=1e-12)
+    assert fast.n_evals >= 20_000 and transformed < 100, transformed
