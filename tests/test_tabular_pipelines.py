@@ -102,3 +102,18 @@ def test_column_transformer_blocks_mix_as_whole_columns(mixed, method):
     assert fast.feature_names == list(X.columns)  # one attribution per original column
     np.testing.assert_allclose(fast.values, slow.values, rtol=1e-9, atol=1e-12)
     assert fast.n_evals >= 20_000 and transformed < 100, transformed
+
+
+def test_a_forest_behind_a_column_transformer_is_read_by_its_trees(mixed):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, pipe = mixed
+    forest = make_pipeline(pipe[0], RandomForestClassifier(20, max_depth=6, random_state=0))
+    forest.fit(X, (X.n1 * X.n2 > 0) | (X["size"] == "S"))
+    bg = X.iloc[:10]
+    e = ll.attribute(forest, X.iloc[3], background=bg)  # auto, 13 columns
+    assert e.method == "tree" and e.feature_names == list(X.columns)
+    ref = ll.attribute(forest, X.iloc[3], background=bg, method="exact")
+    np.testing.assert_allclose(e.values, ref.values, atol=1e-12)
+    np.testing.assert_allclose(e.prediction, forest.predict_proba(X.iloc[3:4])[0], atol=1e-12)
+    assert e.n_evals == 1 + len(bg)

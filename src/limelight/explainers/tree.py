@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import ModelError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
 from ..models.base import Model
@@ -200,15 +201,21 @@ def _bits(masks: np.ndarray, d: int) -> np.ndarray:
 
 
 def per_row(ens: TreeEnsemble, x: np.ndarray, B: np.ndarray, value: np.ndarray,
-            tables: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+            tables: tuple[np.ndarray, np.ndarray], owner: np.ndarray | None = None,
+            d: int | None = None) -> np.ndarray:
     """Shapley values ``(rows of B, d, k)`` of ``x`` against each background row.
 
     Walks every tree for every background row at once. A walker is (row, node, A, B) with A
     and B bit sets of features; where x and the row part ways on a feature not yet in A or
     B, it splits in two (x's way, adding the feature to A; the row's way, adding it to B),
-    so it visits only the leaves some hybrid of x and that row can reach."""
+    so it visits only the leaves some hybrid of x and that row can reach.
+
+    With ``owner`` (the trees' columns -> ``d`` input features, e.g. a one-hot block ->
+    its category column), the players are the input features: a block moves as one."""
     WA, WB = tables
-    m, d = B.shape
+    m = B.shape[0]
+    if owner is None:
+        owner, d = np.arange(B.shape[1]), B.shape[1]
     words = (d + 63) // 64
     n_trees = len(ens.roots)
     row = np.repeat(np.arange(m), n_trees)
@@ -228,7 +235,8 @@ def per_row(ens: TreeEnsemble, x: np.ndarray, B: np.ndarray, value: np.ndarray,
         thr = ens.threshold[node]
         x_left = x[f] <= thr
         b_left = B[row, f] <= thr
-        word, bit = f // 64, np.left_shift(np.uint64(1), (f % 64).astype(np.uint64))
+        player = owner[f]
+        word, bit = player // 64, np.left_shift(np.uint64(1), (player % 64).astype(np.uint64))
         idx = np.arange(len(node))
         has_a = (in_a[idx, word] & bit) != 0
         has_b = (in_b[idx, word] & bit) != 0
@@ -283,9 +291,13 @@ class TreeShapley(Explainer):
     name = "tree"
 
     def __init__(self, ensemble: TreeEnsemble, *, columns: list[int] | None = None,
-                 outputs: tuple[Any, np.ndarray, np.ndarray] | None = None) -> None:
+                 outputs: tuple[Any, np.ndarray, np.ndarray] | None = None,
+                 space: Any = None, owner: np.ndarray | None = None) -> None:
         self._ensemble = ensemble
         self._columns = columns
+        # a pipeline's trees see the columns its leading steps output: ``space(inst)`` gives
+        # the instance in those columns and ``owner`` maps each to the input feature
+        self._space, self._owner = space, owner
         # (instance, x's outputs, the background's): the model's, already computed for
         # that instance (the planning check); any other instance is predicted afresh
         self._outputs = outputs
@@ -297,8 +309,12 @@ class TreeShapley(Explainer):
         ens = self._ensemble
         d, m = inst.d, inst.m
         value = ens.value if self._columns is None else ens.value[:, self._columns]
-        x = np.asarray(inst.x, dtype=ens.dtype)
-        B = np.asarray(inst._bg_matrix(), dtype=ens.dtype)
+        seen = inst if self._space is None else self._space(inst)
+        if seen is None:
+            raise ModelError("the pipeline's leading steps could not be applied to this row",
+                             fix="use method='exact' or 'kernel'")
+        x = np.asarray(seen.x, dtype=ens.dtype)
+        B = np.asarray(seen._bg_matrix(), dtype=ens.dtype)
         tables = shapley_table(min(d, ens.depth))
         if self._outputs is None or self._outputs[0] is not inst:
             # the model's own prediction and base value: m + 1 rows
@@ -313,7 +329,7 @@ class TreeShapley(Explainer):
         acc = RunningMean(m)
         for b0 in range(0, m, chunk):
             rows = slice(b0, min(m, b0 + chunk))
-            phi = per_row(ens, x, B[rows], value, tables)  # (mc, d, k)
+            phi = per_row(ens, x, B[rows], value, tables, self._owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,

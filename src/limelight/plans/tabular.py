@@ -102,32 +102,42 @@ def _model_name(model: TabularModel) -> str:
     return f"a {type(est).__name__} on {model.output_kind!r} outputs"
 
 
-def readable_trees(model: TabularModel, inst) -> TreeEnsemble | None:
-    """The model's trees when it is a tree ensemble we read: a bare estimator (no
-    pipeline) on the instance's numeric columns. No model call."""
+def readable_trees(model: TabularModel, inst) -> tuple[TreeEnsemble, Any] | None:
+    """The model's trees when it is a tree ensemble we read, with the instance as they see
+    it: a bare estimator on the instance's columns, or a pipeline whose leading per-column
+    steps (scalers, one-hot encoders) feed one (the players stay the input columns)."""
     est = model.estimator
-    if est is None or type(est).__name__ == "Pipeline":
+    if est is None:
         return None
-    names_in = getattr(est, "feature_names_in_", None)
-    if names_in is not None and list(map(str, names_in)) != list(inst.feature_names):
-        return None
+    seen = inst
+    if type(est).__name__ == "Pipeline":
+        split = model._split
+        if split is None or len(split.rest.steps) != 1:
+            return None
+        est, seen = split.rest.steps[0][1], model.model_space(inst)
+        if seen is None:
+            return None
+    else:
+        names_in = getattr(est, "feature_names_in_", None)
+        if names_in is not None and list(map(str, names_in)) != list(inst.feature_names):
+            return None
     ens = tree_ensemble(est, model.output_kind)
-    if ens is None or ens.feature.max(initial=-1) >= inst.d:
+    if ens is None or ens.feature.max(initial=-1) >= seen.d:
         return None
-    return ens
+    return ens, seen
 
 
-def checked_trees(ens: TreeEnsemble, inst, probed: np.ndarray) -> tuple[TreeEnsemble, tuple] | None:
+def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[TreeEnsemble, tuple] | None:
     """``ens`` when its leaf values reproduce the model's own outputs (``probed``, from
-    :func:`probe` over every background row) on x and the background; with those outputs
-    (x's, the background's)."""
+    :func:`probe` over every background row) on x and the background (``seen``: as the
+    trees see them); with those outputs (x's, the background's)."""
     try:
-        X = np.vstack([np.asarray(inst.x, dtype=float)[None, :], inst._bg_matrix()])
+        X = np.vstack([np.asarray(seen.x, dtype=float)[None, :], seen._bg_matrix()])
     except (TypeError, ValueError):
         return None  # a column that is not numbers
     if not np.isfinite(X).all():
         return None  # missing values: the model routes them its own way
-    x_out, bg_out = probed[:1], probed[inst.m:]
+    x_out, bg_out = probed[:1], probed[m:]
     want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
     if ours.shape != want.shape:
         return None
@@ -188,7 +198,7 @@ def plan(
     probed = probe(adapted, inst, slice(None) if trees is not None else slice(0, 1))
     readable = trees is not None
     if trees is not None:
-        trees = checked_trees(trees, inst, probed)
+        trees = checked_trees(trees[0], trees[1], probed, inst.m)
     used: Model = adapted
     if output is not None:
         used = OneOutput(adapted, _output_index(adapted.output_names, output))
@@ -208,7 +218,10 @@ def plan(
                     "classifier's log-odds are sums of leaves: model_output='decision'",
             )
         columns = None if output is None else [used.index]  # type: ignore[attr-defined]
-        explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]))
+        piped = adapted._split is not None and type(adapted.estimator).__name__ == "Pipeline"
+        explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]),
+                                space=adapted.model_space if piped else None,
+                                owner=adapted._split.owner if piped else None)
     elif choice == "exact":
         explainer = ExactShapley(**per_call)
     elif choice == "kernel":
