@@ -117,3 +117,19 @@ def test_a_forest_behind_a_column_transformer_is_read_by_its_trees(mixed):
     np.testing.assert_allclose(e.values, ref.values, atol=1e-12)
     np.testing.assert_allclose(e.prediction, forest.predict_proba(X.iloc[3:4])[0], atol=1e-12)
     assert e.n_evals == 1 + len(bg)
+
+
+def test_wide_one_hot_outputs_stay_with_the_whole_pipeline(mixed, monkeypatch):
+    """A dense block of hybrid rows x output columns over the cap: no shortcut (the
+    pipeline's own, possibly sparse, path runs), same numbers."""
+    from limelight.models import tabular
+
+    X, pipe = mixed
+    monkeypatch.setattr(tabular, "SHORTCUT_MAX_VALUES", 1000)
+    opts = {"background": X.iloc[:20], "method": "kernel", "max_evals": 1200, "tol": 0,
+            "random_state": 1}
+    CountingScaler.rows = 0
+    e = ll.attribute(pipe, X.iloc[5], **opts)
+    assert CountingScaler.rows >= e.n_evals  # every hybrid row went through the pipeline
+    slow = ll.attribute(lambda A: pipe.predict_proba(A), X.iloc[5], **opts)
+    np.testing.assert_allclose(e.values, slow.values, rtol=1e-9, atol=1e-12)

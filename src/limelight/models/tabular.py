@@ -23,6 +23,8 @@ from .base import Model
 # below this many rows a call, transforming every hybrid row costs less than setting up
 # and checking the pipeline shortcut (measured: LIME's 5000 rows, exact at d=8)
 SHORTCUT_MIN_ROWS = 20_000
+# the shortcut's hybrid rows are dense after the transform: at most ~64 MB of them a call
+SHORTCUT_MAX_VALUES = 8_000_000
 
 
 def _is_estimator(model: Any) -> bool:
@@ -295,7 +297,7 @@ class TabularModel(Model):
         """``predict(inst.cross(masks, rows))``, the same numbers, cheaper for pipelines
         that start with scalers or a column transformer."""
         n = len(masks) * len(np.arange(inst.m)[rows])
-        space = self.model_space(inst) if n >= SHORTCUT_MIN_ROWS else None
+        space = self.model_space(inst) if self._worth(n) else None
         if space is None:
             return self.predict(inst.cross(masks, rows))
         masks = np.asarray(masks, dtype=bool)[:, self._split.owner]
@@ -303,11 +305,19 @@ class TabularModel(Model):
 
     def predict_paired(self, inst: Any, masks: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """``predict(inst.paired(masks, rows))`` (LIME's samples), as :meth:`predict_hybrids`."""
-        space = self.model_space(inst) if len(masks) >= SHORTCUT_MIN_ROWS else None
+        space = self.model_space(inst) if self._worth(len(masks)) else None
         if space is None:
             return self.predict(inst.paired(masks, rows))
         masks = np.asarray(masks, dtype=bool)[:, self._split.owner]
         return self._counted(self._split.fn, space.paired(masks, rows))
+
+    def _worth(self, rows: int) -> bool:
+        """Whether a call of ``rows`` hybrid rows should take the pipeline shortcut: enough
+        rows to gain, and a dense block small enough (wide one-hot outputs stay sparse
+        through the whole pipeline instead)."""
+        split = self._split
+        return (split is not None and rows >= SHORTCUT_MIN_ROWS
+                and rows * len(split.owner) <= SHORTCUT_MAX_VALUES)
 
     def _counted(self, fn: Callable[[Any], Any], batch: Any) -> np.ndarray:
         out = self._call(fn, batch)
