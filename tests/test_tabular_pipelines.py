@@ -133,3 +133,23 @@ def test_wide_one_hot_outputs_stay_with_the_whole_pipeline(mixed, monkeypatch):
     assert CountingScaler.rows >= e.n_evals  # every hybrid row went through the pipeline
     slow = ll.attribute(lambda A: pipe.predict_proba(A), X.iloc[5], **opts)
     np.testing.assert_allclose(e.values, slow.values, rtol=1e-9, atol=1e-12)
+
+
+def test_a_pipeline_passing_named_columns_on_is_left_whole(data):
+    """With set_output(transform="pandas") the rest of the pipeline was fitted on named
+    columns; feeding it arrays would warn on every call, so no shortcut (and no warning)."""
+    import warnings
+
+    import pandas as pd
+
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"c{i}" for i in range(12)])
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).set_output(transform="pandas")
+    pipe.fit(frame, y)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        e = ll.attribute(pipe, frame.iloc[0], background=frame.iloc[:10], method="exact")
+    assert not [w for w in seen if "feature names" in str(w.message)]
+    slow = ll.attribute(lambda A: pipe.predict_proba(A), frame.iloc[0],
+                        background=frame.iloc[:10], method="exact")
+    np.testing.assert_allclose(e.values, slow.values, rtol=1e-10, atol=1e-12)

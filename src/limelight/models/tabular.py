@@ -102,6 +102,8 @@ def _pipeline_split(est: Any, output_kind: str | None) -> PipelineSplit | None:
     if k == 0:
         return None
     rest = est[k:]
+    if getattr(rest.steps[0][1], "feature_names_in_", None) is not None:
+        return None  # the rest was fitted on named columns (set_output pandas): keep them
     method = {"proba": "predict_proba", "decision": "decision_function", "predict": "predict"}
     fn = getattr(rest, method[output_kind], None)
     return None if fn is None else PipelineSplit(est[:k], rest, fn, owner)
