@@ -153,3 +153,19 @@ def test_a_pipeline_passing_named_columns_on_is_left_whole(data):
     slow = ll.attribute(lambda A: pipe.predict_proba(A), frame.iloc[0],
                         background=frame.iloc[:10], method="exact")
     np.testing.assert_allclose(e.values, slow.values, rtol=1e-10, atol=1e-12)
+
+
+def test_the_explorer_reads_a_piped_forest_for_every_row(mixed):
+    from sklearn.ensemble import RandomForestRegressor
+
+    X, pipe = mixed
+    forest = make_pipeline(pipe[0], RandomForestRegressor(10, max_depth=5, random_state=0))
+    forest.fit(X, X.n0 * (X.colour == "red") + X.n3)
+    ex = ll.explore(forest, X.iloc[:30], background=X.iloc[100:108], sample=0)
+    for i in (4, 11):
+        ex.selected = i
+        e = ex.wait(20)
+        assert e.method == "tree" and e.feature_names == list(X.columns)
+        ref = ll.attribute(forest, X.iloc[i], background=X.iloc[100:108], method="exact")
+        np.testing.assert_allclose(e.values, ref.values, atol=1e-12)
+    ex.close()
