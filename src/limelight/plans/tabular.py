@@ -109,20 +109,21 @@ def readable_trees(model: TabularModel, inst) -> tuple[TreeEnsemble, Any] | None
     est = model.estimator
     if est is None:
         return None
-    seen = inst
-    if type(est).__name__ == "Pipeline":
+    piped = type(est).__name__ == "Pipeline"
+    if piped:
         split = model._split
         if split is None or len(split.rest.steps) != 1:
             return None
-        est, seen = split.rest.steps[0][1], model.model_space(inst)
-        if seen is None:
-            return None
+        est = split.rest.steps[0][1]
     else:
         names_in = getattr(est, "feature_names_in_", None)
         if names_in is not None and list(map(str, names_in)) != list(inst.feature_names):
             return None
-    ens = tree_ensemble(est, model.output_kind)
-    if ens is None or ens.feature.max(initial=-1) >= seen.d:
+    ens = tree_ensemble(est, model.output_kind)  # no model call: read it before any
+    if ens is None:
+        return None
+    seen = model.model_space(inst) if piped else inst
+    if seen is None or ens.feature.max(initial=-1) >= seen.d:
         return None
     return ens, seen
 
