@@ -44,7 +44,8 @@ def attribute(
 
     ``model``: a fitted scikit-learn estimator or pipeline, a callable ``f(batch)``, or a
     torch module. ``x``: one instance (a DataFrame row, Series or 1-D array; a string; an
-    image). ``method``: ``"auto"``, ``"exact"``, ``"kernel"``, ``"lime"``, ... .
+    image). ``method``: ``"auto"``, ``"exact"``, ``"tree"``, ``"kernel"``, ``"lime"`` for
+    tables (see the README for text and images).
 
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np
