@@ -259,21 +259,32 @@ def to_png(obj: Any, path: str | Path | None = None, *, output: int | str | None
     return png
 
 
+FORMATS = ("html", "png", "svg", "json")
+
+
+def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any) -> bytes:
+    """The file ``save`` writes, as bytes: ``format`` is ``"html"``, ``"png"``, ``"svg"``
+    or ``"json"``; ``options`` go to the maker (chart ``kind``, ``output``, ``title``...)."""
+    makers = {
+        "json": lambda: to_json(obj, include_data=include_data).encode("utf-8"),
+        "html": lambda: to_html(obj, include_data=include_data, **options).encode("utf-8"),
+        "svg": lambda: to_svg(obj, include_data=include_data, **options).encode("utf-8"),
+        "png": lambda: to_png(obj, include_data=include_data, **options),
+    }
+    if format not in makers:
+        raise InputError(f"unknown snapshot format {format!r}",
+                         fix="use 'html', 'png', 'svg' or 'json'")
+    return makers[format]()
+
+
 def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: Any) -> Path:
     """Write ``obj`` to ``path``; the suffix picks the format: .html, .png, .svg or .json."""
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".json":
-        path.write_text(to_json(obj, include_data=include_data), encoding="utf-8")
-    elif suffix in (".html", ".htm"):
-        path.write_text(to_html(obj, include_data=include_data, **options), encoding="utf-8")
-    elif suffix == ".svg":
-        path.write_text(to_svg(obj, include_data=include_data, **options), encoding="utf-8")
-    elif suffix == ".png":
-        to_png(obj, path, include_data=include_data, **options)
-    else:
+    fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
+    if fmt not in FORMATS:
         raise InputError(f"cannot tell the format from {path.name!r}",
                          fix="end the file name in .html, .png, .svg or .json")
+    path.write_bytes(to_bytes(obj, fmt, include_data=include_data, **options))
     return path
 
 

@@ -219,7 +219,7 @@ def plan(
                     "classifier's log-odds are sums of leaves: model_output='decision'",
             )
         columns = None if output is None else [used.index]  # type: ignore[attr-defined]
-        piped = adapted._split is not None and type(adapted.estimator).__name__ == "Pipeline"
+        piped = type(adapted.estimator).__name__ == "Pipeline"  # read through its split
         explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]),
                                 space=adapted.model_space if piped else None,
                                 owner=adapted._split.owner if piped else None)

@@ -305,17 +305,9 @@ class ExplanationWidget(anywidget.AnyWidget):
         exp = self._latest
         if exp is None:
             raise LimelightError("nothing to snapshot yet", fix="wait for the first result")
-        chart = {"kind": kind} if kind in ("bar", "waterfall") else {}
-        makers = {
-            "html": lambda: export.to_html(self).encode("utf-8"),
-            "png": lambda: export.to_png(self, **chart),
-            "svg": lambda: export.to_svg(self, **chart).encode("utf-8"),
-            "json": lambda: export.to_json(self).encode("utf-8"),
-        }
-        if format not in makers:
-            raise LimelightError(f"unknown snapshot format {format!r}",
-                                 fix="use 'html', 'png', 'svg' or 'json'")
-        return f"{self._snapshot_stem(exp)}.{format}", makers[format]()
+        # the chart kind on screen, for the formats that draw a chart
+        chart = {"kind": kind} if kind in ("bar", "waterfall") and format in ("png", "svg") else {}
+        return f"{self._snapshot_stem(exp)}.{format}", export.to_bytes(self, format, **chart)
 
     def _snapshot_stem(self, exp: Explanation) -> str:
         return "limelight-" + "".join(c if c.isalnum() else "-" for c in (exp.method or exp.modality or "x"))
