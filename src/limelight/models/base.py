@@ -6,6 +6,8 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check_cancelled
+
 
 class Model:
     """A model seen through limelight: ``predict(batch) -> (n, k)`` float array.
@@ -31,6 +33,7 @@ class Model:
         return len(self.output_names)
 
     def predict(self, batch: Any) -> np.ndarray:
+        check_cancelled()  # a cancelled run stops at its next batch, whatever the explainer
         out = self._predict(batch)
         self.calls += 1
         self.rows += len(batch)

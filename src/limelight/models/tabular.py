@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
 
@@ -332,6 +333,7 @@ class TabularModel(Model):
 
     def _call(self, fn: Callable[[Any], Any], batch: Any) -> np.ndarray:
         n = len(batch)
+        check_cancelled()
         try:
             out = fn(batch)
         except Exception as exc:  # the user's model: report it with what we called it on

@@ -18,8 +18,9 @@ import numpy as np
 
 from ..errors import InputError, MethodError, ModelError
 from ..explainers.base import Explainer
+from ..explainers.kernel import KernelShap
 from ..explainers.lime_tabular import TabularLime
-from ..explainers.shapley import ExactShapley, KernelShap
+from ..explainers.shapley import ExactShapley
 from ..explainers.tree import TreeEnsemble, TreeShapley, tree_ensemble
 from ..inputs.tabular import BACKGROUND_ROWS, read_instance
 from ..models.base import Model

@@ -25,6 +25,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._cancel import cancel_scope
 from ..errors import Cancelled, LimelightError
 from ..explanation import Explanation
 
@@ -198,21 +199,24 @@ class ExplanationWidget(anywidget.AnyWidget):
         stream = None
         status = "done"
         try:
-            stream = stream_factory()
-            for exp in stream:
-                self._latest = exp
-                now = time.perf_counter()
-                if exp.done or now - last_push >= self.push_interval:
-                    self._show(exp, elapsed=now - t0, status="done" if exp.done else "running")
-                    pushed = exp
-                    last_push = now
-                if self._cancel_event.is_set() and not exp.done:
-                    status = "cancelled"
-                    break
-            if status == "done" and (self._latest is None or not self._latest.done):
-                status = "cancelled" if self._cancel_event.is_set() else "error"
-                if status == "error":
-                    self._error = LimelightError("the explainer stopped without a final result")
+            with cancel_scope(self._cancel_event):  # every model call checks it
+                stream = stream_factory()
+                for exp in stream:
+                    self._latest = exp
+                    now = time.perf_counter()
+                    if exp.done or now - last_push >= self.push_interval:
+                        self._show(exp, elapsed=now - t0, status="done" if exp.done else "running")
+                        pushed = exp
+                        last_push = now
+                    if self._cancel_event.is_set() and not exp.done:
+                        status = "cancelled"
+                        break
+                if status == "done" and (self._latest is None or not self._latest.done):
+                    status = "cancelled" if self._cancel_event.is_set() else "error"
+                    if status == "error":
+                        self._error = LimelightError("the explainer stopped without a final result")
+        except Cancelled:  # raised by the next model call after cancel()
+            status = "cancelled"
         except BaseException as exc:  # shown in the widget, re-raised by wait()
             status = "error"
             self._error = exc

@@ -492,7 +492,8 @@ class Explorer(ExplanationWidget):
         Shapley up to 10 features (or from the trees' paths for tree ensembles), else
         Kernel SHAP with a few hundred coalitions."""
         from ..api import plan
-        from ..explainers.shapley import ExactShapley, KernelShap
+        from ..explainers.kernel import KernelShap
+        from ..explainers.shapley import ExactShapley
         from ..explainers.tree import TreeShapley
 
         rng = np.random.default_rng(self._random_state)
