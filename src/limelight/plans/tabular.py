@@ -19,7 +19,9 @@ import numpy as np
 from ..errors import InputError, MethodError, ModelError
 from ..explainers.base import Explainer
 from ..explainers.kernel import KernelShap
+from ..explainers.leverage import LeverageShap
 from ..explainers.lime_tabular import TabularLime
+from ..explainers.msr import MsrShap
 from ..explainers.shapley import ExactShapley
 from ..explainers.tree import TreeEnsemble, TreeShapley, tree_ensemble
 from ..inputs.tabular import BACKGROUND_ROWS, read_instance
@@ -27,8 +29,11 @@ from ..models.base import Model
 from ..models.tabular import TabularModel
 from . import Plan
 
-METHODS = ("exact", "tree", "kernel", "lime")
+METHODS = ("exact", "tree", "kernel", "leverage", "msr", "lime")
 AUTO_EXACT_MAX = 12
+# sampled Shapley estimators by method name ("auto" above AUTO_EXACT_MAX: see AUTO_SAMPLED)
+SAMPLED = {"kernel": KernelShap, "leverage": LeverageShap, "msr": MsrShap}
+AUTO_SAMPLED = "kernel"
 # "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
 AUTO_TREE_MIN = 9
 
@@ -206,7 +211,7 @@ def plan(
         used = OneOutput(adapted, _output_index(adapted.output_names, output))
     choice = method
     if method == "auto":
-        choice = "tree" if trees is not None else "exact" if inst.d <= AUTO_EXACT_MAX else "kernel"
+        choice = "tree" if trees is not None else "exact" if inst.d <= AUTO_EXACT_MAX else AUTO_SAMPLED
     per_call = {} if rows_per_call is None else {"rows_per_call": int(rows_per_call)}
     explainer: Explainer
     if choice == "tree":
@@ -226,8 +231,8 @@ def plan(
                                 owner=adapted._split.owner if piped else None)
     elif choice == "exact":
         explainer = ExactShapley(**per_call)
-    elif choice == "kernel":
-        explainer = KernelShap(
+    elif choice in ("kernel", "leverage", "msr"):
+        explainer = SAMPLED[choice](
             max_evals=max_evals,
             tol=tol,
             random_state=random_state,
