@@ -29,6 +29,8 @@ METHODS = {
     "segment_shapley": "shapley",
     "kernel_shap": "shapley",
     "lime": "lime",
+    "leverage": "leverage",
+    "msr": "msr",
     "saliency": "saliency",
     "gradient": "saliency",
     "vanilla_gradient": "saliency",
@@ -227,9 +229,12 @@ def _explainer(
         return Occlusion(
             window=window, stride=stride, baseline=0.0 if baseline is None else baseline, **common
         )
-    if name in ("shapley", "lime"):
+    if name in ("shapley", "lime", "leverage", "msr"):
+        from ..explainers.game_shapley import SegmentLeverage, SegmentMsr
+
         extra = {"alpha": alpha} if name == "lime" else {}
-        cls = SegmentShapley if name == "shapley" else SegmentLime
+        cls = {"shapley": SegmentShapley, "lime": SegmentLime, "leverage": SegmentLeverage,
+               "msr": SegmentMsr}[name]
         return cls(
             **extra,
             segments=segments,

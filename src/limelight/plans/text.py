@@ -29,6 +29,8 @@ METHODS = {
     "hierarchical": "hierarchical",
     "partition": "hierarchical",
     "lime": "lime",
+    "leverage": "leverage",
+    "msr": "msr",
     "gradient_x_input": "gradient_x_input",
     "grad_x_input": "gradient_x_input",
     "integrated_gradients": "integrated_gradients",
@@ -134,6 +136,12 @@ def _explainer(name: str, *, budget, batch_size, n_steps, baseline_id, random_st
     if name == "shapley":
         b = check_budget(2000 if budget is None else budget, minimum=2 + 2 * max(n - 1, 1))
         return SampledShapley(budget=b, random_state=random_state, **extra)
+    if name in ("leverage", "msr"):
+        from ..explainers.game_shapley import TokenLeverage, TokenMsr
+
+        b = check_budget(2000 if budget is None else budget, minimum=4)
+        cls = TokenLeverage if name == "leverage" else TokenMsr
+        return cls(budget=b, random_state=random_state, **extra)
     if name == "hierarchical":
         b = check_budget(2000 if budget is None else budget, minimum=2 if n == 1 else 6)
         return HierarchicalShapley(budget=b, **extra)
