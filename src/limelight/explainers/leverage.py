@@ -167,26 +167,26 @@ def leverage_fit(design: CoalitionDesign, z, y, cls, unit, delta, *, counts=None
     t = y - s * delta[None, :] / d
     w = design.mass[cls] / (design.per_unit * np.maximum(counts[cls], 1))
     Aw = A * w[:, None]
-    H = Aw.T @ A + np.ones((d, d))
-    Hinv = np.linalg.pinv(H)
+    H = Aw.T @ A + np.ones((d, d))  # + 11': the projected rows never move along 1
+    try:
+        Hinv = np.linalg.inv(H)
+    except np.linalg.LinAlgError:  # too few coalitions to pin every value down
+        Hinv = np.linalg.pinv(H)
     x = Hinv @ (Aw.T @ t)
     phi = x + delta[None, :] / d
     if not with_se:
         return phi, None
-    V = np.zeros((len(delta), d, d))
+    # sandwich variance: each pair's influence Hinv a r, its spread within each size class
+    var = np.zeros((d, len(delta)))
     for c in np.flatnonzero(~design.enumerated & (counts >= 2)):
-        sel = cls == c
-        n_u = int(counts[c])
+        sel = np.flatnonzero(cls == c)
+        order = sel[np.argsort(unit[sel], kind="stable")]  # a unit's two coalitions adjacent
+        fpc = 1 - counts[c] / design.units[c]
+        R = t[order] - A[order] @ x  # (n, k)
         for j in range(len(delta)):
-            g = Aw[sel] * (t[sel, j] - A[sel] @ x[:, j])[:, None]
-            G = np.zeros((unit.max() + 1, d))
-            np.add.at(G, unit[sel], g)
-            G = G[np.unique(unit[sel])]
-            fpc = 1 - n_u / design.units[c]
-            V[j] += len(G) * np.cov(G.T, ddof=1).reshape(d, d) * fpc
-    cov = np.einsum("ab,kbc,cd->kad", Hinv, V, Hinv)
-    se = np.sqrt(np.maximum(np.einsum("kaa->ak", cov), 0.0))
-    return phi, se
+            g = (Aw[order] * R[:, j : j + 1]).reshape(-1, 2, d).sum(axis=1) @ Hinv
+            var[:, j] += len(g) * g.var(axis=0, ddof=1) * fpc
+    return phi, np.sqrt(var)
 
 
 @dataclass

@@ -166,10 +166,9 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
         corr = np.einsum("n,ndk->dk", factor, per)
         var = np.zeros((d, k))
         for c in sampled:
-            sel = test & (cls == c)
-            G = np.zeros((unit.max() + 1, d, k))
-            np.add.at(G, unit[sel], per[sel])
-            G = G[np.unique(unit[sel])]
+            sel = np.flatnonzero(test & (cls == c))
+            order = sel[np.argsort(unit[sel], kind="stable")]  # a unit's two coalitions adjacent
+            G = per[order].reshape(-1, 2, d, k).sum(axis=1)
             n_u = len(G)
             fpc = max(0.0, 1 - design.drawn[c] / design.units[c])
             var += (design.units[c] / n_u) ** 2 * n_u * G.var(axis=0, ddof=1) * fpc
