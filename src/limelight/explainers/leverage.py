@@ -51,10 +51,12 @@ class CoalitionDesign:
     def __init__(self, d: int, budget: int, rng: np.random.Generator) -> None:
         self.d, self.rng = d, rng
         self.classes = list(range(1, d // 2 + 1))
-        self.units = np.array([comb(d, t) if 2 * t != d else comb(d, t) // 2 for t in self.classes])
+        # float: comb(200, 100) is far beyond int64
+        self.units = np.array([float(comb(d, t) if 2 * t != d else comb(d, t) // 2)
+                               for t in self.classes])
         self.per_unit = 2  # coalitions per unit
         share = np.array([1.0 if 2 * t != d else 0.5 for t in self.classes])
-        self.target = _water_fill(self.units, share, max(budget, 2) // 2)
+        self.target = _water_fill(self.units, share, max(budget, 2) // 2).astype(int)
         self.enumerated = self.target >= self.units
         self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
         self.drawn = np.zeros(len(self.classes), int)  # units so far, per class

@@ -140,7 +140,7 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
     if any(np.any(t[sampled] < 2) for t in test_units):
         return leverage_fit(design, z, y, cls, unit, delta)  # too few to cross-fit
     sizes = z.sum(axis=1)
-    inv_c = 1.0 / np.array([comb(d, int(s)) for s in sizes])
+    inv_c = 1.0 / np.array([float(comb(d, int(s))) for s in sizes])
     sign = np.where(z, 1.0 / np.maximum(sizes, 1)[:, None], -1.0 / np.maximum(d - sizes, 1)[:, None])
     sign -= sign.mean(axis=1, keepdims=True)  # the projection onto sum-zero corrections
     ests, variances = [], []
