@@ -42,6 +42,8 @@ from .base import Explainer
 from .kernel import call_rows, kernel_mass, size_masks
 from .shapley import ROWS_PER_CALL, coalition_values, tabular_explanation
 
+MIN_PAIRS_FOR_TOL = 8  # measured: at 3 pairs per size |error| / stderr reached 4
+
 
 class CoalitionDesign:
     """Which coalitions to evaluate: size classes ``t = 1 .. d//2`` (sizes ``t`` and
@@ -236,6 +238,8 @@ def estimate_game(
     chunks = [(np.concatenate([e_masks[:u][i : i + per_call], e_masks[u:][i : i + per_call]]),
                e_cls[i : i + per_call]) for i in range(0, u, per_call)]
     room = per_call - (len(chunks[-1][1]) if chunks else 0)
+    if tol > 0:  # batches grow from ~2d coalitions, doubling, so tol stops near its target
+        room = min(room, max(d, 8))
     if room > 0:  # the first sampled units share the last enumerated call
         s_masks, s_cls = design.sample_units(room)
         if chunks:
@@ -265,7 +269,10 @@ def estimate_game(
         phi, se = fit(design, z, y, c_, un, delta, **({"adjust": adjust} if refit else {}))
         if np.all(design.enumerated):
             se = np.zeros_like(phi)  # every coalition seen: exact
-        stop = bool(tol > 0 and se is not None and np.all(se.max(axis=0) <= tol * np.abs(delta)))
+        # a standard error from fewer pairs per size than this is itself too noisy to trust
+        settled = np.all(design.drawn[~design.enumerated] >= MIN_PAIRS_FOR_TOL)
+        stop = bool(tol > 0 and settled and se is not None
+                    and np.all(se.max(axis=0) <= tol * np.abs(delta)))
         if stop and adjust and not refit:
             phi, se = msr_estimate(design, z, y, c_, un, delta, adjust=adjust)
         done = finished or stop
@@ -274,7 +281,7 @@ def estimate_game(
         if done:
             return
         last_fit = n if refit else last_fit
-        chunks = [design.sample_units(per_call)]
+        chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
 
 
 class LeverageShap(Explainer):
