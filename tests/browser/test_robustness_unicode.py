@@ -4,7 +4,7 @@ joined emoji, flags and CRLF line ends; in the live view and in the offline HTML
 
 import numpy as np
 import pytest
-from browser.test_export_browser import open_export  # noqa: F401  (a fixture)
+from browser.test_export_browser import open_export  # noqa: F401, F811  (a fixture)
 from browser.test_text_browser import PAGE
 
 import limelight as ll
@@ -54,7 +54,7 @@ def test_live_view_highlights_the_original_characters(source_page, text):
     assert got["toks"] == [text[s:e] for s, e in exp.spans]
 
 
-def test_export_highlights_the_original_characters(open_export):
+def test_export_highlights_the_original_characters(open_export):  # noqa: F811
     text = " | ".join(TEXTS)
     exp = ll.attribute(words_model, text, method="occlusion")
     page = open_export(exp, "unicode.html")
