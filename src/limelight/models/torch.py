@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, ModelError
-from .base import Model
+from ..errors import InputError, MethodError, ModelError
+from .base import Model, check_finite
 
 OUTPUTS = ("raw", "softmax", "sigmoid")
 
@@ -38,6 +38,22 @@ def _names(names: Sequence[str] | None, k: int) -> list[str]:
             fix=f"pass {k} names, or leave output_names out",
         )
     return names
+
+
+def differentiate(y: Any, x: Any, *, retain_graph: bool):
+    """``torch.autograd.grad(y, x)``, or a :class:`MethodError` that names the methods that
+    need no gradients when the module's output does not depend differentiably on x (it
+    detaches, rounds, goes through numpy, or returns integers)."""
+    import torch
+
+    try:
+        return torch.autograd.grad(y, x, retain_graph=retain_graph)
+    except RuntimeError as exc:
+        raise MethodError(
+            f"the model's output cannot be differentiated with respect to its input ({exc})",
+            fix="use a perturbation method, which needs no gradients: method='occlusion', "
+            "'shapley' or 'lime'",
+        ) from None
 
 
 class TorchModel(Model):
@@ -145,12 +161,12 @@ class TorchModel(Model):
             grads = []
             for i, t in enumerate(targets):
                 y = out[:, t].sum() if w is None else (out[:, t] * w).sum()
-                (g,) = torch.autograd.grad(y, x, retain_graph=i < len(targets) - 1)
+                (g,) = differentiate(y, x, retain_graph=i < len(targets) - 1)
                 grads.append((g if w is None else g.sum(0)).detach())
         self.calls += 1
         self.rows += len(batch)
         g = grads[0][None] if len(grads) == 1 else torch.stack(grads)  # one target: no copy
-        g = g.to("cpu", torch.float32).numpy()
+        g = check_finite(g.to("cpu", torch.float32).numpy(), "had gradients of", len(batch))
         return g, out.detach().to("cpu", torch.float64).numpy()
 
     def layer_gradients(self, batch: np.ndarray, targets: Sequence[int], layer: Any):
@@ -170,9 +186,7 @@ class TorchModel(Model):
                 act = seen["a"]
                 grads = []
                 for i, t in enumerate(targets):
-                    (g,) = torch.autograd.grad(
-                        out[:, t].sum(), act, retain_graph=i < len(targets) - 1
-                    )
+                    (g,) = differentiate(out[:, t].sum(), act, retain_graph=i < len(targets) - 1)
                     grads.append(g.detach().to("cpu", torch.float64).numpy())
         finally:
             handle.remove()

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import InputError, ModelError
 from .base import Model
+from .torch import differentiate
 
 
 def is_torch_module(obj: Any) -> bool:
@@ -125,7 +126,7 @@ class TorchTextModel(Model):
             self.output_names = [str(i) for i in range(k)]
         grads = []
         for j in range(k):
-            (g,) = torch.autograd.grad(scores[:, j].sum(), points, retain_graph=j < k - 1)
+            (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
             grads.append(g)
         self.calls += 1
         self.rows += len(a)

@@ -21,7 +21,7 @@ from ..explainers.base import Explainer
 from ..explainers.lime_tabular import TabularLime
 from ..explainers.shapley import ExactShapley, KernelShap
 from ..explainers.tree import TreeEnsemble, TreeShapley, tree_ensemble
-from ..inputs.tabular import BACKGROUND_ROWS, read_instance
+from ..inputs.tabular import BACKGROUND_ROWS, missing_rows, read_instance
 from ..models.base import Model
 from ..models.tabular import TabularModel
 from . import Plan
@@ -78,18 +78,26 @@ def probe(model: TabularModel, inst, rows: slice = slice(0, 1)) -> np.ndarray:
     rows), so a model that cannot take the data fails here, in the user's cell, with a
     clear message. Returns the outputs."""
     masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
+    gaps = missing_rows(inst.bg_cols)
+    if gaps.any():
+        rows = slice(None)  # the rows with missing values are tried too: one rule for NaN
     try:
         out = model.predict(inst.cross(masks, rows))
     except ModelError as exc:
-        nan = [
-            n
-            for n, v in zip(inst.feature_names, inst.x)
-            if isinstance(v, (float, np.floating)) and not np.isfinite(v)
-        ]
+        nan = [n for n, v in zip(inst.feature_names, inst.x) if missing_rows([np.array([v])])[0]]
         if nan:
             raise InputError(
                 f"x has NaN or inf in {nan} and the model cannot take them ({exc.problem})",
                 fix="impute the missing values (or use a model that handles NaN)",
+            ) from exc
+        if gaps.any():
+            where = [n for n, c in zip(inst.feature_names, inst.bg_cols) if missing_rows([c]).any()]
+            raise InputError(
+                f"the background has missing values (NaN) in {int(gaps.sum())} of its "
+                f"{len(gaps)} rows, in {where[:8]}, and the model cannot take them "
+                f"({exc.problem})",
+                fix="drop or impute those rows (e.g. background.dropna()), or use a model "
+                "that handles NaN",
             ) from exc
         raise
     return out
