@@ -105,7 +105,9 @@ def permutation_importance(
     ``stderr``, ``extras["samples"]`` every repeat). ``scoring``: ``"accuracy"``
     (classifiers' default), ``"r2"`` (regressors'), ``"balanced_accuracy"``,
     ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
-    ``f(y_true, outputs)``.
+    ``f(y_true, outputs)``. For a model without ``classes_`` (a function), labels are
+    matched to output columns by ``output_names`` (or integer labels to column indices);
+    otherwise pass ``classes=[label of column 0, ...]``.
     """
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget
