@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import ModelError
 
 
@@ -47,6 +48,7 @@ class Model:
         return len(self.output_names)
 
     def predict(self, batch: Any) -> np.ndarray:
+        check_cancelled()  # a cancelled run stops here, whatever the explainer
         out = self._predict(batch)
         self.calls += 1
         self.rows += len(batch)

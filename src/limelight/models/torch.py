@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, MethodError, ModelError
+from .._cancel import check as check_cancelled
 from .base import Model, check_finite
 
 OUTPUTS = ("raw", "softmax", "sigmoid")
@@ -154,6 +155,7 @@ class TorchModel(Model):
         ``(n,)``: the weighted sum over the batch instead, ``(m, *shape)``, summed in torch
         (integrated gradients' quadrature) so no per-row copies leave torch."""
         torch = self._torch
+        check_cancelled()
         with torch.enable_grad():
             x = self.tensor(batch, grad=True)
             out = self.forward(x)
@@ -178,6 +180,7 @@ class TorchModel(Model):
         def hook(_mod, _inp, out):
             seen["a"] = out[0] if isinstance(out, tuple) else out
 
+        check_cancelled()
         handle = layer.register_forward_hook(hook)
         try:
             with torch.enable_grad():

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..errors import InputError, ModelError
 from .base import Model
+from .._cancel import check as check_cancelled
 from .torch import differentiate
 
 
@@ -104,6 +105,7 @@ class TorchTextModel(Model):
         Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``;
         ``base`` is the embedding of ``baseline_id``, or zeros when it is None.
         """
+        check_cancelled()
         torch = self._torch
         ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1))
         with torch.no_grad():

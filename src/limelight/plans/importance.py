@@ -25,6 +25,7 @@ def plan_importance(
     model_output: str = "auto",
     classes: Any = None,
     output_names: Any = None,
+    rows_per_call: int | None = None,
     **unknown: Any,
 ) -> Plan:
     """Plan permutation importance (see :func:`limelight.permutation_importance`).
@@ -36,7 +37,7 @@ def plan_importance(
         raise InputError(
             f"unknown option(s) {sorted(unknown)} for permutation importance",
             fix="use n_repeats, scoring, random_state, feature_names, output_names, "
-            "model_output or classes",
+            "model_output, classes or rows_per_call",
         )
     adapted = TabularModel.from_any(model, model_output=model_output, output_names=output_names)
     if X is None or y is None:
@@ -65,7 +66,8 @@ def plan_importance(
         model=adapted,
         instance=(inst, y_arr, base_out),
         explainer=PermutationImportance(
-            n_repeats=n_repeats, scoring=scoring, random_state=random_state, classes=classes
+            n_repeats=n_repeats, scoring=scoring, random_state=random_state, classes=classes,
+            **({} if rows_per_call is None else {"rows_per_call": int(rows_per_call)}),
         ),
     )
 

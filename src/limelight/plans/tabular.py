@@ -74,15 +74,22 @@ def _output_index(names: list[str], output: int | str) -> int:
 
 
 def probe(model: TabularModel, inst, rows: slice = slice(0, 1)) -> np.ndarray:
-    """One model call on the instance and background ``rows`` (x once per row, then the
-    rows), so a model that cannot take the data fails here, in the user's cell, with a
-    clear message. Returns the outputs."""
-    masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
+    """One model call on the instance and background ``rows`` (x, then the rows), so a
+    model that cannot take the data fails here, in the user's cell, with a clear message.
+    Returns the outputs: x's first."""
     gaps = missing_rows(inst.bg_cols)
     if gaps.any():
         rows = slice(None)  # the rows with missing values are tried too: one rule for NaN
+    x = inst.cross(np.ones((1, inst.d), bool), slice(0, 1))
+    bg = inst.cross(np.zeros((1, inst.d), bool), rows)
+    if inst.frame:
+        import pandas as pd
+
+        batch = pd.concat([x, bg], ignore_index=True)
+    else:
+        batch = np.vstack([x, bg])
     try:
-        out = model.predict(inst.cross(masks, rows))
+        out = model.predict(batch)
     except ModelError as exc:
         nan = [n for n, v in zip(inst.feature_names, inst.x) if missing_rows([np.array([v])])[0]]
         if nan:
@@ -146,7 +153,7 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[
         return None  # a column that is not numbers
     if not np.isfinite(X).all():
         return None  # missing values: the model routes them its own way
-    x_out, bg_out = probed[:1], probed[m:]
+    x_out, bg_out = probed[:1], probed[1:]
     want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
     if ours.shape != want.shape:
         return None
