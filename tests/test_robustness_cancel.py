@@ -45,7 +45,9 @@ def tabular(d):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(50, d))
     w = rng.normal(size=d)
-    f = Counting(lambda Z: np.tanh(np.asarray(Z) @ w)[:, None] * np.prod(np.sign(Z[:, :3]), 1)[:, None])
+    f = Counting(
+        lambda Z: np.tanh(np.asarray(Z) @ w)[:, None] * np.prod(np.sign(Z[:, :3]), 1)[:, None]
+    )
     return f, X
 
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, MethodError, ModelError
 from .._cancel import check as check_cancelled
+from ..errors import InputError, MethodError, ModelError
 from .base import Model, check_finite
 
 OUTPUTS = ("raw", "softmax", "sigmoid")

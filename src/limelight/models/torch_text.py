@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
-from .._cancel import check as check_cancelled
 from .torch import differentiate
 
 
