@@ -139,7 +139,8 @@ for (const [k, a] of Object.entries(state._arrays)) {{
   const b = bytes(a.b64);
   state._arrays[k] = {{ view: new DataView(b.buffer), dtype: a.dtype, shape: a.shape }};
 }}
-state._vega = text(read("ll-vega"));
+const vega = text(read("ll-vega"));  // the chart renderer, once for the page
+if (vega) globalThis[Symbol.for("limelight.vega.code")] = vega;
 const listeners = {{}};
 const model = {{
   get: (k) => state[k],

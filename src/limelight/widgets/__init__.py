@@ -48,16 +48,18 @@ def _esm() -> str | Path:
     return path if path.exists() else _MISSING_BUNDLE
 
 
-_vega_text: str | None = None
+_vega_bytes: bytes | None = None
 
 
-def _vega() -> str:
-    """The chart renderer bundle (read once), sent only to chart views."""
-    global _vega_text
-    if _vega_text is None:
+def vega_bundle() -> bytes:
+    """The chart renderer bundle (read once). It is not widget state: the first chart view
+    on a page asks for it with a ``{"type": "vega"}`` message and gets it as one binary
+    buffer, so a saved notebook does not carry a copy per chart."""
+    global _vega_bytes
+    if _vega_bytes is None:
         path = STATIC / "vega.js"
-        _vega_text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return _vega_text
+        _vega_bytes = path.read_bytes() if path.exists() else b""
+    return _vega_bytes
 
 
 _specs_cache: dict | None = None
@@ -111,7 +113,6 @@ class ExplanationWidget(anywidget.AnyWidget):
     _arrays = traitlets.Dict().tag(sync=True)
     _specs = traitlets.Dict().tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
-    _vega = traitlets.Unicode("").tag(sync=True)
     output_index = traitlets.Int(None, allow_none=True).tag(sync=True)
 
     #: seconds between pushes of partial results to the browser
@@ -274,12 +275,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         return bundle
 
     def _set_view(self, view: str) -> None:
-        """Switch the view; chart views also get their specs and the chart renderer."""
+        """Switch the view; chart views also get their specs."""
         if view == self._view:
             return
         if view in CHART_VIEWS:
             self._specs = chart_specs()
-            self._vega = _vega()
         self._view = view
 
     def _on_message(self, _widget, content, _buffers) -> None:
@@ -288,11 +288,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         if content.get("type") == "cancel":
             self.cancel()
         elif content.get("type") == "ready":
-            # the view exists now: send what it may have missed (not the 0.8 MB renderer twice)
-            keys = ["_view", "_meta", "_arrays", "_specs", "_progress", "output_index"]
-            if not content.get("has_vega") and self._vega:
-                keys.append("_vega")
-            self.send_state(keys)
+            # the view exists now: send what it may have missed
+            self.send_state(["_view", "_meta", "_arrays", "_specs", "_progress", "output_index"])
+        elif content.get("type") == "vega":
+            # the chart renderer, once per page (the view caches it on globalThis)
+            self.send({"type": "vega", "size": len(vega_bundle())}, buffers=[vega_bundle()])
         elif content.get("type") == "snapshot":
             # exporting a chart takes vl-convert ~0.5 s: off the kernel's message loop
             threading.Thread(target=self._send_snapshot, args=(content,), daemon=True).start()

@@ -22,7 +22,7 @@ import traitlets
 
 from ..errors import InputError, LimelightError
 from ..explanation import Explanation
-from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
+from . import CHART_VIEWS, ExplanationWidget, _buffers
 from ._explorer_data import (
     is_images,
     is_texts,
@@ -371,7 +371,6 @@ class Explorer(ExplanationWidget):
             from ..charts import specs
 
             self._specs = specs()
-            self._vega = _vega()
         if view != self._panel:
             self._panel = view
 
@@ -380,8 +379,6 @@ class Explorer(ExplanationWidget):
             keys = ["_view", "_panel", "_meta", "_arrays", "_specs", "_progress", "output_index",
                     "_data_meta", "_data_arrays", "_global_meta", "_global_arrays", "selected",
                     "filters"]
-            if not content.get("has_vega") and self._vega:
-                keys.append("_vega")
             self.send_state(keys)
             return
         super()._on_message(widget, content, buffers)
