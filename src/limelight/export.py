@@ -291,7 +291,8 @@ def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: An
 
 def static_html(exp: Explanation, output: int | str | None = None) -> str:
     """A scriptless rendering for notebook viewers that do not run widgets (nbconvert,
-    GitHub): a PNG for charts and images, coloured spans (inline styles) for text.
+    GitHub), cheap enough for every display (no altair, no vl-convert): HTML bars for
+    charts, coloured spans (inline styles) for text, a PNG for images.
 
         >>> e = Explanation(values=[[0.5, -0.25]], base_values=[1.0], prediction=[1.25],
         ...                 output_names=["y"], feature_names=["a", "b"])
@@ -303,8 +304,10 @@ def static_html(exp: Explanation, output: int | str | None = None) -> str:
         head = html.escape(f"limelight · {exp.method or exp.modality} · {exp.output_names[i]}")
         if exp.modality == "text":
             body = draw.text_html(exp, i)
+        elif exp.modality in ("tabular", "importance"):
+            body = draw.bars_html(exp, i)
         else:
-            png = to_png(exp, output=i, scale=1)
+            png = _png(image_overlay(exp, i))
             w, h = draw.png_size(png)
             data = base64.b64encode(png).decode("ascii")
             body = (f'<img alt="limelight {html.escape(exp.method)} explanation" width="{w}" '
