@@ -115,7 +115,7 @@ def test_image_overlay_colours_the_important_corner():
 
     im = image()
     over = image_overlay(im, opacity=1.0).astype(int)
-    from limelight.widgets._state_image import picture_rgba
+    from limelight.encoders.image import picture_rgba
 
     pic = picture_rgba(im.data).astype(int)
     changed = np.abs(over - pic).sum(axis=-1)

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import export_draw as draw
+from .encoders import CHART_VIEWS, chart_specs, encode
 from .errors import InputError, SchemaError
 from .explanation import Explanation
 
@@ -104,8 +105,6 @@ def _script_json(value: Any) -> str:
 
 def widget_state(exp: Explanation) -> dict:
     """The widget's synced state for ``exp`` with arrays as base64 (for pages and tests)."""
-    from .widgets import CHART_VIEWS, chart_specs, encode
-
     view, meta, arrays = encode(exp)
     state = {
         "_view": view, "_meta": meta, "output_index": None,

@@ -213,7 +213,7 @@ def image_scale(values: np.ndarray, q: float = 0.98) -> float:
 def image_rgba(exp: Explanation, output: int | str | None = None, *,
                opacity: float = OPACITY) -> np.ndarray:
     """The image view's overlay as an ``(H, W, 4)`` uint8 array at the picture's size."""
-    from .widgets._state_image import picture_rgba
+    from .encoders.image import picture_rgba
 
     o = exp.output_index(output)
     values = np.nan_to_num(np.asarray(exp.values, dtype=float)[o], posinf=0.0, neginf=0.0)

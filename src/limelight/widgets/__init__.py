@@ -13,11 +13,9 @@ browser (throttled); the kernel stays free. Arrays cross as binary buffers.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +23,14 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..encoders import CHART_VIEWS, chart_specs, encode
+from ..encoders import buffers as _buffers
 from ..errors import Cancelled, LimelightError
 from ..explanation import Explanation
 
+__all__ = ["CHART_VIEWS", "ExplanationWidget", "chart_specs", "encode", "_buffers"]
+
 STATIC = Path(__file__).resolve().parent.parent / "static"
-VIEWS = {"tabular": "tabular", "importance": "tabular", "text": "text", "image": "image"}
-CHART_VIEWS = ("tabular", "importance")
 
 _MISSING_BUNDLE = """
 export default { render({ el }) {
@@ -60,44 +60,6 @@ def vega_bundle() -> bytes:
         path = STATIC / "vega.js"
         _vega_bytes = path.read_bytes() if path.exists() else b""
     return _vega_bytes
-
-
-_specs_cache: dict | None = None
-
-
-def chart_specs() -> dict:
-    """The chart views' Vega-Lite specs. Built by altair (``limelight.charts``) and kept as
-    JSON beside the package, so the first chart needs no altair import (about 2 s)."""
-    global _specs_cache
-    if _specs_cache is None:
-        path = Path(__file__).resolve().parent.parent / "chart_specs.json"
-        if path.exists():
-            _specs_cache = json.loads(path.read_text(encoding="utf-8"))
-        else:  # pragma: no cover - a source tree without the generated file
-            from ..charts import specs
-
-            _specs_cache = specs()
-    return _specs_cache
-
-
-def _buffers(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
-    """``{name: {view, dtype, shape}}``; ipywidgets sends each ``view`` as a binary buffer."""
-    out = {}
-    for name, a in arrays.items():
-        a = np.ascontiguousarray(a)
-        if a.dtype == np.float64:
-            a = a.astype(np.float32)
-        out[name] = {"view": memoryview(a.reshape(-1)).cast("B"), "dtype": a.dtype.name,
-                     "shape": list(a.shape)}
-    return out
-
-
-def encode(exp: Explanation) -> tuple[str, dict, dict[str, dict]]:
-    """``(view, meta, arrays)`` for an explanation of any modality."""
-    view = VIEWS[exp.modality]
-    module = import_module(f"limelight.widgets._state_{view}")
-    meta, arrays = module.encode(exp)
-    return exp.modality if exp.modality in CHART_VIEWS else view, meta, _buffers(arrays)
 
 
 class ExplanationWidget(anywidget.AnyWidget):
