@@ -1,20 +1,22 @@
-"""Cancellation that reaches every explainer within one batch of model calls.
+"""Cancellation at the one place every explainer passes through: the model call.
 
-A widget runs its stream in a thread inside :func:`cancel_scope`; every batch of model
-calls (``Model.predict``, the tabular model boundary, the Shapley estimators' batches)
-calls :func:`check_cancelled`, which raises :class:`~limelight.errors.Cancelled` once the
-scope's event is set. Outside a scope the check costs one attribute lookup.
+A widget runs its explainer inside :func:`cancellable` with its cancel event; every model
+call (:meth:`limelight.models.base.Model.predict`, gradients) first calls :func:`check`,
+which raises :class:`~limelight.errors.Cancelled` once the event is set. So any explainer,
+however many batches it makes between two partial results (Kernel SHAP's enumerated
+phase, exact enumeration, LIME's samples), stops within one batch of model calls, with
+no check of its own. The event is per thread: two widgets running at once stop apart.
 
     >>> import threading
     >>> stop = threading.Event()
-    >>> with cancel_scope(stop):
-    ...     check_cancelled()       # not set: nothing happens
+    >>> with cancellable(stop):
+    ...     check()          # not cancelled: returns
     ...     stop.set()
     ...     try:
-    ...         check_cancelled()
-    ...     except Exception as e:
-    ...         print(type(e).__name__)
-    Cancelled
+    ...         check()
+    ...     except Cancelled:
+    ...         print("stopped")
+    stopped
 """
 
 from __future__ import annotations
@@ -29,18 +31,18 @@ _local = threading.local()
 
 
 @contextmanager
-def cancel_scope(event: threading.Event) -> Iterator[None]:
-    """Within this block (in this thread), model calls stop once ``event`` is set."""
-    previous = getattr(_local, "event", None)
+def cancellable(event: threading.Event) -> Iterator[None]:
+    """Model calls made in this thread, inside the block, stop once ``event`` is set."""
+    before = getattr(_local, "event", None)
     _local.event = event
     try:
         yield
     finally:
-        _local.event = previous
+        _local.event = before
 
 
-def check_cancelled() -> None:
-    """Raise :class:`Cancelled` if this thread's run was cancelled."""
+def check() -> None:
+    """Raise :class:`Cancelled` if the run this thread is doing was cancelled."""
     event = getattr(_local, "event", None)
     if event is not None and event.is_set():
-        raise Cancelled("the run was cancelled", fix="start it again to finish it")
+        raise Cancelled("the run was cancelled", fix="run it again to compute the rest")

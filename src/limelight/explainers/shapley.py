@@ -20,7 +20,7 @@ from math import lgamma
 
 import numpy as np
 
-from .._cancel import check_cancelled
+from .._cancel import check as check_cancelled
 from ..errors import InputError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
