@@ -11,6 +11,7 @@ import pytest
 from tests.references import brute_force_shapley, shapley_by_subsets
 
 import limelight as ll
+from limelight.api import plan
 from limelight.errors import Cancelled
 from limelight.explainers.leverage import estimate_game
 
@@ -151,3 +152,12 @@ def test_cancel_stops_within_one_model_call_even_while_enumerating(method):
         w.wait(timeout=20)
     assert model.after_cancel <= 1  # the call in flight when cancel() came, no more
     assert w._progress["status"] == "cancelled"
+
+
+def test_auto_above_twelve_features_picks_msr_or_leverage_by_budget_per_feature():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 20))
+    f = lambda A: np.tanh(A[:, 0] * A[:, 1]) + A.sum(axis=1)  # noqa: E731
+    assert plan(f, X[0], background=X).explainer.name == "msr"  # 2d + 2048: 104 per feature
+    assert plan(f, X[0], background=X, max_evals=200).explainer.name == "leverage"
+    assert plan(f, X[0], background=X, method="kernel").explainer.name == "kernel"
