@@ -62,7 +62,8 @@ class CoalitionDesign:
         self.enumerated = self.target >= self.units
         self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
         self.drawn = np.zeros(len(self.classes), int)  # units so far, per class
-        self._seen: list[set] = [set() for _ in self.classes]
+        self._seen = [np.zeros(0, np.uint64) for _ in self.classes]
+        self._hash = np.random.default_rng(12345).integers(0, 2**63, size=d, dtype=np.uint64) * 2 + 1
         # sampled units in an interleaved order, so that every prefix is spread evenly
         sampled = np.flatnonzero(~self.enumerated)
         keys = [((i + 0.5) / self.target[c], c) for c in sampled for i in range(self.target[c])]
@@ -102,21 +103,23 @@ class CoalitionDesign:
         return np.concatenate([halves, ~halves]), cls
 
     def _distinct(self, c: int, n: int) -> np.ndarray:
-        """``n`` new units of class ``c``, none drawn before (without replacement)."""
-        t, d, seen, out = self.classes[c], self.d, self._seen[c], []
-        while len(out) < n:
-            ranks = np.argsort(self.rng.random((2 * (n - len(out)) + 4, d)), axis=1)
+        """``n`` new units of class ``c``, none drawn before (without replacement): each
+        coalition is keyed by a random 64-bit hash (a collision is a 1e-19 event)."""
+        t, d, out, got = self.classes[c], self.d, [], 0
+        while got < n:
+            want = n - got
+            ranks = np.argsort(self.rng.random((want + want // 8 + 8, d)), axis=1)
             mk = ranks < t
             if 2 * t == d:
                 mk[~mk[:, 0]] = ~mk[~mk[:, 0]]  # canonical half: the one holding feature 0
-            for row in mk:
-                key = np.packbits(row).tobytes()
-                if key not in seen:
-                    seen.add(key)
-                    out.append(row)
-                    if len(out) == n:
-                        break
-        return np.array(out).reshape(n, d)
+            keys = (mk * self._hash).sum(axis=1)  # wraps modulo 2**64
+            keys, first = np.unique(keys, return_index=True)
+            fresh = ~np.isin(keys, self._seen[c])
+            take = np.sort(first[fresh])[:want]  # in drawing order: reproducible
+            out.append(mk[take])
+            self._seen[c] = np.concatenate([self._seen[c], (mk[take] * self._hash).sum(axis=1)])
+            got += len(take)
+        return np.concatenate(out).reshape(n, d)
 
 
 def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
