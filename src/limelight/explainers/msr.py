@@ -63,10 +63,13 @@ def boost(z: np.ndarray, r: np.ndarray, *, n_trees: int, depth: int, rate: float
     for _ in range(n_trees):
         node, feats = np.zeros(n, int), []
         for lv in range(depth):
-            oh = np.zeros((n, 2**lv))
-            oh[rows, node] = 1.0
-            cnt, tot = oh.sum(axis=0), oh.T @ resid
-            n1, s1 = oh.T @ zf, oh.T @ (zf * resid[:, None])
+            L = 2**lv
+            both = np.zeros((2 * L, n))  # per node: its indicator, then its residuals
+            both[node, rows] = 1.0
+            both[L + node, rows] = resid
+            sums = both @ zf  # one product gives every node's counts and sums per feature
+            cnt, tot = both[:L].sum(axis=1), both[L:].sum(axis=1)
+            n1, s1 = sums[:L], sums[L:]
             n0, s0 = cnt[:, None] - n1, tot[:, None] - s1
             ok = (n1 >= min_leaf) & (n0 >= min_leaf)
             with np.errstate(divide="ignore", invalid="ignore"):
