@@ -161,3 +161,14 @@ def test_auto_above_twelve_features_picks_msr_or_leverage_by_budget_per_feature(
     assert plan(f, X[0], background=X).explainer.name == "msr"  # 2d + 2048: 104 per feature
     assert plan(f, X[0], background=X, max_evals=200).explainer.name == "leverage"
     assert plan(f, X[0], background=X, method="kernel").explainer.name == "kernel"
+
+
+def test_estimator_objects_are_accepted_as_method_and_match_their_names():
+    f, x, bg = tabular_case(d=14)
+    for obj, name in ((ll.explainers.LeverageShap(max_evals=300, tol=0, random_state=2), "leverage"),
+                      (ll.explainers.MsrShap(max_evals=300, tol=0, random_state=2), "msr")):
+        by_obj = ll.attribute(f, x, background=bg, method=obj)
+        by_name = ll.attribute(f, x, background=bg, method=name, max_evals=300, tol=0,
+                               random_state=2)
+        np.testing.assert_array_equal(by_obj.values, by_name.values)
+        assert by_obj.method == name

@@ -188,7 +188,9 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
 class MsrShap(LeverageShap):
     """Regression-adjusted Monte Carlo Shapley values over a tabular model's background
     (see the module docstring), on Leverage SHAP's coalitions: ``adjust="tree"`` (boosted
-    trees on the linear fit's residuals) or ``"linear"``. Options as :class:`LeverageShap`.
+    trees on the linear fit's residuals) or ``"linear"``. Below ``MIN_PER_FEATURE``
+    coalitions per feature it returns Leverage SHAP's values. Options as
+    :class:`LeverageShap`.
 
         >>> MsrShap(adjust="linear").adjust
         'linear'
