@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import MethodError, ModelError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
@@ -321,15 +322,17 @@ class TreeShap(Explainer):
         tables = shapley_table(min(d, ens.depth))
         # the model's own prediction and base value: x and the background rows
         pred, f_bg = model.row_outputs(inst)[0], model.background_outputs()
-        params = {**self.params(), "trees": ens.n_trees, "budget": 1 + m}  # model rows: x and the background
+        # model rows: x and the background (run by the plan's probe, or here)
+        params = {**self.params(), "trees": ens.n_trees, "budget": 1 + m}
         chunk = max(1, WALKERS_PER_CHUNK // len(ens.roots))
         acc = RunningMean(m)
         owner = model.tree_owner()
         for b0 in range(0, m, chunk):
+            check_cancelled()  # no model call here: the walkers check between chunks
             rows = slice(b0, min(m, b0 + chunk))
             phi = per_row(ens, x, B[rows], value, tables, owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,
-                               n_evals=1 + rows.stop, done=acc.finished,
+                               n_evals=1 + m, done=acc.finished,
                                params=params)

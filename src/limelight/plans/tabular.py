@@ -27,6 +27,7 @@ from ..explainers.registry import (
     options_of,
 )
 from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
+from ..inputs.background import missing_rows
 from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
 from ..models.tabular import TabularModel
 from ..models.tabular_context import ReadableTrees, TabularContext
@@ -47,22 +48,37 @@ AUTO_TREE_MIN = 9
 
 
 def probe(model: TabularModel, inst, rows: slice = slice(0, 1)) -> np.ndarray:
-    """One model call on the instance and background ``rows`` (x once per row, then the
-    rows), so a model that cannot take the data fails here, in the user's cell, with a
-    clear message. Returns the outputs."""
-    masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
+    """One model call on the instance and background ``rows`` (x, then the rows), so a
+    model that cannot take the data fails here, in the user's cell, with a clear message.
+    Returns the outputs: x's first."""
+    gaps = missing_rows(inst.bg_cols)
+    if gaps.any():
+        rows = slice(None)  # the rows with missing values are tried too: one rule for NaN
+    x = inst.cross(np.ones((1, inst.d), bool), slice(0, 1))
+    bg = inst.cross(np.zeros((1, inst.d), bool), rows)
+    if inst.frame:
+        import pandas as pd
+
+        batch = pd.concat([x, bg], ignore_index=True)
+    else:
+        batch = np.vstack([x, bg])
     try:
-        out = model.predict(inst.cross(masks, rows))
+        out = model.predict(batch)
     except ModelError as exc:
-        nan = [
-            n
-            for n, v in zip(inst.feature_names, inst.x)
-            if isinstance(v, (float, np.floating)) and not np.isfinite(v)
-        ]
+        nan = [n for n, v in zip(inst.feature_names, inst.x) if missing_rows([np.array([v])])[0]]
         if nan:
             raise InputError(
                 f"x has NaN or inf in {nan} and the model cannot take them ({exc.problem})",
                 fix="impute the missing values (or use a model that handles NaN)",
+            ) from exc
+        if gaps.any():
+            where = [n for n, c in zip(inst.feature_names, inst.bg_cols) if missing_rows([c]).any()]
+            raise InputError(
+                f"the background has missing values (NaN) in {int(gaps.sum())} of its "
+                f"{len(gaps)} rows, in {where[:8]}, and the model cannot take them "
+                f"({exc.problem})",
+                fix="drop or impute those rows (e.g. background.dropna()), or use a model "
+                "that handles NaN",
             ) from exc
         raise
     return out
@@ -103,7 +119,7 @@ def readable_trees(ctx: TabularContext, inst: TabularInstance) -> tuple[TreeEnse
     return ens, seen, piped
 
 
-def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> bool:
+def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray) -> bool:
     """Whether ``ens``'s leaf values reproduce the model's own outputs (``probed``, from
     :func:`probe` over every background row) on x and the background (``seen``: as the
     trees see them), up to a constant."""
@@ -113,7 +129,7 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> bool:
         return False  # a column that is not numbers
     if not np.isfinite(X).all():
         return False  # missing values: the model routes them its own way
-    want, ours = np.vstack([probed[:1], probed[m:]]), ens.predict(X)
+    want, ours = probed, ens.predict(X)  # the probe: x, then every background row
     if ours.shape != want.shape:
         return False
     gap = want - ours  # the model's constant (init, prior), the same for every row
@@ -165,8 +181,8 @@ def plan(
     probed = probe(adapter, inst, slice(None) if trees is not None else slice(0, 1))
     ctx.calls, ctx.rows = adapter.calls, adapter.rows  # the explanation's cost starts here
     if trees is not None:
-        ctx.probed = (probed[:1], probed[inst.m :])
-        if checked_trees(trees[0], trees[1], probed, inst.m):
+        ctx.probed = (probed[:1], probed[1:])
+        if checked_trees(trees[0], trees[1], probed):
             ctx.trees = ReadableTrees(trees[0], through_split=trees[2])
     ctx.select(choose_outputs(adapter.output_names, output, scores=probed[0]))
     if isinstance(method, Explainer):
