@@ -148,3 +148,31 @@ def test_the_widget_switcher_lists_what_was_computed(classifier, text_pipeline):
     w = ll.explain(text_pipeline, "good dull", method="occlusion", output="n")
     w.wait()
     assert w._meta["output_names"] == ["n"]
+
+
+def test_torch_text_output_runs_only_its_backward_passes():
+    torch = pytest.importorskip("torch")
+    from test_text_torch import WordPieceTokenizer
+
+    counter = CountBackward()
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.emb = torch.nn.Embedding(64, 8)
+            self.out = torch.nn.Linear(8, 4)
+
+        def forward(self, ids):
+            return self.out(torch.tanh(counter.layer(self.emb(ids))).mean(1))
+
+    net, tok = Net().eval(), WordPieceTokenizer()
+    text = "a fine day out"
+    every = ll.attribute(net, text, tokenizer=tok, method="ig", n_steps=8, batch_size=8)
+    passes_every, counter.n = counter.n, 0
+    one = ll.attribute(net, text, tokenizer=tok, method="ig", n_steps=8, batch_size=8, output=1)
+    assert every.values.shape == (4, 4) and one.values.shape == (1, 4)
+    assert one.output_names == [every.output_names[1]]
+    # two gradient calls (the path's ends, one batch of steps): one pass each per output
+    assert passes_every == 4 * 2 and counter.n == 2
+    np.testing.assert_allclose(one.values[0], every.values[1], atol=1e-6)
