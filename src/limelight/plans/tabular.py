@@ -91,7 +91,9 @@ def _model_name(model: TabularModel) -> str:
     return f"a {type(est).__name__} on {model.output_kind!r} outputs"
 
 
-def readable_trees(ctx: TabularContext, inst: TabularInstance) -> tuple[TreeEnsemble, Any, bool] | None:
+def readable_trees(
+    ctx: TabularContext, inst: TabularInstance
+) -> tuple[TreeEnsemble, Any, bool] | None:
     """The model's trees when it is a tree ensemble we read, with the instance as they see
     it, and whether they read a pipeline split's outputs: a bare estimator on the
     instance's columns, or a pipeline whose leading per-column steps (scalers, one-hot
@@ -218,11 +220,17 @@ def _auto(ctx: TabularContext, inst: TabularInstance) -> str:
 
 
 def _no_trees(adapter: TabularModel, *, readable: bool) -> None:
-    why = (" whose leaf values do not add up to its outputs here (a link function, or "
-           "missing values in x or the background)") if readable else ""
+    why = (
+        (
+            " whose leaf values do not add up to its outputs here (a link function, or "
+            "missing values in x or the background)"
+        )
+        if readable
+        else ""
+    )
     raise MethodError(
         f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
         f"leaf values; this model is {_model_name(adapter)}{why}",
         fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
-            "classifier's log-odds are sums of leaves: model_output='decision'",
+        "classifier's log-odds are sums of leaves: model_output='decision'",
     )
