@@ -2,7 +2,7 @@
 self-contained HTML page (bundled JS, state with base64 arrays, no kernel, no network),
 SVG drawn in Python, PNG through vl-convert's SVG renderer, JSON with every number.
 
-A widget here provides ``_page_state() -> (view, meta, arrays)``, ``_svg() -> str`` and
+A widget here provides ``_page_state() -> (view, meta, arrays, other state)``, ``_svg() -> str`` and
 ``_json() -> dict``.
 """
 

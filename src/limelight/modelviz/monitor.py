@@ -105,7 +105,7 @@ class Monitor(anywidget.AnyWidget):
 
     def _page_state(self):
         _, arrays, series = self.store.chunk(0, len(self.store))
-        return "monitor", {**self._meta, "series": series}, arrays
+        return "monitor", {**self._meta, "series": series}, arrays, {}
 
     def _json(self) -> dict:
         frame = self.to_frame()

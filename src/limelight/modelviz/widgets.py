@@ -82,11 +82,8 @@ class _ModelView(anywidget.AnyWidget):
         return export.save(self, path, **options)
 
     def _page_state(self):
-        return (
-            self._view,
-            dict(self._meta, selected=self.selected, detail=self._detail),
-            self._raw_arrays,
-        )
+        extra = {"_detail": self._detail, "selected": self.selected}
+        return self._view, self._meta, self._raw_arrays, extra
 
     _raw_arrays: dict = {}
 
