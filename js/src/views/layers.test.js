@@ -1,9 +1,9 @@
 // The layers view: histogram bars scale to the tallest count, filters map 0 to grey,
 // activation maps are upsampled onto the picture, and a row click selects the layer.
 import { describe, expect, it } from "vitest";
+import { standInModel } from "../standin.js";
 import { lut } from "./image.js";
 import { filterPixels, histogramBars, overlayPixels, render } from "./layers.js";
-import { standInModel } from "../standin.js";
 
 describe("pure parts", () => {
   it("scales histogram bars to the tallest count", () => {

@@ -23,9 +23,10 @@ from ..widgets import _buffers
 
 
 def page_state(obj: Any) -> dict:
-    view, meta, arrays = obj._page_state()
+    view, meta, arrays, extra = obj._page_state()
     enc = _buffers(arrays)
     return {
+        **extra,
         "_view": view,
         "_meta": meta,
         "_progress": {},
