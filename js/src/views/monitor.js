@@ -115,7 +115,7 @@ export function drawPanel(canvas, lines, state) {
     ctx.moveTo(PAD.l, py);
     ctx.lineTo(PAD.l + pw, py);
     ctx.stroke();
-    ctx.fillText(state.log ? `1e${fmt(t)}` : fmt(t), PAD.l - 4, py);
+    ctx.fillText(fmt(state.log ? 10 ** t : t), PAD.l - 4, py);
   }
   ctx.textAlign = "center";
   ctx.textBaseline = "top";

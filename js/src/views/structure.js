@@ -23,15 +23,19 @@ const CSS = `
 .ll-type{opacity:.75;margin-left:6px}
 .ll-shape,.ll-params{text-align:right;font-variant-numeric:tabular-nums;opacity:.85}
 .ll-frozen{margin-left:6px;font-size:10px;padding:0 4px;border-radius:3px;background:var(--jp-warn-color3,#ffe0b2);color:#000}
-.ll-facts{grid-column:1/-1;opacity:.7;font-size:11px}
+.ll-facts{grid-column:1/-1;opacity:.7;font-size:11px;margin-top:-2px}
 .ll-columns{grid-column:1/-1;display:flex;flex-wrap:wrap;gap:3px}
 .ll-col{font-size:11px;padding:0 5px;border-radius:8px;background:var(--jp-layout-color3,#e8eaf6);color:var(--jp-content-font-color1,#000)}
 .ll-group .ll-name{font-style:italic}
 .ll-structure-detail{margin-top:8px}
 `;
 
-function factsText(facts) {
+// containers' input/output widths are in the shape column already
+const CONTAINER_SKIP = new Set(["n_features_in", "n_features_out", "n_classes"]);
+
+function factsText(facts, container) {
   return Object.entries(facts || {})
+    .filter(([k]) => !(k === "n_features_out" || (container && CONTAINER_SKIP.has(k))))
     .map(([k, v]) => `${k.replaceAll("_", " ")} ${Array.isArray(v) ? v.join("×") : v}`)
     .join(" · ");
 }
@@ -55,8 +59,12 @@ function rowFor(entry, ctx) {
   }
   row.append(main, h("span", "ll-shape", formatShape(n.output_shape)), h("span", "ll-params", params === null || params === undefined ? "" : params.toLocaleString("en-US")));
   if (!item.group) {
-    const facts = factsText(n.facts);
-    if (facts && ctx.kind === "sklearn") row.append(h("div", "ll-facts", facts));
+    const facts = factsText(n.facts, ctx.tree.kids.has(n.id));
+    if (facts && ctx.kind === "sklearn") {
+      const f = h("div", "ll-facts", facts);
+      f.style.paddingLeft = `${depth * 16 + 14}px`;
+      row.append(f);
+    }
     if (n.columns?.length) {
       const cols = h("div", "ll-columns");
       cols.style.paddingLeft = `${depth * 16 + 14}px`;

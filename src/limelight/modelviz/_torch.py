@@ -96,12 +96,20 @@ def nodes(net: Any, example: Any = None) -> tuple[list[dict], int, int]:
             shapes.setdefault(name, _shape(out))
 
         forward(net, example, {n: m for n, m in named.items()}, record)
+    # each module's unique parameters, merged bottom-up (pre-order reversed: children first)
+    below: dict[str, dict[int, Any]] = {name: {} for name in named}
+    for name in reversed(list(named)):
+        mine = below[name]
+        for p in named[name].parameters(recurse=False):
+            mine.setdefault(id(p), p)
+        if name:
+            parent = below[name.rsplit(".", 1)[0] if "." in name else ""]
+            for k, p in mine.items():
+                parent.setdefault(k, p)
     rows = []
     for name, mod in named.items():
         own = list(mod.parameters(recurse=False))
-        seen: dict[int, Any] = {}
-        for p in mod.parameters():
-            seen.setdefault(id(p), p)
+        seen = below[name]
         rows.append(
             {
                 "id": name or "(model)",
@@ -140,7 +148,7 @@ def _facts(mod: Any) -> dict:
         "num_heads",
         "p",
     ):
-        v = getattr(mod, key, None)
+        v = vars(mod).get(key)  # plain attributes: no nn.Module.__getattr__ miss
         if isinstance(v, (int, float, tuple)) and not isinstance(v, bool):
             out[key] = list(v) if isinstance(v, tuple) else v
     return out
