@@ -4,6 +4,7 @@ activation maps, the layers table selects, and the monitor receives every point 
 from a thread (counted in the browser) while the kernel answers; points logged before
 display are shown. Screenshots in light and dark theme under $LL_SHOTS."""
 
+import json
 import os
 import time
 from pathlib import Path
@@ -76,6 +77,12 @@ def test_monitor_receives_every_point_from_a_thread(lab_notebook):
     assert panels == ["loss", "acc"]
     legend = page.inner_text(f"{root} .ll-monitor-legend")
     assert "<i>before</i>" in legend and page.locator(f"{root} i").count() == 0
+    # the Snapshot control downloads the data: every point, from the kernel's exporter
+    page.select_option(f"{OUT}:has(.ll-monitor) .ll-snapshot-format", "json")
+    with page.expect_download(timeout=60_000) as info:
+        page.click(f"{OUT}:has(.ll-monitor) .ll-snapshot-button")
+    data = json.loads(Path(info.value.path()).read_text())
+    assert len(data["points"]["value"]) == 10_005
     # log scale and zoom redraw without losing points
     page.check(f"{root} .ll-monitor-log")
     box = page.locator(f"{root} [data-metric=loss] canvas").bounding_box()
