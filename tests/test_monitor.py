@@ -115,10 +115,12 @@ def test_watch_logs_weight_and_gradient_norms():
     watch.remove()
     with torch.no_grad():
         net(x)  # no longer watched, and no grad: not a step
-    f = mon.to_frame().set_index(["metric", "step"])["value"]
+    frame = mon.to_frame()
+    f = frame.set_index(["run", "metric", "step"])["value"]
     for (kind, step), v in ref.items():
-        assert f[(f"{kind}_norm/2", float(step))] == pytest.approx(float(v), rel=1e-5)
-    assert sorted(set(f.index.get_level_values("step"))) == [2.0, 4.0]
+        assert f[("watch/2", f"{kind}_norm", float(step))] == pytest.approx(float(v), rel=1e-5)
+    assert sorted(set(frame["step"])) == [2.0, 4.0]
+    assert sorted(set(frame["run"])) == ["watch/0", "watch/2"]  # layers with parameters
     assert not net._forward_pre_hooks
 
 

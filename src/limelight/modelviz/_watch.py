@@ -40,8 +40,9 @@ def keras_callback(mon: Any, run: str):
 
 class TorchWatch:
     """Counts training steps by the module's forward passes with gradients enabled; every
-    ``every``-th step logs ``weight_norm/<layer>`` and, once its backward pass has run,
-    ``grad_norm/<layer>`` (L2 norm of the layer's own parameters, gradients read after
+    ``every``-th step logs ``weight_norm`` and, once its backward pass has run,
+    ``grad_norm`` for each layer as run ``<run>/<layer>`` (two panels, a line per layer;
+    L2 norm of the layer's own parameters, gradients read after
     they are accumulated: ``.grad`` is only read)."""
 
     def __init__(self, mon: Any, module: Any, *, every: int, run: str) -> None:
@@ -82,14 +83,12 @@ class TorchWatch:
         self.step += 1
         if self.step % self.every:
             return
-        norms = {}
         with torch.no_grad():
             for name, m in self.layers.items():
                 sq = sum(
                     float(p.detach().float().pow(2).sum()) for p in m.parameters(recurse=False)
                 )
-                norms[f"weight_norm/{name}"] = math.sqrt(sq)
-        self.mon.log(self.step, run=self.run, **norms)
+                self.mon.log(self.step, run=f"{self.run}/{name}", weight_norm=math.sqrt(sq))
         self._grad_step = self.step
 
     def _grad(self, name: str, p: Any) -> None:
@@ -100,11 +99,8 @@ class TorchWatch:
 
     def _flush_grads(self) -> None:
         if self._grad_step is not None and self._grads:
-            self.mon.log(
-                self._grad_step,
-                run=self.run,
-                **{f"grad_norm/{n}": math.sqrt(v) for n, v in self._grads.items()},
-            )
+            for n, v in self._grads.items():
+                self.mon.log(self._grad_step, run=f"{self.run}/{n}", grad_norm=math.sqrt(v))
         self._grads, self._grad_step = {}, None
 
     def remove(self) -> None:

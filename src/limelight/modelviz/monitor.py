@@ -78,8 +78,9 @@ class Monitor(anywidget.AnyWidget):
         return _watch.keras_callback(self, run)
 
     def watch(self, module: Any, *, every: int = 10, run: str = "watch"):
-        """Log each layer's weight norm and gradient norm every ``every`` training steps
-        (forward passes with gradients on) of a torch module; ``.remove()`` stops it."""
+        """Log each layer's weight norm and gradient norm (metrics ``weight_norm`` and
+        ``grad_norm``, run ``"<run>/<layer>"``) every ``every`` training steps (forward
+        passes with gradients on) of a torch module; ``.remove()`` stops it."""
         return _watch.TorchWatch(self, module, every=every, run=run)
 
     def flush(self, timeout: float = 5.0) -> None:
