@@ -222,3 +222,23 @@ def test_exports_escape_names_and_hold_the_data(tmp_path):
     import json
 
     assert json.loads(w.snapshot("json")[1])["nodes"][2]["columns"] == ["age", "<b>income</b>"]
+
+
+def test_a_thousand_module_transformer_folds_into_repeated_layers():
+    transformers = pytest.importorskip("transformers")
+    torch.manual_seed(0)
+    cfg = transformers.BertConfig(
+        vocab_size=100,
+        hidden_size=16,
+        num_hidden_layers=64,
+        num_attention_heads=2,
+        intermediate_size=32,
+    )
+    net = transformers.BertModel(cfg).eval()
+    ids = torch.randint(0, 100, (2, 7))
+    s = ll.structure(net, example={"input_ids": ids}).structure
+    assert len(s.nodes) == len(list(net.named_modules(remove_duplicate=False))) > 1000
+    layers = [n for n in s.nodes if n.parent == "encoder.layer"]
+    assert len(layers) == 64 and len({n.signature for n in layers}) == 1
+    assert s.node("encoder.layer.5.intermediate.dense").output_shape == [2, 7, 32]
+    assert s.total_params == sum(p.numel() for p in net.parameters())

@@ -59,17 +59,17 @@ function rowFor(entry, ctx) {
   }
   row.append(main, h("span", "ll-shape", formatShape(n.output_shape)), h("span", "ll-params", params === null || params === undefined ? "" : params.toLocaleString("en-US")));
   if (!item.group) {
-    const facts = factsText(n.facts, ctx.tree.kids.has(n.id));
-    if (facts && ctx.kind === "sklearn") {
-      const f = h("div", "ll-facts", facts);
-      f.style.paddingLeft = `${depth * 16 + 14}px`;
-      row.append(f);
-    }
     if (n.columns?.length) {
       const cols = h("div", "ll-columns");
       cols.style.paddingLeft = `${depth * 16 + 14}px`;
       for (const c of n.columns) cols.append(h("span", "ll-col", c));
       row.append(cols);
+    }
+    const facts = factsText(n.facts, ctx.tree.kids.has(n.id));
+    if (facts && ctx.kind === "sklearn") {
+      const f = h("div", "ll-facts", facts);
+      f.style.paddingLeft = `${depth * 16 + 14}px`;
+      row.append(f);
     }
   }
   if (!item.group && n.id === ctx.selected) row.classList.add("ll-selected");
@@ -94,7 +94,7 @@ export function render({ model, el }) {
   const title = h("span", "ll-structure-title", meta.title || "");
   const total = meta.total_params;
   const frozen = meta.trainable_params === null || meta.trainable_params === undefined ? 0 : total - meta.trainable_params;
-  const summary = h("span", "ll-structure-summary", [`${nodes.length.toLocaleString("en-US")} ${meta.kind === "torch" ? "modules" : "steps"}`, total ? `${total.toLocaleString("en-US")} parameters` : "", frozen ? `${frozen.toLocaleString("en-US")} frozen` : ""].filter(Boolean).join(" · "));
+  const summary = h("span", "ll-structure-summary", [`${nodes.length.toLocaleString("en-US")} ${meta.kind === "torch" ? "modules" : "steps"}`, total ? `${total.toLocaleString("en-US")} ${meta.kind === "torch" ? "parameters" : "coefficients and tree nodes"}` : "", frozen ? `${frozen.toLocaleString("en-US")} frozen` : ""].filter(Boolean).join(" · "));
   const search = h("input", "ll-structure-search");
   search.type = "search";
   search.placeholder = "search layers by name or type";

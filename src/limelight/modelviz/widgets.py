@@ -136,7 +136,8 @@ class StructureWidget(_ModelView):
 
     def _svg(self) -> str:
         s = self.structure
-        total = "" if s.total_params is None else f" · {s.total_params:,} parameters"
+        unit = "parameters" if s.kind == "torch" else "coefficients and tree nodes"
+        total = "" if s.total_params is None else f" · {s.total_params:,} {unit}"
         return _svg.structure_rows(self._rows(), f"{self._meta['title']}{total}")
 
     def _json(self) -> dict:
