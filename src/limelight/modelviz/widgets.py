@@ -111,6 +111,7 @@ class StructureWidget(_ModelView):
         self.observe(self._on_select, names="selected")
 
     def to_frame(self):
+        """One row per layer or step: name, type, output shape, parameters, trainable."""
         return self.structure.to_frame()
 
     def _on_select(self, change) -> None:
@@ -183,14 +184,17 @@ class LayersWidget(_ModelView):
         self.selected = first or (self.report.layers[0] if self.report.layers else "")
 
     @property
-    def histograms(self):
+    def histograms(self) -> dict:
+        """``{layer: (counts, edges)}`` of each layer's own parameters."""
         return self.report.histograms
 
     @property
-    def activations(self):
+    def activations(self) -> dict:
+        """``{layer: output for the first input}`` (numpy), as the maps draw them."""
         return self.report.activations
 
     def to_frame(self):
+        """Per layer: type, parameters, activation mean, std, fraction_zero, dead_fraction."""
         return self.report.to_frame()
 
     def _on_select(self, change) -> None:
