@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from .. import export as core
+from ..encoders import buffers as _buffers
 from ..errors import InputError, LimelightError
-from ..widgets import _buffers
 
 
 def page_state(obj: Any) -> dict:

@@ -20,8 +20,9 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..encoders import buffers as _buffers
 from ..errors import InputError
-from ..widgets import _buffers, _esm
+from ..widgets import _esm
 from . import _svg, export
 from .layers import LayerReport, layer_report
 from .structure import Structure, model_structure
