@@ -219,6 +219,8 @@ def test_exports_escape_names_and_hold_the_data(tmp_path):
     assert "<b>income" not in svg and "&lt;i&gt;num&lt;/i&gt;" in svg
     page = w.save(tmp_path / "s.html").read_text()
     assert "<i>num</i>" not in page and "<b>" not in page.split("</noscript>")[1]
+    static = w._repr_mimebundle_()[0]["text/html"]  # for nbconvert / GitHub
+    assert "&lt;i&gt;num&lt;/i&gt;" in static and "<i>" not in static
     import json
 
     assert json.loads(w.snapshot("json")[1])["nodes"][2]["columns"] == ["age", "<b>income</b>"]

@@ -82,6 +82,15 @@ class _ModelView(anywidget.AnyWidget):
         """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``."""
         return export.save(self, path, **options)
 
+    def _repr_mimebundle_(self, **kwargs: Any):
+        """The widget, plus a scriptless SVG picture for viewers that do not run widgets
+        (nbconvert, GitHub)."""
+        bundle = super()._repr_mimebundle_(**kwargs)
+        data = bundle[0] if isinstance(bundle, tuple) else bundle
+        if isinstance(data, dict):
+            data["text/html"] = f'<div class="limelight-static">{self._svg()}</div>'
+        return bundle
+
     def _page_state(self):
         extra = {"_detail": self._detail, "selected": self.selected}
         return self._view, self._meta, self._raw_arrays, extra
