@@ -75,7 +75,7 @@ def facts(est: Any) -> tuple[dict, int | None]:
         params = sum(len(pr.nodes) for p in preds for pr in p)
     elif out.get("n_trees") is None and hasattr(est, "n_estimators"):  # xgboost, lightgbm...
         out["n_estimators"] = est.n_estimators
-        if getattr(est, "max_depth", None) is not None:
+        if isinstance(getattr(est, "max_depth", None), int) and est.max_depth >= 0:
             out["max_depth"] = est.max_depth
     if hasattr(est, "get_feature_names_out"):
         try:
