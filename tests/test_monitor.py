@@ -4,6 +4,7 @@ Keras compute."""
 
 import json
 import os
+import re
 import threading
 import time
 
@@ -152,8 +153,11 @@ def test_exports_hold_every_point(tmp_path):
     mon = ll.monitor(display=False, title="<script>x</script>")
     for i in range(20):
         mon.log(i, loss=0.9**i, run="<b>a</b>")
+    mon.log(30_000_001, loss=0.1, run="<b>a</b>")  # beyond float32's exact integers
+    assert re.search(r'"step":\{"b64":"[^"]*","dtype":"int32"', mon.snapshot("html")[1].decode())
     data = json.loads(mon.snapshot("json")[1])
-    assert data["points"]["value"][-1] == pytest.approx(0.9**19)
+    assert data["points"]["value"][-2] == pytest.approx(0.9**19)
+    assert data["points"]["step"][-1] == 30_000_001
     page = mon.save(tmp_path / "m.html").read_text()
     assert "<script>x</script>" not in page and "<b>a</b>" not in page
     svg = mon.snapshot("svg")[1].decode()

@@ -54,6 +54,8 @@ def test_monitor_export_draws_every_point(open_saved):
     page = open_saved(mon, "m.html")
     page.wait_for_function("document.querySelector('.ll-monitor')?.dataset.points === '6000'")
     assert page.locator(".ll-monitor-panel").count() == 2
+    # the lines are drawn, not only the axes (4 lines over about 300 px each)
+    assert int(page.get_attribute(".ll-monitor", "data-drawn")) > 4 * 250
     assert page.locator(".ll-snapshot").is_hidden()  # no kernel behind the page
     assert PAYLOAD in page.inner_text(".ll-monitor-legend")
     SHOTS.mkdir(parents=True, exist_ok=True)

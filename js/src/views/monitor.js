@@ -253,6 +253,7 @@ export function render({ model, el }) {
     count.textContent = `${store.total.toLocaleString("en-US")} points`;
     root.dataset.points = String(store.total);
     root.dataset.frames = String(frames);
+    root.dataset.drawn = String([...panels.values()].reduce((n, p) => n + (p.info?.drawn || 0), 0));
     drawnVersion = store.version;
   };
   const schedule = () => {

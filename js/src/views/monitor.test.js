@@ -102,7 +102,7 @@ describe("render", () => {
     const model = standInModel({
       _meta: { series: [["r", "m"]] },
       _arrays: {
-        step: { view: Float64Array.from([0, 1, 2]), dtype: "float64", shape: [3] },
+        step: { view: Float32Array.from([0, 1, 2]), dtype: "float32", shape: [3] }, // as exports narrow it
         series: { view: Int32Array.from([0, 0, 0]), dtype: "int32", shape: [3] },
         value: { view: Float32Array.from([3, 2, 1]), dtype: "float32", shape: [3] },
       },
@@ -112,6 +112,8 @@ describe("render", () => {
     render({ model, el });
     expect(el.querySelector(".ll-monitor").dataset.points).toBe("3");
     expect(el.querySelector(".ll-monitor-count").textContent).toBe("3 points");
+    const line = el.querySelector(".ll-monitor").dataset;
+    expect(Number(line.drawn)).toBeGreaterThan(0); // the line itself, not only the axes
     el.remove();
   });
 });

@@ -4,10 +4,13 @@
 
 const TYPES = { float64: Float64Array, float32: Float32Array, int32: Int32Array };
 
+// Raw bytes (a message's DataView or ArrayBuffer) are read as `Type`; a typed array of
+// another type (an export's decoded float32 steps) is converted, not reinterpreted.
 function typed(buf, Type) {
   if (!buf) return new Type(0);
   if (buf instanceof Type) return buf;
-  if (ArrayBuffer.isView(buf)) return new Type(buf.buffer, buf.byteOffset, buf.byteLength / Type.BYTES_PER_ELEMENT);
+  if (buf instanceof DataView) return new Type(buf.buffer, buf.byteOffset, buf.byteLength / Type.BYTES_PER_ELEMENT);
+  if (ArrayBuffer.isView(buf)) return Type.from(buf);
   if (buf instanceof ArrayBuffer) return new Type(buf);
   return Type.from(buf);
 }

@@ -18,6 +18,7 @@ import threading
 from typing import Any
 
 import anywidget
+import numpy as np
 import traitlets
 
 from ..widgets import _esm
@@ -106,6 +107,10 @@ class Monitor(anywidget.AnyWidget):
 
     def _page_state(self):
         _, arrays, series = self.store.chunk(0, len(self.store))
+        step = arrays["step"]
+        # exports narrow float64 to float32 (exact to 2**24): integer steps travel as int32
+        if step.size and np.all(step == np.round(step)) and np.abs(step).max() < 2**31:
+            arrays["step"] = step.astype(np.int32)
         return "monitor", {**self._meta, "series": series}, arrays, {}
 
     def _json(self) -> dict:
