@@ -170,6 +170,69 @@ function nearest(steps, n, x) {
   return lo;
 }
 
+/** Zoom on a panel: drag a step range, wheel around the cursor, double-click resets;
+ * moving shows each run's value at the step under the cursor. */
+function attachZoom(p, view, redraw, offs) {
+  let from = null;
+  const toStep = (ev) => {
+    const r = p.canvas.getBoundingClientRect();
+    const info = p.info;
+    if (!info?.pw) return null;
+    return info.x0 + ((ev.clientX - r.left - PAD.l) / info.pw) * (info.x1 - info.x0);
+  };
+  p.canvas.addEventListener("mousedown", (ev) => {
+    from = { step: toStep(ev), x: ev.clientX };
+  });
+  p.canvas.addEventListener("mousemove", (ev) => {
+    const step = toStep(ev);
+    if (step === null) return;
+    if (from) {
+      const r = p.canvas.getBoundingClientRect();
+      const left = Math.min(from.x, ev.clientX) - r.left + 4;
+      p.sel.hidden = false;
+      p.sel.style.left = `${left}px`;
+      p.sel.style.width = `${Math.abs(ev.clientX - from.x)}px`;
+    }
+    const parts = [`step ${fmt(step)}`];
+    for (const l of p.lines || []) {
+      if (!l.n) continue;
+      const i = nearest(l.steps, l.n, step);
+      parts.push(`${l.run}: ${fmt(l.values[i])}`);
+    }
+    p.read.textContent = parts.join(" · ");
+  });
+  const up = (ev) => {
+    if (!from) return;
+    const to = toStep(ev);
+    p.sel.hidden = true;
+    if (to !== null && Math.abs(ev.clientX - from.x) > 4) {
+      view.x0 = Math.min(from.step, to);
+      view.x1 = Math.max(from.step, to);
+      redraw();
+    }
+    from = null;
+  };
+  window.addEventListener("mouseup", up);
+  offs.push(() => window.removeEventListener("mouseup", up));
+  p.canvas.addEventListener(
+    "wheel",
+    (ev) => {
+      const at = toStep(ev);
+      if (at === null || !p.info) return;
+      ev.preventDefault();
+      const k = ev.deltaY > 0 ? 1.25 : 0.8;
+      view.x0 = at - (at - p.info.x0) * k;
+      view.x1 = at + (p.info.x1 - at) * k;
+      redraw();
+    },
+    { passive: false },
+  );
+  p.canvas.addEventListener("dblclick", () => {
+    view.x0 = view.x1 = null;
+    redraw();
+  });
+}
+
 export function render({ model, el }) {
   const meta = model.get("_meta") || {};
   const root = h("div", "ll-monitor");
@@ -221,7 +284,7 @@ export function render({ model, el }) {
     box.append(head, canvas, read, sel);
     grid.append(box);
     p = { box, canvas, read, sel, info: null, metric };
-    attachZoom(p);
+    attachZoom(p, view, redraw, offs);
     panels.set(metric, p);
     return p;
   };
@@ -263,67 +326,6 @@ export function render({ model, el }) {
     drawnVersion = -1;
     schedule();
   };
-
-  function attachZoom(p) {
-    let from = null;
-    const toStep = (ev) => {
-      const r = p.canvas.getBoundingClientRect();
-      const info = p.info;
-      if (!info?.pw) return null;
-      return info.x0 + ((ev.clientX - r.left - PAD.l) / info.pw) * (info.x1 - info.x0);
-    };
-    p.canvas.addEventListener("mousedown", (ev) => {
-      from = { step: toStep(ev), x: ev.clientX };
-    });
-    p.canvas.addEventListener("mousemove", (ev) => {
-      const step = toStep(ev);
-      if (step === null) return;
-      if (from) {
-        const r = p.canvas.getBoundingClientRect();
-        const left = Math.min(from.x, ev.clientX) - r.left + 4;
-        p.sel.hidden = false;
-        p.sel.style.left = `${left}px`;
-        p.sel.style.width = `${Math.abs(ev.clientX - from.x)}px`;
-      }
-      const parts = [`step ${fmt(step)}`];
-      for (const l of p.lines || []) {
-        if (!l.n) continue;
-        const i = nearest(l.steps, l.n, step);
-        parts.push(`${l.run}: ${fmt(l.values[i])}`);
-      }
-      p.read.textContent = parts.join(" · ");
-    });
-    const up = (ev) => {
-      if (!from) return;
-      const to = toStep(ev);
-      p.sel.hidden = true;
-      if (to !== null && Math.abs(ev.clientX - from.x) > 4) {
-        view.x0 = Math.min(from.step, to);
-        view.x1 = Math.max(from.step, to);
-        redraw();
-      }
-      from = null;
-    };
-    window.addEventListener("mouseup", up);
-    offs.push(() => window.removeEventListener("mouseup", up));
-    p.canvas.addEventListener(
-      "wheel",
-      (ev) => {
-        const at = toStep(ev);
-        if (at === null || !p.info) return;
-        ev.preventDefault();
-        const k = ev.deltaY > 0 ? 1.25 : 0.8;
-        view.x0 = at - (at - p.info.x0) * k;
-        view.x1 = at + (p.info.x1 - at) * k;
-        redraw();
-      },
-      { passive: false },
-    );
-    p.canvas.addEventListener("dblclick", () => {
-      view.x0 = view.x1 = null;
-      redraw();
-    });
-  }
 
   const onMessage = (msg, buffers) => {
     if (msg?.type !== "points") return;
