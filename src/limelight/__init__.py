@@ -9,9 +9,12 @@ from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation
 from .export import load, save
+from .explanations import Explanations
+from .many import attribute_many
 
 __all__ = [
     "Explanation",
+    "Explanations",
     "ExplanationWidget",
     "Explorer",
     "InputError",
@@ -20,7 +23,9 @@ __all__ = [
     "ModelError",
     "SchemaError",
     "attribute",
+    "attribute_many",
     "explain",
+    "explain_many",
     "explore",
     "load",
     "metrics",
@@ -36,6 +41,10 @@ def __getattr__(name: str):
         from .widgets import ExplanationWidget
 
         return ExplanationWidget
+    if name == "explain_many":
+        from .widgets.many import explain_many
+
+        return explain_many
     if name == "Explorer":
         from .widgets.explorer import Explorer
 
