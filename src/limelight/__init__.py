@@ -8,8 +8,8 @@ from . import metrics
 from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation
-from .export import load, save
 from .explanations import Explanations
+from .export import load, save
 from .many import attribute_many
 
 __all__ = [

@@ -58,8 +58,10 @@ class Explanations:
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
         if self.values.ndim != 3:
-            raise SchemaError(f"values has shape {self.values.shape}",
-                              fix="give (n_rows, n_outputs, n_features) values")
+            raise SchemaError(
+                f"values has shape {self.values.shape}",
+                fix="give (n_rows, n_outputs, n_features) values",
+            )
         n = len(self.values)
         self.base_values = np.asarray(self.base_values, dtype=float).reshape(n, -1)
         self.prediction = np.asarray(self.prediction, dtype=float).reshape(n, -1)
@@ -90,10 +92,20 @@ class Explanations:
                 raise IndexError(f"row {i} out of range for {len(self)} explanations")
             return self._one(i % len(self))
         idx = np.arange(len(self))[key]
-        arrays = ("values", "base_values", "prediction", "stderr", "n_evals", "errors",
-                  "seeds", "row", "data")
-        return replace(self, **{a: None if getattr(self, a) is None else getattr(self, a)[idx]
-                                for a in arrays})
+        arrays = (
+            "values",
+            "base_values",
+            "prediction",
+            "stderr",
+            "n_evals",
+            "errors",
+            "seeds",
+            "row",
+            "data",
+        )
+        return replace(
+            self, **{a: None if getattr(self, a) is None else getattr(self, a)[idx] for a in arrays}
+        )
 
     def __iter__(self) -> Iterator[Explanation]:
         return (self._one(i) for i in range(len(self)))
@@ -103,19 +115,27 @@ class Explanations:
         if self.errors[i]:
             params["error"] = str(self.errors[i])
         return Explanation(
-            values=self.values[i], base_values=self.base_values[i],
-            prediction=self.prediction[i], output_names=list(self.output_names),
+            values=self.values[i],
+            base_values=self.base_values[i],
+            prediction=self.prediction[i],
+            output_names=list(self.output_names),
             feature_names=list(self.feature_names),
             data=None if self.data is None else np.asarray(self.data[i], dtype=object),
-            method=self.method, params=params,
+            method=self.method,
+            params=params,
             stderr=None if self.stderr is None else self.stderr[i],
-            n_evals=int(self.n_evals[i]), done=True, modality="tabular")
+            n_evals=int(self.n_evals[i]),
+            done=True,
+            modality="tabular",
+        )
 
     def __repr__(self) -> str:
         bad = int((~self.ok).sum())
-        return (f"Explanations({len(self)} rows, method={self.method!r}, "
-                f"values{tuple(self.values.shape)}, outputs={self.output_names[:4]}"
-                f"{f', {bad} failed' if bad else ''})")
+        return (
+            f"Explanations({len(self)} rows, method={self.method!r}, "
+            f"values{tuple(self.values.shape)}, outputs={self.output_names[:4]}"
+            f"{f', {bad} failed' if bad else ''})"
+        )
 
     @classmethod
     def concat(cls, parts: list[Explanations]) -> Explanations:
@@ -123,10 +143,24 @@ class Explanations:
         if not parts:
             raise InputError("nothing to concatenate", fix="pass at least one Explanations")
         first = parts[0]
-        cat = lambda a: None if getattr(first, a) is None else np.concatenate(  # noqa: E731
-            [getattr(p, a) for p in parts])
-        arrays = ("values", "base_values", "prediction", "stderr", "n_evals", "errors",
-                  "seeds", "row", "data")
+        cat = lambda a: (
+            None
+            if getattr(first, a) is None
+            else np.concatenate(  # noqa: E731
+                [getattr(p, a) for p in parts]
+            )
+        )
+        arrays = (
+            "values",
+            "base_values",
+            "prediction",
+            "stderr",
+            "n_evals",
+            "errors",
+            "seeds",
+            "row",
+            "data",
+        )
         return replace(first, **{a: cat(a) for a in arrays})
 
     # -- summaries ------------------------------------------------------------------------
@@ -144,12 +178,14 @@ class Explanations:
 
         if layout == "long":
             n, k, d = self.values.shape
-            frame = pd.DataFrame({
-                "row": np.repeat(self.row, k * d),
-                "output": np.tile(np.repeat(np.array(self.output_names, dtype=object), d), n),
-                "feature": np.tile(np.array(self.feature_names, dtype=object), n * k),
-                "value": self.values.reshape(-1),
-            })
+            frame = pd.DataFrame(
+                {
+                    "row": np.repeat(self.row, k * d),
+                    "output": np.tile(np.repeat(np.array(self.output_names, dtype=object), d), n),
+                    "feature": np.tile(np.array(self.feature_names, dtype=object), n * k),
+                    "value": self.values.reshape(-1),
+                }
+            )
             if self.stderr is not None:
                 frame["stderr"] = self.stderr.reshape(-1)
             if self.data is not None:
@@ -157,8 +193,11 @@ class Explanations:
             return frame
         if layout != "wide":
             raise InputError(f"unknown layout {layout!r}", fix="use 'wide' or 'long'")
-        cols: dict[str, Any] = {"error": self.errors.astype(str), "seed": self.seeds,
-                                "n_evals": self.n_evals}
+        cols: dict[str, Any] = {
+            "error": self.errors.astype(str),
+            "seed": self.seeds,
+            "n_evals": self.n_evals,
+        }
         for o, name in enumerate(self.output_names):
             cols[f"base:{name}"] = self.base_values[:, o]
             cols[f"prediction:{name}"] = self.prediction[:, o]
@@ -172,24 +211,33 @@ class Explanations:
         if self.data is not None:
             for j, feat in enumerate(self.feature_names):
                 col = self.data[:, j]
-                cols[f"data:{feat}"] = pd.Series(col).infer_objects().to_numpy() \
-                    if col.dtype == object else col
+                cols[f"data:{feat}"] = (
+                    pd.Series(col).infer_objects().to_numpy() if col.dtype == object else col
+                )
         return pd.DataFrame(cols, index=pd.Index(self.row, name="row"))
 
     def meta(self) -> dict[str, Any]:
         """What the wide frame does not hold: names, method, options (JSON-ready)."""
-        return {"schema": SCHEMA, "version": SCHEMA_VERSION, "method": self.method,
-                "output_names": self.output_names, "feature_names": self.feature_names,
-                "params": _encode(self.params), "stderr": self.stderr is not None,
-                "data": self.data is not None}
+        return {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "method": self.method,
+            "output_names": self.output_names,
+            "feature_names": self.feature_names,
+            "params": _encode(self.params),
+            "stderr": self.stderr is not None,
+            "data": self.data is not None,
+        }
 
     def save(self, path: str | Path) -> Path:
         """Write ``path`` (``.parquet``): the wide :meth:`to_frame` with :meth:`meta` in the
         file's metadata; any Parquet reader opens it, ``limelight.load`` restores this."""
         path = Path(path)
         if path.suffix != ".parquet":
-            raise InputError(f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
-                             fix="save to a .parquet file")
+            raise InputError(
+                f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
+                fix="save to a .parquet file",
+            )
         write_parquet(self, path)
         return path
 
@@ -197,11 +245,16 @@ class Explanations:
     def from_frame(cls, frame: Any, meta: dict[str, Any]) -> Explanations:
         """Inverse of :meth:`to_frame` (``"wide"``) given :meth:`meta`."""
         if meta.get("schema") != SCHEMA:
-            raise SchemaError("this Parquet file was not written by Explanations.save",
-                              fix="load a file written by limelight's attribute_many or save")
+            raise SchemaError(
+                "this Parquet file was not written by Explanations.save",
+                fix="load a file written by limelight's attribute_many or save",
+            )
         if int(meta.get("version", 0)) > SCHEMA_VERSION:
-            raise SchemaError(f"explanations schema version {meta.get('version')} is newer "
-                              "than this limelight understands", fix="upgrade limelight")
+            raise SchemaError(
+                f"explanations schema version {meta.get('version')} is newer "
+                "than this limelight understands",
+                fix="upgrade limelight",
+            )
         outs, feats = meta["output_names"], meta["feature_names"]
         n = len(frame)
 
@@ -214,14 +267,21 @@ class Explanations:
             cols = [frame[f"data:{f}"].to_numpy() for f in feats]
             numeric = all(np.issubdtype(c.dtype, np.number) for c in cols)
             data = np.stack(cols, axis=1).astype(float if numeric else object) if feats else None
-        return cls(values=block("value"),
-                   base_values=frame[[f"base:{o}" for o in outs]].to_numpy(dtype=float),
-                   prediction=frame[[f"prediction:{o}" for o in outs]].to_numpy(dtype=float),
-                   output_names=outs, feature_names=feats, data=data, method=meta["method"],
-                   params=meta.get("params", {}),
-                   stderr=block("stderr") if meta.get("stderr") else None,
-                   n_evals=frame["n_evals"].to_numpy(), errors=frame["error"].to_numpy(object),
-                   seeds=frame["seed"].to_numpy(), row=frame.index.to_numpy())
+        return cls(
+            values=block("value"),
+            base_values=frame[[f"base:{o}" for o in outs]].to_numpy(dtype=float),
+            prediction=frame[[f"prediction:{o}" for o in outs]].to_numpy(dtype=float),
+            output_names=outs,
+            feature_names=feats,
+            data=data,
+            method=meta["method"],
+            params=meta.get("params", {}),
+            stderr=block("stderr") if meta.get("stderr") else None,
+            n_evals=frame["n_evals"].to_numpy(),
+            errors=frame["error"].to_numpy(object),
+            seeds=frame["seed"].to_numpy(),
+            row=frame.index.to_numpy(),
+        )
 
 
 def _column(value: Any, n: int, dtype: Any, default: Any) -> np.ndarray:
@@ -229,8 +289,9 @@ def _column(value: Any, n: int, dtype: Any, default: Any) -> np.ndarray:
         return np.arange(n, dtype=np.int64) if default is None else np.full(n, default, dtype)
     out = np.asarray(value, dtype=dtype).reshape(-1)
     if len(out) != n:
-        raise SchemaError(f"a per-row field has {len(out)} entries for {n} rows",
-                          fix="give one entry per row")
+        raise SchemaError(
+            f"a per-row field has {len(out)} entries for {n} rows", fix="give one entry per row"
+        )
     return out
 
 
@@ -255,8 +316,10 @@ def read_parquet(paths: list[Path]) -> Explanations:
         table = pq.read_table(p)
         raw = (table.schema.metadata or {}).get(META_KEY)
         if raw is None:
-            raise SchemaError(f"{p.name} has no limelight metadata",
-                              fix="load a file written by Explanations.save or attribute_many")
+            raise SchemaError(
+                f"{p.name} has no limelight metadata",
+                fix="load a file written by Explanations.save or attribute_many",
+            )
         parts.append(Explanations.from_frame(table.to_pandas(), json.loads(raw)))
     return Explanations.concat(parts)
 
@@ -267,8 +330,10 @@ def load_many(path: str | Path) -> Explanations:
     if path.is_dir():
         files = sorted(path.glob("part-*.parquet"))
         if not files:
-            raise InputError(f"no chunks (part-*.parquet) in {str(path)!r}",
-                             fix="point at the folder given to attribute_many(out=...)")
+            raise InputError(
+                f"no chunks (part-*.parquet) in {str(path)!r}",
+                fix="point at the folder given to attribute_many(out=...)",
+            )
         return read_parquet(files)
     if not path.is_file():
         raise InputError(f"no file at {str(path)!r}", fix="check the path")
@@ -280,6 +345,8 @@ def _pyarrow():
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:  # pragma: no cover - in the test extra
-        raise InputError("saving many explanations needs pyarrow",
-                         fix="pip install 'limelight[dask]' (or pyarrow)") from None
+        raise InputError(
+            "saving many explanations needs pyarrow",
+            fix="pip install 'limelight[dask]' (or pyarrow)",
+        ) from None
     return pa, pq

@@ -30,10 +30,22 @@ class ManyRun:
     """A planned many-row run: iterate it for ``(chunk, Explanations)`` as chunks finish
     (written to ``out`` first when given); chunks done before (``resume``) come first."""
 
-    def __init__(self, model: Any, X: Any, *, background: Any, method: str,
-                 output: int | str | None, random_state: int | None, chunk_size: int,
-                 n_jobs: int | None, client: Any, out: Any, resume: bool,
-                 options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        model: Any,
+        X: Any,
+        *,
+        background: Any,
+        method: str,
+        output: int | str | None,
+        random_state: int | None,
+        chunk_size: int,
+        n_jobs: int | None,
+        client: Any,
+        out: Any,
+        resume: bool,
+        options: dict[str, Any],
+    ) -> None:
         if int(chunk_size) < 1:
             raise InputError(f"chunk_size={chunk_size}", fix="use chunk_size >= 1")
         self.chunk_size, self.n_jobs, self.client = int(chunk_size), n_jobs, client
@@ -42,15 +54,26 @@ class ManyRun:
         if random_state is None and old is not None:
             random_state = old.get("base_seed")  # the unseeded run being resumed: its seed
         self.plan: ManyPlan
-        self.plan, self.X = plan_many(model, X, background=background, method=method,
-                                      output=output, random_state=random_state, **options)
+        self.plan, self.X = plan_many(
+            model,
+            X,
+            background=background,
+            method=method,
+            output=output,
+            random_state=random_state,
+            **options,
+        )
         self.n_chunks = len(chunk_bounds(self.plan.n_rows, self.chunk_size))
         self.done: list[int] = []
         if self.store is not None:
-            manifest = {"schema": "limelight.explanations.run", "n_rows": self.plan.n_rows,
-                        "chunk_size": self.chunk_size, "method": self.plan.method,
-                        "base_seed": self.plan.base_seed,
-                        "fingerprint": self.plan.fingerprint()}
+            manifest = {
+                "schema": "limelight.explanations.run",
+                "n_rows": self.plan.n_rows,
+                "chunk_size": self.chunk_size,
+                "method": self.plan.method,
+                "base_seed": self.plan.base_seed,
+                "fingerprint": self.plan.fingerprint(),
+            }
             self.done = self.store.start(manifest, resume=resume)
 
     def chunks(self, *, include_done: bool = True) -> Iterator[tuple[int, Explanations]]:
@@ -58,8 +81,9 @@ class ManyRun:
             for c in self.done:
                 yield c, self.store.read(c)
         todo = [c for c in range(self.n_chunks) if c not in set(self.done)]
-        for c, ex in compute_chunks(self.plan, self.X, todo, self.chunk_size,
-                                    n_jobs=self.n_jobs, client=self.client):
+        for c, ex in compute_chunks(
+            self.plan, self.X, todo, self.chunk_size, n_jobs=self.n_jobs, client=self.client
+        ):
             if self.store is not None:
                 self.store.write(c, ex)
             yield c, ex
@@ -99,14 +123,29 @@ def attribute_many(
         >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
     """
     if n_jobs is not None and client is not None:
-        raise InputError("give n_jobs or client, not both",
-                         fix="n_jobs for processes on this machine, client for a Dask cluster")
+        raise InputError(
+            "give n_jobs or client, not both",
+            fix="n_jobs for processes on this machine, client for a Dask cluster",
+        )
     if not collect and out is None:
-        raise InputError("collect=False keeps no result without out=",
-                         fix="pass out='folder/' to write the chunks")
-    run = ManyRun(model, X, background=background, method=method, output=output,
-                  random_state=random_state, chunk_size=chunk_size, n_jobs=n_jobs,
-                  client=client, out=out, resume=resume, options=options)
+        raise InputError(
+            "collect=False keeps no result without out=",
+            fix="pass out='folder/' to write the chunks",
+        )
+    run = ManyRun(
+        model,
+        X,
+        background=background,
+        method=method,
+        output=output,
+        random_state=random_state,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        client=client,
+        out=out,
+        resume=resume,
+        options=options,
+    )
     parts = {}
     for c, ex in run.chunks(include_done=collect):
         if collect:

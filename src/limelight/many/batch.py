@@ -39,8 +39,9 @@ class _Request:
 class CallPool:
     """Model requests from several threads, run together as few large calls."""
 
-    def __init__(self, fn: Any, *, n_outputs: int, frame: bool,
-                 rows_per_call: int = ROWS_PER_CALL) -> None:
+    def __init__(
+        self, fn: Any, *, n_outputs: int, frame: bool, rows_per_call: int = ROWS_PER_CALL
+    ) -> None:
         self.fn, self.k, self.frame, self.max_rows = fn, n_outputs, frame, rows_per_call
         self.cv = threading.Condition()
         self.pending: list[_Request] = []
@@ -120,7 +121,8 @@ class CallPool:
                 bad = int((~np.isfinite(part)).any(axis=1).sum())
                 r.error = ModelError(
                     f"the model returned NaN or inf for {bad} of {len(part)} rows",
-                    fix="make the model return finite numbers (or impute missing inputs first)")
+                    fix="make the model return finite numbers (or impute missing inputs first)",
+                )
 
     def _call(self, batch: Any) -> np.ndarray:
         import time
@@ -131,8 +133,10 @@ class CallPool:
             out = self.fn(batch)
         except Exception as exc:  # noqa: BLE001 - the user's model: per-row failure
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-            raise ModelError(f"the model raised {type(exc).__name__}: {text}",
-                             fix="check that the model accepts this row") from exc
+            raise ModelError(
+                f"the model raised {type(exc).__name__}: {text}",
+                fix="check that the model accepts this row",
+            ) from exc
         finally:
             self.model_seconds += time.perf_counter() - t0
         self.calls += 1
@@ -140,12 +144,15 @@ class CallPool:
         try:
             out = np.asarray(out, dtype=float)
         except (TypeError, ValueError):
-            raise ModelError("the model returned values that are not numbers",
-                             fix="return a numeric array") from None
+            raise ModelError(
+                "the model returned values that are not numbers", fix="return a numeric array"
+            ) from None
         out = out[:, None] if out.ndim == 1 else out
         if out.shape != (n, self.k):
-            raise ModelError(f"the model returned shape {out.shape} for {n} rows",
-                             fix=f"return ({n}, {self.k}) outputs")
+            raise ModelError(
+                f"the model returned shape {out.shape} for {n} rows",
+                fix=f"return ({n}, {self.k}) outputs",
+            )
         return out
 
 
@@ -171,8 +178,9 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def run_rows(jobs: list[tuple[Any, Any]], pool: CallPool, planned: Model,
-             threads: int) -> list[Any]:
+def run_rows(
+    jobs: list[tuple[Any, Any]], pool: CallPool, planned: Model, threads: int
+) -> list[Any]:
     """``explainer.explain(model, inst)`` for each ``(explainer, inst)`` job, ``threads``
     at a time sharing ``pool``; a row that fails gives its exception instead."""
     results: list[Any] = [None] * len(jobs)

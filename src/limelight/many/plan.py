@@ -78,25 +78,40 @@ class ManyPlan:
         return ex
 
     def seed(self, row: int) -> int:
-        return row_seed(self.base_seed, row) if hasattr(self.plan.explainer, "random_state") \
-            else -1
+        return row_seed(self.base_seed, row) if hasattr(self.plan.explainer, "random_state") else -1
 
     def fingerprint(self) -> str:
         """A hash of what decides the numbers: method and options, names, the (summarised)
         background, the model (pickled when it can be) and its outputs on the background."""
         t, h = self.template, hashlib.sha256()
-        h.update(repr((self.method, sorted(map(str, self.plan.explainer.params().items())),
-                       t.feature_names, self.plan.model.output_names, self.base_seed)).encode())
+        h.update(
+            repr(
+                (
+                    self.method,
+                    sorted(map(str, self.plan.explainer.params().items())),
+                    t.feature_names,
+                    self.plan.model.output_names,
+                    self.base_seed,
+                )
+            ).encode()
+        )
         h.update(np.ascontiguousarray(t.weights).tobytes())
         for c in t.bg_cols:
-            h.update(np.ascontiguousarray(c).tobytes() if c.dtype != object else
-                     repr(c.tolist()).encode())
+            h.update(
+                np.ascontiguousarray(c).tobytes()
+                if c.dtype != object
+                else repr(c.tolist()).encode()
+            )
         model = self.plan.model
         try:
             from joblib import hash as jhash
 
-            h.update(jhash(getattr(getattr(model, "inner", model), "estimator", None)
-                           or getattr(getattr(model, "inner", model), "_fn", model)).encode())
+            h.update(
+                jhash(
+                    getattr(getattr(model, "inner", model), "estimator", None)
+                    or getattr(getattr(model, "inner", model), "_fn", model)
+                ).encode()
+            )
         except Exception:  # noqa: BLE001 - an unpicklable function: its outputs still count
             pass
         h.update(np.round(model.predict(t.background_batch()), 12).tobytes())
@@ -118,9 +133,16 @@ def _first_row(X: Any, frame: bool) -> tuple[Any, int]:
     return (X.iloc[[0]] if frame else X[0]), 0
 
 
-def plan_many(model: Any, X: Any, *, background: Any = None, method: str = "auto",
-              output: int | str | None = None, random_state: int | None = None,
-              **options: Any) -> tuple[ManyPlan, Any]:
+def plan_many(
+    model: Any,
+    X: Any,
+    *,
+    background: Any = None,
+    method: str = "auto",
+    output: int | str | None = None,
+    random_state: int | None = None,
+    **options: Any,
+) -> tuple[ManyPlan, Any]:
     """Validate ``X`` as a table and plan its explanation once (see ``attribute_many``);
     returns the plan and ``X`` as its rows will be read."""
     from ..plans.tabular import plan as plan_tabular
@@ -128,32 +150,45 @@ def plan_many(model: Any, X: Any, *, background: Any = None, method: str = "auto
     frame = _is_frame(X)
     if not frame:
         if type(X).__name__ == "Series" or np.ndim(X) != 2:
-            raise InputError(f"X has {np.ndim(X)} dimension(s); attribute_many explains the "
-                             "rows of a table", fix="pass a DataFrame or a 2-D array of rows "
-                             "(use ll.attribute for one row)")
+            raise InputError(
+                f"X has {np.ndim(X)} dimension(s); attribute_many explains the rows of a table",
+                fix="pass a DataFrame or a 2-D array of rows (use ll.attribute for one row)",
+            )
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if len(X) == 0:
         raise InputError("X has no rows", fix="pass at least one row")
-    base = int(np.random.SeedSequence().entropy % 2**31) if random_state is None \
-        else int(random_state)
+    base = (
+        int(np.random.SeedSequence().entropy % 2**31) if random_state is None else int(random_state)
+    )
     row, _ = _first_row(X, frame)
-    planned = plan_tabular(model, row, background=background, method=method, output=output,
-                           random_state=base, **options)
+    planned = plan_tabular(
+        model,
+        row,
+        background=background,
+        method=method,
+        output=output,
+        random_state=base,
+        **options,
+    )
     t = planned.instance
     columns = list(t.feature_names)
     if frame:
         cols = [str(c) for c in X.columns]
         missing = [c for c in columns if c not in cols]
         if missing:
-            raise InputError(f"X is missing the column(s) {missing}",
-                             fix="pass X with every column the model was fitted on")
+            raise InputError(
+                f"X is missing the column(s) {missing}",
+                fix="pass X with every column the model was fitted on",
+            )
         columns = [X.columns[cols.index(c)] for c in columns]
         frame = t.frame
         if not frame:
             X = X[columns].to_numpy()
     elif X.shape[1] != t.d:
-        raise InputError(f"X has {X.shape[1]} columns but the plan has {t.d} features",
-                         fix=f"pass rows of {t.d} features")
+        raise InputError(
+            f"X has {X.shape[1]} columns but the plan has {t.d} features",
+            fix=f"pass rows of {t.d} features",
+        )
     if frame and not _is_frame(X):
         raise InputError("the model takes a DataFrame", fix="pass X as a DataFrame")
     return ManyPlan(planned, len(X), base, bool(frame), columns), X

@@ -42,8 +42,12 @@ def rows_per_request(mp: ManyPlan) -> int:
 def _pool(mp: ManyPlan) -> CallPool:
     model = mp.plan.model
     adapted = getattr(model, "inner", model)
-    return CallPool(adapted._fn, n_outputs=len(adapted.output_names), frame=mp.template.frame,
-                    rows_per_call=max(ROWS_PER_CALL, EXPLAINER_ROWS))
+    return CallPool(
+        adapted._fn,
+        n_outputs=len(adapted.output_names),
+        frame=mp.template.frame,
+        rows_per_call=max(ROWS_PER_CALL, EXPLAINER_ROWS),
+    )
 
 
 def _tree_jobs(mp: ManyPlan, insts: list[Any], pool: CallPool) -> list[tuple[Any, Any]]:
@@ -93,8 +97,9 @@ def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> E
     return out
 
 
-def _collect(mp: ManyPlan, results: list[Any], values: list[np.ndarray],
-             rows: np.ndarray) -> Explanations:
+def _collect(
+    mp: ManyPlan, results: list[Any], values: list[np.ndarray], rows: np.ndarray
+) -> Explanations:
     t, k = mp.template, mp.plan.model.n_outputs
     n, d = len(results), t.d
     vals = np.full((n, k, d), np.nan)
@@ -112,15 +117,26 @@ def _collect(mp: ManyPlan, results: list[Any], values: list[np.ndarray],
         if e.stderr is not None:
             stderr[i], has_se = e.stderr, True
         if not params:
-            params = {k_: v for k_, v in e.params.items()
-                      if k_ not in ("enumerated", "sampled", "error")}
+            params = {
+                k_: v for k_, v in e.params.items() if k_ not in ("enumerated", "sampled", "error")
+            }
     data = np.stack(values) if values else np.empty((0, d))
     data = data.astype(object if t.frame and not _numeric(data) else float)
-    return Explanations(values=vals, base_values=base, prediction=pred,
-                        output_names=list(mp.plan.model.output_names),
-                        feature_names=list(t.feature_names), data=data, method=mp.method,
-                        params=params, stderr=stderr if has_se else None, n_evals=n_evals,
-                        errors=errors, seeds=[mp.seed(int(r)) for r in rows], row=rows)
+    return Explanations(
+        values=vals,
+        base_values=base,
+        prediction=pred,
+        output_names=list(mp.plan.model.output_names),
+        feature_names=list(t.feature_names),
+        data=data,
+        method=mp.method,
+        params=params,
+        stderr=stderr if has_se else None,
+        n_evals=n_evals,
+        errors=errors,
+        seeds=[mp.seed(int(r)) for r in rows],
+        row=rows,
+    )
 
 
 def _numeric(data: np.ndarray) -> bool:
@@ -143,8 +159,15 @@ def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(a, min(n, a + chunk_size)) for a in range(0, n, chunk_size)]
 
 
-def compute_chunks(mp: ManyPlan, X: Any, todo: list[int], chunk_size: int, *,
-                   n_jobs: int | None = None, client: Any = None) -> Iterator[tuple[int, Explanations]]:
+def compute_chunks(
+    mp: ManyPlan,
+    X: Any,
+    todo: list[int],
+    chunk_size: int,
+    *,
+    n_jobs: int | None = None,
+    client: Any = None,
+) -> Iterator[tuple[int, Explanations]]:
     """``(chunk index, explanations)`` for the chunks ``todo``, in order, as each is done;
     at most a few chunks of ``X`` are in flight at once (memory stays bounded)."""
     bounds = chunk_bounds(mp.n_rows, chunk_size)

@@ -26,8 +26,10 @@ class ChunkStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if self.path.exists() and not self.path.is_dir():
-            raise InputError(f"out={str(self.path)!r} is a file",
-                             fix="give a folder for the chunks (it is created)")
+            raise InputError(
+                f"out={str(self.path)!r} is a file",
+                fix="give a folder for the chunks (it is created)",
+            )
 
     def part(self, chunk: int) -> Path:
         return self.path / f"part-{chunk:06d}.parquet"
@@ -47,27 +49,39 @@ class ChunkStore:
         old, done = self.manifest(), self.done()
         if not resume:
             if done or old:
-                raise InputError(f"out={str(self.path)!r} already holds chunks of a run",
-                                 fix="pass resume=True to continue it, or another folder")
+                raise InputError(
+                    f"out={str(self.path)!r} already holds chunks of a run",
+                    fix="pass resume=True to continue it, or another folder",
+                )
             self.path.mkdir(parents=True, exist_ok=True)
             (self.path / MANIFEST).write_text(json.dumps(manifest, indent=1))
             return []
         if old is None:
             return self.start(manifest, resume=False) if not done else self._orphans()
-        changed = [k for k in ("fingerprint", "n_rows", "chunk_size", "method")
-                   if old.get(k) != manifest.get(k)]
+        changed = [
+            k
+            for k in ("fingerprint", "n_rows", "chunk_size", "method")
+            if old.get(k) != manifest.get(k)
+        ]
         if changed:
-            what = "the model, background or options" if "fingerprint" in changed \
+            what = (
+                "the model, background or options"
+                if "fingerprint" in changed
                 else " and ".join(changed)
-            raise InputError(f"cannot resume the run in {str(self.path)!r}: {what} changed "
-                             "since its chunks were written",
-                             fix="rerun with the same model, background, data and chunk_size, "
-                                 "or start afresh in another folder (resume=False)")
+            )
+            raise InputError(
+                f"cannot resume the run in {str(self.path)!r}: {what} changed "
+                "since its chunks were written",
+                fix="rerun with the same model, background, data and chunk_size, "
+                "or start afresh in another folder (resume=False)",
+            )
         return done
 
     def _orphans(self) -> list[int]:
-        raise InputError(f"out={str(self.path)!r} holds chunks but no {MANIFEST}",
-                         fix="give a folder written by attribute_many, or an empty one")
+        raise InputError(
+            f"out={str(self.path)!r} holds chunks but no {MANIFEST}",
+            fix="give a folder written by attribute_many, or an empty one",
+        )
 
     def write(self, chunk: int, ex: Explanations) -> None:
         write_parquet(ex, self.part(chunk))
