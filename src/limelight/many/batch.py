@@ -99,7 +99,7 @@ class CallPool:
         elif self.frame:
             import pandas as pd
 
-            batch = pd.concat([r.batch for r in group], ignore_index=True, copy=False)
+            batch = pd.concat([r.batch for r in group], ignore_index=True)
         else:
             batch = np.concatenate([r.batch for r in group])
         try:

@@ -66,7 +66,8 @@ class ManyPlan:
         t = self.template
         x_cols = list(values)
         inst = replace(t, x=np.asarray(x_cols, dtype=object), x_cols=x_cols)
-        inst._bg_cache = t._bg_matrix()  # the background matrix is shared, never rebuilt
+        if not t.frame:
+            inst._bg_cache = t._bg_matrix()  # the background matrix is shared, never rebuilt
         return inst
 
     def explainer(self, row: int):
