@@ -6,7 +6,7 @@ as Parquet and ``resume=True`` continues an interrupted run.
     >>> import numpy as np, limelight as ll
     >>> X = np.arange(12.0).reshape(4, 3)
     >>> ex = ll.attribute_many(lambda X: X @ [1.0, 2.0, 3.0], X, background=X[:1])
-    >>> ex.values.shape, ex[3].values.tolist()
+    >>> ex.values.shape, ex[3].values.round(9).tolist()
     ((4, 1, 3), [[9.0, 18.0, 27.0]])
 """
 

@@ -5,7 +5,7 @@ validation, no background summary, no probe).
 
     >>> import numpy as np
     >>> p, X = plan_many(lambda X: X.sum(axis=1), np.eye(3), background=np.zeros((2, 3)))
-    >>> p.n_rows, p.method, p.instance(np.eye(3)[2], 2).x.tolist()
+    >>> p.n_rows, p.method, p.instance(np.eye(3)[2], 2).x.astype(float).tolist()
     (3, 'exact', [0.0, 0.0, 1.0])
 """
 

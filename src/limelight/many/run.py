@@ -3,9 +3,9 @@ each chunk the same numbers wherever it runs (every row has its own seed).
 
     >>> import numpy as np
     >>> from limelight.many.plan import plan_many
-    >>> mp, X = plan_many(lambda X: 2 * X, np.eye(2), background=np.zeros((1, 2)))
-    >>> explain_chunk(mp, mp.rows(X, 0, 2), np.arange(2)).values[:, 0].tolist()
-    [[2.0, 0.0], [0.0, 2.0]]
+    >>> mp, X = plan_many(lambda X: X @ [2.0, 1.0], np.eye(2), background=np.zeros((1, 2)))
+    >>> explain_chunk(mp, mp.rows(X, 0, 2), np.arange(2)).values[:, 0].round(9).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import numpy as np
 
 from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
-from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, _Request, error_text, run_rows
+from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, run_rows
 from .plan import ManyPlan
+from .trees import tree_rows
 
 
 def rows_per_request(mp: ManyPlan) -> int:
@@ -50,26 +51,6 @@ def _pool(mp: ManyPlan) -> CallPool:
     )
 
 
-def _tree_jobs(mp: ManyPlan, insts: list[Any], pool: CallPool) -> list[tuple[Any, Any]]:
-    """Tree paths need each row's own prediction only: one call for the chunk (row by row
-    where it fails), the background's outputs come from the plan."""
-    planned = mp.plan.explainer
-    f_bg = planned._outputs[2]
-    reqs = [_Request(inst.x_batch()) for inst in insts]
-    with pool.cv:
-        pool.live, pool.pending = 1, reqs
-        pool._flush_if_ready()
-    if pool.abort is not None:
-        raise pool.abort
-    jobs = []
-    for inst, r in zip(insts, reqs):
-        ex = mp.explainer(0)
-        if r.out is not None:
-            ex._outputs = (inst, r.out, f_bg)
-        jobs.append((ex, inst) if r.error is None else (_Failed(r.error), inst))
-    return jobs
-
-
 class _Failed:
     """A row whose model call already failed: its explanation fails with that error."""
 
@@ -86,7 +67,12 @@ def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> E
     insts = [mp.instance(v, int(r)) for v, r in zip(values, rows)]
     pool = _pool(mp)
     if mp.method == "tree":
-        jobs, threads = _tree_jobs(mp, insts, pool), 1
+        jobs, arrays = tree_rows(mp, insts, pool)
+        if arrays is not None:  # every row at once
+            out = _assemble(mp, arrays, values, rows, None, {"algorithm": "tree paths"})
+            out.params.update(model_seconds=pool.model_seconds, model_calls=pool.calls)
+            return out
+        threads = 1
     else:
         jobs = [(mp.explainer(int(r)), inst) for r, inst in zip(rows, insts)]
         threads = int(np.clip(ROWS_PER_CALL // max(1, rows_per_request(mp)), 1, MAX_THREADS))
@@ -100,40 +86,56 @@ def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> E
 def _collect(
     mp: ManyPlan, results: list[Any], values: list[np.ndarray], rows: np.ndarray
 ) -> Explanations:
-    t, k = mp.template, mp.plan.model.n_outputs
-    n, d = len(results), t.d
-    vals = np.full((n, k, d), np.nan)
-    base, pred = np.full((n, k), np.nan), np.full((n, k), np.nan)
+    """One Explanations of the rows' results (an Explanation, or the exception it raised)."""
+    k, d, n = mp.plan.model.n_outputs, mp.template.d, len(results)
+    arrays = {
+        "values": np.full((n, k, d), np.nan),
+        "base": np.full((n, k), np.nan),
+        "prediction": np.full((n, k), np.nan),
+        "n_evals": np.zeros(n, np.int64),
+        "errors": [""] * n,
+    }
     stderr = np.full((n, k, d), np.nan)
     has_se = False
-    n_evals = np.zeros(n, np.int64)
-    errors = np.full(n, "", dtype=object)
     params: dict[str, Any] = {}
     for i, e in enumerate(results):
         if isinstance(e, BaseException):
-            errors[i] = error_text(e)
+            arrays["errors"][i] = error_text(e)
             continue
-        vals[i], base[i], pred[i], n_evals[i] = e.values, e.base_values, e.prediction, e.n_evals
+        arrays["values"][i], arrays["base"][i] = e.values, e.base_values
+        arrays["prediction"][i], arrays["n_evals"][i] = e.prediction, e.n_evals
         if e.stderr is not None:
             stderr[i], has_se = e.stderr, True
         if not params:
             params = {
                 k_: v for k_, v in e.params.items() if k_ not in ("enumerated", "sampled", "error")
             }
-    data = np.stack(values) if values else np.empty((0, d))
+    return _assemble(mp, arrays, values, rows, stderr if has_se else None, params)
+
+
+def _assemble(
+    mp: ManyPlan,
+    arrays: dict,
+    values: list[np.ndarray],
+    rows: np.ndarray,
+    stderr: np.ndarray | None,
+    params: dict,
+) -> Explanations:
+    t = mp.template
+    data = np.stack(values) if values else np.empty((0, t.d))
     data = data.astype(object if t.frame and not _numeric(data) else float)
     return Explanations(
-        values=vals,
-        base_values=base,
-        prediction=pred,
+        values=arrays["values"],
+        base_values=arrays["base"],
+        prediction=arrays["prediction"],
         output_names=list(mp.plan.model.output_names),
         feature_names=list(t.feature_names),
         data=data,
         method=mp.method,
         params=params,
-        stderr=stderr if has_se else None,
-        n_evals=n_evals,
-        errors=errors,
+        stderr=stderr,
+        n_evals=arrays["n_evals"],
+        errors=np.asarray(arrays["errors"], dtype=object),
         seeds=[mp.seed(int(r)) for r in rows],
         row=rows,
     )

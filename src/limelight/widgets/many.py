@@ -225,7 +225,7 @@ def explain_many(
     (and any error in the arguments) happens here, in the caller's cell.
 
         >>> w = ll.explain_many(model, X_test, background=X_train)   # doctest: +SKIP
-        >>> w.selected = 12          # that row's explanation, as clicking its point
+        >>> w.selected = 12   # that row's explanation, as a click on its dot  # doctest: +SKIP
     """
     from ..many import ManyRun
 
