@@ -6,7 +6,7 @@ from importlib import import_module
 from typing import Any
 
 from .explanation import Explanation
-from .inputs import detect_modality
+from .inputs import detect_modality, normalise
 from .plans import Plan
 
 
@@ -22,6 +22,7 @@ def plan(
     **options: Any,
 ) -> Plan:
     """Validate everything and choose the explainer, without running it."""
+    x = normalise(x, model)
     kind = detect_modality(x, modality, background)
     planner = import_module(f"limelight.plans.{kind}").plan
     return planner(
@@ -82,7 +83,8 @@ def explain(
         random_state=random_state, **options,
     )
     widget = ExplanationWidget()
-    widget.run(p.stream, view=detect_modality(x, options.get("modality"), background))
+    view = detect_modality(normalise(x, model), options.get("modality"), background)
+    widget.run(p.stream, view=view)
     return widget
 
 
@@ -103,7 +105,9 @@ def permutation_importance(
     ``stderr``, ``extras["samples"]`` every repeat). ``scoring``: ``"accuracy"``
     (classifiers' default), ``"r2"`` (regressors'), ``"balanced_accuracy"``,
     ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
-    ``f(y_true, outputs)``.
+    ``f(y_true, outputs)``. For a model without ``classes_`` (a function), labels are
+    matched to output columns by ``output_names`` (or integer labels to column indices);
+    otherwise pass ``classes=[label of column 0, ...]``.
     """
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget

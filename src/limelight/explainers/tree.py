@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import ModelError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
@@ -319,19 +320,22 @@ class TreeShapley(Explainer):
         if self._outputs is None or self._outputs[0] is not inst:
             # the model's own prediction and base value: m + 1 rows
             x_out, f_bg = model.predict(inst.x_batch()), model.predict(inst.cross(np.zeros((1, d), bool)))
+            ran = 1 + m
         else:
+            ran = 1 + m  # the planning check ran x and the background rows
             x_out, f_bg = self._outputs[1:]
             if self._columns is not None:
                 x_out, f_bg = x_out[:, self._columns], f_bg[:, self._columns]
         pred = x_out[0]
-        params = {**self.params(), "budget": 1 + m}  # model rows: x and the background
+        params = {**self.params(), "budget": ran}  # the model rows really run
         chunk = max(1, WALKERS_PER_CHUNK // len(ens.roots))
         acc = RunningMean(m)
         for b0 in range(0, m, chunk):
+            check_cancelled()  # no model call here: the walkers check between chunks
             rows = slice(b0, min(m, b0 + chunk))
             phi = per_row(ens, x, B[rows], value, tables, self._owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,
-                               n_evals=1 + rows.stop, done=acc.finished,
+                               n_evals=ran, done=acc.finished,
                                params=params)

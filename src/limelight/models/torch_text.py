@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
+from .torch import differentiate
 
 
 def is_torch_module(obj: Any) -> bool:
@@ -103,6 +105,7 @@ class TorchTextModel(Model):
         Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``;
         ``base`` is the embedding of ``baseline_id``, or zeros when it is None.
         """
+        check_cancelled()
         torch = self._torch
         ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1))
         with torch.no_grad():
@@ -125,7 +128,7 @@ class TorchTextModel(Model):
             self.output_names = [str(i) for i in range(k)]
         grads = []
         for j in range(k):
-            (g,) = torch.autograd.grad(scores[:, j].sum(), points, retain_graph=j < k - 1)
+            (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
             grads.append(g)
         self.calls += 1
         self.rows += len(a)

@@ -21,7 +21,7 @@ from ..explainers.base import Explainer
 from ..explainers.lime_tabular import TabularLime
 from ..explainers.shapley import ExactShapley, KernelShap
 from ..explainers.tree import TreeEnsemble, TreeShapley, tree_ensemble
-from ..inputs.tabular import BACKGROUND_ROWS, read_instance
+from ..inputs.tabular import BACKGROUND_ROWS, missing_rows, read_instance
 from ..models.base import Model
 from ..models.tabular import TabularModel
 from . import Plan
@@ -74,22 +74,37 @@ def _output_index(names: list[str], output: int | str) -> int:
 
 
 def probe(model: TabularModel, inst, rows: slice = slice(0, 1)) -> np.ndarray:
-    """One model call on the instance and background ``rows`` (x once per row, then the
-    rows), so a model that cannot take the data fails here, in the user's cell, with a
-    clear message. Returns the outputs."""
-    masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
+    """One model call on the instance and background ``rows`` (x, then the rows), so a
+    model that cannot take the data fails here, in the user's cell, with a clear message.
+    Returns the outputs: x's first."""
+    gaps = missing_rows(inst.bg_cols)
+    if gaps.any():
+        rows = slice(None)  # the rows with missing values are tried too: one rule for NaN
+    x = inst.cross(np.ones((1, inst.d), bool), slice(0, 1))
+    bg = inst.cross(np.zeros((1, inst.d), bool), rows)
+    if inst.frame:
+        import pandas as pd
+
+        batch = pd.concat([x, bg], ignore_index=True)
+    else:
+        batch = np.vstack([x, bg])
     try:
-        out = model.predict(inst.cross(masks, rows))
+        out = model.predict(batch)
     except ModelError as exc:
-        nan = [
-            n
-            for n, v in zip(inst.feature_names, inst.x)
-            if isinstance(v, (float, np.floating)) and not np.isfinite(v)
-        ]
+        nan = [n for n, v in zip(inst.feature_names, inst.x) if missing_rows([np.array([v])])[0]]
         if nan:
             raise InputError(
                 f"x has NaN or inf in {nan} and the model cannot take them ({exc.problem})",
                 fix="impute the missing values (or use a model that handles NaN)",
+            ) from exc
+        if gaps.any():
+            where = [n for n, c in zip(inst.feature_names, inst.bg_cols) if missing_rows([c]).any()]
+            raise InputError(
+                f"the background has missing values (NaN) in {int(gaps.sum())} of its "
+                f"{len(gaps)} rows, in {where[:8]}, and the model cannot take them "
+                f"({exc.problem})",
+                fix="drop or impute those rows (e.g. background.dropna()), or use a model "
+                "that handles NaN",
             ) from exc
         raise
     return out
@@ -138,7 +153,7 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[
         return None  # a column that is not numbers
     if not np.isfinite(X).all():
         return None  # missing values: the model routes them its own way
-    x_out, bg_out = probed[:1], probed[m:]
+    x_out, bg_out = probed[:1], probed[1:]
     want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
     if ours.shape != want.shape:
         return None
