@@ -49,6 +49,11 @@ class CallPool:
         self.abort: BaseException | None = None
         self.calls = self.rows = 0
         self.model_seconds = 0.0  # time inside the model's own calls
+        # the cancel event of the thread that made the pool (a widget's run): checked
+        # before every pooled call, so a cancelled chunk stops within one call
+        from .._cancel import _local
+
+        self.stop = getattr(_local, "event", None)
 
     def request(self, batch: Any) -> np.ndarray:
         """The model's outputs on ``batch`` (blocks until the pooled call has run)."""
@@ -76,6 +81,10 @@ class CallPool:
             return  # a row is still computing: its request may join this call
         reqs, self.pending = self.pending, []
         try:
+            if self.stop is not None and self.stop.is_set():
+                from ..errors import Cancelled
+
+                raise Cancelled("the run was cancelled", fix="run it again to compute the rest")
             for group in self._groups(reqs):
                 self._run(group)
         except BaseException as exc:  # KeyboardInterrupt: stop every thread

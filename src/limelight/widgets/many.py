@@ -131,27 +131,43 @@ class ManyWidget(anywidget.AnyWidget):
         return self
 
     def _work(self, run: Any) -> None:
-        t0, last, status = time.perf_counter(), 0.0, "done"
-        done = 0
+        from .._cancel import cancellable
+
+        t0, status = time.perf_counter(), "done"
         chunks = run.chunks()
         try:
-            for _, ex in chunks:
-                with self._lock:
-                    self._parts.append(ex)
-                done += len(ex)
-                now = time.perf_counter()
-                if now - last >= PUSH_INTERVAL or done >= run.plan.n_rows:
-                    self._push(done, run.plan.n_rows, now - t0, "running")
-                    last = now
-                if self._cancel.is_set() and done < run.plan.n_rows:
-                    status = "cancelled"
-                    break
+            with cancellable(self._cancel):
+                self._consume(run, chunks, t0)
+                status = (
+                    "cancelled"
+                    if self._cancel.is_set() and self._rows_done() < run.plan.n_rows
+                    else "done"
+                )
+        except Cancelled:
+            status = "cancelled"
         except BaseException as exc:  # shown in the widget, raised by wait()
             self._error, status = exc, "error"
         finally:
             chunks.close()
-            self._push(done, run.plan.n_rows, time.perf_counter() - t0, status)
+            self._push(self._rows_done(), run.plan.n_rows, time.perf_counter() - t0, status)
             self._finished.set()
+
+    def _rows_done(self) -> int:
+        with self._lock:
+            return sum(len(p) for p in self._parts)
+
+    def _consume(self, run: Any, chunks: Any, t0: float) -> None:
+        last, done = 0.0, 0
+        for _, ex in chunks:
+            with self._lock:
+                self._parts.append(ex)
+            done += len(ex)
+            now = time.perf_counter()
+            if now - last >= PUSH_INTERVAL or done >= run.plan.n_rows:
+                self._push(done, run.plan.n_rows, now - t0, "running")
+                last = now
+            if self._cancel.is_set() and done < run.plan.n_rows:
+                return
 
     def _push(self, done: int, total: int, elapsed: float, status: str) -> None:
         ex = self.explanations
