@@ -196,3 +196,31 @@ def test_memory_is_set_by_chunk_size_not_by_rows(tmp_path):
     assert big < 1.3 * small  # 5x the rows, about the same peak
     wide = _peak(200, 100, tmp_path)
     assert wide > 1.5 * big  # larger chunks hold more at once
+
+
+def test_pipelines_behind_a_column_transformer_equal_row_by_row():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = pd.DataFrame(X[:, :4], columns=["a", "b", "c", "d"])
+    frame["city"] = np.array(["x", "y", "z"])[np.arange(200) % 3]
+    y = frame["a"] * (frame["city"] == "y") + frame["b"]
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), ["a", "b", "c", "d"]), ("cat", OneHotEncoder(), ["city"])]
+    )
+    forest = make_pipeline(
+        pre, RandomForestRegressor(n_estimators=5, max_depth=4, random_state=0)
+    ).fit(frame, y)
+    rows, bg = frame.iloc[:6], frame.iloc[100:110]
+    for method, opts in (("tree", {}), ("kernel", {"max_evals": 24})):
+        ex = ll.attribute_many(
+            forest, rows, background=bg, method=method, random_state=1, chunk_size=4, **opts
+        )
+        assert ex.ok.all() and ex.feature_names == ["a", "b", "c", "d", "city"]
+        ref = loop(
+            forest, [rows.iloc[i] for i in range(6)], ex, background=bg, method=method, **opts
+        )
+        for i, r in enumerate(ref):
+            np.testing.assert_allclose(ex.values[i], r.values, atol=1e-10)

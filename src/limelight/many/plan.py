@@ -58,8 +58,9 @@ class ManyPlan:
             cols = [part[c].to_numpy() for c in self.columns]
             return [np.array([c[i] for c in cols], dtype=object) for i in range(b - a)]
         part = X[a:b] if isinstance(X, np.ndarray) else np.asarray(X)[a:b]
-        part = _numeric(part, "X", self.template.feature_names)
-        return list(part)
+        if part.dtype.kind in "fiub":  # numbers already: no per-value check
+            return list(part.astype(float))
+        return list(_numeric(part, "X", self.template.feature_names))
 
     def instance(self, values: np.ndarray, row: int) -> TabularInstance:
         """Row ``row``'s instance: its values in the planned background and names."""
