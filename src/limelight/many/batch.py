@@ -30,10 +30,10 @@ MAX_THREADS = 32  # rows explained at once in a chunk (each waits on the pool)
 
 
 class _Request:
-    __slots__ = ("batch", "out", "error")
+    __slots__ = ("batch", "out", "error", "fn")
 
-    def __init__(self, batch: Any) -> None:
-        self.batch, self.out, self.error = batch, None, None
+    def __init__(self, batch: Any, fn: Any = None) -> None:
+        self.batch, self.out, self.error, self.fn = batch, None, None, fn
 
 
 class CallPool:
@@ -55,9 +55,10 @@ class CallPool:
 
         self.stop = getattr(_local, "event", None)
 
-    def request(self, batch: Any) -> np.ndarray:
-        """The model's outputs on ``batch`` (blocks until the pooled call has run)."""
-        req = _Request(batch)
+    def request(self, batch: Any, fn: Any = None) -> np.ndarray:
+        """The model's outputs on ``batch`` (blocks until the pooled call has run); ``fn``
+        another function of the same outputs (a pipeline's later steps on its split)."""
+        req = _Request(batch, fn)
         with self.cv:
             self.pending.append(req)
             self._flush_if_ready()
@@ -94,8 +95,8 @@ class CallPool:
     def _groups(self, reqs: list[_Request]) -> list[list[_Request]]:
         groups: list[list[_Request]] = [[]]
         size = 0
-        for r in reqs:
-            if groups[-1] and size + len(r.batch) > self.max_rows:
+        for r in sorted(reqs, key=lambda r: r.fn is not None):  # one function a call
+            if groups[-1] and (size + len(r.batch) > self.max_rows or groups[-1][0].fn is not r.fn):
                 groups.append([])
                 size = 0
             groups[-1].append(r)
@@ -105,14 +106,14 @@ class CallPool:
     def _run(self, group: list[_Request]) -> None:
         if len(group) == 1:
             batch = group[0].batch
-        elif self.frame:
+        elif isinstance(group[0].batch, np.ndarray):
+            batch = np.concatenate([r.batch for r in group])
+        else:
             import pandas as pd
 
             batch = pd.concat([r.batch for r in group], ignore_index=True)
-        else:
-            batch = np.concatenate([r.batch for r in group])
         try:
-            out = self._call(batch)
+            out = self._call(batch, group[0].fn or self.fn)
         except ModelError as exc:
             if len(group) == 1:
                 group[0].error = exc
@@ -133,13 +134,13 @@ class CallPool:
                     fix="make the model return finite numbers (or impute missing inputs first)",
                 )
 
-    def _call(self, batch: Any) -> np.ndarray:
+    def _call(self, batch: Any, fn: Any) -> np.ndarray:
         import time
 
         n = len(batch)
         t0 = time.perf_counter()
         try:
-            out = self.fn(batch)
+            out = fn(batch)
         except Exception as exc:  # noqa: BLE001 - the user's model: per-row failure
             text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise ModelError(
@@ -168,16 +169,37 @@ class CallPool:
 class RowModel(Model):
     """What one row's explainer calls: the planned model's outputs, through the pool."""
 
-    def __init__(self, pool: CallPool, planned: Model) -> None:
+    def __init__(self, pool: CallPool, planned: Model, shortcut: Any = None) -> None:
         super().__init__(list(planned.output_names))
         self.pool, self.kind = pool, planned.kind
         self.index = getattr(planned, "index", None)  # output=: one column of the model's
+        # (the row in the columns a pipeline's leading steps output, their owners, the rest
+        # of the pipeline): hybrid rows mixed after those steps, as TabularModel does
+        self.shortcut = shortcut
 
-    def predict(self, batch: Any) -> np.ndarray:
-        out = self.pool.request(batch)
+    def predict(self, batch: Any, fn: Any = None) -> np.ndarray:
+        out = self.pool.request(batch, fn)
         self.calls += 1
         self.rows += len(batch)
         return out if self.index is None else out[:, [self.index]]
+
+    def _dense_ok(self, n: int) -> bool:
+        """The shortcut's hybrid rows are dense: only while a request stays ~64 MB."""
+        from ..models.tabular import SHORTCUT_MAX_VALUES
+
+        return self.shortcut is not None and n * len(self.shortcut[1]) <= SHORTCUT_MAX_VALUES
+
+    def predict_hybrids(self, inst: Any, masks: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
+        if not self._dense_ok(len(masks) * len(np.arange(inst.m)[rows])):
+            return self.predict(inst.cross(masks, rows))
+        space, owner, fn = self.shortcut
+        return self.predict(space.cross(np.asarray(masks, bool)[:, owner], rows), fn)
+
+    def predict_paired(self, inst: Any, masks: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        if not self._dense_ok(len(masks)):
+            return self.predict(inst.paired(masks, rows))
+        space, owner, fn = self.shortcut
+        return self.predict(space.paired(np.asarray(masks, bool)[:, owner], rows), fn)
 
 
 def error_text(exc: BaseException) -> str:
@@ -188,7 +210,11 @@ def error_text(exc: BaseException) -> str:
 
 
 def run_rows(
-    jobs: list[tuple[Any, Any]], pool: CallPool, planned: Model, threads: int
+    jobs: list[tuple[Any, Any]],
+    pool: CallPool,
+    planned: Model,
+    threads: int,
+    shortcuts: list[Any] | None = None,
 ) -> list[Any]:
     """``explainer.explain(model, inst)`` for each ``(explainer, inst)`` job, ``threads``
     at a time sharing ``pool``; a row that fails gives its exception instead."""
@@ -205,7 +231,8 @@ def run_rows(
                     return
                 explainer, inst = jobs[i]
                 try:
-                    results[i] = explainer.explain(RowModel(pool, planned), inst)
+                    cut = None if shortcuts is None else shortcuts[i]
+                    results[i] = explainer.explain(RowModel(pool, planned, cut), inst)
                 except Exception as exc:  # noqa: BLE001 - reported for this row
                     results[i] = exc
         except BaseException as exc:
