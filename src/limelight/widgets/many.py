@@ -24,13 +24,23 @@ from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
 
-PUSH_INTERVAL = 0.5  # seconds between pushes of the growing summary (each sends every row)
+PUSH_INTERVAL = 0.5  # seconds between pushes of the growing summary, plus 1 s per 100k rows
+MAX_POINTS = 200_000  # rows drawn at most (evenly spaced); the bars average every row
 
 
 def summary_arrays(ex: Explanations, output: int) -> dict[str, np.ndarray]:
     """What the view draws, for one output: per-row values, feature values (NaN where a
     value is not a number), predictions and row numbers; mean |attribution| per feature."""
     ok = ex.ok
+    mean = (
+        np.abs(ex.values[ok, output, :]).mean(axis=0)
+        if ok.any()
+        else np.zeros(len(ex.feature_names))
+    )
+    if ok.sum() > MAX_POINTS:  # ~50 MB of points a push at most
+        keep = np.flatnonzero(ok)
+        ok = np.zeros_like(ok)
+        ok[keep[np.linspace(0, len(keep) - 1, MAX_POINTS).astype(int)]] = True
     vals = ex.values[ok, output, :]
     data = np.full(vals.shape, np.nan)
     if ex.data is not None:
@@ -40,7 +50,6 @@ def summary_arrays(ex: Explanations, output: int) -> dict[str, np.ndarray]:
                 data[:, j] = raw[:, j].astype(float)
             except (TypeError, ValueError):
                 pass  # a category: the view colours it grey
-    mean = np.abs(vals).mean(axis=0) if len(vals) else np.zeros(vals.shape[1])
     return {
         "values": vals.astype(np.float32),
         "data": data.astype(np.float32),
@@ -163,7 +172,7 @@ class ManyWidget(anywidget.AnyWidget):
                 self._parts.append(ex)
             done += len(ex)
             now = time.perf_counter()
-            if now - last >= PUSH_INTERVAL or done >= run.plan.n_rows:
+            if now - last >= PUSH_INTERVAL + done / 100_000 or done >= run.plan.n_rows:
                 self._push(done, run.plan.n_rows, now - t0, "running")
                 last = now
             if self._cancel.is_set() and done < run.plan.n_rows:
