@@ -150,7 +150,7 @@ def tree_bench(ll, sizes, which, client, shap_max):
 
             sv, _ = run("shap TreeExplainer", go, n)
             print(f"  max |limelight - shap| = {np.abs(ex.values[:, 0] - sv).max():.2e}")
-    model_share(ll, gb, rows[: min(sizes)], background=bg, method="tree")
+    model_share(ll, gb, rows[: min(200, min(sizes))], background=bg, method="tree")
 
 
 def kernel_bench(ll, sizes, which, client, shap_max):
@@ -199,6 +199,7 @@ def main():
     ap.add_argument("--kernel-rows", default="50,200")
     ap.add_argument("--modes", default="single,jobs,dask")
     ap.add_argument("--shap-max", type=int, default=10_000, help="largest row count for shap")
+    ap.add_argument("--only", choices=["tree", "kernel"], help="one of the two models")
     ap.add_argument("--quick", action="store_true")
     args = ap.parse_args()
     if args.quick:
@@ -215,10 +216,14 @@ def main():
         )
         client = Client(cluster)
     try:
-        tree_bench(ll, [int(s) for s in args.tree_rows.split(",")], which, client, args.shap_max)
-        kernel_bench(
-            ll, [int(s) for s in args.kernel_rows.split(",")], which, client, args.shap_max
-        )
+        if args.only != "kernel":
+            tree_bench(
+                ll, [int(s) for s in args.tree_rows.split(",")], which, client, args.shap_max
+            )
+        if args.only != "tree":
+            kernel_bench(
+                ll, [int(s) for s in args.kernel_rows.split(",")], which, client, args.shap_max
+            )
     finally:
         if client is not None:
             client.close()
