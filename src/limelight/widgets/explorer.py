@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import traitlets
 
-from ..errors import InputError, LimelightError
+from ..errors import InputError, LimelightError, ModelError
 from ..explanation import Explanation
 from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
 from ._explorer_data import (
@@ -509,22 +509,37 @@ class Explorer(ExplanationWidget):
             max_evals=min(2 * d + 256, 600), random_state=self._random_state)
         if isinstance(small.explainer, TreeShapley):  # exact at any width, m + 1 rows a row
             explainer = small.explainer
-        k = self._adapted.n_outputs
-        values = np.zeros((s, k, d), dtype=np.float32)
-        every = max(1, s // 10)
-        for r, i in enumerate(rows):
+        # the rows in chunks through the many-rows path: model calls pooled across rows,
+        # a row that fails stays NaN (and says why in the Explanations' errors)
+        from ..explanations import Explanations
+        from ..many.plan import ManyPlan
+        from ..many.run import explain_chunk
+        from ..plans import Plan
+
+        many = ManyPlan(Plan(self._adapted, small.instance, explainer), s,
+                        0 if self._random_state is None else int(self._random_state),
+                        small.instance.frame, list(small.instance.feature_names))
+        every, parts = max(1, s // 10), []
+        for a in range(0, s, every):
             if self._closed.is_set():
                 return
-            values[r] = explainer.explain(self._adapted, self._instance(int(i), small.instance)
-                                          ).values
-            if (r + 1) % every == 0 or r + 1 == s:
-                feat = np.stack([self._feature_code(j, rows[: r + 1]) for j in range(d)], axis=1)
-                arrays.update(swarm_values=values[: r + 1], swarm_index=rows[: r + 1]
-                              .astype(np.int32), swarm_feature=feat.astype(np.float32))
-                meta["swarm_done"] = r + 1
-                meta["swarm_total"] = s
-                self._global_meta, self._global_arrays = dict(meta), _buffers(arrays)
-        self.global_["swarm"] = (rows, values)
+            chunk = rows[a : a + every]
+            values = [np.array([c[int(i)] for c in self._columns], dtype=object) for i in chunk]
+            parts.append(explain_chunk(many, values, chunk))
+            done = Explanations.concat(parts)
+            if not done.ok.all():  # the global view shows a failing model, not NaN dots
+                bad = np.flatnonzero(~done.ok)
+                raise ModelError(f"explaining {len(bad)} of the beeswarm's rows failed (row "
+                                 f"{int(done.row[bad[0]])}: {done.errors[bad[0]]})",
+                                 fix="check that the model accepts rows like X")
+            feat = np.stack([self._feature_code(j, done.row) for j in range(d)], axis=1)
+            arrays.update(swarm_values=done.values.astype(np.float32),
+                          swarm_index=done.row.astype(np.int32),
+                          swarm_feature=feat.astype(np.float32))
+            meta["swarm_done"], meta["swarm_total"] = len(done), s
+            self._global_meta, self._global_arrays = dict(meta), _buffers(arrays)
+        self.global_["swarm"] = (rows, done.values.astype(np.float32))
+        self.global_["swarm_explanations"] = done
 
     def _feature_code(self, j: int, rows: np.ndarray) -> np.ndarray:
         """A feature's values scaled to [0, 1] by rank within the data (dot colours)."""
