@@ -119,7 +119,7 @@ class PermutationImportance(Explainer):
                     if f == j:
                         big[i * n : (i + 1) * n] = col[perms[i]]
                 cols.append(big)
-            out = model.predict(inst._assemble(cols)).reshape(len(chunk), n, -1)
+            out = model.predict(inst.assemble(cols)).reshape(len(chunk), n, -1)
             for i, (r, f) in enumerate(chunk):
                 drops[f, r] = base - float(score(y, out[i]))
             complete = (u0 + len(chunk)) // d

@@ -42,6 +42,13 @@ class TabularInstance:
     bg_cols: list[np.ndarray]
     weights: np.ndarray
     background_info: dict = field(default_factory=dict)
+    #: the background as one float ``(m, d)`` array when the data are numbers (not a
+    #: DataFrame): what :meth:`cross` copies from; rebuilt by ``dataclasses.replace``
+    bg_matrix: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.frame:
+            self.bg_matrix = self.numeric_background()
 
     @property
     def d(self) -> int:
@@ -51,7 +58,8 @@ class TabularInstance:
     def m(self) -> int:
         return len(self.weights)
 
-    def _assemble(self, cols: list[np.ndarray]) -> Any:
+    def assemble(self, cols: list[np.ndarray]) -> Any:
+        """Columns -> a batch as the model takes it (a DataFrame, or a 2-D array)."""
         if self.frame:
             import pandas as pd
 
@@ -65,7 +73,7 @@ class TabularInstance:
         n = len(masks)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            bg = self._bg_matrix()[rows]
+            bg = self.bg_matrix[rows]
             # up to ~16 features: copy the background under every mask, then write x's
             # masked-in columns (2-4x faster than np.where at d=8-12); more features:
             # np.where over the (n, m, d) cube (the strided writes lose there), measured
@@ -83,23 +91,23 @@ class TabularInstance:
             )
             for j in range(self.d)
         ]
-        return self._assemble(cols)
+        return self.assemble(cols)
 
     def paired(self, masks: np.ndarray, rows: np.ndarray) -> Any:
         """``(n, d)`` masks with one background row each -> ``n`` rows (LIME's samples)."""
         masks = np.asarray(masks, dtype=bool)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            return np.where(masks, x[None, :], self._bg_matrix()[rows])
+            return np.where(masks, x[None, :], self.bg_matrix[rows])
         cols = [np.where(masks[:, j], self.x_cols[j], self.bg_cols[j][rows]) for j in range(self.d)]
-        return self._assemble(cols)
+        return self.assemble(cols)
 
     def x_batch(self) -> Any:
         """The instance as a batch of one row."""
         return (
             self.cross(np.ones((1, self.d), dtype=bool))[:1]
             if not self.frame
-            else self._assemble(
+            else self.assemble(
                 [
                     np.asarray([v], dtype=c.dtype if c.dtype != object else object)
                     for v, c in zip(self.x_cols, self.bg_cols)
@@ -108,14 +116,23 @@ class TabularInstance:
         )
 
     def background_batch(self) -> Any:
-        return self._assemble(list(self.bg_cols))
+        return self.assemble(list(self.bg_cols))
 
-    def _bg_matrix(self) -> np.ndarray:
-        cache = getattr(self, "_bg_cache", None)
-        if cache is None:
-            cache = np.stack([np.asarray(c, dtype=float) for c in self.bg_cols], axis=1)
-            self._bg_cache = cache
-        return cache
+    def numeric_background(self) -> np.ndarray:
+        """The background as a float ``(m, d)`` array (TypeError/ValueError when a column
+        is not numbers)."""
+        if self.bg_matrix is not None:
+            return self.bg_matrix
+        return np.stack([np.asarray(c, dtype=float) for c in self.bg_cols], axis=1)
+
+
+def _check_background_size(size: Any) -> None:
+    ok = isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 1
+    if not ok:
+        raise InputError(
+            f"background_size={size!r} is not a number of background rows to keep",
+            fix=f"pass a positive integer (default {BACKGROUND_ROWS})",
+        )
 
 
 # -- reading the user's x and background -------------------------------------------------------
@@ -421,6 +438,7 @@ def read_instance(
         numeric = True
     if feature_names is not None:
         names = _names_for(len(names), feature_names)
+    _check_background_size(background_size)
     if len(set(names)) != len(names):
         raise InputError("feature names repeat", fix="give every feature a distinct name")
     raw_x = np.asarray(x_cols, dtype=object)

@@ -98,12 +98,18 @@ class TorchTextModel(Model):
 
     # -- gradient path ------------------------------------------------------------------------
     def embedding_gradients(
-        self, ids: np.ndarray, *, alphas: np.ndarray, baseline_id: int | None = None
+        self,
+        ids: np.ndarray,
+        *,
+        alphas: np.ndarray,
+        baseline_id: int | None = None,
+        outputs: Sequence[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Gradients of every output at ``base + alpha * (emb - base)`` for each alpha.
+        """Gradients of the ``outputs`` (default every one) at ``base + alpha * (emb -
+        base)`` for each alpha: one backward pass per output.
 
-        Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``;
-        ``base`` is the embedding of ``baseline_id``, or zeros when it is None.
+        Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``
+        over those k outputs; ``base`` is the embedding of ``baseline_id``, or zeros.
         """
         check_cancelled()
         torch = self._torch
@@ -123,9 +129,11 @@ class TorchTextModel(Model):
             scores = self._scores(self._forward(ids_t.expand(len(a), -1)))
         finally:
             handle.remove()
-        k = scores.shape[1]
         if not self.output_names:
-            self.output_names = [str(i) for i in range(k)]
+            self.output_names = [str(i) for i in range(scores.shape[1])]
+        chosen = list(range(scores.shape[1])) if outputs is None else list(outputs)
+        scores = scores[:, chosen]
+        k = len(chosen)
         grads = []
         for j in range(k):
             (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
