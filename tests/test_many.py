@@ -31,9 +31,8 @@ def smooth(Z):
 
 def loop(model, rows, ex, **kw):
     """The reference: ll.attribute on each row with the seed the collection reports."""
-    return [
-        ll.attribute(model, rows[i], random_state=int(ex.seeds[i]), **kw) for i in range(len(rows))
-    ]
+    seeds = [None if s < 0 else int(s) for s in ex.seeds]  # -1: the method draws nothing
+    return [ll.attribute(model, rows[i], random_state=seeds[i], **kw) for i in range(len(rows))]
 
 
 @pytest.mark.parametrize(

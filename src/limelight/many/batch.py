@@ -9,7 +9,7 @@ row its slice. A group that raises is retried request by request, and outputs th
 not finite fail only the requests they belong to: a failing row fails alone.
 
     >>> import numpy as np
-    >>> pool = CallPool(lambda X: X.sum(axis=1), n_outputs=1, frame=False)
+    >>> pool = CallPool(lambda X: X.sum(axis=1), n_outputs=1)
     >>> pool.live = 1
     >>> pool.request(np.ones((2, 3))).tolist(), pool.calls
     ([[3.0], [3.0]], 1)
@@ -17,13 +17,13 @@ not finite fail only the requests they belong to: a failing row fails alone.
 
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
 import numpy as np
 
 from ..errors import LimelightError, ModelError
-from ..models.base import Model
 
 ROWS_PER_CALL = 65_536  # rows one pooled call gathers: ~16 MB at 30 features
 MAX_THREADS = 32  # rows explained at once in a chunk (each waits on the pool)
@@ -40,7 +40,7 @@ class CallPool:
     """Model requests from several threads, run together as few large calls."""
 
     def __init__(
-        self, fn: Any, *, n_outputs: int, frame: bool, rows_per_call: int = ROWS_PER_CALL
+        self, fn: Any, *, n_outputs: int, frame: bool = False, rows_per_call: int = ROWS_PER_CALL
     ) -> None:
         self.fn, self.k, self.frame, self.max_rows = fn, n_outputs, frame, rows_per_call
         self.cv = threading.Condition()
@@ -166,40 +166,36 @@ class CallPool:
         return out
 
 
-class RowModel(Model):
-    """What one row's explainer calls: the planned model's outputs, through the pool."""
+class PooledAdapter:
+    """The adapted model as one row's context calls it (``predict``, ``call``), its calls
+    handed to the pool; everything else read from the real adapter."""
 
-    def __init__(self, pool: CallPool, planned: Model, shortcut: Any = None) -> None:
-        super().__init__(list(planned.output_names))
-        self.pool, self.kind = pool, planned.kind
-        self.index = getattr(planned, "index", None)  # output=: one column of the model's
-        # (the row in the columns a pipeline's leading steps output, their owners, the rest
-        # of the pipeline): hybrid rows mixed after those steps, as TabularModel does
-        self.shortcut = shortcut
+    def __init__(self, pool: CallPool, adapter: Any) -> None:
+        self._pool, self._inner = pool, adapter
+        self.calls = self.rows = 0
 
-    def predict(self, batch: Any, fn: Any = None) -> np.ndarray:
-        out = self.pool.request(batch, fn)
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def predict(self, batch: Any) -> np.ndarray:
+        return self.call(self._inner._fn, batch)
+
+    def call(self, fn: Any, batch: Any) -> np.ndarray:
+        out = self._pool.request(batch, None if fn is self._inner._fn else fn)
         self.calls += 1
         self.rows += len(batch)
-        return out if self.index is None else out[:, [self.index]]
+        return out
 
-    def _dense_ok(self, n: int) -> bool:
-        """The shortcut's hybrid rows are dense: only while a request stays ~64 MB."""
-        from ..models.tabular import SHORTCUT_MAX_VALUES
 
-        return self.shortcut is not None and n * len(self.shortcut[1]) <= SHORTCUT_MAX_VALUES
-
-    def predict_hybrids(self, inst: Any, masks: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
-        if not self._dense_ok(len(masks) * len(np.arange(inst.m)[rows])):
-            return self.predict(inst.cross(masks, rows))
-        space, owner, fn = self.shortcut
-        return self.predict(space.cross(np.asarray(masks, bool)[:, owner], rows), fn)
-
-    def predict_paired(self, inst: Any, masks: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        if not self._dense_ok(len(masks)):
-            return self.predict(inst.paired(masks, rows))
-        space, owner, fn = self.shortcut
-        return self.predict(space.paired(np.asarray(masks, bool)[:, owner], rows), fn)
+def row_context(ctx: Any, pool: CallPool, inst: Any, probed: Any = None) -> Any:
+    """A copy of the plan's context for one row: its model calls go to ``pool``;
+    ``probed`` (the row's outputs, the background's) when they are known already."""
+    row = copy.copy(ctx)
+    row.adapter = PooledAdapter(pool, ctx.adapter)
+    row.calls = row.rows = 0
+    if probed is not None:
+        row.instance, row.probed = inst, probed
+    return row
 
 
 def error_text(exc: BaseException) -> str:
@@ -209,15 +205,9 @@ def error_text(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def run_rows(
-    jobs: list[tuple[Any, Any]],
-    pool: CallPool,
-    planned: Model,
-    threads: int,
-    shortcuts: list[Any] | None = None,
-) -> list[Any]:
-    """``explainer.explain(model, inst)`` for each ``(explainer, inst)`` job, ``threads``
-    at a time sharing ``pool``; a row that fails gives its exception instead."""
+def run_rows(jobs: list[tuple[Any, Any, Any]], pool: CallPool, threads: int) -> list[Any]:
+    """``explainer.explain(model, inst)`` for each ``(explainer, model, inst)`` job,
+    ``threads`` at a time sharing ``pool``; a row that fails gives its exception instead."""
     results: list[Any] = [None] * len(jobs)
     lock = threading.Lock()
     it = iter(range(len(jobs)))
@@ -229,10 +219,9 @@ def run_rows(
                     i = next(it, None)
                 if i is None:
                     return
-                explainer, inst = jobs[i]
+                explainer, model, inst = jobs[i]
                 try:
-                    cut = None if shortcuts is None else shortcuts[i]
-                    results[i] = explainer.explain(RowModel(pool, planned, cut), inst)
+                    results[i] = explainer.explain(model, inst)
                 except Exception as exc:  # noqa: BLE001 - reported for this row
                     results[i] = exc
         except BaseException as exc:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -64,12 +64,7 @@ class ManyPlan:
 
     def instance(self, values: np.ndarray, row: int) -> TabularInstance:
         """Row ``row``'s instance: its values in the planned background and names."""
-        t = self.template
-        x_cols = list(values)
-        inst = replace(t, x=np.asarray(x_cols, dtype=object), x_cols=x_cols)
-        if not t.frame:
-            inst._bg_cache = t._bg_matrix()  # the background matrix is shared, never rebuilt
-        return inst
+        return self.plan.model.row(list(values))
 
     def explainer(self, row: int):
         """The planned explainer, seeded for ``row`` when it samples."""
@@ -105,15 +100,11 @@ class ManyPlan:
                 else repr(c.tolist()).encode()
             )
         model = self.plan.model
+        adapter = getattr(model, "adapter", model)
         try:
             from joblib import hash as jhash
 
-            h.update(
-                jhash(
-                    getattr(getattr(model, "inner", model), "estimator", None)
-                    or getattr(getattr(model, "inner", model), "_fn", model)
-                ).encode()
-            )
+            h.update(jhash(getattr(adapter, "estimator", None) or adapter._fn).encode())
         except Exception:  # noqa: BLE001 - an unpicklable function: its outputs still count
             pass
         h.update(np.round(model.predict(t.background_batch()), 12).tobytes())

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
-from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, run_rows
+from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, row_context, run_rows
 from .plan import ManyPlan
 from .trees import tree_rows
 
@@ -41,8 +41,7 @@ def rows_per_request(mp: ManyPlan) -> int:
 
 
 def _pool(mp: ManyPlan) -> CallPool:
-    model = mp.plan.model
-    adapted = getattr(model, "inner", model)
+    adapted = mp.plan.model.adapter
     return CallPool(
         adapted._fn,
         n_outputs=len(adapted.output_names),
@@ -74,57 +73,15 @@ def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> E
             return out
         threads = 1
     else:
-        jobs = [(mp.explainer(int(r)), inst) for r, inst in zip(rows, insts)]
+        ctx = mp.plan.model
+        jobs = [(mp.explainer(int(r)), row_context(ctx, pool, inst), inst)
+                for r, inst in zip(rows, insts)]
         threads = int(np.clip(ROWS_PER_CALL // max(1, rows_per_request(mp)), 1, MAX_THREADS))
-    results = run_rows(jobs, pool, mp.plan.model, threads, shortcuts(mp, insts))
+    results = run_rows(jobs, pool, threads)
     out = _collect(mp, results, values, rows)
     out.params["model_seconds"] = pool.model_seconds
     out.params["model_calls"] = pool.calls
     return out
-
-
-def shortcuts(mp: ManyPlan, insts: list[Any]) -> list[Any] | None:
-    """Per row, what mixes its hybrid rows after a pipeline's leading per-column steps
-    (checked once, at planning, to give the pipeline's own numbers): the chunk's rows go
-    through those steps in one call. None for other models, or when the steps fail."""
-    from dataclasses import replace
-
-    from ..models.tabular import _dense
-
-    adapted = getattr(mp.plan.model, "inner", mp.plan.model)
-    split = getattr(adapted, "_split", None)
-    space0 = adapted.model_space(mp.template) if split is not None else None
-    if space0 is None or not insts:
-        return None
-    try:
-        batch = insts[0].x_batch() if len(insts) == 1 else _stack(mp, insts)
-        xt = _dense(split.prefix.transform(batch))
-    except Exception:  # noqa: BLE001 - the shortcut is optional: the whole pipeline works
-        return None
-    if xt.shape != (len(insts), len(split.owner)):
-        return None
-    bg = space0._bg_matrix()
-    out = []
-    for row in xt:
-        space = replace(space0, x=row, x_cols=list(row))
-        space._bg_cache = bg
-        out.append((space, split.owner, split.fn))
-    return out
-
-
-def _stack(mp: ManyPlan, insts: list[Any]) -> Any:
-    """The chunk's rows as one batch in the model's format."""
-    t = mp.template
-    if not t.frame:
-        return np.stack([np.asarray(i.x, dtype=float) for i in insts])
-    cols = [
-        np.array(
-            [i.x_cols[j] for i in insts],
-            dtype=t.bg_cols[j].dtype if t.bg_cols[j].dtype != object else object,
-        )
-        for j in range(t.d)
-    ]
-    return t._assemble(cols)
 
 
 def _collect(

@@ -48,10 +48,10 @@ def predictions(pool: Any, insts: list[Any]) -> list[_Request]:
 def unmatched(mp: Any, X: np.ndarray, outs: np.ndarray) -> np.ndarray:
     """Rows whose leaf sums (plus the model's constant, from the planned row) do not give
     the model's outputs ``outs``, or that hold missing values the trees cannot route."""
-    ex = mp.plan.explainer
-    ens = ex._ensemble
+    ctx = mp.plan.model
+    ens = ctx.trees.ensemble
     planned_x = np.asarray(mp.template.x, dtype=float)[None, :]
-    gap = ex._outputs[1] - ens.predict(planned_x)
+    gap = ctx.probed[0] - ens.predict(planned_x)
     rules = getattr(ens, "rules", None)
     finite = np.isfinite(X).all(axis=1)
     ok = finite | (rules is not None)
@@ -68,47 +68,47 @@ def unmatched(mp: Any, X: np.ndarray, outs: np.ndarray) -> np.ndarray:
 def tree_rows(mp: Any, insts: list[Any], pool: Any) -> tuple[list[Any], dict | None]:
     """``(jobs, arrays)``: per-row jobs for the planned tree explainer, or (fast path) the
     arrays of every row at once and no jobs."""
+    from .batch import row_context
     from .run import _Failed
 
-    planned = mp.plan.explainer
-    f_bg = planned._outputs[2]
+    ctx = mp.plan.model
+    f_bg = ctx.probed[1]  # every output, on every background row: from the plan's probe
     reqs = predictions(pool, insts)
     k = f_bg.shape[1]
     outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
     failed = [r.error for r in reqs]
-    numeric = planned._space is None and not mp.template.frame
+    numeric = not ctx.trees.through_split and not mp.template.frame
     X = np.stack([np.asarray(i.x, dtype=float) for i in insts]) if numeric else None
     if numeric:
         bad = unmatched(mp, X, outs) & np.array([e is None for e in failed])
         for i in np.flatnonzero(bad):
             failed[i] = InputError(
                 "the trees do not reproduce the model's output on this row (a missing value "
-                "the model routes its own way?)",
-                fix="use method='kernel' for these rows",
-            )
+                "the model routes its own way?)", fix="use method='kernel' for these rows")
     entry = many_rows_entry()
     if entry is None or not numeric:
         jobs = []
         for inst, r, err in zip(insts, reqs, failed):
-            ex = mp.explainer(0)
-            if err is None:
-                ex._outputs = (inst, r.out, f_bg)
-            jobs.append((ex, inst) if err is None else (_Failed(err), inst))
+            if err is not None:
+                jobs.append((_Failed(err), None, inst))
+            else:
+                model = row_context(ctx, pool, inst, probed=(r.out, f_bg))
+                jobs.append((mp.explainer(0), model, inst))
         return jobs, None
     return [], _fast(mp, entry, X, outs, failed)
 
 
 def _fast(mp: Any, entry: Any, X: np.ndarray, outs: np.ndarray, failed: list) -> dict:
-    ex, t = mp.plan.explainer, mp.template
-    ens, cols = ex._ensemble, ex._columns
+    ctx, t = mp.plan.model, mp.template
+    ens, cols = ctx.trees.ensemble, ctx.columns
     good = np.array([e is None for e in failed])
     n, d = len(X), t.d
-    f_bg = ex._outputs[2]
+    f_bg = ctx.probed[1]
     base = t.weights @ f_bg
     k_all = f_bg.shape[1]
     phi = np.full((n, d, k_all), np.nan)
     if good.any():
-        B = np.asarray(t._bg_matrix(), dtype=ens.dtype)
+        B = np.asarray(t.numeric_background(), dtype=ens.dtype)
         phi[good] = entry(ens, np.asarray(X[good], dtype=ens.dtype), B, t.weights)
     pred = outs
     if cols is not None:
@@ -117,10 +117,6 @@ def _fast(mp: Any, entry: Any, X: np.ndarray, outs: np.ndarray, failed: list) ->
         "" if e is None else (str(e) if isinstance(e, (InputError, ModelError)) else repr(e))
         for e in failed
     ]
-    return {
-        "values": phi.transpose(0, 2, 1),
-        "base": np.where(good[:, None], base, np.nan),
-        "prediction": np.where(good[:, None], pred, np.nan),
-        "errors": errors,
-        "n_evals": np.where(good, 1 + t.m, 0),
-    }
+    return {"values": phi.transpose(0, 2, 1), "base": np.where(good[:, None], base, np.nan),
+            "prediction": np.where(good[:, None], pred, np.nan), "errors": errors,
+            "n_evals": np.where(good, 1 + t.m, 0)}
