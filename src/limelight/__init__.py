@@ -11,6 +11,7 @@ from .explanation import Explanation, register_presenter
 from .explanations import Explanations
 from .export import load, save
 from .many import attribute_many
+from .modelviz import layers, monitor, structure
 
 __all__ = [
     "Explanation",
@@ -30,8 +31,11 @@ __all__ = [
     "explore",
     "load",
     "metrics",
+    "layers",
+    "monitor",
     "permutation_importance",
     "save",
+    "structure",
 ]
 __version__ = "0.1.0"
 
