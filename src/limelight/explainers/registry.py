@@ -57,9 +57,9 @@ METHODS: dict[str, tuple[Method, ...]] = {
         Method("exact", ExactShapley),
         Method("tree", TreeShap),
         Method("kernel", KernelShap, ("kernel_shap",)),
+        Method("lime", Lime),
         Method("leverage", LeverageShap, ("leverage_shap",)),
         Method("msr", MsrShap, ("regression_msr",)),
-        Method("lime", Lime),
     ),
     "text": (
         Method("occlusion", TokenOcclusion, ("leave_one_out",)),
