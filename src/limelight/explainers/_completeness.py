@@ -64,6 +64,7 @@ def refined(
         gap = np.asarray(final.prediction, float) - np.asarray(final.base_values, float)
         bad = over_tolerance(err, gap)
         more = next_steps(steps, max_steps) if bad else None
+        rel = float(np.max(np.abs(err) / np.maximum(np.abs(gap), ATOL)))
         if more is None:
             break
         final.done = False
@@ -72,7 +73,6 @@ def refined(
     final.params["n_steps"] = steps
     final.params["steps_run"] = spent
     if bad:
-        rel = float(np.max(np.abs(err) / np.maximum(np.abs(gap), ATOL)))
         note = (
             f"integrated gradients miss f(x) - f(baseline) by {rel:.1%} after {steps} steps "
             f"(over {TOLERANCE:.0%}); raise max_steps=, or the values are only approximate"
@@ -81,3 +81,4 @@ def refined(
         warnings.warn(note, CompletenessWarning, stacklevel=3)
     final.done = True
     yield final
+

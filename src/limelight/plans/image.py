@@ -67,6 +67,7 @@ def plan(
     n_segments: int = 49,
     budget: int | None = None,
     n_steps: int = 50,
+    max_steps: int | None = None,
     n_samples: int = 20,
     noise: float = 0.15,
     layer: Any = None,
@@ -119,6 +120,7 @@ def plan(
         n_segments=n_segments,
         budget=budget,
         n_steps=n_steps,
+        max_steps=max_steps,
         n_samples=n_samples,
         noise=noise,
         layer=layer,
@@ -215,6 +217,7 @@ def _explainer(
     n_segments,
     budget,
     n_steps,
+    max_steps,
     n_samples,
     noise,
     layer,
@@ -245,7 +248,8 @@ def _explainer(
     if name == "gradient_x_input":
         return G.GradientXInput(baseline=base, **common)
     if name == "integrated_gradients":
-        return G.IntegratedGradients(n_steps=n_steps, baseline=base, **common)
+        steps = {} if max_steps is None else {"max_steps": int(max_steps)}
+        return G.IntegratedGradients(n_steps=n_steps, baseline=base, **common, **steps)
     if name == "smoothgrad":
         return G.SmoothGrad(
             n_samples=n_samples, noise=noise, abs=abs, random_state=random_state, **common
