@@ -7,6 +7,7 @@ from typing import Any
 
 from .explanation import Explanation
 from .inputs import detect_modality
+from .inputs._polars import from_polars
 from .plans import Plan
 
 
@@ -22,6 +23,7 @@ def plan(
     **options: Any,
 ) -> Plan:
     """Validate everything and choose the explainer, without running it."""
+    x, background = from_polars(x), from_polars(background)
     kind = detect_modality(x, modality, background)
     planner = import_module(f"limelight.plans.{kind}").plan
     return planner(

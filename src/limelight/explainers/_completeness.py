@@ -81,4 +81,3 @@ def refined(
         warnings.warn(note, CompletenessWarning, stacklevel=3)
     final.done = True
     yield final
-

@@ -109,6 +109,17 @@ def _pipeline_split(est: Any, output_kind: str | None) -> PipelineSplit | None:
     return None if fn is None else PipelineSplit(est[:k], rest, fn, owner)
 
 
+def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularModel | None:
+    """A torch module or Keras model on rows, adapted (their modules load lazily)."""
+    from .torch_text import is_torch_module
+
+    if is_torch_module(model):
+        from .torch_tabular import TorchTabularModel
+
+        return TorchTabularModel(model, output_names=output_names, model_output=model_output)
+    return None
+
+
 def _dense(a: Any) -> np.ndarray:
     return np.asarray(a.toarray() if hasattr(a, "toarray") else a, dtype=float)
 
@@ -172,6 +183,9 @@ class TabularModel(Model):
         """
         if isinstance(model, TabularModel):
             return model
+        deep = _deep_learning(model, output_names, model_output)
+        if deep is not None:  # before the duck typing: a Keras model has fit and predict
+            return deep
         names_in = getattr(model, "feature_names_in_", None)
         n_in = getattr(model, "n_features_in_", None)
         common = {

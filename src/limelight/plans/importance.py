@@ -8,6 +8,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..explainers.permutation import PermutationImportance, _scorer
+from ..inputs._polars import from_polars
 from ..inputs.tabular import read_instance
 from ..models.tabular import TabularModel
 from . import Plan
@@ -25,6 +26,7 @@ def plan_importance(
     model_output: str = "auto",
 ) -> Plan:
     adapted = TabularModel.from_any(model, model_output=model_output)
+    X, y = from_polars(X), from_polars(y)
     if X is None or y is None:
         raise InputError(
             "permutation importance needs data X and labels y",

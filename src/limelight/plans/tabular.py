@@ -26,7 +26,7 @@ from ..models.base import Model
 from ..models.tabular import TabularModel
 from . import Plan
 
-METHODS = ("exact", "tree", "kernel", "lime")
+METHODS = ("exact", "tree", "kernel", "lime", "integrated_gradients")
 AUTO_EXACT_MAX = 12
 # "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
 AUTO_TREE_MIN = 9
@@ -148,6 +148,27 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[
     return ens, (x_out, bg_out)
 
 
+def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> TabularModel:
+    if device is None:
+        return TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+    from ..models.torch_tabular import TorchTabularModel
+    from ..models.torch_text import is_torch_module
+
+    if not is_torch_module(model):
+        raise InputError("device= only applies to torch modules", fix="drop device=")
+    return TorchTabularModel(model, output_names=output_names, model_output=model_output,
+                             device=device)
+
+
+def _check_differentiable(model: TabularModel) -> None:
+    if not hasattr(model, "gradients"):
+        raise MethodError(
+            f"method='integrated_gradients' needs gradients, and this model is "
+            f"{_model_name(model)}",
+            fix="use method='exact', 'kernel' or 'lime', or pass a torch module",
+        )
+
+
 def plan(
     model: Any,
     x: Any,
@@ -167,6 +188,9 @@ def plan(
     kernel_width: float | None = None,
     batch_size: int | None = None,
     rows_per_call: int | None = None,
+    n_steps: int = 50,
+    max_steps: int | None = None,
+    device: Any = None,
     **unknown: Any,
 ) -> Plan:
     """Plan a tabular explanation (see :func:`limelight.attribute` for the arguments).
@@ -174,7 +198,9 @@ def plan(
     Options: ``max_evals`` / ``tol`` (kernel), ``n_samples`` / ``kernel_width`` (lime),
     ``background_size`` (rows kept, default 100) and ``background_summary``
     (``"auto"``, ``"kmeans"``, ``"sample"``), ``feature_names``, ``output_names``,
-    ``model_output`` (``"auto"``, ``"proba"``, ``"decision"``, ``"predict"``).
+    ``model_output`` (``"auto"``, ``"proba"``, ``"decision"``, ``"predict"``). torch modules
+    (and Keras models) on float rows also take ``method="integrated_gradients"`` (from the
+    background mean; ``n_steps``, ``max_steps``) and ``device=``.
     """
     unknown.pop("modality", None)
     if unknown:
@@ -182,7 +208,7 @@ def plan(
             f"unknown option(s) {sorted(unknown)} for a tabular explanation",
             fix="see help(limelight.plans.tabular.plan) for the options",
         )
-    adapted = TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+    adapted = _adapt(model, output_names, model_output, device)
     inst = read_instance(
         x,
         background,
@@ -233,6 +259,12 @@ def plan(
             batch_size=batch_size,
             **per_call,
         )
+    elif choice in ("integrated_gradients", "ig"):
+        from ..explainers.tabular_gradients import TabularIntegratedGradients
+
+        steps = {} if max_steps is None else {"max_steps": int(max_steps)}
+        explainer = TabularIntegratedGradients(n_steps=n_steps, **steps)
+        _check_differentiable(adapted)
     elif choice == "lime":
         explainer = TabularLime(
             n_samples=n_samples,
