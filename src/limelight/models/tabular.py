@@ -111,8 +111,11 @@ def _pipeline_split(est: Any, output_kind: str | None) -> PipelineSplit | None:
 
 def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularModel | None:
     """A torch module or Keras model on rows, adapted (their modules load lazily)."""
+    from .keras import is_keras_model, keras_tabular_model
     from .torch_text import is_torch_module
 
+    if is_keras_model(model):  # before torch: on the torch backend it is a module too
+        return keras_tabular_model(model, output_names=output_names, model_output=model_output)
     if is_torch_module(model):
         from .torch_tabular import TorchTabularModel
 
