@@ -1,7 +1,8 @@
 """A tiny BERT classifier and its fast tokenizer, built offline (no model hub): a WordPiece
 tokenizer trained on a few sentences, a 2-layer BertForSequenceClassification from a
 config, optionally trained for a few seconds on a planted-cue task ("great"/"superb"
-push toward "pos", "awful"/"dreadful" toward "neg"). Shared by tests and bench/text.py.
+push toward "pos", "awful"/"dreadful" toward "neg"; a document without a cue is a coin
+flip, so the cue is what moves the prediction). Shared by tests and bench/text.py.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def model(tok, *, seed: int = 0, hidden: int = 16, layers: int = 2):
 
 def planted_document(rng: random.Random, n_words: int = 30, n_cues: int = 2):
     """A filler document with ``n_cues`` cue words of one class planted; (text, label, cues)."""
-    label = rng.randrange(2)
+    label = rng.randrange(2)  # with no cue, a coin flip: the model learns 50/50 for those
     cues = rng.sample(POS_CUES if label else NEG_CUES, 1) * n_cues
     words = [rng.choice(FILLER) for _ in range(n_words)]
     for c in cues:
@@ -93,7 +94,10 @@ def trained(tok, *, steps: int = 300, seed: int = 0):
     opt = torch.optim.Adam(net.parameters(), lr=3e-3)
     net.train()
     for _ in range(steps):
-        docs = [planted_document(rng, n_words=rng.randrange(5, 20), n_cues=1) for _ in range(16)]
+        docs = [
+            planted_document(rng, n_words=rng.randrange(5, 20), n_cues=rng.choice([0, 1, 1]))
+            for _ in range(16)
+        ]
         enc = tok([d[0] for d in docs], padding=True, return_tensors="pt")
         out = net(**enc, labels=torch.tensor([d[1] for d in docs]))
         opt.zero_grad()
