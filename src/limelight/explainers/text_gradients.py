@@ -129,7 +129,9 @@ class IntegratedGradients(_EmbeddingGradients):
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         ids = self._check(model, instance)
         baseline = self._baseline(model, ids)
-        _, _, ends = model.embedding_gradients(ids, alphas=np.array([0.0, 1.0]), baseline_id=baseline)
+        _, _, ends = model.embedding_gradients(
+            ids, alphas=np.array([0.0, 1.0]), baseline_id=baseline, grad=False
+        )
         run = lambda steps: self._run(model, instance, ids, baseline, ends, steps)  # noqa: E731
         return refined(run, self.n_steps, self.max_steps)
 

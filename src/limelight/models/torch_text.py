@@ -106,18 +106,27 @@ class TorchTextModel(Model):
 
     # -- gradient path ------------------------------------------------------------------------
     def embedding_gradients(
-        self, ids: np.ndarray, *, alphas: np.ndarray, baseline_id: int | None = None
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self,
+        ids: np.ndarray,
+        *,
+        alphas: np.ndarray,
+        baseline_id: int | None = None,
+        grad: bool = True,
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """Gradients of every output at ``base + alpha * (emb - base)`` for each alpha.
 
         Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``;
         ``base`` is the embedding of ``baseline_id`` (one id for every position, or an
-        array of ids, one per position), or zeros when it is None.
+        array of ids, one per position), or zeros when it is None. ``grad=False``: only
+        the scores (grads None), without a backward pass.
         """
         with evaluating(self.module, freeze=True):
-            return self._embedding_gradients(ids, alphas, baseline_id)
+            if grad:
+                return self._embedding_gradients(ids, alphas, baseline_id, grad)
+            with self._torch.no_grad():
+                return self._embedding_gradients(ids, alphas, baseline_id, grad)
 
-    def _embedding_gradients(self, ids, alphas, baseline_id):
+    def _embedding_gradients(self, ids, alphas, baseline_id, grad):
         torch = self._torch
         ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1), device=self.device)
         with torch.no_grad():
@@ -130,7 +139,7 @@ class TorchTextModel(Model):
         delta = emb - base
         a = torch.as_tensor(np.asarray(alphas), dtype=emb.dtype, device=emb.device)
         a = a.reshape(-1, 1, 1)
-        points = (base.unsqueeze(0) + a * delta.unsqueeze(0)).detach().requires_grad_(True)
+        points = (base.unsqueeze(0) + a * delta.unsqueeze(0)).detach().requires_grad_(grad)
         handle = self.embedding.register_forward_hook(lambda mod, inp, out: points)
         try:
             scores = self._scores(self._forward(ids_t.expand(len(a), -1)))
@@ -139,6 +148,11 @@ class TorchTextModel(Model):
         k = scores.shape[1]
         if not self.output_names:
             self.output_names = [str(i) for i in range(k)]
+        if not grad:
+            self.calls += 1
+            self.rows += len(a)
+            cpu = lambda t: t.to("cpu", torch.float64).numpy()  # noqa: E731
+            return None, cpu(delta), cpu(scores)
         grads = []
         for j in range(k):
             (g,) = torch.autograd.grad(scores[:, j].sum(), points, retain_graph=j < k - 1)
