@@ -46,12 +46,15 @@ class TabularIntegratedGradients(Explainer):
         self._baseline = baseline
         self.baseline = "background mean" if baseline is None else "given"
 
+    def check(self, model: Model, instance: TabularInstance) -> None:
+        _differentiable(model)
+
     def stream(self, model: Model, instance: TabularInstance) -> Iterator[Explanation]:
         inner, columns = _differentiable(model)
         x = np.asarray(instance.x, dtype=float)
         if self._baseline is None:
             w = instance.weights / instance.weights.sum()
-            base_row = w @ instance._bg_matrix()
+            base_row = w @ instance.numeric_background()
         else:
             base_row = np.asarray(self._baseline, dtype=float).reshape(-1)
             if base_row.shape != x.shape:
@@ -86,13 +89,22 @@ class TabularIntegratedGradients(Explainer):
 
 
 def _differentiable(model: Model) -> tuple[Any, list[int]]:
-    """The model with ``gradients`` behind an ``output=`` view, and the columns it shows."""
-    inner = getattr(model, "inner", model)
+    """The adapter with ``gradients`` behind the plan's context (or an ``output=`` view),
+    and the output columns shown."""
+    inner = getattr(model, "adapter", None) or getattr(model, "inner", model)
     if not hasattr(inner, "gradients"):
         raise MethodError(
-            f"integrated gradients need a differentiable model; this is a "
-            f"{type(inner).__name__} without gradients",
+            "integrated gradients need a differentiable model; this one is "
+            f"{_what(inner)}, without gradients",
             fix="use method='exact', 'kernel' or 'lime', or pass a torch module",
         )
-    index = getattr(model, "index", None)
-    return inner, list(range(inner.n_outputs)) if index is None else [index]
+    columns = getattr(model, "columns", None)
+    if columns is None:
+        index = getattr(model, "index", None)
+        columns = list(range(inner.n_outputs)) if index is None else [index]
+    return inner, list(columns)
+
+
+def _what(model: Any) -> str:
+    est = getattr(model, "estimator", None)
+    return f"a {type(est).__name__}" if est is not None else "a plain function"

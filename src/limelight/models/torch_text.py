@@ -17,9 +17,11 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from ._torch_state import evaluating
 from .base import Model
+from .torch import differentiate
 
 
 def is_torch_module(obj: Any) -> bool:
@@ -111,22 +113,25 @@ class TorchTextModel(Model):
         *,
         alphas: np.ndarray,
         baseline_id: int | None = None,
+        outputs: Sequence[int] | None = None,
         grad: bool = True,
     ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-        """Gradients of every output at ``base + alpha * (emb - base)`` for each alpha.
+        """Gradients of the ``outputs`` (default every one) at ``base + alpha * (emb -
+        base)`` for each alpha: one backward pass per output.
 
-        Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``;
-        ``base`` is the embedding of ``baseline_id`` (one id for every position, or an
+        Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``
+        over those k outputs; ``base`` is the embedding of ``baseline_id`` (one id for every position, or an
         array of ids, one per position), or zeros when it is None. ``grad=False``: only
         the scores (grads None), without a backward pass.
         """
+        check_cancelled()
         with evaluating(self.module, freeze=True):
             if grad:
-                return self._embedding_gradients(ids, alphas, baseline_id, grad)
+                return self._embedding_gradients(ids, alphas, baseline_id, outputs, grad)
             with self._torch.no_grad():
-                return self._embedding_gradients(ids, alphas, baseline_id, grad)
+                return self._embedding_gradients(ids, alphas, baseline_id, outputs, grad)
 
-    def _embedding_gradients(self, ids, alphas, baseline_id, grad):
+    def _embedding_gradients(self, ids, alphas, baseline_id, outputs, grad):
         torch = self._torch
         ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1), device=self.device)
         with torch.no_grad():
@@ -145,9 +150,11 @@ class TorchTextModel(Model):
             scores = self._scores(self._forward(ids_t.expand(len(a), -1)))
         finally:
             handle.remove()
-        k = scores.shape[1]
         if not self.output_names:
-            self.output_names = [str(i) for i in range(k)]
+            self.output_names = [str(i) for i in range(scores.shape[1])]
+        chosen = list(range(scores.shape[1])) if outputs is None else list(outputs)
+        scores = scores[:, chosen]
+        k = len(chosen)
         if not grad:
             self.calls += 1
             self.rows += len(a)
@@ -155,7 +162,7 @@ class TorchTextModel(Model):
             return None, cpu(delta), cpu(scores)
         grads = []
         for j in range(k):
-            (g,) = torch.autograd.grad(scores[:, j].sum(), points, retain_graph=j < k - 1)
+            (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
             grads.append(g)
         self.calls += 1
         self.rows += len(a)
