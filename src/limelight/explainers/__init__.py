@@ -11,7 +11,8 @@
     True
 
 Tabular: :class:`ExactShapley`, :class:`KernelShap`, :class:`TreeShap`, :class:`Lime`,
-:class:`PermutationImportance`. Text: :class:`TokenOcclusion`, :class:`SampledShapley`,
+:class:`PermutationImportance`, :class:`TabularIntegratedGradients` (torch and Keras
+models on rows). Text: :class:`TokenOcclusion`, :class:`SampledShapley`,
 :class:`HierarchicalShapley`, :class:`TextLime`, :class:`TokenGradientXInput`,
 :class:`TokenIntegratedGradients`. Images: :class:`ImageOcclusion`,
 :class:`SegmentShapley`, :class:`SegmentLime`, :class:`Saliency`, :class:`GradientXInput`,
@@ -26,6 +27,7 @@ from .occlusion import ImageOcclusion
 from .permutation import PermutationImportance
 from .segments import SegmentLime, SegmentShapley
 from .shapley import ExactShapley, KernelShap
+from .tabular_gradients import TabularIntegratedGradients
 from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
 from .text_gradients import TokenGradientXInput, TokenIntegratedGradients
 from .text_lime import TextLime
@@ -47,6 +49,7 @@ __all__ = [
     "SegmentLime",
     "SegmentShapley",
     "SmoothGrad",
+    "TabularIntegratedGradients",
     "TextLime",
     "TokenGradientXInput",
     "TokenIntegratedGradients",
