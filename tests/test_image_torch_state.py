@@ -62,3 +62,7 @@ def test_image_integrated_gradients_raise_their_steps_until_complete():
     assert np.any(short.extras["completeness_error"] > 0.01 * gap)
     assert any(issubclass(w.category, CompletenessWarning) for w in seen)
     assert "after 8 steps" in short.params["completeness_note"]
+    from limelight.encoders.image import encode
+
+    assert encode(short)[0]["notes"] == [short.params["completeness_note"]]  # the view shows it
+    assert encode(e)[0]["notes"] == []

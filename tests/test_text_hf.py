@@ -161,3 +161,6 @@ def test_integrated_gradients_warn_when_the_budget_runs_out(tok):
     assert any(issubclass(w.category, CompletenessWarning) for w in seen)
     assert "after 16 steps" in e.params["completeness_note"]
     assert e.params["steps_run"] == 2 + 4 + 8 + 16
+    from limelight.encoders.text import encode
+
+    assert e.params["completeness_note"] in encode(e)[0]["notes"]  # the view shows it
