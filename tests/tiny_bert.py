@@ -1,5 +1,5 @@
 """A tiny BERT classifier and its fast tokenizer, built offline (no model hub): a WordPiece
-tokenizer trained on a few sentences, a 2-layer BertForSequenceClassification from a
+tokenizer fitted to a few sentences, a 2-layer BertForSequenceClassification from a
 config, optionally trained for a few seconds on a planted-cue task ("great"/"superb"
 push toward "pos", "awful"/"dreadful" toward "neg"; a document without a cue is a coin
 flip, so the cue is what moves the prediction). Shared by tests and bench/text.py.
@@ -25,19 +25,27 @@ CORPUS = [
 ]
 
 
-def tokenizer(vocab_size: int = 200):
-    """A ``PreTrainedTokenizerFast`` (WordPiece, lower-cased, [CLS] ... [SEP])."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors, trainers
+def tokenizer():
+    """A ``PreTrainedTokenizerFast`` (WordPiece, lower-cased, [CLS] ... [SEP]) whose
+    vocabulary is fitted to the corpus here: its words, then every character alone and as a
+    "##" continuation, so other words split into pieces. Built, not trained: the WordPiece
+    trainer breaks ties differently in every process, and the tests need the same ids."""
+    import re
+
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
-    tk = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    words = sorted({w for doc in CORPUS + POS_CUES + NEG_CUES for w in re.findall(r"\w+", doc)})
+    chars = sorted(
+        {c for doc in CORPUS for c in doc.lower() if not c.isspace()}
+        | set("abcdefghijklmnopqrstuvwxyz0123456789")
+    )
+    pieces = specials + words + [c for c in chars if c not in words] + ["##" + c for c in chars]
+    vocab = {p: i for i, p in enumerate(dict.fromkeys(pieces))}
+    tk = Tokenizer(models.WordPiece(vocab=vocab, unk_token="[UNK]"))
     tk.normalizer = normalizers.BertNormalizer(lowercase=True)
     tk.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tk.train_from_iterator(
-        CORPUS + POS_CUES + NEG_CUES,
-        trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=specials),
-    )
     cls, sep = tk.token_to_id("[CLS]"), tk.token_to_id("[SEP]")
     tk.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
