@@ -105,7 +105,7 @@ def run(docs: int = 5, evals: int = 500) -> None:
         def go(text):
             e = ll.attribute(net, text, tokenizer=tok, method=method, budget=evals,
                              random_state=0, output=1)  # fmt: skip
-            return e.feature_names, e.values[1], e.n_evals
+            return e.feature_names, e.values[e.output_names.index("pos")], e.n_evals
 
         return go
 
