@@ -130,7 +130,7 @@ class TokenIntegratedGradients(_EmbeddingGradients):
         ids = self._check(model, instance)
         baseline = self._baseline(model, ids)
         _, _, ends = model.embedding_gradients(
-            ids, alphas=np.array([0.0, 1.0]), baseline_id=baseline, grad=False
+            ids, alphas=np.array([0.0, 1.0]), baseline_id=baseline, gradients=False
         )
         run = lambda steps: self._run(model, instance, ids, baseline, ends, steps)  # noqa: E731
         return refined(run, self.n_steps, self.max_steps)

@@ -114,22 +114,22 @@ class TorchTextModel(Model):
         alphas: np.ndarray,
         baseline_id: int | None = None,
         outputs: Sequence[int] | None = None,
-        grad: bool = True,
+        gradients: bool = True,
     ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """Gradients of the ``outputs`` (default every one) at ``base + alpha * (emb -
-        base)`` for each alpha: one backward pass per output.
+        base)`` for each alpha: one backward pass per output (none with
+        ``gradients=False``: the scores only, grads None).
 
         Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``
         over those k outputs; ``base`` is the embedding of ``baseline_id`` (one id for every position, or an
-        array of ids, one per position), or zeros when it is None. ``grad=False``: only
-        the scores (grads None), without a backward pass.
+        array of ids, one per position), or zeros when it is None.
         """
         check_cancelled()
         with evaluating(self.module, freeze=True):
-            if grad:
-                return self._embedding_gradients(ids, alphas, baseline_id, outputs, grad)
+            if gradients:
+                return self._embedding_gradients(ids, alphas, baseline_id, outputs, gradients)
             with self._torch.no_grad():
-                return self._embedding_gradients(ids, alphas, baseline_id, outputs, grad)
+                return self._embedding_gradients(ids, alphas, baseline_id, outputs, gradients)
 
     def _embedding_gradients(self, ids, alphas, baseline_id, outputs, grad):
         torch = self._torch
