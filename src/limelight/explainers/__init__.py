@@ -11,9 +11,10 @@
     True
 
 Tabular: :class:`ExactShapley`, :class:`KernelShap`, :class:`LeverageShap`,
-:class:`MsrShap`, :class:`TreeShap`, :class:`Lime`,
-:class:`PermutationImportance`. Text: :class:`TokenOcclusion`, :class:`SampledShapley`,
-:class:`HierarchicalShapley`, :class:`TokenLeverage`, :class:`TokenMsr`, :class:`TextLime`, :class:`TokenGradientXInput`,
+:class:`MsrShap`, :class:`TreeShap`, :class:`Lime`, :class:`PermutationImportance`,
+:class:`TabularIntegratedGradients` (torch and Keras models on rows). Text:
+:class:`TokenOcclusion`, :class:`SampledShapley`, :class:`HierarchicalShapley`,
+:class:`TokenLeverage`, :class:`TokenMsr`, :class:`TextLime`, :class:`TokenGradientXInput`,
 :class:`TokenIntegratedGradients`. Images: :class:`ImageOcclusion`,
 :class:`SegmentShapley`, :class:`SegmentLeverage`, :class:`SegmentMsr`, :class:`SegmentLime`, :class:`Saliency`, :class:`GradientXInput`,
 :class:`IntegratedGradients`, :class:`SmoothGrad`, :class:`GradCam`. The names
@@ -30,6 +31,7 @@ from .occlusion import ImageOcclusion
 from .permutation import PermutationImportance
 from .segments import SegmentLime, SegmentShapley
 from .shapley import ExactShapley, KernelShap
+from .tabular_gradients import TabularIntegratedGradients
 from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
 from .text_gradients import TokenGradientXInput, TokenIntegratedGradients
 from .text_lime import TextLime
@@ -55,6 +57,7 @@ __all__ = [
     "SegmentMsr",
     "SegmentShapley",
     "SmoothGrad",
+    "TabularIntegratedGradients",
     "TextLime",
     "TokenGradientXInput",
     "TokenIntegratedGradients",

@@ -32,6 +32,7 @@ from .msr import MsrShap
 from .occlusion import ImageOcclusion
 from .segments import SegmentLime, SegmentShapley
 from .shapley import ExactShapley, KernelShap
+from .tabular_gradients import TabularIntegratedGradients
 from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
 from .text_gradients import TokenGradientXInput, TokenIntegratedGradients
 from .text_lime import TextLime
@@ -60,6 +61,7 @@ METHODS: dict[str, tuple[Method, ...]] = {
         Method("lime", Lime),
         Method("leverage", LeverageShap, ("leverage_shap",)),
         Method("msr", MsrShap, ("regression_msr",)),
+        Method("integrated_gradients", TabularIntegratedGradients, ("ig",), gradients=True),
     ),
     "text": (
         Method("occlusion", TokenOcclusion, ("leave_one_out",)),

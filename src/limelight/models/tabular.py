@@ -43,6 +43,20 @@ def predict_paired(model: Model, inst: Any, masks: np.ndarray, rows: np.ndarray)
     return fast(inst, masks, rows) if fast else model.predict(inst.paired(masks, rows))
 
 
+def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularModel | None:
+    """A torch module or Keras model on rows, adapted (their modules load lazily)."""
+    from .keras import is_keras_model, keras_tabular_model
+    from .torch_text import is_torch_module
+
+    if is_keras_model(model):  # before torch: on the torch backend it is a module too
+        return keras_tabular_model(model, output_names=output_names, model_output=model_output)
+    if is_torch_module(model):
+        from .torch_tabular import TorchTabularModel
+
+        return TorchTabularModel(model, output_names=output_names, model_output=model_output)
+    return None
+
+
 class TabularModel(Model):
     """``predict(batch) -> (n, k)`` float array over a batch of rows (ndarray or DataFrame).
 
@@ -85,6 +99,9 @@ class TabularModel(Model):
         """
         if isinstance(model, TabularModel):
             return model
+        deep = _deep_learning(model, output_names, model_output)
+        if deep is not None:  # before the duck typing: a Keras model has fit and predict
+            return deep
         names_in = getattr(model, "feature_names_in_", None)
         n_in = getattr(model, "n_features_in_", None)
         common = {

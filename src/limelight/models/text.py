@@ -151,3 +151,9 @@ class TextOutputs(Model):
         )
         self.calls, self.rows = self.inner.calls, self.inner.rows
         return out
+
+    def __getattr__(self, name: str) -> Any:
+        # the inner model's own defaults (a transformers model's baseline_ids, max_length)
+        if name in ("baseline_ids", "max_length"):
+            return getattr(self.inner, name)
+        raise AttributeError(name)

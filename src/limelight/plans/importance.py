@@ -9,6 +9,7 @@ import numpy as np
 from ..errors import InputError
 from ..explainers.permutation import PermutationImportance, scorer
 from ..explainers.registry import check_random_state
+from ..inputs._polars import from_polars
 from ..inputs.tabular import read_instance
 from ..models.tabular import TabularModel
 from . import Plan
@@ -42,6 +43,7 @@ def plan_importance(
         )
     check_random_state(random_state)
     adapted = TabularModel.from_any(model, model_output=model_output, output_names=output_names)
+    X, y = from_polars(X), from_polars(y)
     if X is None or y is None:
         raise InputError(
             "permutation importance needs data X and labels y",

@@ -41,6 +41,7 @@ INPUT_OPTIONS = (
     "model_output",
     "background_size",
     "background_summary",
+    "device",
 )
 AUTO_EXACT_MAX = 12
 # "auto" above AUTO_EXACT_MAX: MSR from this many coalitions per feature (it beat Leverage
@@ -154,6 +155,7 @@ def plan(
     model_output: str = "auto",
     background_size: int = BACKGROUND_ROWS,
     background_summary: str = "auto",
+    device: Any = None,
     **options: Any,
 ) -> Plan:
     """Plan a tabular explanation (see :func:`limelight.attribute` for the arguments).
@@ -163,12 +165,13 @@ def plan(
     ``kernel_width`` for lime, ...). Besides: ``background_size`` (rows kept, default 100),
     ``background_summary`` (``"auto"``, ``"kmeans"``, ``"sample"``), ``feature_names``,
     ``output_names``, ``model_output`` (``"auto"``, ``"proba"``, ``"decision"``,
-    ``"predict"``).
+    ``"predict"``). torch modules and Keras models on float rows also take
+    ``method="integrated_gradients"`` (from the background mean) and ``device=``.
     """
     options.pop("modality", None)
     check_random_state(random_state)
     cls = _method_class(method, options)
-    adapter = TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+    adapter = _adapt(model, output_names, model_output, device)
     inst = read_instance(
         x,
         background,
@@ -202,6 +205,18 @@ def plan(
         _no_trees(adapter, readable=trees is not None)
     explainer.check(ctx, inst)
     return Plan(model=ctx, instance=inst, explainer=explainer)
+
+
+def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> TabularModel:
+    if device is None:
+        return TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+    from ..models.torch_tabular import TorchTabularModel
+    from ..models.torch_text import is_torch_module
+
+    if not is_torch_module(model):
+        raise InputError("device= only applies to torch modules", fix="drop device=")
+    return TorchTabularModel(model, output_names=output_names, model_output=model_output,
+                             device=device)
 
 
 def _method_class(method: Any, options: dict) -> type | None:

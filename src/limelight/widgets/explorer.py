@@ -68,8 +68,10 @@ class Explorer(ExplanationWidget):
     def __init__(self, model: Any, X: Any, y: Any = None, *, background: Any = None,
                  method: str = "auto", sample: int = 200, random_state: int | None = None,
                  xy: tuple[str, str] | None = None, **options: Any) -> None:
+        from ..inputs._polars import from_polars
         from ..plans import plan
 
+        X, y, background = from_polars(X), from_polars(y), from_polars(background)
         n = len(X) if X is not None else 0
         if X is None or n == 0:
             raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
