@@ -20,12 +20,16 @@ __all__ = [
     "ModelError",
     "SchemaError",
     "attribute",
+    "compare",
+    "dependence",
     "explain",
     "explore",
+    "feature_elimination",
     "load",
     "metrics",
     "permutation_importance",
     "save",
+    "surrogate",
 ]
 __version__ = "0.1.0"
 
@@ -40,4 +44,12 @@ def __getattr__(name: str):
         from .widgets.explorer import Explorer
 
         return Explorer
+    if name in _VIEWS:  # the global views are widgets too: imported on first use
+        from importlib import import_module
+
+        return getattr(import_module(f"limelight.widgets.{_VIEWS[name]}"), name)
     raise AttributeError(f"module 'limelight' has no attribute {name!r}")
+
+
+_VIEWS = {"compare": "compare", "surrogate": "surrogate", "dependence": "dependence",
+          "feature_elimination": "elimination"}

@@ -55,6 +55,8 @@ class Explanation:
     modality: str = "tabular"
     spans: np.ndarray | None = None
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    #: how far to trust it (:class:`limelight.quality.Quality`), attached by the plan
+    quality: Any = None
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
@@ -128,6 +130,8 @@ class Explanation:
             value = getattr(self, f.name)
             if f.name == "extras":
                 value = {k: _encode(v) for k, v in value.items()}
+            elif f.name == "quality":
+                value = None if value is None else value.to_dict()
             else:
                 value = _encode(value)
             out[f.name] = value
@@ -161,6 +165,10 @@ class Explanation:
         for key in ("values", "base_values", "prediction", "stderr", "spans"):
             if kwargs.get(key) is not None:
                 kwargs[key] = np.asarray(kwargs[key])
+        if isinstance(kwargs.get("quality"), dict):
+            from .quality import Quality
+
+            kwargs["quality"] = Quality.from_dict(kwargs["quality"])
         if kwargs.get("modality") == "image" and kwargs.get("data") is not None:
             kwargs["data"] = np.asarray(kwargs["data"])
         return cls(**kwargs)

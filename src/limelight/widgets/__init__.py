@@ -95,6 +95,8 @@ def encode(exp: Explanation) -> tuple[str, dict, dict[str, dict]]:
     view = VIEWS[exp.modality]
     module = import_module(f"limelight.widgets._state_{view}")
     meta, arrays = module.encode(exp)
+    if getattr(exp, "quality", None) is not None:  # the badge row under every view
+        meta["quality"] = exp.quality.to_dict()
     return exp.modality if exp.modality in CHART_VIEWS else view, meta, _buffers(arrays)
 
 
@@ -293,9 +295,20 @@ class ExplanationWidget(anywidget.AnyWidget):
             if not content.get("has_vega") and self._vega:
                 keys.append("_vega")
             self.send_state(keys)
+        elif content.get("type") == "quality":  # the badge row's "check" button
+            threading.Thread(target=self._check_quality, daemon=True).start()
         elif content.get("type") == "snapshot":
             # exporting a chart takes vl-convert ~0.5 s: off the kernel's message loop
             threading.Thread(target=self._send_snapshot, args=(content,), daemon=True).start()
+
+    def _check_quality(self) -> None:
+        exp = self._latest
+        if exp is not None and getattr(exp, "quality", None) is not None:
+            try:
+                exp.quality.compute()
+            except Exception as exc:  # noqa: BLE001 - shown in the badge row
+                exp.quality.error = f"{type(exc).__name__}: {exc}"
+            self._show(exp)
 
     def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
         """``(file name, bytes)`` of what the widget shows, as the Snapshot control
