@@ -16,7 +16,10 @@ def tabular_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> 
     scores = exp.values.reshape(exp.n_outputs, -1)[i]
 
     def evaluate(keep: np.ndarray) -> np.ndarray:
-        out = model.predict(inst.cross(keep))[:, k].reshape(len(keep), inst.m)
+        # a pipeline's context mixes hybrid rows after its scalers (same numbers, cheaper)
+        hybrids = getattr(model, "predict_hybrids", None)
+        out = hybrids(inst, keep) if hybrids is not None else model.predict(inst.cross(keep))
+        out = out[:, k].reshape(len(keep), inst.m)
         return out @ inst.weights
 
     return Players(scores=np.asarray(scores, float), evaluate=evaluate, rows=inst.m)

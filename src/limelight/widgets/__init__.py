@@ -25,6 +25,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._cancel import cancellable
 from ..errors import Cancelled, LimelightError
 from ..explanation import Explanation
 
@@ -98,6 +99,12 @@ def encode(exp: Explanation) -> tuple[str, dict, dict[str, dict]]:
     if getattr(exp, "quality", None) is not None:  # the badge row under every view
         meta["quality"] = exp.quality.to_dict()
     return exp.modality if exp.modality in CHART_VIEWS else view, meta, _buffers(arrays)
+
+
+def _cancellable(stream_factory: Callable[[], Iterator[Explanation]], event: threading.Event):
+    """The stream, with every model call it makes checking ``event`` (see ``_cancel``)."""
+    with cancellable(event):
+        yield from stream_factory()
 
 
 class ExplanationWidget(anywidget.AnyWidget):
@@ -200,7 +207,7 @@ class ExplanationWidget(anywidget.AnyWidget):
         stream = None
         status = "done"
         try:
-            stream = stream_factory()
+            stream = _cancellable(stream_factory, self._cancel_event)
             for exp in stream:
                 self._latest = exp
                 now = time.perf_counter()
@@ -215,6 +222,8 @@ class ExplanationWidget(anywidget.AnyWidget):
                 status = "cancelled" if self._cancel_event.is_set() else "error"
                 if status == "error":
                     self._error = LimelightError("the explainer stopped without a final result")
+        except Cancelled:  # raised at the model call after cancel(): within one batch
+            status = "cancelled"
         except BaseException as exc:  # shown in the widget, re-raised by wait()
             status = "error"
             self._error = exc
