@@ -1,17 +1,22 @@
 // The widget's one ESM entry (anywidget): a progress strip, then the view named by `_view`.
 // Views: text, image, tabular, importance (and explorer, from the explorer widget).
 import { mountProgress } from "./progress.js";
+import { mountQuality } from "./quality.js";
 import { mountSnapshot } from "./snapshot.js";
 import { h } from "./theme.js";
+import * as compare from "./views/compare.js";
+import * as dependence from "./views/dependence.js";
+import * as elimination from "./views/elimination.js";
 import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
 import * as importance from "./views/importance.js";
+import * as surrogate from "./views/surrogate.js";
 import * as tabular from "./views/tabular.js";
 import * as text from "./views/text.js";
 
 export { standInModel } from "./standin.js";
 
-const VIEWS = { text, image, tabular, importance, explorer };
+const VIEWS = { text, image, tabular, importance, explorer, compare, surrogate, dependence, elimination };
 
 /** Add a view (for extensions and tests). */
 export function registerView(name, view) {
@@ -51,6 +56,8 @@ function render({ model, el }) {
     },
   });
   root.append(body);
+  // the quality badges of an explanation (its _meta.quality), under whichever view
+  const offQuality = mountQuality(model, root);
   el.append(root);
 
   let cleanup = null;
@@ -82,6 +89,7 @@ function render({ model, el }) {
     model.off("change:_view", draw);
     offProgress();
     offSnapshot();
+    offQuality();
     cleanup?.();
     root.remove();
   };
