@@ -62,7 +62,7 @@ def test_text_deletion_over_tokens():
     # hide great, good, day: 3, 1, 0, 0 of the output
     assert q.deletion == pytest.approx(trapezoid([1, 1 / 3, 0, 0]))
     assert q.insertion == pytest.approx(trapezoid([0, 2 / 3, 1, 1]))
-    assert q.players == 3
+    assert q.players == 3 and q.verdict == "deterministic" and q.additivity is None
 
 
 def test_image_deletion_over_segments():

@@ -98,8 +98,8 @@ class Quality:
     @property
     def verdict(self) -> str:
         """A plain word on the run: ``exact``, ``converged``, ``unstable: ...``."""
-        if self.stderr is None:
-            base = "exact"
+        if self.stderr is None:  # exact Shapley values add up; occlusion, gradients do not
+            base = "exact" if self.additivity is not None else "deterministic"
         elif self.converged:
             base = "converged"
         else:

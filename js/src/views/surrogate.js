@@ -41,7 +41,8 @@ export function treeSvg(nodes, path, { width = 900, onLeaf = () => {}, leaf = nu
         }),
       );
       const cond = svgEl("text", { x: (x1 + x2) / 2, y: (y1 + BOX_H + y2) / 2, "text-anchor": "middle", "font-size": 10 });
-      cond.textContent = nodes.find((m) => m.id === c)?.condition ?? "";
+      // the parent box shows its test; the edges say which way it went
+      cond.textContent = c === n.left ? "true" : "false";
       cond.setAttribute("class", "ll-cond");
       svg.append(cond);
     }
