@@ -2,11 +2,13 @@
 
 - **additivity**: ``|sum(values) - (prediction - base)|`` relative to ``|prediction - base|``
   (Shapley methods, whose values must add up).
-- **convergence**: the largest standard error relative to ``|prediction - base|``, and
-  whether the run stopped converged (within its ``tol``, else within 5%).
+- **convergence**: the largest standard error relative to ``|prediction - base|`` (or to
+  the largest attribution when the values cancel out), and whether the run stopped
+  converged (within its ``tol``, else within 5%).
 - **faithfulness**: deletion and insertion curves over the explanation's players (features,
   tokens, image segments). Deletion hides players from the most to the least attributed
-  and follows the explained output, scaled so that ``f(x) = 1`` and ``f(all hidden) = 0``;
+  and follows the explained output, scaled so that ``f(all hidden) = 0`` and ``f(x) = 1``
+  (or the largest move from ``f(all hidden)``, when a subset overshoots ``f(x)``);
   a faithful ranking falls fast (small area). Insertion shows them in the same order from
   nothing (large area is good). Both are compared with random orders.
 
@@ -80,6 +82,8 @@ class Quality:
     extra_rows: int | None = None
     seconds: float | None = None
     error: str | None = None
+    #: what a run without a standard error is: "exact", "deterministic" or "sampled"
+    basis: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)
     _players: Callable[[], Players] | None = field(default=None, repr=False)
 
@@ -98,8 +102,10 @@ class Quality:
     @property
     def verdict(self) -> str:
         """A plain word on the run: ``exact``, ``converged``, ``unstable: ...``."""
-        if self.stderr is None:  # exact Shapley values add up; occlusion, gradients do not
-            base = "exact" if self.additivity is not None else "deterministic"
+        if self.stderr is None:
+            base = {"sampled": "no error estimate: compare seeds"}.get(
+                self.basis or "", self.basis or "exact"
+            )
         elif self.converged:
             base = "converged"
         else:
@@ -167,7 +173,9 @@ def curves(p: Players, *, n_random: int = N_RANDOM, random_state: Any = 0) -> di
     masks += [hidden_first(r, False) for r in randoms]
     out = np.asarray(p.evaluate(np.concatenate(masks)), dtype=float).reshape(len(masks), -1)
     full, empty = out[0, 0], out[0, -1]
-    span = full - empty
+    # scaled by the largest move from "all hidden" (|f(x) - f(empty)| when no subset
+    # overshoots), so a prediction near the reference does not blow the areas up
+    span = np.sign(full - empty or 1.0) * np.abs(out - empty).max()
     fr = ks / n
     if abs(span) < 1e-12 * max(1.0, abs(full)):
         nan = float("nan")
@@ -208,7 +216,10 @@ def cheap(exp: Explanation) -> Quality:
     flat = exp.extras.get("segment_values", exp.values).reshape(exp.n_outputs, -1)
     delta = np.abs(exp.prediction - exp.base_values)
     scale = np.maximum(delta, 1e-12)
-    q = Quality()
+    # stderr against |prediction - base|, or the largest attribution when the values
+    # cancel out (a prediction near the base value would make any error look huge)
+    spread = np.abs(np.nan_to_num(flat)).max(axis=1) if flat.size else np.zeros(len(delta))
+    q = Quality(basis=_basis(exp.method))
     if "shap" in exp.method.lower() or exp.method.lower() in (
         "exact",
         "tree",
@@ -220,7 +231,7 @@ def cheap(exp: Explanation) -> Quality:
         q.additivity = float(np.max(err / scale))
     if exp.stderr is not None and np.isfinite(exp.stderr).any():
         se = np.nan_to_num(np.asarray(exp.stderr, float).reshape(exp.n_outputs, -1), nan=0.0)
-        rel = se.max(axis=1) / scale
+        rel = se.max(axis=1) / np.maximum(scale, spread)
         q.stderr = float(rel.max())
         tol = exp.params.get("tol")
         limit = float(tol) if isinstance(tol, (int, float)) and tol > 0 else UNSTABLE
@@ -228,6 +239,17 @@ def cheap(exp: Explanation) -> Quality:
             q.stderr <= UNSTABLE and exp.n_evals >= (exp.params.get("budget") or np.inf)
         )
     return q
+
+
+EXACT = ("exact", "tree")
+SAMPLED = ("lime", "kernel", "shapley", "smoothgrad", "hierarchical")
+
+
+def _basis(method: str) -> str:
+    name = method.lower()
+    if name in EXACT:
+        return "exact"
+    return "sampled" if name in SAMPLED else "deterministic"
 
 
 def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explanation:
