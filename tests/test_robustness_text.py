@@ -4,7 +4,7 @@ sees as one, and the browser receives offsets in its own (UTF-16) units."""
 import pytest
 
 from limelight.inputs.text import tokenize
-from limelight.widgets._state_text import utf16_spans
+from limelight.encoders.text import utf16_spans
 
 
 @pytest.mark.parametrize(

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from .explainers.base import Explainer
 from .explanation import Explanation
 from .inputs import detect_modality, normalise
-from .plans import Plan
+from .plans import Plan, plan
 
-
-def plan(
-    model: Any,
-    x: Any,
-    *,
-    background: Any = None,
-    method: str | Explainer = "auto",
-    output: Any = None,
-    random_state: int | None = None,
-    modality: str | None = None,
-    **options: Any,
-) -> Plan:
-    """Validate everything and choose the explainer, without running it."""
-    x = normalise(x, model)
-    kind = detect_modality(x, modality, background)
-    planner = import_module(f"limelight.plans.{kind}").plan
-    return planner(
-        model, x, background=background, method=method, output=output,
-        random_state=random_state, **options,
-    )
+__all__ = ["Plan", "attribute", "explain", "explore", "permutation_importance", "plan"]
 
 
 def attribute(

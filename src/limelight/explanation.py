@@ -10,18 +10,38 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 import numpy as np
 
-from .errors import SchemaError
+from .errors import LimelightError, SchemaError
 
 SCHEMA = "limelight.explanation"
 SCHEMA_VERSION = 2
 # version 1: no "data_included" field (every file held its data)
 # version 2: "data_included" says whether the raw input was saved (save(include_data=False))
 MODALITIES = ("tabular", "text", "image", "importance")
+
+# Saving and displaying live above this module (``export``, ``widgets``), which import it;
+# they register here (``limelight/__init__.py`` does it as the package loads), so the value
+# type imports neither and the import graph has no cycle through it.
+_PRESENTERS: dict[str, Callable[..., Any]] = {}
+
+
+def register_presenter(name: str, fn: Callable[..., Any]) -> None:
+    """Install ``"save"`` (``fn(exp, path, **options)``) or ``"display"``
+    (``fn(exp, **kwargs) -> mimebundle``); ``import limelight`` installs both."""
+    _PRESENTERS[name] = fn
+
+
+def _presenter(name: str) -> Callable[..., Any]:
+    fn = _PRESENTERS.get(name)
+    if fn is None:
+        raise LimelightError(f"no {name} function is installed for explanations",
+                             fix="import limelight (it installs save and display)")
+    return fn
 
 
 @dataclass(eq=False)
@@ -111,15 +131,11 @@ class Explanation:
         """Write to ``path``: ``.json`` (reload with ``limelight.load``), ``.html``
         (interactive, offline), ``.png`` or ``.svg``. ``include_data=False`` leaves out the
         raw input (feature values, text, pixels) and says so in the file."""
-        from .export import save
-
-        return save(self, path, include_data=include_data, **options)
+        return _presenter("save")(self, path, include_data=include_data, **options)
 
     def _repr_mimebundle_(self, **kwargs: Any):
         """Shown in a notebook as the widget for its modality."""
-        from .widgets import ExplanationWidget
-
-        return ExplanationWidget.from_explanation(self)._repr_mimebundle_(**kwargs)
+        return _presenter("display")(self, **kwargs)
 
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

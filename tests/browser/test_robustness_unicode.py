@@ -8,7 +8,7 @@ from browser.test_export_browser import open_export  # noqa: F401, F811  (a fixt
 from browser.test_text_browser import PAGE
 
 import limelight as ll
-from limelight.widgets._state_text import encode
+from limelight.encoders.text import encode
 
 pytestmark = pytest.mark.browser
 

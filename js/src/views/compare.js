@@ -11,6 +11,16 @@ import * as text from "./text.js";
 
 const PANEL_VIEWS = { tabular, text, image, importance };
 
+/** A stand-in model for one panel whose messages go through the widget's own model (the
+ * chart renderer request, the "check faithfulness" button). */
+export function childModel(parent, state) {
+  const sub = standInModel(state, { onSend: (msg) => parent.send(msg) });
+  const { on, off } = sub;
+  sub.on = (ev, f) => (ev === "msg:custom" ? parent.on(ev, f) : on(ev, f));
+  sub.off = (ev, f) => (ev === "msg:custom" ? parent.off(ev, f) : off(ev, f));
+  return sub;
+}
+
 /** Panel `i`'s own `_arrays` from the prefixed entries `m{i}:name`. */
 export function panelArrays(arrays, i) {
   const out = {};
@@ -54,9 +64,8 @@ export function render({ model, el }) {
       _meta: panel.meta,
       _arrays: panelArrays(model.get("_arrays"), i),
       _specs: model.get("_specs") || {},
-      _vega: model.get("_vega"),
       output_index: null,
-      _static: true,
+      _static: Boolean(model.get("_static")),
     };
   }
 
@@ -79,7 +88,7 @@ export function render({ model, el }) {
           body.append(h("div", "ll-empty", "waiting…"));
           return;
         }
-        m.sub = standInModel(subState(panel, i));
+        m.sub = childModel(model, subState(panel, i));
         const off = PANEL_VIEWS[panel.view].render({ model: m.sub, el: body });
         const offQ = mountQuality(m.sub, body);
         m.cleanup = () => {

@@ -94,6 +94,13 @@ class CompareWidget(ViewWidget):
             self._meta = meta
             self._arrays = arrays
 
+    def _on_view_message(self, content: dict) -> None:
+        if content.get("type") == "quality" and self._agreement is not None:
+            for exp in self.explanations.values():  # a panel's "check faithfulness"
+                if exp.quality is not None:
+                    exp.quality.compute()
+            self._publish(list(self.explanations))
+
     def page_state(self) -> dict:
         import base64
 

@@ -21,7 +21,7 @@ import traitlets
 
 from ..errors import InputError, LimelightError
 from ..explanation import Explanation
-from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
+from . import CHART_VIEWS, ExplanationWidget, _buffers
 from ._explorer_data import (
     is_images,
     is_texts,
@@ -68,7 +68,7 @@ class Explorer(ExplanationWidget):
     def __init__(self, model: Any, X: Any, y: Any = None, *, background: Any = None,
                  method: str = "auto", sample: int = 200, random_state: int | None = None,
                  xy: tuple[str, str] | None = None, **options: Any) -> None:
-        from ..api import plan
+        from ..plans import plan
 
         n = len(X) if X is not None else 0
         if X is None or n == 0:
@@ -132,7 +132,7 @@ class Explorer(ExplanationWidget):
     # -- data ---------------------------------------------------------------------------------
     def _init_texts(self, model: Any, xy, background: Any) -> None:
         """A list of documents: the table shows the text, the scatter a 2-D LSA of TF-IDF."""
-        from ..api import plan
+        from ..plans import plan
 
         if background is not None:
             raise InputError("text explanations do not use a background",
@@ -154,9 +154,9 @@ class Explorer(ExplanationWidget):
 
     def _init_images(self, model: Any, xy, background: Any) -> None:
         """A stack of images: thumbnails in the table, the scatter a PCA of the thumbnails."""
-        from ..api import plan
         from ..inputs.image import fit_channels, read_image
         from ..models.torch import is_torch_module
+        from ..plans import plan
 
         if background is not None or xy is not None:
             raise InputError("image data sets take neither background= nor xy=",
@@ -347,7 +347,7 @@ class Explorer(ExplanationWidget):
 
     def _stream(self, i: int):
         if self._modality in ("text", "image"):
-            from ..api import plan
+            from ..plans import plan
 
             p = plan(self._raw_model, self._X[i], method=self._method, random_state=self._random_state,
                      **self._options)
@@ -366,7 +366,6 @@ class Explorer(ExplanationWidget):
             from ..charts import specs
 
             self._specs = specs()
-            self._vega = _vega()
         if view != self._panel:
             self._panel = view
 
@@ -375,8 +374,6 @@ class Explorer(ExplanationWidget):
             keys = ["_view", "_panel", "_meta", "_arrays", "_specs", "_progress", "output_index",
                     "_data_meta", "_data_arrays", "_global_meta", "_global_arrays", "selected",
                     "filters"]
-            if not content.get("has_vega") and self._vega:
-                keys.append("_vega")
             self.send_state(keys)
             return
         super()._on_message(widget, content, buffers)
@@ -486,9 +483,9 @@ class Explorer(ExplanationWidget):
         """Local attributions over a sample of rows, cheaply: a small background, exact
         Shapley up to 10 features (or from the trees' paths for tree ensembles), else
         Kernel SHAP with a few hundred coalitions."""
-        from ..api import plan
         from ..explainers.shapley import ExactShapley, KernelShap
         from ..explainers.tree import TreeShap
+        from ..plans import plan
 
         rng = np.random.default_rng(self._random_state)
         s = min(self._sample, self._n)

@@ -21,7 +21,7 @@ import numpy as np
 import traitlets
 
 from ..errors import LimelightError
-from . import _buffers, _esm, _vega, chart_specs
+from . import _buffers, _esm, chart_specs, vega_bundle
 
 
 class ViewWidget(anywidget.AnyWidget):
@@ -33,7 +33,6 @@ class ViewWidget(anywidget.AnyWidget):
     _arrays = traitlets.Dict().tag(sync=True)
     _specs = traitlets.Dict().tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
-    _vega = traitlets.Unicode("").tag(sync=True)
     output_index = traitlets.Int(None, allow_none=True).tag(sync=True)
 
     view_name = ""
@@ -47,7 +46,6 @@ class ViewWidget(anywidget.AnyWidget):
         self._error: BaseException | None = None
         self._raw_arrays: dict[str, np.ndarray] = {}
         if self.uses_charts:
-            self._vega = _vega()
             self._specs = chart_specs()
         self._view = self.view_name
         self.on_msg(self._on_message)
@@ -104,10 +102,9 @@ class ViewWidget(anywidget.AnyWidget):
             return
         kind = content.get("type")
         if kind == "ready":
-            keys = ["_view", "_meta", "_arrays", "_specs", "_progress"]
-            if not content.get("has_vega") and self._vega:
-                keys.append("_vega")
-            self.send_state(keys)
+            self.send_state(["_view", "_meta", "_arrays", "_specs", "_progress"])
+        elif kind == "vega":  # the chart renderer, once per page (see js/src/charts.js)
+            self.send({"type": "vega", "size": len(vega_bundle())}, buffers=[vega_bundle()])
         elif kind == "snapshot":
             threading.Thread(target=self._send_snapshot, args=(content,), daemon=True).start()
         else:
