@@ -208,3 +208,28 @@ def test_every_global_view_exports(tmp_path):
         assert (tmp_path / f"{w._view}.png").read_bytes()[:4] == b"\x89PNG"
         page = (tmp_path / f"{w._view}.html").read_text()
         assert f'"_view":"{w._view}"' in page and "<script src" not in page
+
+
+def test_compare_text_and_image_methods(tmp_path):
+    def f(texts):
+        return np.array([[2.0 * t.split().count("great") + t.split().count("good")] for t in texts])
+
+    w = ll.compare(f, "a good and great day", methods=["occlusion", "shapley"], random_state=0)
+    exps, table = w.wait(60)
+    assert [e.modality for e in exps.values()] == ["text", "text"]
+    # both rank great > good > the rest: Spearman from the tokens' ranks
+    from scipy.stats import spearmanr
+
+    a, b = (e.values[0] for e in exps.values())
+    assert table.spearman[0] == pytest.approx(spearmanr(a, b).statistic)
+    assert w.save(tmp_path / "text.svg").read_bytes().count(b"<svg") >= 3
+
+    def g(imgs):
+        imgs = np.asarray(imgs)
+        return imgs[:, :8, :8].reshape(len(imgs), -1).sum(axis=1, keepdims=True)
+
+    img = np.random.default_rng(0).uniform(size=(16, 16)).astype(np.float32)
+    w = ll.compare(g, img, methods=["occlusion", "shapley"], random_state=0)
+    exps, table = w.wait(60)
+    assert len(table) == 1 and np.isfinite(table.spearman[0])
+    assert w.save(tmp_path / "image.png").read_bytes()[:4] == b"\x89PNG"
