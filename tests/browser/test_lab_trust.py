@@ -117,3 +117,46 @@ def test_dependence_chart_draws_ice_and_average(lab_notebook):
     rec = kernel_eval(page, "print(len(el.recommended))").strip()
     assert f"recommended ({rec})" in page.inner_text(f"{OUT} .ll-elimination .ll-keep")
     shot(page, "dependence-compare-elimination.png")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for view in ("compare", "elimination"):  # below the fold of the notebook's scroller
+        page.locator(f"{OUT} .ll-{view}").screenshot(path=str(SHOTS / f"{view}.png"))
+
+
+def test_exported_pages_draw_without_a_kernel(chromium, tmp_path):
+    import numpy as np
+    from sklearn.tree import DecisionTreeClassifier
+
+    import limelight as ll
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(200, 3))
+    clf = DecisionTreeClassifier(max_depth=2).fit(X, X[:, 0] > 0.5)
+    s = ll.surrogate(clf, X, max_depth=2)
+    s.wait(30)
+    s.selected = 0
+    d = ll.dependence(clf, X, 0)
+    d.wait(30)
+    checks = {
+        "surrogate": (s, ".ll-tree .ll-node.ll-hot", len(s.result.path(0))),
+        "dependence": (d, ".ll-dependence svg .mark-line path", 201),
+    }
+    for name, (w, selector, count) in checks.items():
+        path = w.save(tmp_path / f"{name}.html")
+        page = chromium.new_page()
+        outside = []
+
+        def route(r, outside=outside):
+            if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+                return r.continue_()
+            outside.append(r.request.url)
+            return r.abort()
+
+        page.route("**/*", route)
+        page.goto(path.as_uri())
+        page.wait_for_function("document.body.dataset.llReady === '1'", timeout=20_000)
+        page.wait_for_function(
+            f"document.querySelectorAll('{selector}').length === {count}", timeout=20_000
+        )
+        shot(page, f"export-{name}.png")
+        page.close()
+        assert outside == []
