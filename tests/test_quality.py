@@ -114,9 +114,10 @@ def test_curves_cost_no_more_than_a_fifth_or_wait_for_a_click():
     assert t.quality.compute().deletion < t.quality.random_deletion
 
 
-def test_quality_travels_in_json():
+def test_quality_travels_in_json(tmp_path):
     e = ll.attribute(linear, np.ones(4), background=np.zeros((1, 4)))
     e.quality.compute()
-    back = Explanation.from_json(e.to_json())
+    assert Explanation.from_json(e.to_json()).quality["deletion"] == e.quality.deletion
+    back = ll.load(e.save(tmp_path / "e.json"))
     assert back.quality.deletion == e.quality.deletion
     assert back.quality.verdict == "exact"

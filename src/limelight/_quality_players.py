@@ -4,11 +4,12 @@ baseline the explanation used, else the mean colour)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .explanation import Explanation
+if TYPE_CHECKING:  # the value type imports this module: no cycle back
+    from .explanation import Explanation
 from .quality import Players
 
 

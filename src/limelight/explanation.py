@@ -147,7 +147,10 @@ class Explanation:
             if f.name == "extras":
                 value = {k: _encode(v) for k, v in value.items()}
             elif f.name == "quality":
-                value = None if value is None else _encode(value.to_dict())
+                # a Quality (limelight.quality), or its dict as loaded (ll.load makes it
+                # a Quality again; this module imports nothing of limelight's but errors)
+                value = None if value is None else _encode(
+                    value.to_dict() if hasattr(value, "to_dict") else dict(value))
             else:
                 value = _encode(value)
             out[f.name] = value
@@ -186,10 +189,6 @@ class Explanation:
                 kwargs["spans"] = _array(kwargs["spans"], "spans", np.int64)
             if kwargs.get("modality") == "image" and kwargs.get("data") is not None:
                 kwargs["data"] = _array(kwargs["data"], "data")
-            if isinstance(kwargs.get("quality"), dict):
-                from .quality import Quality
-
-                kwargs["quality"] = Quality.from_dict(kwargs["quality"])
             exp = cls(**kwargs)
         except (TypeError, ValueError) as exc:
             raise SchemaError(

@@ -85,7 +85,12 @@ def load(path: str | Path) -> Explanation:
     except UnicodeDecodeError:
         raise SchemaError(f"{path.name} is not a text file, so not a limelight explanation",
                           fix="load the .json file written by save(..., 'x.json')") from None
-    return Explanation.from_json(text)
+    exp = Explanation.from_json(text)
+    if isinstance(exp.quality, dict):  # the quality numbers it was saved with
+        from .quality import Quality
+
+        exp.quality = Quality.from_dict(exp.quality)
+    return exp
 
 
 # -- HTML -----------------------------------------------------------------------------------

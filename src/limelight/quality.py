@@ -31,11 +31,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .explanation import Explanation
+if TYPE_CHECKING:  # the value type imports this module: no cycle back
+    from .explanation import Explanation
 
 MAX_EXTRA = 0.2  # the curves run eagerly while they cost at most this share of the rows
 MAX_STEPS = 20  # points per curve: players are removed in this many equal steps at most
