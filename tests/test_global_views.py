@@ -73,7 +73,11 @@ def test_surrogate_names_original_columns_and_categories_through_a_pipeline():
 
 def test_surrogate_rejects_bad_depth():
     with pytest.raises(InputError, match="max_depth"):
-        ll.surrogate(lambda B: B[:, 0], X, max_depth=0).wait(10)
+        ll.surrogate(lambda B: B[:, 0], X, max_depth=0)  # in the caller's cell, no thread
+    with pytest.raises(InputError, match="no column named"):
+        ll.dependence(lambda B: B[:, 0], X, "nope")
+    with pytest.raises(InputError, match="3 features"):
+        ll.dependence(lambda B: B[:, 0], X, [0, 1, 2])
 
 
 # -- dependence --------------------------------------------------------------------------

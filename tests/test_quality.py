@@ -121,3 +121,18 @@ def test_quality_travels_in_json(tmp_path):
     back = ll.load(e.save(tmp_path / "e.json"))
     assert back.quality.deletion == e.quality.deletion
     assert back.quality.verdict == "exact"
+
+
+def test_pipeline_curves_through_the_split_equal_the_plain_functions():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 12)) * 5 + 2
+    pipe = make_pipeline(StandardScaler(), LogisticRegression()).fit(X, X[:, 0] > 2)
+    fast = ll.attribute(pipe, X[3], background=X[:20]).quality
+    slow = ll.attribute(lambda A: pipe.predict_proba(A), X[3], background=X[:20]).quality
+    assert fast.computed and slow.computed
+    assert fast.deletion == pytest.approx(slow.deletion, abs=1e-9)
+    assert fast.insertion == pytest.approx(slow.insertion, abs=1e-9)

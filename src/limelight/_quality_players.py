@@ -15,13 +15,21 @@ from .quality import Players
 
 def tabular_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
     scores = exp.values.reshape(exp.n_outputs, -1)[i]
+    # the adapter behind the explanation's context: the curves' rows are not the
+    # explanation's (its counters stay its own), through a pipeline's split when it has one
+    adapter = getattr(model, "adapter", model)
+    names = list(adapter.output_names)
+    name = exp.output_names[i]
+    col = names.index(name) if name in names else k
+    split = getattr(model, "split", None)
 
     def evaluate(keep: np.ndarray) -> np.ndarray:
-        # a pipeline's context mixes hybrid rows after its scalers (same numbers, cheaper)
-        hybrids = getattr(model, "predict_hybrids", None)
-        out = hybrids(inst, keep) if hybrids is not None else model.predict(inst.cross(keep))
-        out = out[:, k].reshape(len(keep), inst.m)
-        return out @ inst.weights
+        space = model.model_space(inst) if split is not None else None
+        if space is not None:
+            out = adapter.call(split.fn, space.cross(keep[:, split.owner]))
+        else:
+            out = adapter.predict(inst.cross(keep))
+        return out[:, col].reshape(len(keep), inst.m) @ inst.weights
 
     return Players(scores=np.asarray(scores, float), evaluate=evaluate, rows=inst.m)
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._global_data import read_data
+from ..errors import InputError
 from ..partial_dependence import Dependence, stream
 from .views import ViewWidget, svg_of_chart
 
@@ -32,6 +33,8 @@ class DependenceWidget(ViewWidget):
         self._data = read_data(model, X)
         self._features = features
         self._options = options
+        if not 1 <= len(features) <= 2:
+            raise InputError(f"{len(features)} features", fix="give one feature or a pair")
         self._validate()
         self.result: Dependence | None = None
         self._specs = self._chart_specs()

@@ -20,6 +20,7 @@ import traitlets
 
 from .._format import format_value
 from .._global_data import read_data
+from ..errors import InputError
 from ..rules import Surrogate, fit_surrogate
 from .views import ViewWidget
 
@@ -38,6 +39,8 @@ class SurrogateWidget(ViewWidget):
 
     def __init__(self, model: Any, X: Any, *, max_depth: int = 3, **options: Any) -> None:
         super().__init__()
+        if int(max_depth) < 1:
+            raise InputError(f"max_depth={max_depth}", fix="use max_depth >= 1")
         self._data = read_data(model, X)  # validated in the caller's cell
         self._options = options
         self._depth = int(max_depth)
