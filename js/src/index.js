@@ -1,5 +1,6 @@
 // The widget's one ESM entry (anywidget): a progress strip, then the view named by `_view`.
-// Views: text, image, tabular, importance (and explorer, from the explorer widget).
+// Views: text, image, tabular, importance (and explorer, from the explorer widget;
+// structure, layers and monitor from limelight.modelviz).
 import { mountProgress } from "./progress.js";
 import { mountQuality } from "./quality.js";
 import { mountSnapshot } from "./snapshot.js";
@@ -10,13 +11,29 @@ import * as elimination from "./views/elimination.js";
 import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
 import * as importance from "./views/importance.js";
+import * as layers from "./views/layers.js";
+import * as monitor from "./views/monitor.js";
+import * as structure from "./views/structure.js";
 import * as surrogate from "./views/surrogate.js";
 import * as tabular from "./views/tabular.js";
 import * as text from "./views/text.js";
 
 export { standInModel } from "./standin.js";
 
-const VIEWS = { text, image, tabular, importance, explorer, compare, surrogate, dependence, elimination };
+const VIEWS = {
+  text,
+  image,
+  tabular,
+  importance,
+  explorer,
+  structure,
+  layers,
+  monitor,
+  compare,
+  surrogate,
+  dependence,
+  elimination,
+};
 
 /** Add a view (for extensions and tests). */
 export function registerView(name, view) {

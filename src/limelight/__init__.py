@@ -9,6 +9,7 @@ from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation, register_presenter
 from .export import load, save
+from .modelviz import layers, monitor, structure
 
 __all__ = [
     "Explanation",
@@ -28,8 +29,11 @@ __all__ = [
     "feature_elimination",
     "load",
     "metrics",
+    "layers",
+    "monitor",
     "permutation_importance",
     "save",
+    "structure",
     "surrogate",
 ]
 __version__ = "0.1.0"

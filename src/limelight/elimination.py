@@ -105,13 +105,13 @@ def _rfecv(est, data: GlobalData, y, *, cv, scoring, step, min_features) -> Elim
 
 
 def _by_permutation(data: GlobalData, y, *, scoring, tolerance, random_state) -> Elimination:
-    from .explainers.permutation import _scorer
+    from .explainers.permutation import scorer
     from .plans.importance import plan_importance
 
     imp = plan_importance(
         data.model, data.X, y, n_repeats=3, scoring=scoring, random_state=random_state
     ).run()
-    name, score_fn = _scorer(scoring, data.model)
+    name, score_fn = scorer(scoring, data.model)
     order = np.argsort(imp.values[0], kind="stable")  # least important first
     d = len(data.names)
     rng = np.random.default_rng(random_state)

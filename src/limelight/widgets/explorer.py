@@ -143,7 +143,8 @@ class Explorer(ExplanationWidget):
         self._raw_model = self._model_for_texts(model)  # torch modules stay as they are
         self._plan = plan(self._raw_model, self._X[0], method=self._method,
                           random_state=self._random_state, **self._options)
-        self._adapted = self._plan.model
+        # every output of the model (the plan's model may be a view of the chosen ones)
+        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
         outs = [self._adapted.predict(self._X[a:a + TEXT_CHUNK])
                 for a in range(0, self._n, TEXT_CHUNK)]
         self._set_outputs(np.concatenate(outs, axis=0))
