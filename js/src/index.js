@@ -1,6 +1,6 @@
 // The widget's one ESM entry (anywidget): a progress strip, then the view named by `_view`.
 // Views: text, image, tabular, importance (and explorer, from the explorer widget;
-// structure, layers and monitor from limelight.modelviz).
+// structure, layers and monitor from limelight.modelviz; many, from explain_many).
 import { mountProgress } from "./progress.js";
 import { mountQuality } from "./quality.js";
 import { mountSnapshot } from "./snapshot.js";
@@ -12,6 +12,7 @@ import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
 import * as importance from "./views/importance.js";
 import * as layers from "./views/layers.js";
+import * as many from "./views/many.js";
 import * as monitor from "./views/monitor.js";
 import * as structure from "./views/structure.js";
 import * as surrogate from "./views/surrogate.js";
@@ -29,6 +30,7 @@ const VIEWS = {
   structure,
   layers,
   monitor,
+  many,
   compare,
   surrogate,
   dependence,
