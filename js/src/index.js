@@ -2,8 +2,12 @@
 // Views: text, image, tabular, importance (and explorer, from the explorer widget;
 // structure, layers and monitor from limelight.modelviz; many, from explain_many).
 import { mountProgress } from "./progress.js";
+import { mountQuality } from "./quality.js";
 import { mountSnapshot } from "./snapshot.js";
 import { h } from "./theme.js";
+import * as compare from "./views/compare.js";
+import * as dependence from "./views/dependence.js";
+import * as elimination from "./views/elimination.js";
 import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
 import * as importance from "./views/importance.js";
@@ -11,12 +15,27 @@ import * as layers from "./views/layers.js";
 import * as many from "./views/many.js";
 import * as monitor from "./views/monitor.js";
 import * as structure from "./views/structure.js";
+import * as surrogate from "./views/surrogate.js";
 import * as tabular from "./views/tabular.js";
 import * as text from "./views/text.js";
 
 export { standInModel } from "./standin.js";
 
-const VIEWS = { text, image, tabular, importance, explorer, structure, layers, monitor, many };
+const VIEWS = {
+  text,
+  image,
+  tabular,
+  importance,
+  explorer,
+  structure,
+  layers,
+  monitor,
+  many,
+  compare,
+  surrogate,
+  dependence,
+  elimination,
+};
 
 /** Add a view (for extensions and tests). */
 export function registerView(name, view) {
@@ -56,6 +75,8 @@ function render({ model, el }) {
     },
   });
   root.append(body);
+  // the quality badges of an explanation (its _meta.quality), under whichever view
+  const offQuality = mountQuality(model, root);
   el.append(root);
 
   let cleanup = null;
@@ -87,6 +108,7 @@ function render({ model, el }) {
     model.off("change:_view", draw);
     offProgress();
     offSnapshot();
+    offQuality();
     cleanup?.();
     root.remove();
   };

@@ -11,7 +11,19 @@ export const FORMATS = {
 };
 
 /** Views the kernel can export (the explorer mounts the control on its explanation panel). */
-export const SNAPSHOT_VIEWS = new Set(["text", "image", "tabular", "importance", "structure", "layers", "monitor"]);
+export const SNAPSHOT_VIEWS = new Set([
+  "text",
+  "image",
+  "tabular",
+  "importance",
+  "structure",
+  "layers",
+  "monitor",
+  "compare",
+  "surrogate",
+  "dependence",
+  "elimination",
+]);
 
 let mounted = 0;
 

@@ -25,10 +25,13 @@ __all__ = [
     "SchemaError",
     "attribute",
     "attribute_many",
+    "compare",
+    "dependence",
     "explain",
     "explain_many",
     "explainers",
     "explore",
+    "feature_elimination",
     "load",
     "metrics",
     "layers",
@@ -36,6 +39,7 @@ __all__ = [
     "permutation_importance",
     "save",
     "structure",
+    "surrogate",
 ]
 __version__ = "0.1.0"
 
@@ -65,4 +69,12 @@ def __getattr__(name: str):
         from .widgets.explorer import Explorer
 
         return Explorer
+    if name in _VIEWS:  # the global views are widgets too: imported on first use
+        from importlib import import_module
+
+        return getattr(import_module(f"limelight.widgets.{_VIEWS[name]}"), name)
     raise AttributeError(f"module 'limelight' has no attribute {name!r}")
+
+
+_VIEWS = {"compare": "compare", "surrogate": "surrogate", "dependence": "dependence",
+          "feature_elimination": "elimination"}

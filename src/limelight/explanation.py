@@ -75,6 +75,8 @@ class Explanation:
     modality: str = "tabular"
     spans: np.ndarray | None = None
     extras: dict[str, np.ndarray] = field(default_factory=dict)
+    #: how far to trust it (:class:`limelight.quality.Quality`), attached by the plan
+    quality: Any = None
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
@@ -144,6 +146,11 @@ class Explanation:
             value = getattr(self, f.name)
             if f.name == "extras":
                 value = {k: _encode(v) for k, v in value.items()}
+            elif f.name == "quality":
+                # a Quality (limelight.quality), or its dict as loaded (ll.load makes it
+                # a Quality again; this module imports nothing of limelight's but errors)
+                value = None if value is None else _encode(
+                    value.to_dict() if hasattr(value, "to_dict") else dict(value))
             else:
                 value = _encode(value)
             out[f.name] = value

@@ -98,7 +98,12 @@ def load(path: str | Path) -> Explanation:
     except UnicodeDecodeError:
         raise SchemaError(f"{path.name} is not a text file, so not a limelight explanation",
                           fix="load the .json file written by save(..., 'x.json')") from None
-    return Explanation.from_json(text)
+    exp = Explanation.from_json(text)
+    if isinstance(exp.quality, dict):  # the quality numbers it was saved with
+        from .quality import Quality
+
+        exp.quality = Quality.from_dict(exp.quality)
+    return exp
 
 
 # -- HTML -----------------------------------------------------------------------------------
@@ -188,9 +193,16 @@ def to_html(obj: Any, *, title: str | None = None, include_data: bool = True) ->
     title = title if title is not None else f"limelight: {exp.method or exp.modality} explanation"
     note = f'<p class="ll-page-note">{html.escape(OMITTED)}</p>' if exp.params.get(
         "data_omitted") else ""
+    return page(state, title=title, chart=chart, note=note,
+                fallback=static_html(exp, state["output_index"]))
+
+
+def page(state: dict, *, title: str, chart: bool, note: str = "", fallback: str = "") -> str:
+    """The self-contained page for a widget ``state`` (arrays in base64): the bundled
+    views draw it; ``chart`` adds the chart renderer."""
     b64 = lambda s: base64.b64encode(s.encode("utf-8")).decode("ascii")  # noqa: E731
     return PAGE.format(
-        nonce=secrets.token_urlsafe(16), fallback=static_html(exp, state["output_index"]),
+        nonce=secrets.token_urlsafe(16), fallback=fallback,
         title=html.escape(title), note=note, state=_script_json(state),
         bundle=_script_json(b64(_static("widget.js"))),
         vega=_script_json(b64(_static("vega.js")) if chart else ""),
@@ -277,7 +289,11 @@ FORMATS = ("html", "png", "svg", "json")
 
 def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any) -> bytes:
     """The file ``save`` writes, as bytes: ``format`` is ``"html"``, ``"png"``, ``"svg"``
-    or ``"json"``; ``options`` go to the maker (chart ``kind``, ``output``, ``title``...)."""
+    or ``"json"``; ``options`` go to the maker (chart ``kind``, ``output``, ``title``...).
+    The global views (compare, surrogate, dependence...) export themselves."""
+    own = getattr(obj, "_to_bytes", None)
+    if own is not None:
+        return own(format, include_data=include_data, **options)
     makers = {
         "json": lambda: to_json(obj, include_data=include_data, **options).encode("utf-8"),
         "html": lambda: to_html(obj, include_data=include_data, **options).encode("utf-8"),

@@ -65,5 +65,8 @@ def encode(exp: Explanation) -> tuple[str, dict, dict[str, dict]]:
     """``(view, meta, arrays)`` for an explanation of any modality."""
     module = import_module(f"{__name__}.{VIEWS[exp.modality]}")
     meta, arrays = module.encode(exp)
+    q = getattr(exp, "quality", None)
+    if q is not None:  # the badge row under every view (a Quality, or its dict as loaded)
+        meta["quality"] = q.to_dict() if hasattr(q, "to_dict") else dict(q)
     view = exp.modality if exp.modality in CHART_VIEWS else VIEWS[exp.modality]
     return view, meta, buffers(arrays)

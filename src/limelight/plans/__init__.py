@@ -26,10 +26,15 @@ class Plan:
     explainer: Explainer
 
     def stream(self) -> Iterator[Explanation]:
-        return self.explainer.stream(self.model, self.instance)
+        from ..quality import assess
+
+        for exp in self.explainer.stream(self.model, self.instance):
+            yield assess(self, exp) if exp.done else exp
 
     def run(self) -> Explanation:
-        return self.explainer.explain(self.model, self.instance)
+        from ..quality import assess
+
+        return assess(self, self.explainer.explain(self.model, self.instance))
 
 
 def plan(

@@ -264,9 +264,20 @@ class ExplanationWidget(anywidget.AnyWidget):
         elif content.get("type") == "vega":
             # the chart renderer, once per page (the view caches it on globalThis)
             self.send({"type": "vega", "size": len(vega_bundle())}, buffers=[vega_bundle()])
+        elif content.get("type") == "quality":  # the badge row's "check" button
+            threading.Thread(target=self._check_quality, daemon=True).start()
         elif content.get("type") == "snapshot":
             # exporting a chart takes vl-convert ~0.5 s: off the kernel's message loop
             threading.Thread(target=self._send_snapshot, args=(content,), daemon=True).start()
+
+    def _check_quality(self) -> None:
+        exp = self._latest
+        if exp is not None and getattr(exp, "quality", None) is not None:
+            try:
+                exp.quality.compute()
+            except Exception as exc:  # noqa: BLE001 - shown in the badge row
+                exp.quality.error = f"{type(exc).__name__}: {exc}"
+            self._show(exp)
 
     def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
         """``(file name, bytes)`` of what the widget shows, as the Snapshot control

@@ -1,0 +1,145 @@
+"""Agreement between explainers: run several methods on one instance and measure how
+much their attributions agree, pair by pair.
+
+- ``spearman``: rank correlation of the attributions (signed) of the explained output.
+- ``top_k``: the share of the ``k`` largest-|attribution| features the two have in common.
+- ``sign_disagreements``: features both methods call important (|value| above 5% of the
+  method's largest) with opposite signs.
+
+    >>> import numpy as np
+    >>> a, b = np.array([3.0, 2.0, 1.0, 0.5]), np.array([0.5, 1.0, 2.0, 3.0])
+    >>> agreement(a, a, k=2)["spearman"], agreement(a, b, k=2)["spearman"]
+    (1.0, -1.0)
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, MethodError
+from .explainers.base import Explainer
+from .explanation import Explanation
+
+TOP_K = 5
+IMPORTANT = 0.05  # a value above 5% of a method's largest |value| counts for sign checks
+
+
+def _ranks(v: np.ndarray) -> np.ndarray:
+    from scipy.stats import rankdata
+
+    return rankdata(v)
+
+
+def agreement(
+    a: np.ndarray, b: np.ndarray, *, k: int = TOP_K, names: list[str] | None = None
+) -> dict[str, Any]:
+    """Spearman correlation, top-k overlap and sign disagreements of two attribution
+    vectors of one output."""
+    a, b = np.asarray(a, float).ravel(), np.asarray(b, float).ravel()
+    if a.shape != b.shape:
+        raise InputError(
+            f"attributions of {a.size} and {b.size} values",
+            fix="compare explanations of the same instance",
+        )
+    ra, rb = _ranks(a), _ranks(b)
+    if np.std(ra) == 0 or np.std(rb) == 0:
+        rho = float("nan")
+    else:
+        rho = float(np.corrcoef(ra, rb)[0, 1])
+    k = max(1, min(int(k), a.size))
+    ta = set(np.argsort(-np.abs(a), kind="stable")[:k].tolist())
+    tb = set(np.argsort(-np.abs(b), kind="stable")[:k].tolist())
+    big_a = np.abs(a) > IMPORTANT * max(np.abs(a).max(), 1e-300)
+    big_b = np.abs(b) > IMPORTANT * max(np.abs(b).max(), 1e-300)
+    flip = np.flatnonzero(big_a & big_b & (np.sign(a) != np.sign(b)))
+    label = (lambda j: names[j]) if names is not None else str
+    return {
+        "spearman": round(rho, 12),
+        "top_k": len(ta & tb) / k,
+        "k": k,
+        "sign_disagreements": [label(int(j)) for j in flip],
+    }
+
+
+def _method_name(m: Any, i: int) -> str:
+    if isinstance(m, str):
+        return m
+    return getattr(m, "name", None) or f"{type(m).__name__} {i}"
+
+
+def run_methods(
+    model: Any,
+    x: Any,
+    methods: list[Any],
+    *,
+    background: Any = None,
+    random_state: int | None = None,
+    **options: Any,
+):
+    """Yield ``(label, explanation)`` for each method (a name or an explainer object)."""
+    from .api import plan
+
+    if not methods:
+        raise MethodError("no methods to compare", fix="pass methods=['exact', 'kernel', 'lime']")
+    seen: dict[str, int] = {}
+    for i, m in enumerate(methods):
+        label = _method_name(m, i)
+        seen[label] = seen.get(label, 0) + 1
+        if seen[label] > 1:
+            label = f"{label} ({seen[label]})"
+        if isinstance(m, str):
+            p = plan(
+                model, x, background=background, method=m, random_state=random_state, **options
+            )
+        elif isinstance(m, Explainer) or hasattr(m, "stream"):
+            p = plan(model, x, background=background, random_state=random_state, **options)
+            p = type(p)(model=p.model, instance=p.instance, explainer=m)
+        else:
+            raise MethodError(
+                f"methods[{i}] is a {type(m).__name__}",
+                fix="give method names ('exact', 'lime'...) or explainer objects",
+            )
+        yield label, p
+
+
+def table(
+    labels: list[str], exps: list[Explanation], *, k: int = TOP_K, output: int | str | None = None
+):
+    """The agreement DataFrame: one row per pair of methods."""
+    import pandas as pd
+
+    rows = []
+    first = exps[0]
+    i = first.output_index(output)
+    name = first.output_names[i]
+    names = list(first.feature_names) if first.feature_names is not None else None
+    for (la, ea), (lb, eb) in combinations(zip(labels, exps), 2):
+        va = _values(ea, name, i)
+        vb = _values(eb, name, i)
+        got = agreement(va, vb, k=k, names=names if names and len(names) == va.size else None)
+        rows.append(
+            {
+                "method_a": la,
+                "method_b": lb,
+                **got,
+                "n_sign_disagreements": len(got["sign_disagreements"]),
+            }
+        )
+    columns = [
+        "method_a",
+        "method_b",
+        "spearman",
+        "top_k",
+        "k",
+        "n_sign_disagreements",
+        "sign_disagreements",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _values(exp: Explanation, name: str, fallback: int) -> np.ndarray:
+    i = exp.output_names.index(name) if name in exp.output_names else fallback
+    return np.asarray(exp.values[i], float).ravel()

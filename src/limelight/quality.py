@@ -1,0 +1,307 @@
+"""How far to trust one explanation: numbers that come with every result (``e.quality``).
+
+- **additivity**: ``|sum(values) - (prediction - base)|`` relative to ``|prediction - base|``
+  (Shapley methods, whose values must add up).
+- **convergence**: the largest standard error relative to ``|prediction - base|`` (or to
+  the largest attribution when the values cancel out), and whether the run stopped
+  converged (within its ``tol``, else within 5%).
+- **faithfulness**: deletion and insertion curves over the explanation's players (features,
+  tokens, image segments). Deletion hides players from the most to the least attributed
+  and follows the explained output, scaled so that ``f(all hidden) = 0`` and ``f(x) = 1``
+  (or the largest move from ``f(all hidden)``, when a subset overshoots ``f(x)``);
+  a faithful ranking falls fast (small area). Insertion shows them in the same order from
+  nothing (large area is good). Both are compared with random orders.
+
+For a linear model ``f = 4a + 3b + 2c + d`` at ``x = 1`` with a zero background, deleting
+by the exact attributions leaves ``1, .6, .3, .1, 0`` of the output: area 0.375.
+
+    >>> import numpy as np, limelight as ll
+    >>> f = lambda X: X @ [4.0, 3.0, 2.0, 1.0]
+    >>> e = ll.attribute(f, np.ones(4), background=np.zeros((1, 4)))
+    >>> q = e.quality.compute()
+    >>> q.deletion, q.insertion, q.verdict
+    (0.375, 0.625, 'exact')
+
+The curves cost one batched model call; when that would add more than
+``MAX_EXTRA`` (15%) of the rows the explanation itself evaluated (so at most ~20% of its
+time), they are computed only on demand (``e.quality.compute()``, or the widget's "check"
+button).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # the value type imports this module: no cycle back
+    from .explanation import Explanation
+
+# the curves may add at most 20% to the explanation's time; rows are the proxy, with a
+# margin for the fixed cost of one more model call (bench/quality.py measures the times)
+MAX_EXTRA = 0.15
+MAX_STEPS = 20  # points per curve: players are removed in this many equal steps at most
+N_RANDOM = 4  # random orders (each gives a deletion and, reversed, an insertion curve)
+UNSTABLE = 0.05  # largest stderr above 5% of |prediction - base|: "unstable"
+FIELDS = (
+    "additivity",
+    "stderr",
+    "converged",
+    "deletion",
+    "insertion",
+    "random_deletion",
+    "random_insertion",
+    "players",
+    "extra_rows",
+    "seconds",
+    "error",
+)
+
+
+@dataclass
+class Players:
+    """What the curves hide: ``scores`` per player and ``evaluate(keep) -> outputs``
+    (``keep``: ``(n, players)`` booleans) with ``rows`` model rows per mask."""
+
+    scores: np.ndarray
+    evaluate: Callable[[np.ndarray], np.ndarray]
+    rows: int = 1
+
+
+@dataclass(eq=False)
+class Quality:
+    """The quality numbers of one explanation (``None`` where they do not apply or are
+    not computed yet); ``curves`` holds the deletion/insertion curves once computed."""
+
+    additivity: float | None = None
+    stderr: float | None = None
+    converged: bool | None = None
+    deletion: float | None = None
+    insertion: float | None = None
+    random_deletion: float | None = None
+    random_insertion: float | None = None
+    players: int | None = None
+    extra_rows: int | None = None
+    seconds: float | None = None
+    error: str | None = None
+    #: what a run without a standard error is: "exact", "deterministic" or "sampled"
+    basis: str | None = None
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    _players: Callable[[], Players] | None = field(default=None, repr=False)
+
+    @property
+    def computed(self) -> bool:
+        """Whether the deletion/insertion curves are in."""
+        return self.deletion is not None
+
+    @property
+    def faithful(self) -> bool | None:
+        """True when the ranking beats random orders on both curves."""
+        if self.deletion is None or self.random_deletion is None:
+            return None
+        return bool(self.deletion < self.random_deletion and self.insertion > self.random_insertion)
+
+    @property
+    def verdict(self) -> str:
+        """A plain word on the run: ``exact``, ``converged``, ``unstable: ...``."""
+        if self.stderr is None:
+            base = {"sampled": "no error estimate: compare seeds"}.get(
+                self.basis or "", self.basis or "exact"
+            )
+        elif self.converged:
+            base = "converged"
+        else:
+            return "unstable: rerun with more evaluations"
+        if self.faithful is False:
+            return (
+                f"{base}, but unfaithful: removing top features changes the output less than random"
+            )
+        return base
+
+    def compute(self) -> Quality:
+        """Run the deletion/insertion curves now (one model call) if not done; returns self."""
+        if not self.computed and self._players is not None:
+            import time
+
+            t0 = time.perf_counter()
+            self._fill(curves(self._players()))
+            self.seconds = round(time.perf_counter() - t0, 4)
+        return self
+
+    def _fill(self, found: dict) -> None:
+        for k, v in found.items():
+            setattr(self, k, v)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready numbers, the verdict and the curves."""
+        out = {k: getattr(self, k) for k in FIELDS}
+        out.update(
+            verdict=self.verdict, faithful=self.faithful, computed=self.computed, curves=self.curves
+        )
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Quality:
+        return cls(**{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}))
+
+
+def _grid(n: int) -> np.ndarray:
+    steps = min(n, MAX_STEPS)
+    return np.unique((np.arange(steps + 1) * n) // steps)
+
+
+def _area(fr: np.ndarray, g: np.ndarray) -> float:
+    return float(np.sum((g[1:] + g[:-1]) / 2 * np.diff(fr)))
+
+
+def curves(p: Players, *, n_random: int = N_RANDOM, random_state: Any = 0) -> dict[str, Any]:
+    """Deletion and insertion curves of ``p``'s ranking and of random orders, in one call."""
+    n = len(p.scores)
+    ks = _grid(n)
+    # the players that push the output towards the prediction first (when it lies below
+    # the reference, those are the negative ones)
+    direction = 1.0 if p.scores.sum() >= 0 else -1.0
+    order = np.argsort(-direction * p.scores, kind="stable")
+    rng = np.random.default_rng(random_state)
+    randoms = [rng.permutation(n) for _ in range(n_random)]
+
+    def hidden_first(o: np.ndarray, keep_first: bool) -> np.ndarray:
+        rank = np.empty(n, int)
+        rank[o] = np.arange(n)
+        first = rank[None, :] < ks[:, None]  # (steps, n): the first k of the order
+        return first if keep_first else ~first
+
+    masks = [hidden_first(order, False), hidden_first(order, True)]
+    masks += [hidden_first(r, False) for r in randoms]
+    out = np.asarray(p.evaluate(np.concatenate(masks)), dtype=float).reshape(len(masks), -1)
+    full, empty = out[0, 0], out[0, -1]
+    # scaled by the largest move from "all hidden" (|f(x) - f(empty)| when no subset
+    # overshoots), so a prediction near the reference does not blow the areas up
+    span = np.sign(full - empty or 1.0) * np.abs(out - empty).max()
+    fr = ks / n
+    if abs(span) < 1e-12 * max(1.0, abs(full)):
+        nan = float("nan")
+        return {
+            "deletion": nan,
+            "insertion": nan,
+            "random_deletion": nan,
+            "random_insertion": nan,
+            "players": n,
+            "extra_rows": int(out.size * p.rows),
+            "curves": {"fractions": fr.tolist()},
+        }
+    g = (out - empty) / span
+    rnd_del = g[2:].mean(axis=0)
+    # a random order's deletion read backwards is a random order's insertion
+    rnd_ins = g[2:, ::-1].mean(axis=0)
+    fr_ins = 1 - fr[::-1]
+    return {
+        "deletion": round(_area(fr, g[0]), 6),
+        "insertion": round(_area(fr, g[1]), 6),
+        "random_deletion": round(_area(fr, rnd_del), 6),
+        "random_insertion": round(_area(fr_ins, rnd_ins), 6),
+        "players": n,
+        "extra_rows": int(out.size * p.rows),
+        "curves": {
+            "fractions": fr.tolist(),
+            "deletion": g[0].tolist(),
+            "insertion": g[1].tolist(),
+            "random_deletion": rnd_del.tolist(),
+            "random_insertion_fractions": fr_ins.tolist(),
+            "random_insertion": rnd_ins.tolist(),
+        },
+    }
+
+
+def cheap(exp: Explanation) -> Quality:
+    """The numbers read from the explanation alone: additivity and convergence."""
+    flat = exp.extras.get("segment_values", exp.values).reshape(exp.n_outputs, -1)
+    delta = np.abs(exp.prediction - exp.base_values)
+    scale = np.maximum(delta, 1e-12)
+    # stderr against |prediction - base|, or the largest attribution when the values
+    # cancel out (a prediction near the base value would make any error look huge)
+    spread = np.abs(np.nan_to_num(flat)).max(axis=1) if flat.size else np.zeros(len(delta))
+    q = Quality(basis=_basis(exp.method))
+    if "shap" in exp.method.lower() or exp.method.lower() in (
+        "exact",
+        "tree",
+        "kernel",
+        "hierarchical",
+        "integrated_gradients",
+    ):
+        err = np.abs(flat.sum(axis=1) - (exp.prediction - exp.base_values))
+        q.additivity = float(np.max(err / scale))
+    if exp.stderr is not None and np.isfinite(exp.stderr).any():
+        se = np.nan_to_num(np.asarray(exp.stderr, float).reshape(exp.n_outputs, -1), nan=0.0)
+        rel = se.max(axis=1) / np.maximum(scale, spread)
+        q.stderr = float(rel.max())
+        tol = exp.params.get("tol")
+        limit = float(tol) if isinstance(tol, (int, float)) and tol > 0 else UNSTABLE
+        q.converged = bool(q.stderr <= max(limit, 1e-12) * 1.0001) or (
+            q.stderr <= UNSTABLE and exp.n_evals >= (exp.params.get("budget") or np.inf)
+        )
+    return q
+
+
+EXACT = ("exact", "tree")
+SAMPLED = ("lime", "kernel", "shapley", "smoothgrad", "hierarchical")
+
+
+def _basis(method: str) -> str:
+    name = method.lower()
+    if name in EXACT:
+        return "exact"
+    return "sampled" if name in SAMPLED else "deterministic"
+
+
+def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explanation:
+    """Attach ``exp.quality`` for ``exp`` made by ``plan``: the cheap numbers at once, the
+    curves too when they cost at most ``MAX_EXTRA`` of the explanation's rows (or
+    ``eager``), else on demand."""
+    if exp.modality not in ("tabular", "text", "image"):
+        return exp
+    q = cheap(exp)
+    builder = players_for(plan, exp)
+    if builder is not None:
+        q._players = builder
+        rows = _curve_rows(exp, plan)
+        if eager or (eager is None and rows <= MAX_EXTRA * max(exp.n_evals, 1)):
+            q.compute()
+    exp.quality = q
+    return exp
+
+
+def _n_players(exp: Explanation) -> int:
+    if exp.modality == "image":
+        seg = exp.extras.get("segments")
+        return int(seg.max()) + 1 if seg is not None else 49
+    return int(exp.values.shape[-1])
+
+
+def _curve_rows(exp: Explanation, plan: Any) -> int:
+    n = _n_players(exp)
+    per = getattr(plan.instance, "m", 1) if exp.modality == "tabular" else 1
+    return (len(_grid(n)) * (2 + N_RANDOM)) * per
+
+
+def _output_column(model: Any, exp: Explanation, i: int) -> int:
+    targets = exp.params.get("targets")
+    if exp.modality == "image" and targets:
+        return int(targets[i])
+    name = exp.output_names[i]
+    names = list(getattr(model, "output_names", []) or [])
+    return names.index(name) if name in names else i
+
+
+def players_for(plan: Any, exp: Explanation) -> Callable[[], Players] | None:
+    """A builder of :class:`Players` for ``exp``'s modality (None where there is none)."""
+    if exp.modality not in ("tabular", "text", "image") or exp.n_outputs == 0:
+        return None
+    from ._quality_players import image_players, tabular_players, text_players
+
+    i = exp.output_index(None)
+    k = _output_column(plan.model, exp, i)
+    make = {"tabular": tabular_players, "text": text_players, "image": image_players}
+    return lambda: make[exp.modality](plan.model, plan.instance, exp, i, k)

@@ -1,0 +1,205 @@
+"""Surrogate rules: a shallow decision tree fitted to the model's own predictions.
+
+Fidelity is measured on held-out rows against the model (not the labels): accuracy of the
+tree's class against the model's predicted class for classifiers, R² against the model's
+output for regressors. Categorical columns are split as ``column = category``; the rules
+name the original columns.
+
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> X = np.random.default_rng(0).uniform(size=(400, 3))
+    >>> model = DecisionTreeClassifier(max_depth=2).fit(X, (X[:, 0] > .5) & (X[:, 1] > .3))
+    >>> s = fit_surrogate(model, X, max_depth=2)
+    >>> s.fidelity
+    1.0
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._format import format_value
+from ._global_data import GlobalData, read_data
+from .errors import InputError
+
+
+@dataclass
+class Surrogate:
+    """The fitted tree (``tree_``, a scikit-learn estimator), its ``fidelity`` on the
+    held-out rows (``test_index``), ``rules`` as text, and the diagram's ``nodes``."""
+
+    tree_: Any
+    fidelity: float
+    fidelity_kind: str
+    rules: list[str]
+    nodes: list[dict]
+    test_index: np.ndarray
+    leaf_of_row: np.ndarray
+    target: np.ndarray
+    data: GlobalData
+    origin: list[tuple[int, Any]]
+    encoded: np.ndarray
+    output_name: str
+
+    def path(self, row: int) -> list[int]:
+        """Node ids from the root to row ``row``'s leaf."""
+        return self.tree_.decision_path(self.encoded[row : row + 1]).indices.tolist()
+
+    def leaf_rows(self, node: int) -> np.ndarray:
+        return np.flatnonzero(self.leaf_of_row == node)
+
+
+def fit_surrogate(
+    model: Any,
+    X: Any,
+    *,
+    max_depth: int = 3,
+    test_size: float = 0.25,
+    output: int | str | None = None,
+    random_state: int = 0,
+    data: GlobalData | None = None,
+    target: np.ndarray | None = None,
+) -> Surrogate:
+    """Fit the tree (no widget); see :func:`limelight.surrogate`."""
+    from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+    if int(max_depth) < 1:
+        raise InputError(f"max_depth={max_depth}", fix="use max_depth >= 1")
+    if not 0 < test_size < 1:
+        raise InputError(f"test_size={test_size}", fix="use a fraction between 0 and 1")
+    data = data or read_data(model, X)
+    classify = data.model.kind == "classifier"
+    out_name = "class"
+    if target is None:
+        out = data.predict()
+        if classify:
+            target = np.asarray(data.model.classes)[out.argmax(axis=1)]
+        else:
+            k = 0 if output is None else _index(data.model.output_names, output)
+            target, out_name = out[:, k], data.model.output_names[k]
+    elif not classify:
+        out_name = data.model.output_names[0]
+    enc, origin = data.encoded()
+    rng = np.random.default_rng(random_state)
+    test = np.zeros(data.n, bool)
+    test[rng.permutation(data.n)[: max(1, int(round(test_size * data.n)))]] = True
+    cls = DecisionTreeClassifier if classify else DecisionTreeRegressor
+    tree = cls(max_depth=int(max_depth), random_state=random_state).fit(enc[~test], target[~test])
+    guess = tree.predict(enc[test])
+    if classify:
+        fidelity, kind = float(np.mean(guess == target[test])), "accuracy"
+    else:
+        resid = float(np.sum((target[test] - guess) ** 2))
+        total = float(np.sum((target[test] - target[test].mean()) ** 2))
+        fidelity, kind = (1.0 - resid / total if total > 0 else float(resid == 0)), "R²"
+    leaves = tree.apply(enc)
+    nodes = _nodes(tree, origin, data, enc, target, classify)
+    return Surrogate(
+        tree_=tree,
+        fidelity=round(fidelity, 12),
+        fidelity_kind=kind,
+        rules=_rules(nodes),
+        nodes=nodes,
+        test_index=np.flatnonzero(test),
+        leaf_of_row=leaves,
+        target=target,
+        data=data,
+        origin=origin,
+        encoded=enc,
+        output_name=out_name,
+    )
+
+
+def _index(names: list[str], output: int | str) -> int:
+    if isinstance(output, str):
+        if output not in names:
+            raise InputError(f"no output named {output!r}", fix=f"use one of {names[:20]}")
+        return names.index(output)
+    return int(output) % len(names)
+
+
+def _condition(origin: tuple[int, Any], threshold: float, data: GlobalData, left: bool) -> str:
+    j, cat = origin
+    name = data.names[j]
+    if cat is not None:  # a 0/1 column: left is "not this category"
+        return f"{name} ≠ {format_value(cat)}" if left else f"{name} = {format_value(cat)}"
+    return f"{name} ≤ {threshold:.4g}" if left else f"{name} > {threshold:.4g}"
+
+
+def _nodes(
+    tree: Any, origin, data: GlobalData, enc: np.ndarray, target: np.ndarray, classify: bool
+) -> list[dict]:
+    """Every node with its test, its rows (all of X), its prediction and its place
+    (``x`` in 0..1 from the leaves' order, ``depth``)."""
+    t = tree.tree_
+    nodes: list[dict] = [{} for _ in range(t.node_count)]
+    slot: dict[int, float] = {}
+    leaf_count = [0]
+
+    def walk(i: int, d: int, cond: str | None) -> None:
+        left, right = int(t.children_left[i]), int(t.children_right[i])
+        leaf = left == -1
+        node = {
+            "id": i,
+            "depth": d,
+            "leaf": leaf,
+            "condition": cond,
+            "left": None if leaf else left,
+            "right": None if leaf else right,
+        }
+        if leaf:
+            slot[i] = float(leaf_count[0])
+            leaf_count[0] += 1
+        else:
+            o, thr = origin[int(t.feature[i])], float(t.threshold[i])
+            walk(left, d + 1, _condition(o, thr, data, True))
+            walk(right, d + 1, _condition(o, thr, data, False))
+            slot[i] = (slot[left] + slot[right]) / 2
+            node["test"] = _condition(o, thr, data, True)
+        nodes[i] = node
+
+    walk(0, 0, None)
+    counts = np.asarray(tree.decision_path(enc).sum(axis=0)).ravel()
+    leaves = tree.apply(enc)
+    for node in nodes:
+        i = node["id"]
+        node["x"] = (slot[i] + 0.5) / max(1, leaf_count[0])
+        node["n"] = int(counts[i])
+        node["value"] = _shown_value(tree, t, i, classify)
+        rows = leaves == i
+        if node["leaf"] and classify and rows.any():
+            label = tree.classes_[int(np.argmax(t.value[i][0]))]
+            node["agree"] = round(float(np.mean(target[rows] == label)), 4)
+    return nodes
+
+
+def _shown_value(tree: Any, t: Any, i: int, classify: bool) -> str:
+    v = t.value[i]
+    if classify:
+        p = v[0] / v[0].sum()
+        return f"{format_value(tree.classes_[int(np.argmax(p))])} ({np.max(p):.0%})"
+    return f"{float(v[0][0]):.4g}"
+
+
+def _rules(nodes: list[dict]) -> list[str]:
+    """One line per leaf: the conditions on its path and what the tree predicts there."""
+    by_id = {n["id"]: n for n in nodes}
+    parent = {}
+    for n in nodes:
+        for c in (n["left"], n["right"]):
+            if c is not None:
+                parent[c] = n["id"]
+    out = []
+    for n in nodes:
+        if not n["leaf"]:
+            continue
+        conds, at = [], n["id"]
+        while at in parent:
+            conds.append(by_id[at]["condition"])
+            at = parent[at]
+        head = " and ".join(reversed(conds)) or "always"
+        out.append(f"if {head} then {n['value']} ({n['n']} rows)")
+    return out

@@ -1,0 +1,179 @@
+"""`DependenceWidget`: partial dependence with ICE curves (one feature) or a heat map (two),
+streaming as grid chunks are computed; ``.to_frame()`` and ``.ice_frame()``.
+
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).normal(size=(40, 2))
+    >>> w = DependenceWidget(lambda B: B[:, 0] ** 2, X, ["x0"], grid=[0.0, 2.0]).run_now()
+    >>> w.to_frame()["average"].tolist()
+    [0.0, 4.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._global_data import read_data
+from ..errors import InputError
+from ..partial_dependence import Dependence, stream
+from .views import ViewWidget, svg_of_chart
+
+MAX_ICE_SHOWN = 200  # ICE curves drawn (every curve stays in .ice_frame())
+
+
+class DependenceWidget(ViewWidget):
+    """The live view of :func:`limelight.dependence`."""
+
+    view_name = "dependence"
+    title = "limelight: partial dependence"
+
+    def __init__(self, model: Any, X: Any, features: list[Any], **options: Any) -> None:
+        super().__init__()
+        self._data = read_data(model, X)
+        self._features = features
+        self._options = options
+        if not 1 <= len(features) <= 2:
+            raise InputError(f"{len(features)} features", fix="give one feature or a pair")
+        self._validate()
+        self.result: Dependence | None = None
+        self._specs = self._chart_specs()
+
+    def _validate(self) -> None:
+        from .._global_data import feature_index
+
+        self._cols = [feature_index(self._data, f) for f in self._features]
+
+    def _chart_specs(self) -> dict:
+        from .._view_charts import dependence2d_chart, dependence_chart
+        from ..partial_dependence import _output
+
+        names = [self._data.names[j] for j in self._cols]
+        out = self._data.model.output_names[_output(self._data, self._options.get("output"))]
+        if len(names) == 2:
+            return {"dependence2d": dependence2d_chart(names, out).to_dict()}
+        cat = self._data.categorical[self._cols[0]]
+        return {
+            "dependence": dependence_chart(
+                names[0], out, categorical=cat, centered=bool(self._options.get("centered"))
+            ).to_dict()
+        }
+
+    def wait(self, timeout: float | None = None) -> Dependence:
+        self._wait(timeout)
+        return self.result
+
+    def to_frame(self):
+        """The grid and the average curve, one row per grid point."""
+        return self.wait().to_frame()
+
+    def ice_frame(self):
+        """Every ICE curve: one row per data row, one column per grid value."""
+        return self.wait().ice_frame()
+
+    def _compute(self, push) -> None:
+        for part in stream(None, None, self._features, data=self._data, **self._options):
+            self.result = part
+            push(*self._state(part))
+
+    def _state(self, d: Dependence) -> tuple[dict, dict]:
+        cat = any(self._data.categorical[j] for j in self._cols)
+        grid_labels = [[str(v) for v in g] for g in d.grid] if cat else None
+        meta = {
+            "features": d.features,
+            "output": d.output,
+            "source": d.source,
+            "centered": d.centered,
+            "done": d.done,
+            "categorical": cat,
+            "grid_labels": grid_labels,
+            "n_rows": self._data.n,
+            "n_ice": 0 if d.ice is None else min(len(d.ice), MAX_ICE_SHOWN),
+        }
+        arrays = {"average": np.asarray(d.average, float)}
+        for i, g in enumerate(d.grid):
+            arrays[f"grid{i}"] = (
+                np.arange(len(g), dtype=float) if cat else np.asarray(g, dtype=float)
+            )
+        if d.ice is not None:
+            shown = np.linspace(0, len(d.ice) - 1, meta["n_ice"]).astype(int)
+            arrays["ice"] = np.asarray(d.ice[shown], float)
+        return meta, arrays
+
+    # -- export ---------------------------------------------------------------------------
+    def _json(self) -> dict:
+        d = self.wait()
+        out = {
+            "view": "dependence",
+            "features": d.features,
+            "output": d.output,
+            "source": d.source,
+            "centered": d.centered,
+            "grid": [np.asarray(g).tolist() for g in d.grid],
+            "average": np.asarray(d.average).tolist(),
+        }
+        if d.ice is not None:
+            out["ice"] = d.ice.tolist()
+        return out
+
+    def _svg(self) -> str:
+        from .._view_charts import dependence2d_chart, dependence_chart
+
+        d = self.wait()
+        if d.ice is None:
+            a, b = d.grid
+            cells = [
+                {"x": float(x), "y": float(y), "value": float(d.average[i, j])}
+                for i, x in enumerate(a)
+                for j, y in enumerate(b)
+            ]
+            return svg_of_chart(dependence2d_chart(d.features, d.output, cells))
+        meta, arrays = self._state(d)
+        xs = [str(v) for v in d.grid[0]] if meta["categorical"] else arrays["grid0"].tolist()
+        ice = [
+            {"row": r, "x": xs[j], "y": float(v)}
+            for r, curve in enumerate(arrays["ice"])
+            for j, v in enumerate(curve)
+        ]
+        avg = [{"x": xs[j], "y": float(v)} for j, v in enumerate(d.average)]
+        return svg_of_chart(
+            dependence_chart(
+                d.features[0],
+                d.output,
+                ice=ice,
+                avg=avg,
+                categorical=meta["categorical"],
+                centered=d.centered,
+            )
+        )
+
+
+def dependence(
+    model: Any,
+    X: Any,
+    feature: Any,
+    *,
+    grid: Any = None,
+    grid_resolution: int = 100,
+    percentiles: tuple[float, float] = (0.05, 0.95),
+    centered: bool = False,
+    output: Any = None,
+) -> DependenceWidget:
+    """Partial dependence of the model's output on ``feature`` (a name or index, or a pair
+    of them) with ICE curves; returns a widget at once.
+
+        >>> w = ll.dependence(model, X_test, "age", centered=True)   # doctest: +SKIP
+        >>> w.to_frame(); w.ice_frame()                              # doctest: +SKIP
+    """
+    features = list(feature) if isinstance(feature, (list, tuple)) else [feature]
+    w = DependenceWidget(
+        model,
+        X,
+        features,
+        grid=grid,
+        grid_resolution=grid_resolution,
+        percentiles=percentiles,
+        centered=centered,
+        output=output,
+    )
+    return w.start()
