@@ -47,6 +47,12 @@ def shapley_weights(masks: np.ndarray) -> np.ndarray:
     return np.where(masks.T, inside[None, :], outside[None, :])
 
 
+def _scale(model: Model) -> dict:
+    """``{"output_scale": "log-odds"}`` (or "probability", ...) when the model says."""
+    scale = getattr(model, "output_scale", None)
+    return {} if scale is None else {"output_scale": scale}
+
+
 def _explanation(
     model: Model,
     inst: TabularInstance,
@@ -68,7 +74,8 @@ def _explanation(
         feature_names=list(inst.feature_names),
         data=inst.x,
         method=method,
-        params={**params, "background": dict(inst.background_info)},
+        params={**params, "background": dict(inst.background_info),
+                **_scale(model)},
         stderr=None
         if stderr is None
         else (np.asarray(stderr).T if np.asarray(stderr).shape[0] == inst.d else stderr),

@@ -42,6 +42,7 @@ from ..inputs.tabular import TabularInstance
 from ..models.base import Model
 from .base import Explainer
 from .shapley import RunningMean, _explanation
+from .trees.kernel import against_rows
 
 WALKERS_PER_CHUNK = 20_000  # (background rows x trees) started per step
 SCORE_CELLS = 4_000_000  # (leaves reached x features x outputs) scored at a time: ~32 MB
@@ -61,19 +62,26 @@ class TreeEnsemble:
     n_trees: int
     depth: int  # the deepest path (bounds the features one path can split on)
     dtype: Any = np.float32  # what the model's splits compare in (its own cast of X)
+    # boosted libraries: missing values' and categories' routes (trees.rules.SplitRules),
+    # and the one output column each tree adds to (None: every tree adds to all k)
+    rules: Any = None
+    columns: np.ndarray | None = None
+    library: str = "scikit-learn"
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Sum of leaf values over trees for rows ``X`` (as the model's own tests)."""
-        X = np.asarray(X, dtype=self.dtype)
+        from .trees.rules import goes_left
+
+        if len(X) > 1024:  # bounds the (rows, nodes) decisions
+            return np.vstack([self.predict(X[a : a + 1024]) for a in range(0, len(X), 1024)])
         node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
         rows = np.arange(len(X))[:, None]
+        left = goes_left(self, X)
         while True:
-            f = self.feature[node]
-            inner = f >= 0
+            inner = self.feature[node] >= 0
             if not inner.any():
                 break
-            go_left = X[rows, np.where(inner, f, 0)] <= self.threshold[node]
-            step = np.where(go_left, self.left[node], self.right[node])
+            step = np.where(left[rows, node], self.left[node], self.right[node])
             node = np.where(inner, step, node)
         return self.value[node].sum(axis=1)
 
@@ -160,7 +168,12 @@ def tree_ensemble(estimator: Any, output_kind: str | None) -> TreeEnsemble | Non
     """The model's trees as one :class:`TreeEnsemble`, or None when it is not one we read."""
     if estimator is None or output_kind is None:
         return None
+    from .trees.readers import read_boosted
+
     try:
+        boosted = read_boosted(estimator, output_kind)
+        if boosted is not None:
+            return boosted
         found = _trees(estimator, output_kind)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return None
@@ -308,14 +321,12 @@ class TreeShapley(Explainer):
     def stream(self, model: Model, inst: TabularInstance) -> Iterator[Explanation]:
         ens = self._ensemble
         d, m = inst.d, inst.m
-        value = ens.value if self._columns is None else ens.value[:, self._columns]
         seen = inst if self._space is None else self._space(inst)
         if seen is None:
             raise ModelError("the pipeline's leading steps could not be applied to this row",
                              fix="use method='exact' or 'kernel'")
         x = np.asarray(seen.x, dtype=ens.dtype)
         B = np.asarray(seen._bg_matrix(), dtype=ens.dtype)
-        tables = shapley_table(min(d, ens.depth))
         if self._outputs is None or self._outputs[0] is not inst:
             # the model's own prediction and base value: m + 1 rows
             x_out, f_bg = model.predict(inst.x_batch()), model.predict(inst.cross(np.zeros((1, d), bool)))
@@ -329,7 +340,7 @@ class TreeShapley(Explainer):
         acc = RunningMean(m)
         for b0 in range(0, m, chunk):
             rows = slice(b0, min(m, b0 + chunk))
-            phi = per_row(ens, x, B[rows], value, tables, self._owner, d)  # (mc, d, k)
+            phi = against_rows(ens, x, B[rows], self._columns, self._owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,

@@ -38,6 +38,7 @@ class OneOutput(Model):
     def __init__(self, model: TabularModel, index: int) -> None:
         self.inner, self.index = model, index
         self.kind = model.kind
+        self.output_scale = getattr(model, "output_scale", None)
         super().__init__([model.output_names[index]])
 
     def predict(self, batch: Any) -> np.ndarray:
@@ -136,7 +137,7 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[
         X = np.vstack([np.asarray(seen.x, dtype=float)[None, :], seen._bg_matrix()])
     except (TypeError, ValueError):
         return None  # a column that is not numbers
-    if not np.isfinite(X).all():
+    if not np.isfinite(X).all() and ens.rules is None:
         return None  # missing values: the model routes them its own way
     x_out, bg_out = probed[:1], probed[m:]
     want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
@@ -146,6 +147,20 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[
     if np.ptp(gap, axis=0).max(initial=0.0) > 1e-7 * max(1.0, float(np.abs(want).max())):
         return None
     return ens, (x_out, bg_out)
+
+
+def _tree_fix(model: TabularModel) -> str:
+    """What would work instead of method='tree' for this model."""
+    from ..models.boosted import final_step, library_of
+
+    est = final_step(model.estimator) if model.estimator is not None else None
+    coalitions = "use method='exact' (any model, up to 16 features) or 'kernel'"
+    if library_of(est) and model.output_kind == "proba":
+        return (f"{coalitions}; its log-odds are sums of leaves: model_output='margin' (the "
+                "default), or model_output='proba' with method='exact' for probabilities")
+    if model.output_kind == "proba" and hasattr(est, "decision_function") and "Boost" in type(est).__name__:
+        return f"{coalitions}; a boosting classifier's log-odds are: model_output='decision'"
+    return coalitions
 
 
 def plan(
@@ -213,10 +228,10 @@ def plan(
             why = (" whose leaf values do not add up to its outputs here (a link function, or "
                    "missing values in x or the background)") if readable else ""
             raise MethodError(
-                f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
-                f"leaf values; this model is {_model_name(adapted)}{why}",
-                fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
-                    "classifier's log-odds are sums of leaves: model_output='decision'",
+                f"method='tree' reads tree ensembles (scikit-learn, XGBoost, LightGBM, "
+                f"CatBoost) whose outputs are sums of leaf values; this model is "
+                f"{_model_name(adapted)}{why}",
+                fix=_tree_fix(adapted),
             )
         columns = None if output is None else [used.index]  # type: ignore[attr-defined]
         piped = type(adapted.estimator).__name__ == "Pipeline"  # read through its split
