@@ -194,6 +194,18 @@ def _is_number(v: Any) -> bool:
         return False
 
 
+def _takes_missing(model: Any) -> bool:
+    """Whether the model routes NaN itself (XGBoost, LightGBM, CatBoost, HistGradientBoosting),
+    so a background with missing values is data, not an error."""
+    from ..models.boosted import final_step, library_of
+
+    est = getattr(model, "estimator", None)
+    if est is None:
+        return False
+    final = final_step(est)
+    return library_of(final) is not None or type(final).__name__.startswith("HistGradientBoosting")
+
+
 def summarise(
     cols: list[np.ndarray], *, rows: int, how: str, random_state: Any, numeric: bool
 ) -> tuple[list[np.ndarray], np.ndarray, dict]:
@@ -346,14 +358,15 @@ def read_instance(
                 fix="pass background rows with the same columns as x",
             )
         names = _names_for(d, names_hint)
-        if not np.isfinite(bga).all():
+        missing_ok = _takes_missing(model) and not np.isinf(bga).any()
+        if not missing_ok and not np.isfinite(bga).all():
             bad = int((~np.isfinite(bga)).any(axis=1).sum())
             raise InputError(
                 f"the background has NaN or inf in {bad} rows", fix="drop or impute those rows"
             )
         bg_cols = [bga[:, j] for j in range(d)]
         x_cols = list(xa[0])
-        numeric = True
+        numeric = bool(np.isfinite(bga).all())  # k-means cannot average missing values
     if feature_names is not None:
         names = _names_for(len(names), feature_names)
     if len(set(names)) != len(names):

@@ -144,9 +144,25 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[
     if ours.shape != want.shape:
         return None
     gap = want - ours  # the model's constant (init, prior), the same for every row
-    if np.ptp(gap, axis=0).max(initial=0.0) > 1e-7 * max(1.0, float(np.abs(want).max())):
+    # the boosting libraries add their leaves in float32: rounding of about 1e-7 per tree
+    tol = 1e-7 if ens.rules is None else 1e-7 * max(10, ens.n_trees)
+    if np.ptp(gap, axis=0).max(initial=0.0) > tol * max(1.0, float(np.abs(want).max())):
         return None
     return ens, (x_out, bg_out)
+
+
+def _unread(model: TabularModel) -> str:
+    """Why a boosting library's model was not read by its trees (empty if no reason known)."""
+    from ..models.boosted import final_step, library_of
+
+    est = final_step(model.estimator) if model.estimator is not None else None
+    if library_of(est) == "catboost" and est.get_cat_feature_indices():
+        from ..explainers.trees.catboost_reader import UNREAD
+
+        return f" ({UNREAD})"
+    if library_of(est) and model.output_kind == "proba":
+        return " (its probabilities are not a sum of leaves; its log-odds are)"
+    return ""
 
 
 def _tree_fix(model: TabularModel) -> str:
@@ -226,7 +242,7 @@ def plan(
     if choice == "tree":
         if trees is None:
             why = (" whose leaf values do not add up to its outputs here (a link function, or "
-                   "missing values in x or the background)") if readable else ""
+                   "missing values in x or the background)") if readable else _unread(adapted)
             raise MethodError(
                 f"method='tree' reads tree ensembles (scikit-learn, XGBoost, LightGBM, "
                 f"CatBoost) whose outputs are sums of leaf values; this model is "

@@ -110,18 +110,30 @@ def _arrays(ens, owner: np.ndarray) -> tuple[np.ndarray, ...]:
     player = np.where(ens.feature >= 0, owner[np.maximum(ens.feature, 0)], -1).astype(np.int64)
     cols = getattr(ens, "columns", None)
     tcol = np.full(len(ens.roots), -1) if cols is None else cols
-    return (player, ens.left.astype(np.int64), ens.right.astype(np.int64),
-            np.asarray(ens.roots, dtype=np.int64), np.asarray(ens.value, dtype=np.float64),
-            np.asarray(tcol, dtype=np.int64))
+    return (
+        player,
+        ens.left.astype(np.int64),
+        ens.right.astype(np.int64),
+        np.asarray(ens.roots, dtype=np.int64),
+        np.asarray(ens.value, dtype=np.float64),
+        np.asarray(tcol, dtype=np.int64),
+    )
 
 
 def _players(B: np.ndarray, owner, d):
     return (np.arange(B.shape[1]), B.shape[1]) if owner is None else (np.asarray(owner), d)
 
 
-def interventional(ens, X: np.ndarray, B: np.ndarray, weights: np.ndarray | None = None, *,
-                   owner: np.ndarray | None = None, d: int | None = None,
-                   compiled: bool | None = None) -> np.ndarray:
+def interventional(
+    ens,
+    X: np.ndarray,
+    B: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    owner: np.ndarray | None = None,
+    d: int | None = None,
+    compiled: bool | None = None,
+) -> np.ndarray:
     """``(len(X), d, k)`` interventional Shapley values of ``ens`` for rows ``X`` over the
     background ``B`` (``weights`` sum to 1; default uniform). ``owner`` maps the trees'
     columns to ``d`` players (a one-hot block moves as one). ``compiled``: None uses numba
@@ -145,8 +157,14 @@ def interventional(ens, X: np.ndarray, B: np.ndarray, weights: np.ndarray | None
     return out
 
 
-def against_rows(ens, x: np.ndarray, B: np.ndarray, columns: list[int] | None = None,
-                 owner: np.ndarray | None = None, d: int | None = None) -> np.ndarray:
+def against_rows(
+    ens,
+    x: np.ndarray,
+    B: np.ndarray,
+    columns: list[int] | None = None,
+    owner: np.ndarray | None = None,
+    d: int | None = None,
+) -> np.ndarray:
     """``(len(B), d, k)``: one row x's Shapley values against each background row (the
     streamed explainer's running mean needs them apart); ``columns`` keeps some outputs."""
     from limelight.explainers.tree import shapley_table

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from limelight.models.boosted import library_of
 from limelight.explainers.trees.rules import SplitRules
+from limelight.models.boosted import library_of
 
 
 class _Builder:
@@ -36,8 +36,15 @@ class _Builder:
         self.categories: dict[int, np.ndarray] = {}
         self.roots, self.columns, self.depth = [], [], 0
 
-    def node(self, feature=-2, threshold=0.0, default_left=False, zero_missing=False,
-             value=0.0, cats=None) -> int:
+    def node(
+        self,
+        feature=-2,
+        threshold=0.0,
+        default_left=False,
+        zero_missing=False,
+        value=0.0,
+        cats=None,
+    ) -> int:
         i = len(self.feature)
         self.feature.append(feature)
         self.threshold.append(threshold)
@@ -61,12 +68,25 @@ class _Builder:
             tree_of[bounds[t] : bounds[t + 1]] = t
         value[np.arange(len(self.value)), cols[tree_of]] = self.value
         feature = np.asarray(self.feature, dtype=np.int64)
-        rules = SplitRules(np.asarray(self.default_left, bool), np.asarray(self.zero_missing, bool),
-                           self.categories)
-        return TreeEnsemble(feature, np.asarray(self.threshold, dtype=np.float64),
-                            np.asarray(self.left, np.int64), np.asarray(self.right, np.int64),
-                            np.asarray(self.roots, np.int64), value, len(self.roots),
-                            max(1, self.depth), dtype, rules=rules, columns=cols, library=library)
+        rules = SplitRules(
+            np.asarray(self.default_left, bool),
+            np.asarray(self.zero_missing, bool),
+            self.categories,
+        )
+        return TreeEnsemble(
+            feature,
+            np.asarray(self.threshold, dtype=np.float64),
+            np.asarray(self.left, np.int64),
+            np.asarray(self.right, np.int64),
+            np.asarray(self.roots, np.int64),
+            value,
+            len(self.roots),
+            max(1, self.depth),
+            dtype,
+            rules=rules,
+            columns=cols,
+            library=library,
+        )
 
 
 def _xgboost(est: Any):
@@ -98,8 +118,9 @@ def _xgboost(est: Any):
         # x < t in float32 is x <= the float32 just below t
         below = np.nextafter(cond, np.float32(-np.inf))
         left, right = tree["left_children"], tree["right_children"]
-        for i, (f, c, lo, dl) in enumerate(zip(tree["split_indices"], cond, below,
-                                                tree["default_left"])):
+        for i, (f, c, lo, dl) in enumerate(
+            zip(tree["split_indices"], cond, below, tree["default_left"])
+        ):
             if left[i] == -1:
                 b.node(value=float(c))
             else:

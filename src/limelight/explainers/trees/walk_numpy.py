@@ -21,8 +21,9 @@ import numpy as np
 from limelight.explainers.tree import SCORE_CELLS, _score_leaves
 
 
-def walk_row(ens, xl: np.ndarray, bl: np.ndarray, value: np.ndarray, tables, owner: np.ndarray,
-             d: int) -> np.ndarray:
+def walk_row(
+    ens, xl: np.ndarray, bl: np.ndarray, value: np.ndarray, tables, owner: np.ndarray, d: int
+) -> np.ndarray:
     """``(m, d, k)``: x's Shapley values against each background row; ``xl`` (nodes,) and
     ``bl`` (m, nodes) say where x and each row go at every node."""
     WA, WB = tables
