@@ -26,7 +26,7 @@ from ..models.base import Model
 from ..models.tabular import TabularModel
 from . import Plan
 
-METHODS = ("exact", "tree", "kernel", "lime")
+METHODS = ("exact", "tree", "kernel", "lime", "tree_path_dependent")
 AUTO_EXACT_MAX = 12
 # "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
 AUTO_TREE_MIN = 9
@@ -254,6 +254,10 @@ def plan(
         explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]),
                                 space=adapted.model_space if piped else None,
                                 owner=adapted._split.owner if piped else None)
+    elif choice == "tree_path_dependent":
+        from ..explainers.trees.native import LibraryTreeShap
+
+        explainer = LibraryTreeShap()
     elif choice == "exact":
         explainer = ExactShapley(**per_call)
     elif choice == "kernel":
