@@ -6,8 +6,8 @@ go the same way the walk follows; where they part on a player already taken (fro
 A, from b: set B) it follows that side; else it forks, x's side adding the player to A,
 b's side to B. A leaf of value v reached with ``|A| = a``, ``|B| = b`` adds
 ``v (a-1)! b! / (a+b)!`` to each player of A and takes ``v a! (b-1)! / (a+b)!`` from each of
-B. Which way x and b go at each node is decided once, in numpy (:mod:`.rules`); the walk
-is a compiled loop (numba, the ``fast`` extra) or, without numba, vectorised numpy.
+B. The walk is a compiled loop (numba, the ``fast`` extra) that decides each split as it
+goes, or, without numba, vectorised numpy over decisions made beforehand (:mod:`.rules`).
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeRegressor
@@ -24,7 +24,7 @@ import numpy as np
 
 from limelight.explainers.trees.rules import goes_left
 
-ROWS_PER_STEP = 512  # x rows decided at a time: rows x nodes booleans (~13 MB at 25k nodes)
+ROWS_PER_STEP = 512  # x rows decided at a time by the numpy walk (rows x nodes booleans)
 
 try:  # the optional compiled walk
     import numba as _numba
@@ -32,11 +32,48 @@ except ImportError:  # pragma: no cover - numpy fallback
     _numba = None
 
 
-def _walk(xl, bl, player, left, right, roots, value, tcol, w, WA, WB, out, depth, by_bg):
-    """The walk for rows ``xl`` (n, nodes) against background ``bl`` (m, nodes), adding
+def _goes(v, node, thr, dleft, zmiss, cstart, cend, cvals):
+    """Whether value ``v`` goes left at ``node`` (the rule of :mod:`.rules`, compiled)."""
+    if cstart[node] >= 0:  # a category set: NaN and negatives go right
+        if not (v >= 0.0):
+            return False
+        code = np.floor(v)
+        for q in range(cstart[node], cend[node]):
+            if cvals[q] == code:
+                return True
+        return False
+    if v != v or (zmiss[node] and abs(v) <= 1e-35):
+        return dleft[node]
+    return v <= thr[node]
+
+
+def _walk(
+    X,
+    B,
+    col,
+    player,
+    thr,
+    dleft,
+    zmiss,
+    cstart,
+    cend,
+    cvals,
+    left,
+    right,
+    roots,
+    value,
+    tcol,
+    w,
+    WA,
+    WB,
+    out,
+    depth,
+    by_bg,
+):
+    """The walk for rows ``X`` (n, columns) against background ``B`` (m, columns), adding
     into ``out`` (n, d, k), or with ``by_bg`` into ``out`` (m, d, k) per background row.
     Plain Python loops: compiled by numba when it is installed."""
-    n, m, T, k = xl.shape[0], bl.shape[0], roots.shape[0], value.shape[1]
+    n, m, T, k = X.shape[0], B.shape[0], roots.shape[0], value.shape[1]
     size = depth + 2
     s_node = np.empty(size, np.int64)
     s_a = np.empty(size, np.int64)
@@ -61,7 +98,8 @@ def _walk(xl, bl, player, left, right, roots, value, tcol, w, WA, WB, out, depth
                         from_x[p - 1] = True
                     while player[node] >= 0:
                         f = player[node]
-                        xg, bg = xl[i, node], bl[j, node]
+                        xg = _goes(X[i, col[node]], node, thr, dleft, zmiss, cstart, cend, cvals)
+                        bg = _goes(B[j, col[node]], node, thr, dleft, zmiss, cstart, cend, cvals)
                         if xg == bg:
                             node = left[node] if xg else right[node]
                             continue
@@ -94,30 +132,87 @@ def _walk(xl, bl, player, left, right, roots, value, tcol, w, WA, WB, out, depth
                                 out[o, f, kk] += s * value[node, kk]
 
 
-_compiled = None
+def _sum_leaves(
+    X, col, player, thr, dleft, zmiss, cstart, cend, cvals, left, right, roots, value, out
+):
+    """``out`` (n, k): each row's leaf values summed over the trees (the model's margin)."""
+    for i in range(X.shape[0]):
+        for t in range(roots.shape[0]):
+            node = roots[t]
+            while player[node] >= 0:
+                go = _goes(X[i, col[node]], node, thr, dleft, zmiss, cstart, cend, cvals)
+                node = left[node] if go else right[node]
+            for kk in range(value.shape[1]):
+                out[i, kk] += value[node, kk]
 
 
-def _kernel():
-    """The compiled walk (compiled once per process, cached on disk), or None."""
-    global _compiled
-    if _compiled is None and _numba is not None:
-        _compiled = _numba.njit(cache=True, nogil=True)(_walk)
-    return _compiled
+_compiled: dict = {}
+
+
+def _kernel(name: str = "walk"):
+    """A compiled function (once per process, cached on disk), or None without numba."""
+    global _goes
+    if _numba is None:
+        return None
+    if not _compiled:
+        _goes = _numba.njit(cache=True, inline="always")(_goes)  # called by the two below
+        _compiled["walk"] = _numba.njit(cache=True, nogil=True)(_walk)
+        _compiled["sum"] = _numba.njit(cache=True, nogil=True)(_sum_leaves)
+    return _compiled[name]
 
 
 def _arrays(ens, owner: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The node arrays the compiled walk takes: players, children, roots, values, columns."""
-    player = np.where(ens.feature >= 0, owner[np.maximum(ens.feature, 0)], -1).astype(np.int64)
-    cols = getattr(ens, "columns", None)
-    tcol = np.full(len(ens.roots), -1) if cols is None else cols
+    """The node arrays the compiled walk takes: columns, players, the split rule's arrays
+    (threshold, default side, zero-as-missing, category sets), children, roots, values."""
+    col = np.maximum(ens.feature, 0).astype(np.int64)
+    player = np.where(ens.feature >= 0, np.asarray(owner)[col], -1).astype(np.int64)
+    nodes = len(col)
+    rules = getattr(ens, "rules", None)
+    dleft = np.zeros(nodes, bool) if rules is None else np.asarray(rules.default_left, bool)
+    zmiss = np.zeros(nodes, bool)
+    if rules is not None and rules.zero_missing is not None:
+        zmiss = np.asarray(rules.zero_missing, bool)
+    cstart, cend = np.full(nodes, -1, np.int64), np.full(nodes, -1, np.int64)
+    flat: list[float] = []
+    for node, cats in rules.categories.items() if rules is not None else ():
+        cstart[node], cend[node] = len(flat), len(flat) + len(cats)
+        flat.extend(float(c) for c in cats)
+    thr = np.asarray(ens.threshold, dtype=np.float64)
     return (
+        col,
         player,
+        thr,
+        dleft,
+        zmiss,
+        cstart,
+        cend,
+        np.asarray(flat, dtype=np.float64),
         ens.left.astype(np.int64),
         ens.right.astype(np.int64),
         np.asarray(ens.roots, dtype=np.int64),
         np.asarray(ens.value, dtype=np.float64),
-        np.asarray(tcol, dtype=np.int64),
     )
+
+
+def _tcol(ens) -> np.ndarray:
+    cols = getattr(ens, "columns", None)
+    return np.asarray(np.full(len(ens.roots), -1) if cols is None else cols, dtype=np.int64)
+
+
+def _as_model(ens, X: np.ndarray) -> np.ndarray:
+    """Rows in the model's own precision (float32 for most), held as float64."""
+    return np.ascontiguousarray(np.asarray(X, dtype=ens.dtype), dtype=np.float64)
+
+
+def sum_of_leaves(ens, X: np.ndarray) -> np.ndarray | None:
+    """``(n, k)`` leaf values summed over the trees, compiled; None without numba."""
+    fn = _kernel("sum")
+    if fn is None:
+        return None
+    X = _as_model(ens, np.atleast_2d(X))
+    out = np.zeros((len(X), ens.value.shape[1]))
+    fn(X, *_arrays(ens, np.arange(X.shape[1])), out)
+    return out
 
 
 def _players(B: np.ndarray, owner, d):
@@ -146,14 +241,22 @@ def interventional(
     w = w / w.sum()
     WA, WB = shapley_table(min(d, int(ens.depth)))
     out = np.zeros((len(X), d, ens.value.shape[1]))
-    bl = goes_left(ens, B)
     kernel = _kernel() if compiled is not False else None
     if kernel is None:
-        return _numpy_rows(ens, X, bl, w, owner, d, (WA, WB), out)
+        return _numpy_rows(ens, X, goes_left(ens, B), w, owner, d, (WA, WB), out)
     arrays = _arrays(ens, owner)
-    for a in range(0, len(X), ROWS_PER_STEP):
-        xl = goes_left(ens, X[a : a + ROWS_PER_STEP])
-        kernel(xl, bl, *arrays, w, WA, WB, out[a : a + ROWS_PER_STEP], int(ens.depth), False)
+    kernel(
+        _as_model(ens, X),
+        _as_model(ens, B),
+        *arrays,
+        _tcol(ens),
+        w,
+        WA,
+        WB,
+        out,
+        int(ens.depth),
+        False,
+    )
     return out
 
 
@@ -172,15 +275,26 @@ def against_rows(
     B = np.atleast_2d(np.asarray(B))
     owner, d = _players(B, owner, d)
     WA, WB = shapley_table(min(d, int(ens.depth)))
-    xl, bl = goes_left(ens, np.asarray(x)[None, :]), goes_left(ens, B)
     kernel = _kernel()
     if kernel is None:
         from limelight.explainers.trees.walk_numpy import walk_row
 
+        xl, bl = goes_left(ens, np.asarray(x)[None, :]), goes_left(ens, B)
         out = walk_row(ens, xl[0], bl, ens.value, (WA, WB), owner, d)
     else:
         out = np.zeros((len(B), d, ens.value.shape[1]))
-        kernel(xl, bl, *_arrays(ens, owner), np.ones(len(B)), WA, WB, out, int(ens.depth), True)
+        kernel(
+            _as_model(ens, np.asarray(x)[None, :]),
+            _as_model(ens, B),
+            *_arrays(ens, owner),
+            _tcol(ens),
+            np.ones(len(B)),
+            WA,
+            WB,
+            out,
+            int(ens.depth),
+            True,
+        )
     return out if columns is None else out[:, :, columns]
 
 

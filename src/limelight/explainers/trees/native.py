@@ -65,8 +65,10 @@ class LibraryTreeShap(Explainer):
     name = NAME
 
     def params(self) -> dict[str, Any]:
-        return {"algorithm": "the library's own path-dependent Tree SHAP",
-                "perturbation": "path-dependent (training cover, no background)"}
+        return {
+            "algorithm": "the library's own path-dependent Tree SHAP",
+            "perturbation": "path-dependent (training cover, no background)",
+        }
 
     def stream(self, model: Any, inst: Any) -> Iterator[Explanation]:
         adapted = getattr(model, "inner", model)
@@ -79,7 +81,8 @@ class LibraryTreeShap(Explainer):
         cols = [model.index] if hasattr(model, "index") else slice(None)
         phi, base = phi[0][cols], base[0][cols]
         pred = phi.sum(axis=1) + base
-        exp = _explanation(model, inst, self.name, phi, base, pred, n_evals=0, done=True,
-                           params=self.params())
+        exp = _explanation(
+            model, inst, self.name, phi, base, pred, n_evals=0, done=True, params=self.params()
+        )
         exp.params["background"] = {"how": "none (path-dependent)", "rows": 0, "from": 0}
         yield exp

@@ -45,10 +45,16 @@ class TreeRows:
         params = {**self.params}
         if self.output_scale:
             params["output_scale"] = self.output_scale
-        return Explanation(values=self.values[i], base_values=self.base_values,
-                           prediction=self.predictions[i], output_names=self.output_names,
-                           feature_names=self.feature_names, data=self.data[i], method="tree",
-                           params=params)
+        return Explanation(
+            values=self.values[i],
+            base_values=self.base_values,
+            prediction=self.predictions[i],
+            output_names=self.output_names,
+            feature_names=self.feature_names,
+            data=self.data[i],
+            method="tree",
+            params=params,
+        )
 
 
 def _batch(inst: Any, X: Any) -> Any:
@@ -64,13 +70,16 @@ def _batch(inst: Any, X: Any) -> Any:
         return X if inst.frame else X.to_numpy(dtype=float)
     X = np.asarray(X)
     if X.ndim != 2 or X.shape[1] != len(names):
-        raise InputError(f"X has shape {X.shape}; the model takes {len(names)} columns",
-                         fix=f"pass a 2-D array of rows with {len(names)} columns")
+        raise InputError(
+            f"X has shape {X.shape}; the model takes {len(names)} columns",
+            fix=f"pass a 2-D array of rows with {len(names)} columns",
+        )
     return pd.DataFrame(X, columns=names) if inst.frame else X.astype(float)
 
 
-def attribute_rows(model: Any, X: Any, *, background: Any = None, output: int | str | None = None,
-                   **options: Any) -> TreeRows:
+def attribute_rows(
+    model: Any, X: Any, *, background: Any = None, output: int | str | None = None, **options: Any
+) -> TreeRows:
     """Explain every row of ``X`` by the trees of ``model`` (scikit-learn forests and
     boosting, XGBoost, LightGBM, CatBoost; bare or behind scalers / one-hot encoders), as
     ``attribute(model, row, background=..., method="tree")`` would, in one pass.
@@ -92,24 +101,34 @@ def attribute_rows(model: Any, X: Any, *, background: Any = None, output: int | 
     batch = _batch(inst, X)
     adapted = getattr(used, "inner", used)
     out = adapted.predict(batch)  # the model's own outputs: one call
-    seen = np.asarray(batch, dtype=float) if explainer._space is None else \
-        _dense(adapted._split.prefix.transform(batch))
+    seen = (
+        np.asarray(batch, dtype=float)
+        if explainer._space is None
+        else _dense(adapted._split.prefix.transform(batch))
+    )
     space = explainer._space(inst) if explainer._space is not None else inst
     B = np.asarray(space._bg_matrix(), dtype=float)
     gap = out - ens.predict(seen)
     tol = 1e-7 * max(10, ens.n_trees) * max(1.0, float(np.abs(out).max()))
     if np.ptp(gap, axis=0).max(initial=0.0) > tol:
-        raise ModelError("the trees do not reproduce the model's outputs on these rows",
-                         fix="use limelight.attribute(..., method='exact') row by row")
+        raise ModelError(
+            "the trees do not reproduce the model's outputs on these rows",
+            fix="use limelight.attribute(..., method='exact') row by row",
+        )
     phi = interventional(ens, seen, B, inst.weights, owner=explainer._owner, d=inst.d)
     f_bg = explainer._outputs[2]
     cols = explainer._columns if explainer._columns is not None else slice(None)
     base = np.asarray(inst.weights) @ f_bg[:, cols] / np.sum(inst.weights)
-    return TreeRows(values=phi[:, :, cols].transpose(0, 2, 1), base_values=base,
-                    predictions=out[:, cols], output_names=list(used.output_names),
-                    feature_names=list(inst.feature_names), data=np.asarray(batch, dtype=object),
-                    output_scale=getattr(used, "output_scale", None),
-                    params={**explainer.params(), "background": dict(inst.background_info)})
+    return TreeRows(
+        values=phi[:, :, cols].transpose(0, 2, 1),
+        base_values=base,
+        predictions=out[:, cols],
+        output_names=list(used.output_names),
+        feature_names=list(inst.feature_names),
+        data=np.asarray(batch, dtype=object),
+        output_scale=getattr(used, "output_scale", None),
+        params={**explainer.params(), "background": dict(inst.background_info)},
+    )
 
 
 def _dense(a: Any) -> np.ndarray:
