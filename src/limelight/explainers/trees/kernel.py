@@ -47,33 +47,11 @@ def _goes(v, node, thr, dleft, zmiss, cstart, cend, cvals):
     return v <= thr[node]
 
 
-def _walk(
-    X,
-    B,
-    col,
-    player,
-    thr,
-    dleft,
-    zmiss,
-    cstart,
-    cend,
-    cvals,
-    left,
-    right,
-    roots,
-    value,
-    tcol,
-    w,
-    WA,
-    WB,
-    out,
-    depth,
-    by_bg,
-):
-    """The walk for rows ``X`` (n, columns) against background ``B`` (m, columns), adding
+def _walk(xl, bl, player, left, right, roots, value, tcol, w, WA, WB, out, depth, by_bg):
+    """The walk for rows ``xl`` (n, nodes) against background ``bl`` (m, nodes), adding
     into ``out`` (n, d, k), or with ``by_bg`` into ``out`` (m, d, k) per background row.
     Plain Python loops: compiled by numba when it is installed."""
-    n, m, T, k = X.shape[0], B.shape[0], roots.shape[0], value.shape[1]
+    n, m, T, k = xl.shape[0], bl.shape[0], roots.shape[0], value.shape[1]
     size = depth + 2
     s_node = np.empty(size, np.int64)
     s_a = np.empty(size, np.int64)
@@ -98,8 +76,7 @@ def _walk(
                         from_x[p - 1] = True
                     while player[node] >= 0:
                         f = player[node]
-                        xg = _goes(X[i, col[node]], node, thr, dleft, zmiss, cstart, cend, cvals)
-                        bg = _goes(B[j, col[node]], node, thr, dleft, zmiss, cstart, cend, cvals)
+                        xg, bg = xl[i, node], bl[j, node]
                         if xg == bg:
                             node = left[node] if xg else right[node]
                             continue
@@ -146,6 +123,14 @@ def _sum_leaves(
                 out[i, kk] += value[node, kk]
 
 
+def _decide(X, col, player, thr, dleft, zmiss, cstart, cend, cvals, out):
+    """``out`` (n, nodes): whether each row goes left at each split node."""
+    for i in range(X.shape[0]):
+        for node in range(player.shape[0]):
+            if player[node] >= 0:
+                out[i, node] = _goes(X[i, col[node]], node, thr, dleft, zmiss, cstart, cend, cvals)
+
+
 _compiled: dict = {}
 
 
@@ -156,14 +141,16 @@ def _kernel(name: str = "walk"):
         return None
     if not _compiled:
         _goes = _numba.njit(cache=True, inline="always")(_goes)  # called by the two below
-        _compiled["walk"] = _numba.njit(cache=True, nogil=True)(_walk)
+        _compiled["decide"] = _numba.njit(cache=True, nogil=True)(_decide)
         _compiled["sum"] = _numba.njit(cache=True, nogil=True)(_sum_leaves)
+        _compiled["walk"] = _numba.njit(cache=True, nogil=True)(_walk)
     return _compiled[name]
 
 
-def _arrays(ens, owner: np.ndarray) -> tuple[np.ndarray, ...]:
-    """The node arrays the compiled walk takes: columns, players, the split rule's arrays
-    (threshold, default side, zero-as-missing, category sets), children, roots, values."""
+def _arrays(ens, owner: np.ndarray) -> tuple[tuple, tuple]:
+    """The node arrays the compiled code takes: the split rule's (columns, players,
+    threshold, default side, zero-as-missing, category sets) and the trees' (children,
+    roots, leaf values)."""
     col = np.maximum(ens.feature, 0).astype(np.int64)
     player = np.where(ens.feature >= 0, np.asarray(owner)[col], -1).astype(np.int64)
     nodes = len(col)
@@ -178,20 +165,14 @@ def _arrays(ens, owner: np.ndarray) -> tuple[np.ndarray, ...]:
         cstart[node], cend[node] = len(flat), len(flat) + len(cats)
         flat.extend(float(c) for c in cats)
     thr = np.asarray(ens.threshold, dtype=np.float64)
-    return (
-        col,
-        player,
-        thr,
-        dleft,
-        zmiss,
-        cstart,
-        cend,
-        np.asarray(flat, dtype=np.float64),
+    rule = (col, player, thr, dleft, zmiss, cstart, cend, np.asarray(flat, dtype=np.float64))
+    tree = (
         ens.left.astype(np.int64),
         ens.right.astype(np.int64),
         np.asarray(ens.roots, dtype=np.int64),
         np.asarray(ens.value, dtype=np.float64),
     )
+    return rule, tree
 
 
 def _tcol(ens) -> np.ndarray:
@@ -204,6 +185,13 @@ def _as_model(ens, X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.asarray(X, dtype=ens.dtype), dtype=np.float64)
 
 
+def _decisions(ens, X: np.ndarray, rule: tuple) -> np.ndarray:
+    """``(rows, nodes)``: each row's way at each split (compiled)."""
+    out = np.zeros((len(X), len(rule[0])), dtype=bool)
+    _kernel("decide")(_as_model(ens, np.atleast_2d(X)), *rule, out)
+    return out
+
+
 def sum_of_leaves(ens, X: np.ndarray) -> np.ndarray | None:
     """``(n, k)`` leaf values summed over the trees, compiled; None without numba."""
     fn = _kernel("sum")
@@ -211,7 +199,8 @@ def sum_of_leaves(ens, X: np.ndarray) -> np.ndarray | None:
         return None
     X = _as_model(ens, np.atleast_2d(X))
     out = np.zeros((len(X), ens.value.shape[1]))
-    fn(X, *_arrays(ens, np.arange(X.shape[1])), out)
+    rule, tree = _arrays(ens, np.arange(X.shape[1]))
+    fn(X, *rule, *tree, out)
     return out
 
 
@@ -244,19 +233,23 @@ def interventional(
     kernel = _kernel() if compiled is not False else None
     if kernel is None:
         return _numpy_rows(ens, X, goes_left(ens, B), w, owner, d, (WA, WB), out)
-    arrays = _arrays(ens, owner)
-    kernel(
-        _as_model(ens, X),
-        _as_model(ens, B),
-        *arrays,
-        _tcol(ens),
-        w,
-        WA,
-        WB,
-        out,
-        int(ens.depth),
-        False,
-    )
+    rule, tree = _arrays(ens, owner)
+    bl = _decisions(ens, B, rule)
+    for a in range(0, len(X), ROWS_PER_STEP):
+        xl = _decisions(ens, X[a : a + ROWS_PER_STEP], rule)
+        kernel(
+            xl,
+            bl,
+            rule[1],
+            *tree,
+            _tcol(ens),
+            w,
+            WA,
+            WB,
+            out[a : a + ROWS_PER_STEP],
+            int(ens.depth),
+            False,
+        )
     return out
 
 
@@ -283,17 +276,10 @@ def against_rows(
         out = walk_row(ens, xl[0], bl, ens.value, (WA, WB), owner, d)
     else:
         out = np.zeros((len(B), d, ens.value.shape[1]))
+        rule, tree = _arrays(ens, owner)
+        xl, bl = _decisions(ens, np.asarray(x)[None, :], rule), _decisions(ens, B, rule)
         kernel(
-            _as_model(ens, np.asarray(x)[None, :]),
-            _as_model(ens, B),
-            *_arrays(ens, owner),
-            _tcol(ens),
-            np.ones(len(B)),
-            WA,
-            WB,
-            out,
-            int(ens.depth),
-            True,
+            xl, bl, rule[1], *tree, _tcol(ens), np.ones(len(B)), WA, WB, out, int(ens.depth), True
         )
     return out if columns is None else out[:, :, columns]
 
