@@ -58,7 +58,7 @@ def models(X, y, s):
             n_estimators=200, max_depth=6, num_leaves=63, n_jobs=1, verbose=-1
         ).fit(X, y),
         "catboost": catboost.CatBoostClassifier(
-            iterations=200, depth=6, thread_count=1, verbose=0
+            iterations=200, depth=6, thread_count=1, verbose=0, allow_writing_files=False
         ).fit(X, y),
         "sklearn forest": RandomForestRegressor(100, max_depth=10, n_jobs=1, random_state=0).fit(
             X, s

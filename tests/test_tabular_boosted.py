@@ -44,7 +44,7 @@ def margin(model, X):
 
 SMALL = {"xgboost": dict(n_estimators=8, max_depth=3), "lightgbm": dict(
     n_estimators=8, num_leaves=6, min_child_samples=5, verbose=-1),
-    "catboost": dict(iterations=8, depth=3, verbose=0, thread_count=1)}
+    "catboost": dict(iterations=8, depth=3, verbose=0, thread_count=1, allow_writing_files=False)}
 KINDS = {"xgboost": (xgboost.XGBClassifier, xgboost.XGBRegressor),
          "lightgbm": (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor),
          "catboost": (catboost.CatBoostClassifier, catboost.CatBoostRegressor)}
