@@ -6,8 +6,8 @@ import json
 import numpy as np
 
 from limelight import charts
+from limelight.encoders import chart_specs
 from limelight.explanation import Explanation
-from limelight.widgets import chart_specs
 
 
 def test_shipped_specs_are_current_and_valid():

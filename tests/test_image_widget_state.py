@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 import limelight as ll
+from limelight.encoders.image import encode, picture_rgba
 from limelight.errors import InputError
 from limelight.explanation import Explanation
-from limelight.widgets._state_image import encode, picture_rgba
 
 
 def image_exp(data, values=None, **kw):

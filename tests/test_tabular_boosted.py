@@ -123,7 +123,7 @@ def test_auto_explains_a_boosted_classifier_by_its_trees_in_log_odds():
     assert e.method == "tree" and e.params["output_scale"] == "log-odds"
     theirs = shap.TreeExplainer(model, X[:20], feature_perturbation="interventional")
     np.testing.assert_allclose(e.values[0], theirs.shap_values(X[:1])[0], atol=1e-6)
-    from limelight.widgets._state_tabular import encode
+    from limelight.encoders.tabular import encode
 
     assert encode(e)[0]["output_scale"] == "log-odds"  # the view's title says it
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import limelight as ll
+from limelight.encoders.text import encode
 from limelight.errors import InputError
-from limelight.widgets._state_text import encode
 
 
 def test_encode_keeps_text_tokens_and_numbers_for_the_view():

@@ -38,22 +38,28 @@ def test_arrays_cross_as_binary_buffers_not_json_lists():
     assert ["_arrays", "values", "view"] in buffer_paths
     assert all(isinstance(b, memoryview) for b in buffers)
     # what stays JSON holds no numbers of the attributions
-    text = json.dumps({k: v for k, v in state.items() if k != "_vega"})
+    text = json.dumps(state)
     assert "0.125" not in text
     np.testing.assert_array_equal(decode(w._arrays["values"]), exp.values.astype(np.float32))
     np.testing.assert_allclose(decode(w._arrays["stderr"]), 0.01, rtol=1e-6)
     assert w._meta["feature_names"] == ["f0", "f1", "f2"]
     assert w._meta["feature_values"] == ["0", "1", "2"]
     assert w._view == "tabular" and w._specs["bar"]["layer"][0]["data"] == {"name": "rows"}
-    assert len(w._vega) > 100_000  # the chart renderer travels with chart views only
+    # the chart renderer is not widget state: it crosses once per page, on request
+    assert len(text) < 100_000 and "vega" not in w.keys
 
 
-def test_text_and_image_views_do_not_carry_the_chart_renderer():
-    exp = Explanation(values=[[0.5, -0.25]], base_values=[0.1], prediction=[0.35],
-                      output_names=["pos"], feature_names=["good", "bad"], data="good bad",
-                      spans=[(0, 4), (5, 8)], modality="text")
-    w = ExplanationWidget.from_explanation(exp)
-    assert w._view == "text" and w._vega == ""
+def test_a_chart_view_gets_the_renderer_on_request_as_one_binary_buffer():
+    from limelight.widgets import STATIC
+
+    w = ExplanationWidget.from_explanation(tabular([[1.0, 2.0]]))
+    sent = []
+    w.send = lambda content, buffers=None: sent.append((content, buffers))
+    w._on_message(w, {"type": "vega"}, [])
+    (content, buffers), = sent
+    assert content["type"] == "vega" and len(buffers) == 1
+    assert bytes(buffers[0]) == (STATIC / "vega.js").read_bytes()
+    assert len(buffers[0]) > 100_000  # the 0.86 MB bundle, in the reply, not in the state
 
 
 def test_explanation_displays_as_the_widget():

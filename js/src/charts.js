@@ -1,21 +1,63 @@
 // Chart views draw Vega-Lite specs that altair built in Python (`_specs`), with the data
-// filled in here from binary buffers. The renderer (vega-embed, ~0.9 MB) arrives as the
-// `_vega` trait's text and is imported once per page from a Blob URL: no CDN, no network.
+// filled in here from binary buffers. The renderer (vega-embed, ~0.9 MB) is not widget
+// state: it crosses once per page. An exported page puts its text on globalThis; in a
+// notebook the first chart view asks the kernel (`{type: "vega"}`) and gets it as one
+// binary buffer. It is imported from a Blob URL and cached on globalThis, so later views
+// (any widget, any cell) reuse it. No CDN, no network.
 import { isDark } from "./theme.js";
 
-const KEY = Symbol.for("limelight.vega");
+const KEY = Symbol.for("limelight.vega.page");
+/** Where a page without a kernel (an HTML export) leaves the renderer's source text. */
+export const CODE = Symbol.for("limelight.vega.code");
+/** How long a view waits for the kernel's reply before saying why no chart is drawn. */
+export const WAIT_MS = 20_000;
 
-export function loadEmbed(model) {
+/** The page's one renderer request: resolved by whichever asked model answers first. */
+function pageRenderer() {
   const g = globalThis;
-  if (g[KEY]) return g[KEY];
-  const code = model.get("_vega");
-  if (!code) return Promise.reject(new Error("the chart renderer was not sent"));
-  const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
-  g[KEY] = import(/* @vite-ignore */ url).then((m) => m.embed);
-  g[KEY].catch(() => {
-    g[KEY] = null;
-  });
+  if (!g[KEY]) {
+    let settle;
+    const source = new Promise((resolve) => {
+      settle = resolve;
+    });
+    const embed = source.then((code) => {
+      const url = URL.createObjectURL(new Blob([code], { type: "text/javascript" }));
+      return import(/* @vite-ignore */ url).then((m) => m.embed);
+    });
+    g[KEY] = { settle, embed, asked: new WeakSet(), settled: false };
+    embed.catch(() => {
+      g[KEY] = null; // a broken bundle: the next view asks again
+    });
+  }
   return g[KEY];
+}
+
+function ask(model, shared) {
+  if (shared.asked.has(model)) return;
+  shared.asked.add(model);
+  const onMessage = (msg, buffers) => {
+    if (msg?.type !== "vega" || !buffers?.[0]) return;
+    model.off("msg:custom", onMessage);
+    shared.settled = true;
+    shared.settle(buffers[0]);
+  };
+  model.on("msg:custom", onMessage);
+  model.send({ type: "vega" });
+}
+
+/** The renderer's `embed`, loaded once per page (see the top of this file). */
+export function loadEmbed(model) {
+  const shared = pageRenderer();
+  if (!shared.settled) {
+    const code = globalThis[CODE] || model.get("_vega");
+    if (code) {
+      shared.settled = true;
+      shared.settle(code);
+    } else {
+      ask(model, shared);
+    }
+  }
+  return shared.embed;
 }
 
 /** Vega config that follows the notebook theme (transparent background, readable axes). */
@@ -45,7 +87,11 @@ export function chartSlot(model, el) {
   let dead = false;
 
   async function draw(spec, datasets, configKey = "") {
-    const embed = await loadEmbed(model);
+    // e.g. a saved notebook opened without running it: no kernel-side widget answers
+    const late = setTimeout(() => {
+      if (!current) el.textContent = "waiting for the chart renderer from the kernel (run the cell to draw the chart)";
+    }, WAIT_MS);
+    const embed = await loadEmbed(model).finally(() => clearTimeout(late));
     if (dead) return;
     const key = `${configKey}`;
     if (!current || current.spec !== spec || current.key !== key) {

@@ -77,7 +77,7 @@ function render({ model, el }) {
   draw();
   // Updates sent from the kernel's worker thread can overtake the widget's creation and be
   // dropped; asking for the current state once the view exists closes that gap.
-  model.send({ type: "ready", has_vega: Boolean(model.get("_vega")) });
+  model.send({ type: "ready" });
   return () => {
     model.off("change:_view", draw);
     offProgress();

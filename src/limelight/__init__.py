@@ -4,10 +4,10 @@
     >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
 
-from . import metrics
+from . import explainers, metrics
 from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
-from .explanation import Explanation
+from .explanation import Explanation, register_presenter
 from .export import load, save
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "SchemaError",
     "attribute",
     "explain",
+    "explainers",
     "explore",
     "load",
     "metrics",
@@ -28,6 +29,17 @@ __all__ = [
     "save",
 ]
 __version__ = "0.1.0"
+
+
+def _display(exp: Explanation, **kwargs):
+    """An explanation in a notebook: the widget for its modality (anywidget loads here)."""
+    from .widgets import ExplanationWidget
+
+    return ExplanationWidget.from_explanation(exp)._repr_mimebundle_(**kwargs)
+
+
+register_presenter("save", save)
+register_presenter("display", _display)
 
 
 def __getattr__(name: str):

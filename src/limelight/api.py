@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
+from .explainers.base import Explainer
 from .explanation import Explanation
-from .inputs import detect_modality
-from .plans import Plan
+from .inputs import detect_modality, normalise
+from .plans import Plan, plan
 
-
-def plan(
-    model: Any,
-    x: Any,
-    *,
-    background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
-    random_state: int | None = None,
-    modality: str | None = None,
-    **options: Any,
-) -> Plan:
-    """Validate everything and choose the explainer, without running it."""
-    kind = detect_modality(x, modality, background)
-    planner = import_module(f"limelight.plans.{kind}").plan
-    return planner(
-        model, x, background=background, method=method, output=output,
-        random_state=random_state, **options,
-    )
+__all__ = ["Plan", "attribute", "explain", "explore", "permutation_importance", "plan"]
 
 
 def attribute(
@@ -35,8 +17,8 @@ def attribute(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     **options: Any,
 ) -> Explanation:
@@ -45,7 +27,11 @@ def attribute(
     ``model``: a fitted scikit-learn estimator or pipeline, a callable ``f(batch)``, or a
     torch module. ``x``: one instance (a DataFrame row, Series or 1-D array; a string; an
     image). ``method``: ``"auto"``, ``"exact"``, ``"tree"``, ``"kernel"``, ``"lime"`` for
-    tables (see the README for text and images).
+    tables (see the README for text and images), or an explainer object from
+    :mod:`limelight.explainers` (``KernelShap(max_evals=500, random_state=0)``); other
+    keyword options go to the method named. ``output``: a name, an index or a list of
+    them; None computes every output up to 10 and the top 5 by prediction above that;
+    ``values`` has one row per output computed, ``output_names`` says which.
 
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np
@@ -65,8 +51,8 @@ def explain(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     **options: Any,
 ):
@@ -82,7 +68,8 @@ def explain(
         random_state=random_state, **options,
     )
     widget = ExplanationWidget()
-    widget.run(p.stream, view=detect_modality(x, options.get("modality"), background))
+    view = detect_modality(normalise(x, model), options.get("modality"), background)
+    widget.run(p.stream, view=view)
     return widget
 
 
@@ -103,7 +90,9 @@ def permutation_importance(
     ``stderr``, ``extras["samples"]`` every repeat). ``scoring``: ``"accuracy"``
     (classifiers' default), ``"r2"`` (regressors'), ``"balanced_accuracy"``,
     ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
-    ``f(y_true, outputs)``.
+    ``f(y_true, outputs)``. For a model without ``classes_`` (a function), labels are
+    matched to output columns by ``output_names`` (or integer labels to column indices);
+    otherwise pass ``classes=[label of column 0, ...]``.
     """
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget
@@ -119,7 +108,7 @@ def explore(
     y: Any = None,
     *,
     background: Any = None,
-    method: str = "auto",
+    method: str | Explainer = "auto",
     sample: int = 200,
     random_state: int | None = None,
     **options: Any,

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import export_draw as draw
+from .encoders import CHART_VIEWS, chart_specs, encode
 from .errors import InputError, SchemaError
 from .explanation import Explanation
 
@@ -104,8 +105,6 @@ def _script_json(value: Any) -> str:
 
 def widget_state(exp: Explanation) -> dict:
     """The widget's synced state for ``exp`` with arrays as base64 (for pages and tests)."""
-    from .widgets import CHART_VIEWS, chart_specs, encode
-
     view, meta, arrays = encode(exp)
     state = {
         "_view": view, "_meta": meta, "output_index": None,
@@ -139,7 +138,8 @@ for (const [k, a] of Object.entries(state._arrays)) {{
   const b = bytes(a.b64);
   state._arrays[k] = {{ view: new DataView(b.buffer), dtype: a.dtype, shape: a.shape }};
 }}
-state._vega = text(read("ll-vega"));
+const vega = text(read("ll-vega"));  // the chart renderer, once for the page
+if (vega) globalThis[Symbol.for("limelight.vega.code")] = vega;
 const listeners = {{}};
 const model = {{
   get: (k) => state[k],
@@ -290,7 +290,8 @@ def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: An
 
 def static_html(exp: Explanation, output: int | str | None = None) -> str:
     """A scriptless rendering for notebook viewers that do not run widgets (nbconvert,
-    GitHub): a PNG for charts and images, coloured spans (inline styles) for text.
+    GitHub), cheap enough for every display (no altair, no vl-convert): HTML bars for
+    charts, coloured spans (inline styles) for text, a PNG for images.
 
         >>> e = Explanation(values=[[0.5, -0.25]], base_values=[1.0], prediction=[1.25],
         ...                 output_names=["y"], feature_names=["a", "b"])
@@ -302,8 +303,10 @@ def static_html(exp: Explanation, output: int | str | None = None) -> str:
         head = html.escape(f"limelight · {exp.method or exp.modality} · {exp.output_names[i]}")
         if exp.modality == "text":
             body = draw.text_html(exp, i)
+        elif exp.modality in ("tabular", "importance"):
+            body = draw.bars_html(exp, i)
         else:
-            png = to_png(exp, output=i, scale=1)
+            png = _png(image_overlay(exp, i))
             w, h = draw.png_size(png)
             data = base64.b64encode(png).decode("ascii")
             body = (f'<img alt="limelight {html.escape(exp.method)} explanation" width="{w}" '

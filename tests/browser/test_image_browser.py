@@ -5,7 +5,7 @@ redraws fast when the slider moves (measured and printed, not asserted).
 Beside the JupyterLab test (test_lab_image.py), a standalone page imports
 ``js/src/views/image.js`` from the source tree (served by a Playwright route on a local
 origin; every other request is aborted) and renders the state that
-``limelight.widgets._state_image.encode`` makes from a real explanation.
+``limelight.encoders.image.encode`` makes from a real explanation.
 """
 
 import base64
@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import limelight as ll
+from limelight.encoders.image import encode
 from limelight.explanation import Explanation
-from limelight.widgets._state_image import encode
 
 pytestmark = pytest.mark.browser
 

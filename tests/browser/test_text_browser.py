@@ -2,7 +2,7 @@
 
 A standalone page imports ``js/src/views/text.js`` straight from the source tree (served
 by a Playwright route on a local origin; every other request is aborted) and renders the
-state that ``limelight.widgets._state_text.encode`` makes from a real explanation, with a
+state that ``limelight.encoders.text.encode`` makes from a real explanation, with a
 small stand-in for the anywidget model.
 """
 
@@ -14,7 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 import limelight as ll
-from limelight.widgets._state_text import encode
+from limelight.encoders.text import encode
 
 pytestmark = pytest.mark.browser
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Any
 
 from ..explainers.base import Explainer
 from ..explanation import Explanation
+from ..inputs import detect_modality, normalise
 from ..models.base import Model
 
 
@@ -27,3 +29,25 @@ class Plan:
 
     def run(self) -> Explanation:
         return self.explainer.explain(self.model, self.instance)
+
+
+def plan(
+    model: Any,
+    x: Any,
+    *,
+    background: Any = None,
+    method: Any = "auto",
+    output: Any = None,
+    random_state: int | None = None,
+    modality: str | None = None,
+    **options: Any,
+) -> Plan:
+    """Validate everything and choose the explainer, without running it. ``method``: a
+    name or an explainer object (:mod:`limelight.explainers`)."""
+    x = normalise(x, model)
+    kind = detect_modality(x, modality, background)
+    planner = import_module(f"limelight.plans.{kind}").plan
+    return planner(
+        model, x, background=background, method=method, output=output,
+        random_state=random_state, **options,
+    )

@@ -13,11 +13,9 @@ browser (throttled); the kernel stays free. Arrays cross as binary buffers.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +23,15 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._cancel import cancellable
+from ..encoders import CHART_VIEWS, chart_specs, encode
+from ..encoders import buffers as _buffers
 from ..errors import Cancelled, LimelightError
 from ..explanation import Explanation
 
+__all__ = ["CHART_VIEWS", "ExplanationWidget", "chart_specs", "encode", "_buffers"]
+
 STATIC = Path(__file__).resolve().parent.parent / "static"
-VIEWS = {"tabular": "tabular", "importance": "tabular", "text": "text", "image": "image"}
-CHART_VIEWS = ("tabular", "importance")
 
 _MISSING_BUNDLE = """
 export default { render({ el }) {
@@ -48,54 +49,24 @@ def _esm() -> str | Path:
     return path if path.exists() else _MISSING_BUNDLE
 
 
-_vega_text: str | None = None
+_vega_bytes: bytes | None = None
 
 
-def _vega() -> str:
-    """The chart renderer bundle (read once), sent only to chart views."""
-    global _vega_text
-    if _vega_text is None:
+def vega_bundle() -> bytes:
+    """The chart renderer bundle (read once). It is not widget state: the first chart view
+    on a page asks for it with a ``{"type": "vega"}`` message and gets it as one binary
+    buffer, so a saved notebook does not carry a copy per chart."""
+    global _vega_bytes
+    if _vega_bytes is None:
         path = STATIC / "vega.js"
-        _vega_text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return _vega_text
+        _vega_bytes = path.read_bytes() if path.exists() else b""
+    return _vega_bytes
 
 
-_specs_cache: dict | None = None
-
-
-def chart_specs() -> dict:
-    """The chart views' Vega-Lite specs. Built by altair (``limelight.charts``) and kept as
-    JSON beside the package, so the first chart needs no altair import (about 2 s)."""
-    global _specs_cache
-    if _specs_cache is None:
-        path = Path(__file__).resolve().parent.parent / "chart_specs.json"
-        if path.exists():
-            _specs_cache = json.loads(path.read_text(encoding="utf-8"))
-        else:  # pragma: no cover - a source tree without the generated file
-            from ..charts import specs
-
-            _specs_cache = specs()
-    return _specs_cache
-
-
-def _buffers(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
-    """``{name: {view, dtype, shape}}``; ipywidgets sends each ``view`` as a binary buffer."""
-    out = {}
-    for name, a in arrays.items():
-        a = np.ascontiguousarray(a)
-        if a.dtype == np.float64:
-            a = a.astype(np.float32)
-        out[name] = {"view": memoryview(a.reshape(-1)).cast("B"), "dtype": a.dtype.name,
-                     "shape": list(a.shape)}
-    return out
-
-
-def encode(exp: Explanation) -> tuple[str, dict, dict[str, dict]]:
-    """``(view, meta, arrays)`` for an explanation of any modality."""
-    view = VIEWS[exp.modality]
-    module = import_module(f"limelight.widgets._state_{view}")
-    meta, arrays = module.encode(exp)
-    return exp.modality if exp.modality in CHART_VIEWS else view, meta, _buffers(arrays)
+def _cancellable(stream_factory: Callable[[], Iterator[Explanation]], event: threading.Event):
+    """The stream, with every model call it makes checking ``event`` (see ``_cancel``)."""
+    with cancellable(event):
+        yield from stream_factory()
 
 
 class ExplanationWidget(anywidget.AnyWidget):
@@ -111,7 +82,6 @@ class ExplanationWidget(anywidget.AnyWidget):
     _arrays = traitlets.Dict().tag(sync=True)
     _specs = traitlets.Dict().tag(sync=True)
     _progress = traitlets.Dict().tag(sync=True)
-    _vega = traitlets.Unicode("").tag(sync=True)
     output_index = traitlets.Int(None, allow_none=True).tag(sync=True)
 
     #: seconds between pushes of partial results to the browser
@@ -198,7 +168,7 @@ class ExplanationWidget(anywidget.AnyWidget):
         stream = None
         status = "done"
         try:
-            stream = stream_factory()
+            stream = _cancellable(stream_factory, self._cancel_event)
             for exp in stream:
                 self._latest = exp
                 now = time.perf_counter()
@@ -213,6 +183,8 @@ class ExplanationWidget(anywidget.AnyWidget):
                 status = "cancelled" if self._cancel_event.is_set() else "error"
                 if status == "error":
                     self._error = LimelightError("the explainer stopped without a final result")
+        except Cancelled:  # raised at the model call after cancel(): within one batch
+            status = "cancelled"
         except BaseException as exc:  # shown in the widget, re-raised by wait()
             status = "error"
             self._error = exc
@@ -274,12 +246,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         return bundle
 
     def _set_view(self, view: str) -> None:
-        """Switch the view; chart views also get their specs and the chart renderer."""
+        """Switch the view; chart views also get their specs."""
         if view == self._view:
             return
         if view in CHART_VIEWS:
             self._specs = chart_specs()
-            self._vega = _vega()
         self._view = view
 
     def _on_message(self, _widget, content, _buffers) -> None:
@@ -288,11 +259,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         if content.get("type") == "cancel":
             self.cancel()
         elif content.get("type") == "ready":
-            # the view exists now: send what it may have missed (not the 0.8 MB renderer twice)
-            keys = ["_view", "_meta", "_arrays", "_specs", "_progress", "output_index"]
-            if not content.get("has_vega") and self._vega:
-                keys.append("_vega")
-            self.send_state(keys)
+            # the view exists now: send what it may have missed
+            self.send_state(["_view", "_meta", "_arrays", "_specs", "_progress", "output_index"])
+        elif content.get("type") == "vega":
+            # the chart renderer, once per page (the view caches it on globalThis)
+            self.send({"type": "vega", "size": len(vega_bundle())}, buffers=[vega_bundle()])
         elif content.get("type") == "snapshot":
             # exporting a chart takes vl-convert ~0.5 s: off the kernel's message loop
             threading.Thread(target=self._send_snapshot, args=(content,), daemon=True).start()

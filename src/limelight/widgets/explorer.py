@@ -14,7 +14,6 @@ attributions over a sample) computed once in the background.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -22,7 +21,7 @@ import traitlets
 
 from ..errors import InputError, LimelightError
 from ..explanation import Explanation
-from . import CHART_VIEWS, ExplanationWidget, _buffers, _vega
+from . import CHART_VIEWS, ExplanationWidget, _buffers
 from ._explorer_data import (
     is_images,
     is_texts,
@@ -69,7 +68,7 @@ class Explorer(ExplanationWidget):
     def __init__(self, model: Any, X: Any, y: Any = None, *, background: Any = None,
                  method: str = "auto", sample: int = 200, random_state: int | None = None,
                  xy: tuple[str, str] | None = None, **options: Any) -> None:
-        from ..api import plan
+        from ..plans import plan
 
         n = len(X) if X is not None else 0
         if X is None or n == 0:
@@ -118,7 +117,7 @@ class Explorer(ExplanationWidget):
         # one plan (model adapted and probed, background summarised) for every row
         self._plan = plan(model, self._row(0), background=bg, method=method,
                           random_state=random_state, **options)
-        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
+        self._adapted = self._plan.model.adapter  # every output, whatever output= chose
         self._inst0 = self._plan.instance
         self._columns = self._column_store()
         self._predict_all()
@@ -133,7 +132,7 @@ class Explorer(ExplanationWidget):
     # -- data ---------------------------------------------------------------------------------
     def _init_texts(self, model: Any, xy, background: Any) -> None:
         """A list of documents: the table shows the text, the scatter a 2-D LSA of TF-IDF."""
-        from ..api import plan
+        from ..plans import plan
 
         if background is not None:
             raise InputError("text explanations do not use a background",
@@ -155,9 +154,9 @@ class Explorer(ExplanationWidget):
 
     def _init_images(self, model: Any, xy, background: Any) -> None:
         """A stack of images: thumbnails in the table, the scatter a PCA of the thumbnails."""
-        from ..api import plan
         from ..inputs.image import fit_channels, read_image
         from ..models.torch import is_torch_module
+        from ..plans import plan
 
         if background is not None or xy is not None:
             raise InputError("image data sets take neither background= nor xy=",
@@ -214,17 +213,13 @@ class Explorer(ExplanationWidget):
         arr = np.asarray(self._X, dtype=float)
         return [arr[:, j] for j in range(arr.shape[1])]
 
-    def _instance(self, i: int, base=None):
-        base = base or self._inst0
-        x_cols = [c[i] for c in self._columns]
-        inst = replace(base, x=np.asarray(x_cols, dtype=object), x_cols=x_cols)
-        if hasattr(base, "_bg_cache"):
-            inst._bg_cache = base._bg_cache
-        return inst
+    def _instance(self, i: int, ctx=None):
+        """Row ``i`` over the background of ``ctx`` (a plan's context; default the explorer's)."""
+        return (ctx or self._plan.model).row([c[i] for c in self._columns])
 
     def _batch(self, start: int, stop: int) -> Any:
         if self._frame:
-            return self._inst0._assemble([c[start:stop] for c in self._columns])
+            return self._inst0.assemble([c[start:stop] for c in self._columns])
         return np.stack([c[start:stop] for c in self._columns], axis=1)
 
     def _predict_all(self) -> None:
@@ -352,7 +347,7 @@ class Explorer(ExplanationWidget):
 
     def _stream(self, i: int):
         if self._modality in ("text", "image"):
-            from ..api import plan
+            from ..plans import plan
 
             p = plan(self._raw_model, self._X[i], method=self._method, random_state=self._random_state,
                      **self._options)
@@ -371,7 +366,6 @@ class Explorer(ExplanationWidget):
             from ..charts import specs
 
             self._specs = specs()
-            self._vega = _vega()
         if view != self._panel:
             self._panel = view
 
@@ -380,8 +374,6 @@ class Explorer(ExplanationWidget):
             keys = ["_view", "_panel", "_meta", "_arrays", "_specs", "_progress", "output_index",
                     "_data_meta", "_data_arrays", "_global_meta", "_global_arrays", "selected",
                     "filters"]
-            if not content.get("has_vega") and self._vega:
-                keys.append("_vega")
             self.send_state(keys)
             return
         super()._on_message(widget, content, buffers)
@@ -491,9 +483,9 @@ class Explorer(ExplanationWidget):
         """Local attributions over a sample of rows, cheaply: a small background, exact
         Shapley up to 10 features (or from the trees' paths for tree ensembles), else
         Kernel SHAP with a few hundred coalitions."""
-        from ..api import plan
         from ..explainers.shapley import ExactShapley, KernelShap
-        from ..explainers.tree import TreeShapley
+        from ..explainers.tree import TreeShap
+        from ..plans import plan
 
         rng = np.random.default_rng(self._random_state)
         s = min(self._sample, self._n)
@@ -501,22 +493,21 @@ class Explorer(ExplanationWidget):
         bg = self._inst0.background_batch()
         options = {k: v for k, v in self._options.items()
                    if k in ("feature_names", "output_names", "model_output")}
+        k = self._adapted.n_outputs
         small = plan(self._adapted, self._row(0), background=bg, method="auto",
                      background_size=SWARM_BACKGROUND, random_state=self._random_state,
-                     **options)
+                     output=list(range(k)), **options)
         d = small.instance.d
         explainer = ExactShapley() if d <= 10 else KernelShap(
             max_evals=min(2 * d + 256, 600), random_state=self._random_state)
-        if isinstance(small.explainer, TreeShapley):  # exact at any width, m + 1 rows a row
+        if isinstance(small.explainer, TreeShap):  # exact at any width, m + 1 rows a row
             explainer = small.explainer
-        k = self._adapted.n_outputs
         values = np.zeros((s, k, d), dtype=np.float32)
         every = max(1, s // 10)
         for r, i in enumerate(rows):
             if self._closed.is_set():
                 return
-            values[r] = explainer.explain(self._adapted, self._instance(int(i), small.instance)
-                                          ).values
+            values[r] = explainer.explain(small.model, self._instance(int(i), small.model)).values
             if (r + 1) % every == 0 or r + 1 == s:
                 feat = np.stack([self._feature_code(j, rows[: r + 1]) for j in range(d)], axis=1)
                 arrays.update(swarm_values=values[: r + 1], swarm_index=rows[: r + 1]

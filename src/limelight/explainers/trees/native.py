@@ -71,14 +71,15 @@ class LibraryTreeShap(Explainer):
         }
 
     def stream(self, model: Any, inst: Any) -> Iterator[Explanation]:
-        adapted = getattr(model, "inner", model)
+        adapted = getattr(model, "adapter", model)  # the plan's context: the user's model
         if adapted.output_kind != "margin" and adapted.kind != "regressor":
             raise MethodError(
                 f"method={NAME!r} explains the margin (log-odds), not {adapted.output_kind!r}",
                 fix="use model_output='margin' (the default for boosted classifiers)",
             )
         phi, base = contributions(adapted.estimator, inst.x_batch())
-        cols = [model.index] if hasattr(model, "index") else slice(None)
+        picked = getattr(model, "columns", None)
+        cols = slice(None) if picked is None else picked
         phi, base = phi[0][cols], base[0][cols]
         pred = phi.sum(axis=1) + base
         exp = _explanation(

@@ -96,39 +96,27 @@ def attribute_rows(
         raise InputError("X has no rows", fix="pass at least one row")
     first = rows.iloc[0] if hasattr(rows, "iloc") else rows[0]
     p = plan(model, first, background=background, method="tree", output=output, **options)
-    explainer, inst, used = p.explainer, p.instance, p.model
-    ens = explainer._ensemble
+    ctx, inst = p.model, p.instance  # the plan's context: checked trees, background outputs
+    ens = ctx.trees.ensemble
     batch = _batch(inst, X)
-    adapted = getattr(used, "inner", used)
-    out = adapted.predict(batch)  # the model's own outputs: one call
-    seen = (
-        np.asarray(batch, dtype=float)
-        if explainer._space is None
-        else _dense(adapted._split.prefix.transform(batch))
-    )
-    space = explainer._space(inst) if explainer._space is not None else inst
-    B = np.asarray(space._bg_matrix(), dtype=float)
+    out = ctx.adapter.predict(batch)  # the model's own outputs, every column: one call
+    through = ctx.trees.through_split
+    seen = _dense(ctx.split.prefix.transform(batch)) if through else np.asarray(batch, float)
+    B = np.asarray(ctx.tree_view(inst).numeric_background(), dtype=float)
     gap = out - ens.predict(seen)
-    tol = 1e-7 * max(10, ens.n_trees) * max(1.0, float(np.abs(out).max()))
-    if np.ptp(gap, axis=0).max(initial=0.0) > tol:
-        raise ModelError(
-            "the trees do not reproduce the model's outputs on these rows",
-            fix="use limelight.attribute(..., method='exact') row by row",
-        )
-    phi = interventional(ens, seen, B, inst.weights, owner=explainer._owner, d=inst.d)
-    f_bg = explainer._outputs[2]
-    cols = explainer._columns if explainer._columns is not None else slice(None)
-    base = np.asarray(inst.weights) @ f_bg[:, cols] / np.sum(inst.weights)
-    return TreeRows(
-        values=phi[:, :, cols].transpose(0, 2, 1),
-        base_values=base,
-        predictions=out[:, cols],
-        output_names=list(used.output_names),
-        feature_names=list(inst.feature_names),
-        data=np.asarray(batch, dtype=object),
-        output_scale=getattr(used, "output_scale", None),
-        params={**explainer.params(), "background": dict(inst.background_info)},
-    )
+    tol = 1e-7 * (1 if ens.rules is None else max(10, ens.n_trees))
+    if np.ptp(gap, axis=0).max(initial=0.0) > tol * max(1.0, float(np.abs(out).max())):
+        raise ModelError("the trees do not reproduce the model's outputs on these rows",
+                         fix="use limelight.attribute(..., method='exact') row by row")
+    phi = interventional(ens, seen, B, inst.weights, owner=ctx.tree_owner(), d=inst.d)
+    cols = slice(None) if ctx.columns is None else ctx.columns
+    base = np.asarray(inst.weights) @ ctx.background_outputs() / np.sum(inst.weights)
+    return TreeRows(values=phi[:, :, cols].transpose(0, 2, 1), base_values=base,
+                    predictions=out[:, cols], output_names=list(ctx.output_names),
+                    feature_names=list(inst.feature_names), data=np.asarray(batch, dtype=object),
+                    output_scale=ctx.output_scale,
+                    params={**p.explainer.params(), "trees": ens.n_trees,
+                            "background": dict(inst.background_info)})
 
 
 def _dense(a: Any) -> np.ndarray:
