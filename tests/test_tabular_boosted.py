@@ -42,12 +42,16 @@ def margin(model, X):
     return np.asarray(model.predict(X, prediction_type="RawFormulaVal")).reshape(len(X), -1)
 
 
-SMALL = {"xgboost": dict(n_estimators=8, max_depth=3), "lightgbm": dict(
-    n_estimators=8, num_leaves=6, min_child_samples=5, verbose=-1),
-    "catboost": dict(iterations=8, depth=3, verbose=0, thread_count=1, allow_writing_files=False)}
-KINDS = {"xgboost": (xgboost.XGBClassifier, xgboost.XGBRegressor),
-         "lightgbm": (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor),
-         "catboost": (catboost.CatBoostClassifier, catboost.CatBoostRegressor)}
+SMALL = {
+    "xgboost": dict(n_estimators=8, max_depth=3),
+    "lightgbm": dict(n_estimators=8, num_leaves=6, min_child_samples=5, verbose=-1),
+    "catboost": dict(iterations=8, depth=3, verbose=0, thread_count=1, allow_writing_files=False),
+}
+KINDS = {
+    "xgboost": (xgboost.XGBClassifier, xgboost.XGBRegressor),
+    "lightgbm": (lightgbm.LGBMClassifier, lightgbm.LGBMRegressor),
+    "catboost": (catboost.CatBoostClassifier, catboost.CatBoostRegressor),
+}
 
 
 def fitted(lib, task, X, s, y, y3, **extra):
@@ -92,8 +96,9 @@ def test_lightgbm_categorical_splits(data):
     Xc = X.copy()
     Xc[:, 2] = rng.integers(0, 6, len(X))  # a category code, split on by sets of codes
     target = s + np.isin(Xc[:, 2], [1, 4]) * 2.0
-    model = lightgbm.LGBMRegressor(**SMALL["lightgbm"], min_data_per_group=5,
-                                   cat_smooth=1.0).fit(Xc, target, categorical_feature=[2])
+    model = lightgbm.LGBMRegressor(**SMALL["lightgbm"], min_data_per_group=5, cat_smooth=1.0).fit(
+        Xc, target, categorical_feature=[2]
+    )
     ens = tree_ensemble(model, "predict")
     assert ens.rules.categories, "the model has categorical splits"
     B, x = Xc[:16], Xc[41]
@@ -111,8 +116,11 @@ def test_many_rows_equal_one_row_at_a_time_and_the_numpy_walk(data):
         np.testing.assert_allclose(rows.values[i], one.values, atol=1e-9)
         np.testing.assert_allclose(rows.explanation(i).base_values, one.base_values, atol=1e-9)
     ens = tree_ensemble(model, "margin")
-    np.testing.assert_allclose(interventional(ens, X[50:56], X[:16], compiled=False),
-                               rows.values.transpose(0, 2, 1), atol=1e-9)
+    np.testing.assert_allclose(
+        interventional(ens, X[50:56], X[:16], compiled=False),
+        rows.values.transpose(0, 2, 1),
+        atol=1e-9,
+    )
 
 
 def test_auto_explains_a_boosted_classifier_by_its_trees_in_log_odds():
@@ -149,7 +157,9 @@ def test_decision_means_the_margin_for_xgboost(data):
 def test_trees_that_do_not_reproduce_the_model_are_not_trusted(data):
     X, s, y, y3 = data
     # Poisson: predict() is exp(margin), not a sum of leaves
-    model = xgboost.XGBRegressor(objective="count:poisson", **SMALL["xgboost"]).fit(X, np.exp(s / 3))
+    model = xgboost.XGBRegressor(objective="count:poisson", **SMALL["xgboost"]).fit(
+        X, np.exp(s / 3)
+    )
     with pytest.raises(MethodError, match="do not add up"):
         ll.attribute(model, X[1], background=X[:10], method="tree")
     e = ll.attribute(model, X[1], background=X[:10])  # auto: coalitions, on predict()

@@ -14,7 +14,9 @@ a chunk of background rows at once, as array operations (see :func:`per_row`).
 Supported: scikit-learn decision trees, random forests and extra trees (regressors on
 ``predict``, classifiers on ``predict_proba``), gradient boosting and histogram gradient
 boosting (numeric splits) regressors on ``predict`` and classifiers on
-``model_output="decision"``. Before use, the leaf values are checked
+``model_output="decision"``; XGBoost, LightGBM and CatBoost on their margin
+(:mod:`limelight.explainers.trees`, with missing values and categories routed as they
+route them). Before use, the leaf values are checked
 to reproduce the model's own outputs on the instance and the background; a model that does
 not match is explained by coalitions instead.
 
