@@ -89,6 +89,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--full", action="store_true", help="shap on all 10,000 rows")
     ap.add_argument("--shap-rows", type=int, default=1000)
+    ap.add_argument("--models", default="xgboost,lightgbm,catboost,sklearn forest")
+    ap.add_argument("--sizes", default="", help="rows to explain, e.g. 10000 (default 1,100,10000)")
     args = ap.parse_args()
     rng = np.random.default_rng(0)
     X = rng.normal(size=(12_100, 20))
@@ -102,6 +104,9 @@ def main() -> None:
     attribute_rows(fitted["sklearn forest"], rows[:1], background=B[:2])
     print(f"numba kernel loaded (compiled or from its cache) in {time.perf_counter() - t0:.2f} s")
     sizes = [1, 100] if args.quick else [1, 100, 10_000]
+    if args.sizes:
+        sizes = [int(v) for v in args.sizes.split(",")]
+    fitted = {k: v for k, v in fitted.items() if k in args.models.split(",")}
     print(
         f"{'model':15} {'rows':>6} {'limelight s':>12} {'shap s':>10} {'ratio':>7} "
         f"{'max |diff|':>11} {'own path-dep. s':>16}"
