@@ -3,8 +3,8 @@ sees as one, and the browser receives offsets in its own (UTF-16) units."""
 
 import pytest
 
-from limelight.inputs.text import tokenize
 from limelight.encoders.text import utf16_spans
+from limelight.inputs.text import tokenize
 
 
 @pytest.mark.parametrize(

@@ -91,9 +91,7 @@ class TokenOcclusion(TextExplainer):
         values = np.zeros((len(pred), n))
         for start in range(0, n, self.batch_size):
             idx = np.arange(start, min(n, start + self.batch_size))
-            masks = np.ones((len(idx), n), dtype=bool)
-            masks[np.arange(len(idx)), idx] = False
-            values[:, idx] = (pred[None, :] - evaluate(model, instance, masks)).T
+            values[:, idx] = (pred[None, :] - model.predict(instance.leave_out(idx))).T
             done = idx[-1] == n - 1
             yield self._explanation(
                 model, instance, values, base=base, pred=pred, n_evals=2 + idx[-1] + 1, done=done

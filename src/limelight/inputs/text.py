@@ -88,6 +88,18 @@ class TextInstance:
         tail = self._gaps[-1]
         return ["".join(row) + tail for row in np.where(masks, kept, dropped).tolist()]
 
+    def leave_out(self, indices: Any) -> list[str]:
+        """The text with each one token of ``indices`` masked, the rest as written: the
+        same strings as :meth:`perturb` with one False per row, cut from the text in
+        O(length) each instead of joined from every token (occlusion of a long document).
+
+            >>> tokenize("a good day").leave_out([1])
+            ['a  day']
+        """
+        fill = "" if self.masking == "remove" else self.mask_token
+        text, spans = self.text, self.spans
+        return [text[: spans[i, 0]] + fill + text[spans[i, 1] :] for i in np.asarray(indices)]
+
     def _pieces(self) -> tuple[np.ndarray, np.ndarray]:
         if self._joined is None:
             fill = "" if self.masking == "remove" else self.mask_token
