@@ -11,9 +11,12 @@ evaluations (--evals, default 5000). Reported per explainer (medians of --repeat
 - recall@10: distinct cue words among the 10 words with the largest |attribution| for the
   predicted class (token values summed per word; lime's features already are words).
 
+Then (``--part transformers``, see bench/_text_hf.py) a tiny BERT from transformers
+beside captum's LayerIntegratedGradients and shap's Partition explainer.
+
 Threads pinned to 1 (OMP/OpenBLAS/MKL) before numpy loads.
 
-    python bench/text.py [--evals 5000] [--repeats 3]
+    python bench/text.py [--evals 5000] [--repeats 3] [--part all|sklearn|transformers]
 """
 
 from __future__ import annotations
@@ -121,8 +124,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--evals", type=int, default=5000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--part", choices=["all", "sklearn", "transformers"], default="all")
+    parser.add_argument("--docs", type=int, default=5, help="transformers part: documents")
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
+    if args.part != "transformers":
+        sklearn_part(args)
+    if args.part != "sklearn":
+        from _text_hf import run
+
+        run(docs=args.docs, evals=min(args.evals, 500))
+
+
+def sklearn_part(args) -> None:
     import lime.lime_text  # noqa: F401  (imports outside the timed runs)
     import shap  # noqa: F401
 
@@ -140,6 +154,8 @@ def main() -> None:
     runners = {
         "limelight shapley": lambda f, s: run_limelight("shapley", f, text, args.evals, s),
         "limelight lime": lambda f, s: run_limelight("lime", f, text, args.evals, s),
+        "limelight leverage": lambda f, s: run_limelight("leverage", f, text, args.evals, s),
+        "limelight msr": lambda f, s: run_limelight("msr", f, text, args.evals, s),
         "limelight hierarchical": lambda f, s: run_limelight(
             "hierarchical", f, text, args.evals, s
         ),

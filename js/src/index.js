@@ -1,6 +1,6 @@
 // The widget's one ESM entry (anywidget): a progress strip, then the view named by `_view`.
 // Views: text, image, tabular, importance (and explorer, from the explorer widget;
-// structure, layers and monitor from limelight.modelviz).
+// structure, layers and monitor from limelight.modelviz; many, from explain_many).
 import { mountProgress } from "./progress.js";
 import { mountSnapshot } from "./snapshot.js";
 import { h } from "./theme.js";
@@ -8,6 +8,7 @@ import * as explorer from "./views/explorer.js";
 import * as image from "./views/image.js";
 import * as importance from "./views/importance.js";
 import * as layers from "./views/layers.js";
+import * as many from "./views/many.js";
 import * as monitor from "./views/monitor.js";
 import * as structure from "./views/structure.js";
 import * as tabular from "./views/tabular.js";
@@ -15,7 +16,7 @@ import * as text from "./views/text.js";
 
 export { standInModel } from "./standin.js";
 
-const VIEWS = { text, image, tabular, importance, explorer, structure, layers, monitor };
+const VIEWS = { text, image, tabular, importance, explorer, structure, layers, monitor, many };
 
 /** Add a view (for extensions and tests). */
 export function registerView(name, view) {

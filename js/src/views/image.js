@@ -137,6 +137,7 @@ const CSS = `
 .ll-image-panes canvas{max-width:100%;height:auto;border:1px solid var(--ll-border, #ccc)}
 .ll-image-pixelated canvas{image-rendering:pixelated}
 .ll-image-caption{font-size:12px;color:var(--ll-muted, #666)}
+.ll-image-note{font-size:12px;color:var(--ll-warn, #b35900);font-weight:600}
 `;
 
 /** Render the image view into `el`; returns a cleanup function. */
@@ -176,8 +177,9 @@ export function render({ model, el: root }) {
   const original = el("canvas", "ll-image-original");
   const mapCanvas = el("canvas", "ll-image-map");
   const caption = el("div", "ll-image-caption");
+  const note = el("div", "ll-image-note");
   panes.append(overlay, original, mapCanvas);
-  box.append(caption);
+  box.append(caption, note);
   const picture = document.createElement("canvas"); // offscreen, picture size
   const heat = document.createElement("canvas"); // offscreen, map size
 
@@ -254,6 +256,7 @@ export function render({ model, el: root }) {
     const budget = meta.budget ? ` / ${meta.budget}` : "";
     const status = meta.done ? "done" : "running";
     caption.textContent = `${meta.n_evals || 0}${budget} model evaluations · ${status} · scale ±${state.scale.toPrecision(3)}`;
+    note.textContent = (meta.notes || []).map((t) => `⚠ ${t}`).join(" ");
   }
 
   function syncClasses() {

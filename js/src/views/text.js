@@ -65,6 +65,8 @@ const BASE_CSS = `
 .ll-text .ll-top{display:flex;gap:24px;font-size:12px;margin-top:6px}
 .ll-text .ll-top ol{margin:2px 0;padding-left:18px}
 .ll-text .ll-top .ll-none{opacity:.7;margin:2px 0}
+.ll-text .ll-notes{font-size:12px;margin-top:4px;opacity:.85}
+.ll-text .ll-notes .ll-warn{color:var(--ll-warn,#b35900);font-weight:600}
 `;
 
 function node(doc, tag, className, text) {
@@ -95,11 +97,13 @@ export function render({ model, el }) {
   const tip = node(doc, "div", "ll-tip");
   tip.setAttribute("role", "tooltip");
   const top = node(doc, "div", "ll-top");
+  const notes = node(doc, "div", "ll-notes");
   head.append(label, picker, legend);
-  root.append(style, head, body, top, tip);
+  root.append(style, head, body, top, notes, tip);
   el.replaceChildren(root);
 
   let spans = [];
+  let sumLine = null; // "Σ token values = … · f(text) − f(baseline) = …" for the shown class
   let state = null; // {meta, values, stderr, k, n}
 
   function current() {
@@ -124,7 +128,7 @@ export function render({ model, el }) {
     const n = tokens.length;
     const k = n ? Math.max(1, Math.round(values.length / n)) : 1;
     state = { meta, values, stderr: decodeArray(arrays.stderr), k, n,
-              prediction: decodeArray(arrays.prediction) };
+              prediction: decodeArray(arrays.prediction), base: decodeArray(arrays.base_values) };
     const o = current();
     const scale = meta.scale > 0 ? meta.scale : 1;
     const frag = doc.createDocumentFragment();
@@ -152,6 +156,12 @@ export function render({ model, el }) {
       return o;
     }));
     picker.hidden = k < 2;
+    // notes from Python (what the values add up to; a warning), as text nodes only
+    sumLine = node(doc, "div", "ll-sum");
+    notes.replaceChildren(sumLine, ...(meta.notes || []).map((t) => {
+      const warn = /^integrated gradients miss/.test(String(t));
+      return node(doc, "div", warn ? "ll-warn" : null, (warn ? "⚠ " : "") + String(t));
+    }));
     recolour(false);
   }
 
@@ -175,6 +185,7 @@ export function render({ model, el }) {
       ` · ${meta.method || ""}`;
     drawLegend(scale, name);
     drawTop(o);
+    drawSum(o);
   }
 
   function drawLegend(scale, name) {
@@ -185,6 +196,15 @@ export function render({ model, el }) {
       node(doc, "span", null, fmt(-scale)), bar, node(doc, "span", null, fmt(scale)),
       node(doc, "span", "ll-legend-note", `red pushes toward ${name}, blue away`),
     );
+  }
+
+  function drawSum(o) {
+    const { values, n, prediction, base } = state;
+    if (!sumLine || !prediction || !base) return;
+    let total = 0;
+    for (let t = 0; t < n; t++) total += values[o * n + t];
+    sumLine.textContent = `Σ token values = ${fmt(total)} · ` +
+      `f(text) − f(baseline) = ${fmt(prediction[o] - base[o])}`;
   }
 
   function drawTop(o) {

@@ -135,6 +135,9 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
         "done": bool(exp.done),
         "map_shape": [int(values.shape[1]), int(values.shape[2])],
         "picture_shape": [int(picture.shape[0]), int(picture.shape[1])],
+        # integrated gradients that did not add up within the step budget say so
+        "notes": [str(exp.params["completeness_note"])] if exp.params.get("completeness_note")
+        else [],
     }
     arrays = {
         "values": maps,

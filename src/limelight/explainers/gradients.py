@@ -20,6 +20,7 @@ from ..errors import InputError, MethodError
 from ..explanation import Explanation
 from ..inputs.image import ImageInstance, baseline_image
 from ..models.base import Model
+from ._completeness import MAX_STEPS, refined
 from ._image import ImageExplainer, json_safe
 
 PERTURBATION_FIX = (
@@ -120,30 +121,38 @@ class IntegratedGradients(_Gradients):
     """Integrated gradients from ``baseline`` (0, ``"mean"``, ``"blur"`` or an array) with
     ``n_steps`` Gauss–Legendre nodes, ``batch_size`` per backward pass, interleaved so each
     partial is a coarser estimate of the same integral. ``extras["completeness_error"]``:
-    |Σ values − (f(x) − f(baseline))| per target."""
+    |Σ values − (f(x) − f(baseline))| per target; over 1% of the gap, the steps double up
+    to ``max_steps`` (then a ``CompletenessWarning`` and ``params["completeness_note"]``)."""
 
     name = "integrated_gradients"
 
-    def __init__(self, *, n_steps: int = 50, baseline: Any = 0.0, targets=None, batch_size=None):
+    def __init__(self, *, n_steps: int = 50, baseline: Any = 0.0, targets=None, batch_size=None,
+                 max_steps: int = MAX_STEPS):
         super().__init__(targets=targets, batch_size=batch_size)
         if int(n_steps) < 1:
             raise InputError(f"n_steps={n_steps}", fix="use n_steps >= 1 (50 is usual)")
         self.n_steps = int(n_steps)
+        self.max_steps = max(int(max_steps), self.n_steps)
         self._baseline = baseline
         self.baseline = json_safe(baseline)
 
     def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
         self._check(model)
-        x = instance.input
         base_img = baseline_image(instance, self._baseline)
+        ends = self._ends(model, instance, base_img)
+        run = lambda steps: self._run(model, instance, base_img, ends, steps)  # noqa: E731
+        return refined(run, self.n_steps, self.max_steps)
+
+    def _run(self, model, instance, base_img, ends, n_steps: int) -> Iterator[Explanation]:
+        x = instance.input
         delta = (x - base_img).astype(np.float64)
-        alphas, weights = _gauss_legendre(self.n_steps)
-        order = np.concatenate([np.arange(0, self.n_steps, 2), np.arange(1, self.n_steps, 2)])
-        pred, base = self._ends(model, instance, base_img)
+        alphas, weights = _gauss_legendre(n_steps)
+        order = np.concatenate([np.arange(0, n_steps, 2), np.arange(1, n_steps, 2)])
+        pred, base = ends
         targets = self._targets(len(pred))
         acc, wsum, n_evals = 0.0, 0.0, 2
         bs, due = self._batch(instance), self._pacer()
-        for start in range(0, self.n_steps, bs):
+        for start in range(0, n_steps, bs):
             idx = order[start : start + bs]
             a = alphas[idx].reshape(-1, *([1] * x.ndim)).astype(np.float32)
             batch = base_img[None] + a * (x - base_img)[None]
@@ -151,7 +160,7 @@ class IntegratedGradients(_Gradients):
             acc = acc + part
             wsum += weights[idx].sum()
             n_evals += len(idx)
-            if not due(start + bs >= self.n_steps):
+            if not due(start + bs >= n_steps):
                 continue
             attr = acc / wsum * delta[None]
             maps = self._maps(instance, attr)
@@ -163,8 +172,8 @@ class IntegratedGradients(_Gradients):
                 pred=pred,
                 base=base,
                 n_evals=n_evals,
-                done=start + bs >= self.n_steps,
-                budget=self.n_steps + 2,
+                done=start + bs >= n_steps,
+                budget=n_steps + 2,
                 extras={"channels": attr, "completeness_error": err},
             )
 

@@ -19,6 +19,7 @@ from ..errors import InputError, MethodError
 from ..explanation import Explanation
 from ..inputs.text import TextInstance
 from ..models.base import Model
+from ._completeness import MAX_STEPS, refined
 from .text import TextExplainer
 
 
@@ -39,6 +40,14 @@ class _EmbeddingGradients(TextExplainer):
                 fix="pass tokenizer=<the Hugging Face-style tokenizer the model was trained with>",
             )
         return instance.extras["ids"]
+
+    def _baseline(self, model: Model, ids: np.ndarray):
+        """``baseline_id``, else the model's own default (transformers: special tokens
+        kept, pad elsewhere), else None (zero embeddings)."""
+        if self.baseline_id is not None:
+            return self.baseline_id
+        default = getattr(model, "baseline_ids", None)
+        return None if default is None else default(ids)
 
     def _to_tokens(self, instance: TextInstance, per_id: np.ndarray) -> np.ndarray:
         """(k, n_ids) values -> (k, n_tokens): drop special tokens, sum grouped pieces."""
@@ -61,6 +70,8 @@ class _EmbeddingGradients(TextExplainer):
             done=done,
         )
         exp.extras["completeness_error"] = completeness
+        if self.name == "integrated_gradients":  # the only one of the two that adds up
+            exp.params["additivity"] = _additivity(instance, values, pred - base)
         return exp
 
 
@@ -76,7 +87,7 @@ class TokenGradientXInput(_EmbeddingGradients):
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         ids = self._check(model, instance)
         grads, delta, scores = model.embedding_gradients(
-            ids, alphas=np.array([0.0, 1.0]), baseline_id=self.baseline_id
+            ids, alphas=np.array([0.0, 1.0]), baseline_id=self._baseline(model, ids)
         )
         values = np.einsum("kld,ld->kl", grads[1], delta)
         base, pred = scores[0], scores[1]
@@ -92,7 +103,8 @@ class TokenIntegratedGradients(_EmbeddingGradients):
     Gauss–Legendre nodes on [0, 1] (``n_steps`` of them), evaluated ``batch_size`` at a
     time in an interleaved order so each partial is a coarser estimate of the same
     integral. ``extras["completeness_error"]`` is |sum of values - (f(x) - f(baseline))|
-    before special tokens are dropped.
+    before special tokens are dropped; over 1% of the gap, the steps double up to
+    ``max_steps`` (then a :class:`~limelight.explainers._completeness.CompletenessWarning`).
 
         >>> TokenIntegratedGradients(n_steps=50, baseline_id=0).baseline_id
         0
@@ -101,27 +113,38 @@ class TokenIntegratedGradients(_EmbeddingGradients):
     name = "integrated_gradients"
 
     def __init__(
-        self, *, n_steps: int = 50, baseline_id: int | None = None, batch_size: int = 16
+        self,
+        *,
+        n_steps: int = 50,
+        max_steps: int = MAX_STEPS,
+        baseline_id: int | None = None,
+        batch_size: int = 16,
     ) -> None:
         super().__init__(baseline_id=baseline_id, batch_size=batch_size)
         if n_steps < 1:
             raise InputError(f"n_steps={n_steps}", fix="use n_steps >= 1")
         self.n_steps = int(n_steps)
+        self.max_steps = max(int(max_steps), self.n_steps)
 
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         ids = self._check(model, instance)
-        nodes, weights = np.polynomial.legendre.leggauss(self.n_steps)
-        alphas, weights = 0.5 * (nodes + 1.0), 0.5 * weights
-        order = np.concatenate([np.arange(0, self.n_steps, 2), np.arange(1, self.n_steps, 2)])
+        baseline = self._baseline(model, ids)
         _, _, ends = model.embedding_gradients(
-            ids, alphas=np.array([0.0, 1.0]), baseline_id=self.baseline_id
+            ids, alphas=np.array([0.0, 1.0]), baseline_id=baseline, gradients=False
         )
+        run = lambda steps: self._run(model, instance, ids, baseline, ends, steps)  # noqa: E731
+        return refined(run, self.n_steps, self.max_steps)
+
+    def _run(self, model, instance, ids, baseline, ends, n_steps: int) -> Iterator[Explanation]:
+        nodes, weights = np.polynomial.legendre.leggauss(n_steps)
+        alphas, weights = 0.5 * (nodes + 1.0), 0.5 * weights
+        order = np.concatenate([np.arange(0, n_steps, 2), np.arange(1, n_steps, 2)])
         base, pred = ends[0], ends[1]
         acc, wsum, n_evals = None, 0.0, 2
-        for start in range(0, self.n_steps, self.batch_size):
+        for start in range(0, n_steps, self.batch_size):
             idx = order[start : start + self.batch_size]
             grads, delta, _ = model.embedding_gradients(
-                ids, alphas=alphas[idx], baseline_id=self.baseline_id
+                ids, alphas=alphas[idx], baseline_id=baseline
             )
             part = np.einsum("s,skld->kld", weights[idx], grads)
             acc = part if acc is None else acc + part
@@ -136,6 +159,22 @@ class TokenIntegratedGradients(_EmbeddingGradients):
                 base=base,
                 pred=pred,
                 n_evals=n_evals,
-                done=start + self.batch_size >= self.n_steps,
+                done=start + self.batch_size >= n_steps,
                 completeness=err,
             )
+
+
+def _additivity(instance: TextInstance, per_id: np.ndarray, gap: np.ndarray) -> str:
+    """What the shown values add up to, in words (the view's additivity line)."""
+    keep = instance.extras["keep"]
+    hidden = np.setdiff1d(np.arange(per_id.shape[1]), keep)
+    share = per_id[:, hidden].sum(axis=1) if len(hidden) else np.zeros(len(gap))
+    if len(hidden) == 0 or np.all(np.abs(share) <= 1e-9 + 1e-6 * np.abs(gap)):
+        return "the token values add up to f(text) - f(baseline)" + (
+            "; the special tokens ([CLS], [SEP]...) stay in the baseline" if len(hidden) else ""
+        )
+    return (
+        f"the token values and the {len(hidden)} special tokens' share "
+        f"({', '.join(f'{v:+.3g}' for v in share)}, not shown) add up to "
+        "f(text) - f(baseline)"
+    )

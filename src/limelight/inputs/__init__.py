@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ._polars import from_polars
 
 MODALITIES = ("tabular", "text", "image")
 
@@ -57,6 +58,7 @@ def normalise(x: Any, model: Any = None) -> Any:
         >>> normalise({"age": 30, "income": 2.5}).to_dict()
         {'age': 30.0, 'income': 2.5}
     """
+    x = from_polars(x)  # polars frames and series become pandas ones, names kept
     if isinstance(x, (bytes, bytearray, memoryview)):
         raise InputError(
             f"x is {type(x).__name__}, not text or numbers",

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
 from .boosted import margin_function
@@ -41,6 +42,20 @@ def predict_paired(model: Model, inst: Any, masks: np.ndarray, rows: np.ndarray)
     """The model on ``inst.paired(masks, rows)``, through the pipeline shortcut if it has one."""
     fast = getattr(model, "predict_paired", None)
     return fast(inst, masks, rows) if fast else model.predict(inst.paired(masks, rows))
+
+
+def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularModel | None:
+    """A torch module or Keras model on rows, adapted (their modules load lazily)."""
+    from .keras import is_keras_model, keras_tabular_model
+    from .torch_text import is_torch_module
+
+    if is_keras_model(model):  # before torch: on the torch backend it is a module too
+        return keras_tabular_model(model, output_names=output_names, model_output=model_output)
+    if is_torch_module(model):
+        from .torch_tabular import TorchTabularModel
+
+        return TorchTabularModel(model, output_names=output_names, model_output=model_output)
+    return None
 
 
 class TabularModel(Model):
@@ -89,6 +104,9 @@ class TabularModel(Model):
         """
         if isinstance(model, TabularModel):
             return model
+        deep = _deep_learning(model, output_names, model_output)
+        if deep is not None:  # before the duck typing: a Keras model has fit and predict
+            return deep
         names_in = getattr(model, "feature_names_in_", None)
         n_in = getattr(model, "n_features_in_", None)
         common = {
@@ -202,6 +220,7 @@ class TabularModel(Model):
         """``fn(batch)`` (the model or a part of it) checked: one ``(n, k)`` float array of
         finite numbers, or a ModelError saying what came back. Not counted."""
         n = len(batch)
+        check_cancelled()
         try:
             out = fn(batch)
         except Exception as exc:  # the user's model: report it with what we called it on

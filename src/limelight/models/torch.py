@@ -17,6 +17,7 @@ import numpy as np
 
 from .._cancel import check as check_cancelled
 from ..errors import InputError, MethodError, ModelError
+from ._torch_state import evaluating
 from .base import Model, check_finite
 
 OUTPUTS = ("raw", "softmax", "sigmoid")
@@ -80,7 +81,7 @@ class TorchModel(Model):
         if output not in OUTPUTS:
             raise InputError(f"unknown model output {output!r}", fix=f"use one of {OUTPUTS}")
         self._torch = torch
-        self.module = module.eval() if hasattr(module, "eval") else module
+        self.module = module  # in eval mode for each call, then given back as it was
         self.output = output
         params = list(module.parameters()) if hasattr(module, "parameters") else []
         self.device = (
@@ -145,7 +146,7 @@ class TorchModel(Model):
             ) from exc
 
     def _predict(self, batch: Any) -> np.ndarray:
-        with self._torch.inference_mode():
+        with self._torch.inference_mode(), evaluating(self.module):
             out = self.forward(self.tensor(batch))
         return out.detach().to("cpu", self._torch.float64).numpy()
 
@@ -156,7 +157,7 @@ class TorchModel(Model):
         (integrated gradients' quadrature) so no per-row copies leave torch."""
         torch = self._torch
         check_cancelled()
-        with torch.enable_grad():
+        with torch.enable_grad(), evaluating(self.module, freeze=True):
             x = self.tensor(batch, grad=True)
             out = self.forward(x)
             w = None if weights is None else torch.as_tensor(weights, dtype=out.dtype)
@@ -183,7 +184,7 @@ class TorchModel(Model):
         check_cancelled()
         handle = layer.register_forward_hook(hook)
         try:
-            with torch.enable_grad():
+            with torch.enable_grad(), evaluating(self.module, freeze=True):
                 x = self.tensor(batch, grad=True)
                 out = self.forward(x)
                 act = seen["a"]

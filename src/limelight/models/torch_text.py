@@ -19,6 +19,7 @@ import numpy as np
 
 from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
+from ._torch_state import evaluating
 from .base import Model
 from .torch import differentiate
 
@@ -50,6 +51,7 @@ class TorchTextModel(Model):
         output: str = "softmax",
         output_names: Sequence[str] | None = None,
         batch_size: int = 64,
+        device: Any = None,
     ) -> None:
         import torch
 
@@ -63,7 +65,7 @@ class TorchTextModel(Model):
                 fix="pass tokenizer=... (a Hugging Face-style tokenizer returning input_ids "
                 "and, with return_offsets_mapping=True, offset_mapping)",
             )
-        self.module = module.eval()
+        self.module = module  # put in eval mode for each call, then restored (_torch_state)
         self.tokenizer = tokenizer
         self.output = output
         self.batch_size = int(batch_size)
@@ -71,6 +73,11 @@ class TorchTextModel(Model):
         pad = getattr(tokenizer, "pad_token_id", None)
         self.pad_id = int(pad) if pad is not None else 0
         self._torch = torch
+        params = list(module.parameters())
+        self.device = (
+            torch.device(device) if device is not None
+            else params[0].device if params else torch.device("cpu")
+        )
         super().__init__(list(output_names) if output_names is not None else [])
 
     # -- perturbation path: strings in, scores out -------------------------------------------
@@ -87,14 +94,17 @@ class TorchTextModel(Model):
         torch = self._torch
         texts = list(batch)
         outs = []
-        with torch.no_grad():
+        with torch.no_grad(), evaluating(self.module):
             for start in range(0, len(texts), self.batch_size):
-                ids = torch.as_tensor(self.ids(texts[start : start + self.batch_size]))
-                outs.append(self._scores(self._forward(ids)).numpy())
+                outs.append(self._batch_scores(texts[start : start + self.batch_size]))
         out = np.concatenate(outs).astype(float)
         if not self.output_names:
             self.output_names = [str(i) for i in range(out.shape[1])]
         return out
+
+    def _batch_scores(self, texts: list[str]) -> np.ndarray:
+        ids = self._torch.as_tensor(self.ids(texts), device=self.device)
+        return self._scores(self._forward(ids)).to("cpu", self._torch.float64).numpy()
 
     # -- gradient path ------------------------------------------------------------------------
     def embedding_gradients(
@@ -104,26 +114,37 @@ class TorchTextModel(Model):
         alphas: np.ndarray,
         baseline_id: int | None = None,
         outputs: Sequence[int] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        gradients: bool = True,
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """Gradients of the ``outputs`` (default every one) at ``base + alpha * (emb -
-        base)`` for each alpha: one backward pass per output.
+        base)`` for each alpha: one backward pass per output (none with
+        ``gradients=False``: the scores only, grads None).
 
         Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``
-        over those k outputs; ``base`` is the embedding of ``baseline_id``, or zeros.
+        over those k outputs; ``base`` is the embedding of ``baseline_id`` (one id for every position, or an
+        array of ids, one per position), or zeros when it is None.
         """
         check_cancelled()
+        with evaluating(self.module, freeze=True):
+            if gradients:
+                return self._embedding_gradients(ids, alphas, baseline_id, outputs, gradients)
+            with self._torch.no_grad():
+                return self._embedding_gradients(ids, alphas, baseline_id, outputs, gradients)
+
+    def _embedding_gradients(self, ids, alphas, baseline_id, outputs, grad):
         torch = self._torch
-        ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1))
+        ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1), device=self.device)
         with torch.no_grad():
             emb = self.embedding(ids_t)[0]
-            base = (
-                torch.zeros_like(emb)
-                if baseline_id is None
-                else self.embedding(torch.full_like(ids_t, int(baseline_id)))[0]
-            )
+            if baseline_id is None:
+                base = torch.zeros_like(emb)
+            else:
+                b = torch.as_tensor(np.asarray(baseline_id, dtype=np.int64), device=self.device)
+                base = self.embedding(b.reshape(-1).expand(ids_t.shape[1]).reshape(1, -1))[0]
         delta = emb - base
-        a = torch.as_tensor(np.asarray(alphas), dtype=emb.dtype).reshape(-1, 1, 1)
-        points = (base.unsqueeze(0) + a * delta.unsqueeze(0)).detach().requires_grad_(True)
+        a = torch.as_tensor(np.asarray(alphas), dtype=emb.dtype, device=emb.device)
+        a = a.reshape(-1, 1, 1)
+        points = (base.unsqueeze(0) + a * delta.unsqueeze(0)).detach().requires_grad_(grad)
         handle = self.embedding.register_forward_hook(lambda mod, inp, out: points)
         try:
             scores = self._scores(self._forward(ids_t.expand(len(a), -1)))
@@ -134,6 +155,11 @@ class TorchTextModel(Model):
         chosen = list(range(scores.shape[1])) if outputs is None else list(outputs)
         scores = scores[:, chosen]
         k = len(chosen)
+        if not grad:
+            self.calls += 1
+            self.rows += len(a)
+            cpu = lambda t: t.to("cpu", torch.float64).numpy()  # noqa: E731
+            return None, cpu(delta), cpu(scores)
         grads = []
         for j in range(k):
             (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
@@ -141,9 +167,9 @@ class TorchTextModel(Model):
         self.calls += 1
         self.rows += len(a)
         return (
-            torch.stack(grads, dim=1).numpy().astype(float),
-            delta.numpy().astype(float),
-            scores.detach().numpy().astype(float),
+            torch.stack(grads, dim=1).to("cpu", torch.float64).numpy(),
+            delta.to("cpu", torch.float64).numpy(),
+            scores.detach().to("cpu", torch.float64).numpy(),
         )
 
     def _forward(self, ids: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 from ..explainers.base import Explainer
 from ..explanation import Explanation
 from ..inputs import detect_modality, normalise
+from ..inputs._polars import from_polars
 from ..models.base import Model
 
 
@@ -44,7 +45,7 @@ def plan(
 ) -> Plan:
     """Validate everything and choose the explainer, without running it. ``method``: a
     name or an explainer object (:mod:`limelight.explainers`)."""
-    x = normalise(x, model)
+    x, background = normalise(x, model), from_polars(background)
     kind = detect_modality(x, modality, background)
     planner = import_module(f"limelight.plans.{kind}").plan
     return planner(

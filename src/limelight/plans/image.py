@@ -29,6 +29,7 @@ from ..explainers.registry import (
     options_of,
 )
 from ..inputs.image import fit_channels, read_image
+from ..models.keras import is_keras_model
 from ..models.torch import ImageFunction, TorchModel, is_torch_module
 from . import Plan
 from .outputs import choose_outputs, output_index
@@ -77,11 +78,19 @@ def plan(
             "image explanations do not take a background",
             fix="leave background=None; set what hidden pixels become with baseline=",
         )
-    torch_model = is_torch_module(model)
+    keras_model = is_keras_model(model)  # on the torch backend also a torch module
+    torch_model = is_torch_module(model) and not keras_model
     inst = read_image(
         x, transform=transform, layout=layout, layout_hint="torch" if torch_model else "keep"
     )
-    if torch_model:
+    if keras_model:
+        from ..models.keras import fit_input, keras_image_model
+
+        adapted = keras_image_model(
+            model, output=model_output, output_names=output_names, device=device
+        )
+        inst = fit_input(inst, model)
+    elif torch_model:
         adapted = TorchModel(model, output=model_output, output_names=output_names, device=device)
         inst = fit_channels(inst, adapted.first_conv_channels())
     else:

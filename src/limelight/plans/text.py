@@ -26,6 +26,7 @@ from ..explainers.registry import (
     options_of,
 )
 from ..inputs.text import tokenize
+from ..models.hf import HFTextModel, is_hf_model, is_hf_pipeline, unwrap_pipeline
 from ..models.text import TextModel, TextOutputs
 from ..models.torch_text import TorchTextModel, is_torch_module
 from . import Plan
@@ -42,6 +43,7 @@ INPUT_OPTIONS = (
     "output_names",
     "model_output",
     "embedding",
+    "device",
 )
 LONG_TEXT = 300  # tokens; above this "auto" uses the hierarchical method
 
@@ -63,6 +65,7 @@ def plan(
     output_names: Any = None,
     model_output: str = "auto",
     embedding: Any = None,
+    device: Any = None,
     **options: Any,
 ) -> Plan:
     """Validate a text explanation and choose its explainer.
@@ -72,7 +75,11 @@ def plan(
     ``"hierarchical"``, ``"lime"``, ``"gradient_x_input"``, ``"integrated_gradients"``,
     or an explainer object. ``masking``: ``"remove"`` drops masked tokens, ``"token"``
     puts ``mask_token`` there. Method options: ``budget`` (most model rows for sampling
-    methods, default 2000), ``batch_size``, ``n_steps``, ``baseline_id``, ...
+    methods, default 2000), ``batch_size``, ``n_steps``, ``max_steps`` (integrated
+    gradients double ``n_steps`` up to it, default 400, while they miss completeness by
+    over 1%), ``baseline_id``, ... ``model``: also a transformers ``PreTrainedModel`` (with
+    ``tokenizer=``) or a text-classification ``pipeline`` (:mod:`limelight.models.hf`);
+    ``device=`` for torch models.
     """
     options.pop("modality", None)
     check_random_state(random_state)
@@ -86,6 +93,9 @@ def plan(
             "text explanations do not use a background",
             fix="leave background=None; choose masking='remove' or masking='token' instead",
         )
+    adapted = None
+    if is_hf_pipeline(model) or is_hf_model(model):
+        adapted, tokenizer = _hf(model, tokenizer, embedding, output_names, model_output, device)
     instance = tokenize(
         x,
         tokenizer=tokenizer,
@@ -95,11 +105,16 @@ def plan(
         masking=masking,
         mask_token=mask_token,
     )
-    if is_torch_module(model):
+    if adapted is not None:
+        _check_length(adapted, instance)
+    elif is_torch_module(model):
         adapted = TorchTextModel(
-            model, tokenizer=tokenizer, embedding=embedding, output_names=output_names
+            model, tokenizer=tokenizer, embedding=embedding, output_names=output_names,
+            device=device,
         )
     else:
+        if device is not None:
+            raise InputError("device= only applies to torch models", fix="drop device=")
         if embedding is not None:
             raise InputError("embedding= only applies to torch models", fix="drop embedding=")
         adapted = TextModel.from_any(model, output_names=output_names, output=model_output)
@@ -117,6 +132,27 @@ def plan(
         )
     explainer.check(used, instance)
     return Plan(model=used, instance=instance, explainer=explainer)
+
+
+def _hf(model, tokenizer, embedding, output_names, model_output, device):
+    """A transformers model or pipeline, adapted, and the tokenizer to split the text."""
+    output = "softmax"
+    if is_hf_pipeline(model):
+        model, tokenizer, output = unwrap_pipeline(model, tokenizer)
+    if model_output != "auto":
+        output = {"proba": "softmax", "decision": "logits"}.get(model_output, model_output)
+    adapted = HFTextModel(model, tokenizer=tokenizer, embedding=embedding, output=output,
+                          output_names=output_names, device=device)
+    return adapted, tokenizer
+
+
+def _check_length(model: Any, instance: Any) -> None:
+    n, limit = len(instance.extras.get("ids", [])), model.max_length
+    if limit is not None and n > limit:
+        raise InputError(
+            f"the text is {n} tokens long and the model takes at most {limit}",
+            fix=f"explain a shorter passage (under {limit} tokens), e.g. one paragraph",
+        )
 
 
 def _method(method: str | Explainer, model: Any, n_tokens: int) -> Method:

@@ -68,8 +68,10 @@ class Explorer(ExplanationWidget):
     def __init__(self, model: Any, X: Any, y: Any = None, *, background: Any = None,
                  method: str = "auto", sample: int = 200, random_state: int | None = None,
                  xy: tuple[str, str] | None = None, **options: Any) -> None:
+        from ..inputs._polars import from_polars
         from ..plans import plan
 
+        X, y, background = from_polars(X), from_polars(y), from_polars(background)
         n = len(X) if X is not None else 0
         if X is None or n == 0:
             raise InputError("X is empty", fix="pass the data set to explore (rows of features)")
@@ -143,7 +145,8 @@ class Explorer(ExplanationWidget):
         self._raw_model = self._model_for_texts(model)  # torch modules stay as they are
         self._plan = plan(self._raw_model, self._X[0], method=self._method,
                           random_state=self._random_state, **self._options)
-        self._adapted = self._plan.model
+        # every output of the model (the plan's model may be a view of the chosen ones)
+        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
         outs = [self._adapted.predict(self._X[a:a + TEXT_CHUNK])
                 for a in range(0, self._n, TEXT_CHUNK)]
         self._set_outputs(np.concatenate(outs, axis=0))
