@@ -151,7 +151,8 @@ export function render({ model, el }) {
     const base = decodeArray(arrays.base_values)[i];
     const pred = decodeArray(arrays.prediction)[i];
     const name = (meta.output_names || [])[i] ?? "";
-    title.textContent = `${name}: ${fmt(pred)} (base value ${fmt(base)})`;
+    const scale = meta.output_scale ? ` (${meta.output_scale})` : "";
+    title.textContent = `${name}${scale}: ${fmt(pred)} (base value ${fmt(base)})`;
     const top = Number(topSel.value);
     const dark = isDark(el);
     const colours = signColours(dark);

@@ -24,6 +24,8 @@ def _background_note(params: dict) -> str:
     if not isinstance(bg, dict):
         return ""
     rows, src, how = bg.get("rows"), bg.get("from"), bg.get("how")
+    if str(how).startswith("none"):
+        return "no background: path-dependent (the training data's split counts)"
     if src and rows and src != rows:
         return f"background: {rows} rows summarised from {src} by {how}"
     return f"background: {rows} rows" if rows else ""
@@ -50,6 +52,7 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
         "n_evals": int(exp.n_evals),
         "done": bool(exp.done),
         "background": _background_note(exp.params),
+        "output_scale": str(exp.params.get("output_scale") or ""),
     }
     if exp.modality == "tabular" and exp.data is not None:
         shown = np.asarray(exp.data, dtype=object).reshape(-1)

@@ -37,6 +37,7 @@ from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
 from .text_gradients import TokenGradientXInput, TokenIntegratedGradients
 from .text_lime import TextLime
 from .tree import TreeShap
+from .trees.native import LibraryTreeShap
 
 # options the planner sets from other arguments, never a caller's option
 PLANNER_SET = ("targets",)
@@ -59,6 +60,7 @@ METHODS: dict[str, tuple[Method, ...]] = {
         Method("tree", TreeShap),
         Method("kernel", KernelShap, ("kernel_shap",)),
         Method("lime", Lime),
+        Method("tree_path_dependent", LibraryTreeShap),
         Method("leverage", LeverageShap, ("leverage_shap",)),
         Method("msr", MsrShap, ("regression_msr",)),
         Method("integrated_gradients", TabularIntegratedGradients, ("ig",), gradients=True),

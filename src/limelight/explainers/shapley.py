@@ -48,6 +48,12 @@ def shapley_weights(masks: np.ndarray) -> np.ndarray:
     return np.where(masks.T, inside[None, :], outside[None, :])
 
 
+def _scale(model: Model) -> dict:
+    """``{"output_scale": "log-odds"}`` (or "probability", ...) when the model says."""
+    scale = getattr(model, "output_scale", None)
+    return {} if scale is None else {"output_scale": scale}
+
+
 def coalition_values(model: Model, inst: TabularInstance, masks: np.ndarray) -> np.ndarray:
     """The value ``(n, k)`` of each coalition in ``masks``: the model's outputs averaged over
     the weighted background, in one model call (after checking for a cancel)."""
@@ -77,7 +83,8 @@ def tabular_explanation(
         feature_names=list(inst.feature_names),
         data=inst.x,
         method=method,
-        params={**params, "background": dict(inst.background_info)},
+        params={**params, "background": dict(inst.background_info),
+                **_scale(model)},
         stderr=None
         if stderr is None
         else (np.asarray(stderr).T if np.asarray(stderr).shape[0] == inst.d else stderr),

@@ -14,7 +14,9 @@ a chunk of background rows at once, as array operations (see :func:`per_row`).
 Supported: scikit-learn decision trees, random forests and extra trees (regressors on
 ``predict``, classifiers on ``predict_proba``), gradient boosting and histogram gradient
 boosting (numeric splits) regressors on ``predict`` and classifiers on
-``model_output="decision"``. Before use, the leaf values are checked
+``model_output="decision"``; XGBoost, LightGBM and CatBoost on their margin
+(:mod:`limelight.explainers.trees`, with missing values and categories routed as they
+route them). Before use, the leaf values are checked
 to reproduce the model's own outputs on the instance and the background; a model that does
 not match is explained by coalitions instead.
 
@@ -44,6 +46,7 @@ from ..models.base import Model
 from ..models.tabular_context import TabularContext
 from .base import Explainer
 from .shapley import RunningMean, _explanation
+from .trees.kernel import against_rows
 
 WALKERS_PER_CHUNK = 20_000  # (background rows x trees) started per step
 SCORE_CELLS = 4_000_000  # (leaves reached x features x outputs) scored at a time: ~32 MB
@@ -63,19 +66,30 @@ class TreeEnsemble:
     n_trees: int
     depth: int  # the deepest path (bounds the features one path can split on)
     dtype: Any = np.float32  # what the model's splits compare in (its own cast of X)
+    # boosted libraries: missing values' and categories' routes (trees.rules.SplitRules),
+    # and the one output column each tree adds to (None: every tree adds to all k)
+    rules: Any = None
+    columns: np.ndarray | None = None
+    library: str = "scikit-learn"
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """Sum of leaf values over trees for rows ``X`` (as the model's own tests)."""
-        X = np.asarray(X, dtype=self.dtype)
+        from .trees.kernel import sum_of_leaves
+        from .trees.rules import goes_left
+
+        fast = sum_of_leaves(self, X)
+        if fast is not None:
+            return fast
+        if len(X) > 1024:  # bounds the (rows, nodes) decisions
+            return np.vstack([self.predict(X[a : a + 1024]) for a in range(0, len(X), 1024)])
         node = np.broadcast_to(self.roots, (len(X), len(self.roots))).copy()
         rows = np.arange(len(X))[:, None]
+        left = goes_left(self, X)
         while True:
-            f = self.feature[node]
-            inner = f >= 0
+            inner = self.feature[node] >= 0
             if not inner.any():
                 break
-            go_left = X[rows, np.where(inner, f, 0)] <= self.threshold[node]
-            step = np.where(go_left, self.left[node], self.right[node])
+            step = np.where(left[rows, node], self.left[node], self.right[node])
             node = np.where(inner, step, node)
         return self.value[node].sum(axis=1)
 
@@ -162,7 +176,12 @@ def tree_ensemble(estimator: Any, output_kind: str | None) -> TreeEnsemble | Non
     """The model's trees as one :class:`TreeEnsemble`, or None when it is not one we read."""
     if estimator is None or output_kind is None:
         return None
+    from .trees.readers import read_boosted
+
     try:
+        boosted = read_boosted(estimator, output_kind)
+        if boosted is not None:
+            return boosted
         found = _trees(estimator, output_kind)
     except (AttributeError, IndexError, KeyError, TypeError, ValueError):
         return None
@@ -312,14 +331,12 @@ class TreeShap(Explainer):
         self.check(model, inst)
         ens = model.trees.ensemble
         d, m = inst.d, inst.m
-        value = ens.value if model.columns is None else ens.value[:, model.columns]
         seen = model.tree_view(inst)
         if seen is None:
             raise ModelError("the pipeline's leading steps could not be applied to this row",
                              fix="use method='exact' or 'kernel'")
         x = np.asarray(seen.x, dtype=ens.dtype)
         B = np.asarray(seen.numeric_background(), dtype=ens.dtype)
-        tables = shapley_table(min(d, ens.depth))
         # the model's own prediction and base value: x and the background rows
         pred, f_bg = model.row_outputs(inst)[0], model.background_outputs()
         # model rows: x and the background (run by the plan's probe, or here)
@@ -330,7 +347,7 @@ class TreeShap(Explainer):
         for b0 in range(0, m, chunk):
             check_cancelled()  # no model call here: the walkers check between chunks
             rows = slice(b0, min(m, b0 + chunk))
-            phi = per_row(ens, x, B[rows], value, tables, owner, d)  # (mc, d, k)
+            phi = against_rows(ens, x, B[rows], model.columns, owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,

@@ -95,7 +95,13 @@ def pipeline_split(est: Any, output_kind: str | None) -> PipelineSplit | None:
     if getattr(rest.steps[0][1], "feature_names_in_", None) is not None:
         return None  # the rest was fitted on named columns (set_output pandas): keep them
     method = {"proba": "predict_proba", "decision": "decision_function", "predict": "predict"}
-    fn = getattr(rest, method[output_kind], None)
+    if output_kind == "margin":  # XGBoost / LightGBM / CatBoost log-odds
+        from .boosted import margin_function
+
+        margin = margin_function(rest)
+        fn = None if margin is None else margin[0]
+    else:
+        fn = getattr(rest, method[output_kind], None)
     return None if fn is None else PipelineSplit(est[:k], rest, fn, owner)
 
 

@@ -19,6 +19,7 @@ import numpy as np
 from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
+from .boosted import margin_function
 
 # below this many rows a call, transforming every hybrid row costs less than setting up
 # and checking the pipeline shortcut (measured: LIME's 5000 rows, exact at d=8)
@@ -82,6 +83,8 @@ class TabularModel(Model):
         #: ``"decision"``, ``"predict"``): model-specific algorithms read them
         self.estimator, self.output_kind = estimator, output_kind
         self.kind = kind
+        #: what the outputs are, for axis labels: "probability", "log-odds", ... (or None)
+        self.output_scale: str | None = None
         self.classes = None if classes is None else list(classes)
         self.expects_frame = expects_frame
         self.n_features = n_features
@@ -95,7 +98,9 @@ class TabularModel(Model):
         """Wrap a fitted scikit-learn estimator or pipeline, or a callable ``f(batch)``.
 
         ``model_output``: ``"auto"`` (``predict_proba`` for classifiers, else ``predict``),
-        ``"proba"``, ``"decision"`` (``decision_function``) or ``"predict"``.
+        ``"proba"``, ``"decision"`` (``decision_function``) or ``"predict"``; ``"margin"``: an
+        XGBoost / LightGBM / CatBoost classifier's log-odds (its ``"auto"``: a sum of leaves,
+        explained exactly by the trees; ``"proba"`` explains probabilities by coalitions).
         """
         if isinstance(model, TabularModel):
             return model
@@ -124,8 +129,27 @@ class TabularModel(Model):
             classifier = is_classifier(model)
             choice = model_output
             common["estimator"] = model
+            margin = margin_function(model)  # XGBoost / LightGBM / CatBoost: leaves' sum
             if choice == "auto":
                 choice = "proba" if classifier and hasattr(model, "predict_proba") else "predict"
+                if classifier and margin is not None:
+                    choice = "margin"  # exact by tree paths; probabilities: model_output='proba'
+            if choice == "decision" and margin is not None and not hasattr(model, "decision_function"):
+                choice = "margin"
+            if choice == "margin":
+                if margin is None or not classifier:
+                    raise InputError(
+                        f"model_output='margin' is for XGBoost, LightGBM and CatBoost "
+                        f"classifiers; this is a {type(model).__name__}",
+                        fix="use model_output='proba', 'decision' or 'predict'",
+                    )
+                classes = list(model.classes_)
+                names = output_names or ([str(classes[-1])] if len(classes) == 2
+                                         else [str(c) for c in classes])
+                out = cls(margin[0], output_names=names, kind="classifier", classes=classes,
+                          output_kind="margin", **common)
+                out.output_scale = margin[1]
+                return out
             if choice == "proba":
                 if not hasattr(model, "predict_proba"):
                     raise InputError(
@@ -134,7 +158,7 @@ class TabularModel(Model):
                     )
                 classes = list(model.classes_)
                 names = output_names or [str(c) for c in classes]
-                return cls(
+                out = cls(
                     model.predict_proba,
                     output_names=names,
                     kind="classifier",
@@ -142,6 +166,8 @@ class TabularModel(Model):
                     output_kind="proba",
                     **common,
                 )
+                out.output_scale = "probability"
+                return out
             if choice == "decision":
                 fn = model.decision_function
                 classes = list(getattr(model, "classes_", []))

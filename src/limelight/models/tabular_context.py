@@ -61,6 +61,8 @@ class TabularContext(Model):
         #: the planned row and its background
         self.instance = instance
         self.kind = adapter.kind
+        #: what the outputs are ("probability", "log-odds", ...; None: not said)
+        self.output_scale = getattr(adapter, "output_scale", None)
         #: a pipeline's leading per-column steps and the rest (None for other models)
         self.split: PipelineSplit | None = pipeline_split(adapter.estimator, adapter.output_kind)
         #: whether the split gives the whole pipeline's numbers (None: not checked yet)

@@ -133,13 +133,15 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray) -> bool:
         X = np.vstack([np.asarray(seen.x, dtype=float)[None, :], seen.numeric_background()])
     except (TypeError, ValueError):
         return False  # a column that is not numbers
-    if not np.isfinite(X).all():
+    if not np.isfinite(X).all() and ens.rules is None:
         return False  # missing values: the model routes them its own way
     want, ours = probed, ens.predict(X)  # the probe: x, then every background row
     if ours.shape != want.shape:
         return False
     gap = want - ours  # the model's constant (init, prior), the same for every row
-    return bool(np.ptp(gap, axis=0).max(initial=0.0) <= 1e-7 * max(1.0, float(np.abs(want).max())))
+    # the boosting libraries add their leaves in float32: rounding of about 1e-7 per tree
+    tol = 1e-7 if ens.rules is None else 1e-7 * max(10, ens.n_trees)
+    return bool(np.ptp(gap, axis=0).max(initial=0.0) <= tol * max(1.0, float(np.abs(want).max())))
 
 
 def plan(
@@ -243,17 +245,39 @@ def _auto(ctx: TabularContext, inst: TabularInstance, max_evals: int | None = No
 
 
 def _no_trees(adapter: TabularModel, *, readable: bool) -> None:
-    why = (
-        (
-            " whose leaf values do not add up to its outputs here (a link function, or "
-            "missing values in x or the background)"
-        )
-        if readable
-        else ""
-    )
+    why = (" whose leaf values do not add up to its outputs here (a link function, or "
+           "missing values in x or the background)") if readable else _unread(adapter)
     raise MethodError(
-        f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
-        f"leaf values; this model is {_model_name(adapter)}{why}",
-        fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
-        "classifier's log-odds are sums of leaves: model_output='decision'",
+        f"method='tree' reads tree ensembles (scikit-learn, XGBoost, LightGBM, CatBoost) "
+        f"whose outputs are sums of leaf values; this model is {_model_name(adapter)}{why}",
+        fix=_tree_fix(adapter),
     )
+
+
+def _unread(model: TabularModel) -> str:
+    """Why a boosting library's model was not read by its trees (empty if no reason known)."""
+    from ..models.boosted import final_step, library_of
+
+    est = final_step(model.estimator) if model.estimator is not None else None
+    if library_of(est) == "catboost" and est.get_cat_feature_indices():
+        from ..explainers.trees.catboost_reader import UNREAD
+
+        return f" ({UNREAD})"
+    if library_of(est) and model.output_kind == "proba":
+        return " (its probabilities are not a sum of leaves; its log-odds are)"
+    return ""
+
+
+def _tree_fix(model: TabularModel) -> str:
+    """What would work instead of method='tree' for this model."""
+    from ..models.boosted import final_step, library_of
+
+    est = final_step(model.estimator) if model.estimator is not None else None
+    coalitions = "use method='exact' (any model, up to 16 features) or 'kernel'"
+    if library_of(est) and model.output_kind == "proba":
+        return (f"{coalitions}; its log-odds are sums of leaves: model_output='margin' (the "
+                "default), or model_output='proba' with method='exact' for probabilities")
+    boosting = "Boost" in type(est).__name__ and hasattr(est, "decision_function")
+    if model.output_kind == "proba" and boosting:
+        return f"{coalitions}; a boosting classifier's log-odds are: model_output='decision'"
+    return coalitions

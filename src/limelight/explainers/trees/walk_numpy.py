@@ -1,0 +1,73 @@
+"""The numpy walk (no numba): one row x against every background row, all trees at once,
+as array operations, from precomputed "goes left" decisions (see :func:`.kernel._walk`
+for the rule and :func:`limelight.explainers.tree.per_row`, which it follows).
+
+    >>> import numpy as np
+    >>> from sklearn.tree import DecisionTreeRegressor
+    >>> from limelight.explainers.tree import tree_ensemble, shapley_table
+    >>> from limelight.explainers.trees.rules import goes_left
+    >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
+    >>> ens = tree_ensemble(DecisionTreeRegressor().fit(X, X[:, 0] * X[:, 1]), "predict")
+    >>> phi = walk_row(ens, goes_left(ens, X[3:])[0], goes_left(ens, X[:1]),
+    ...                ens.value, shapley_table(2), np.arange(2), 2)
+    >>> phi.round(12)[0, :, 0].tolist()
+    [0.5, 0.5]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from limelight.explainers.tree import SCORE_CELLS, _score_leaves
+
+
+def walk_row(
+    ens, xl: np.ndarray, bl: np.ndarray, value: np.ndarray, tables, owner: np.ndarray, d: int
+) -> np.ndarray:
+    """``(m, d, k)``: x's Shapley values against each background row; ``xl`` (nodes,) and
+    ``bl`` (m, nodes) say where x and each row go at every node."""
+    WA, WB = tables
+    m = bl.shape[0]
+    words = (d + 63) // 64
+    n_trees = len(ens.roots)
+    row = np.repeat(np.arange(m), n_trees)
+    node = np.tile(ens.roots, m)
+    in_a = np.zeros((len(row), words), dtype=np.uint64)
+    in_b = np.zeros((len(row), words), dtype=np.uint64)
+    done: list[tuple[np.ndarray, ...]] = []
+    while len(node):
+        f = ens.feature[node]
+        leaf = f < 0
+        if leaf.any():
+            done.append((row[leaf], in_a[leaf], in_b[leaf], node[leaf]))
+            keep = ~leaf
+            row, node, in_a, in_b, f = row[keep], node[keep], in_a[keep], in_b[keep], f[keep]
+            if not len(node):
+                break
+        x_left, b_left = xl[node], bl[row, node]
+        player = owner[f]
+        word, bit = player // 64, np.left_shift(np.uint64(1), (player % 64).astype(np.uint64))
+        idx = np.arange(len(node))
+        has_a = (in_a[idx, word] & bit) != 0
+        has_b = (in_b[idx, word] & bit) != 0
+        go_left = np.where(has_a, x_left, b_left)
+        split = ~has_a & ~has_b & (x_left != b_left)
+        nxt = np.where(go_left, ens.left[node], ens.right[node])
+        if split.any():
+            s = np.flatnonzero(split)
+            copy_a, copy_b = in_a[s], in_b[s]
+            copy_a[np.arange(len(s)), word[s]] |= bit[s]
+            in_b[s, word[s]] |= bit[s]
+            copy_node = np.where(x_left[s], ens.left[node[s]], ens.right[node[s]])
+            row = np.concatenate([row, row[s]])
+            nxt = np.concatenate([nxt, copy_node])
+            in_a = np.concatenate([in_a, copy_a])
+            in_b = np.concatenate([in_b, copy_b])
+        node = nxt
+    row, in_a, in_b, node = (np.concatenate(parts) for parts in zip(*done))
+    out = np.zeros((m, d, value.shape[1]))
+    step = max(1, SCORE_CELLS // (d * value.shape[1]))
+    for a in range(0, len(row), step):
+        part = slice(a, a + step)
+        out += _score_leaves(m, row[part], in_a[part], in_b[part], value[node[part]], d, WA, WB)
+    return out
