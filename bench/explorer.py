@@ -214,12 +214,12 @@ def main() -> None:
     clicks = []
     for i in range(args.repeats):
         got = threading.Event()
-        ex.observe(lambda _c, g=got: g.set(), names="_arrays")
+        ex.panel.observe(lambda _c, g=got: g.set(), names="_arrays")
         t = time.perf_counter()
         ex.selected = 1000 + i
         got.wait(30)
         clicks.append(time.perf_counter() - t)
-        ex.unobserve_all("_arrays")
+        ex.panel.unobserve_all("_arrays")
         ex.wait()
     # a 10,000-dot beeswarm: 1,000 rows x 10 features
     Xs, ys, ms = make_data(2000, d=10)

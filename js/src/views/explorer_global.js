@@ -7,8 +7,11 @@ import { h, isDark } from "../theme.js";
 import { nearestPoint, rgb, swarmLayout } from "./explorer_core.js";
 import { fmt } from "./tabular.js";
 
-/** Mount into `parent`; `getData()` gives the decoded data set, `select(i)` picks a row. */
-export function mountGlobal({ model, el, parent, getData, select }) {
+/**
+ * Mount into `parent`; `getData()` gives the decoded data set, `getPanel()` the panel's
+ * model (its class and the selected row's attributions) or null, `select(i)` picks a row.
+ */
+export function mountGlobal({ model, el, parent, getData, getPanel = () => null, select }) {
   const global = parent;
   const dpr = window.devicePixelRatio || 1;
   const impBox = h("div");
@@ -37,7 +40,7 @@ export function mountGlobal({ model, el, parent, getData, select }) {
     impBox.append(grid);
   }
   function swarmOutput(k) {
-    const oi = model.get("output_index");
+    const oi = getPanel()?.get("output_index");
     if (oi !== null && oi !== undefined && oi >= 0 && oi < k) return oi;
     return getData().classifier && k === 2 ? 1 : 0; // binary: the positive class
   }
@@ -105,8 +108,8 @@ export function mountGlobal({ model, el, parent, getData, select }) {
       ctx.stroke();
     }
     // the selected row outside the sample: its own explanation (the panel's) as diamonds
-    const panelValues = decodeArray(model.get("_arrays")?.values);
-    const pm = model.get("_meta") || {};
+    const panelValues = decodeArray(getPanel()?.get("_arrays")?.values);
+    const pm = getPanel()?.get("_meta") || {};
     if (!ring.length && sel !== null && sel !== undefined && panelValues && pm.modality === "tabular" && panelValues.length === k * d) {
       const scale = (lay.zero - 4) / lay.max;
       features.forEach((j, f) => {
