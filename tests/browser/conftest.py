@@ -264,4 +264,9 @@ def open_notebook(chromium, jupyter_lab, jupyter_nb7):
     for p in pages:
         p.close()
     assert outside == [], f"requests left the machine: {outside[:5]}"
-    assert errors == [], f"page errors: {errors[:5]}"
+    # Notebook 7's shell raises one error of its own while loading its settings ("reading
+    # 'schema'", every frame in notebook_core.js, with or without limelight): not ours
+    ours = [e for e in errors if not all("/static/notebook/notebook_core." in line
+                                         for line in e.splitlines()[2:] if "http" in line)
+            or "reading 'schema'" not in e]
+    assert ours == [], f"page errors: {ours[:5]}"
