@@ -4,7 +4,7 @@
     >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
 
-from . import metrics
+from . import explainers, metrics
 from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation, register_presenter
@@ -21,6 +21,7 @@ __all__ = [
     "SchemaError",
     "attribute",
     "explain",
+    "explainers",
     "explore",
     "load",
     "metrics",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from .explainers.base import Explainer
 from .explanation import Explanation
-from .inputs import detect_modality
+from .inputs import detect_modality, normalise
 from .plans import Plan, plan
 
 __all__ = ["Plan", "attribute", "explain", "explore", "permutation_importance", "plan"]
@@ -16,8 +17,8 @@ def attribute(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     **options: Any,
 ) -> Explanation:
@@ -26,7 +27,11 @@ def attribute(
     ``model``: a fitted scikit-learn estimator or pipeline, a callable ``f(batch)``, or a
     torch module. ``x``: one instance (a DataFrame row, Series or 1-D array; a string; an
     image). ``method``: ``"auto"``, ``"exact"``, ``"tree"``, ``"kernel"``, ``"lime"`` for
-    tables (see the README for text and images).
+    tables (see the README for text and images), or an explainer object from
+    :mod:`limelight.explainers` (``KernelShap(max_evals=500, random_state=0)``); other
+    keyword options go to the method named. ``output``: a name, an index or a list of
+    them; None computes every output up to 10 and the top 5 by prediction above that;
+    ``values`` has one row per output computed, ``output_names`` says which.
 
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np
@@ -46,8 +51,8 @@ def explain(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     **options: Any,
 ):
@@ -63,7 +68,8 @@ def explain(
         random_state=random_state, **options,
     )
     widget = ExplanationWidget()
-    widget.run(p.stream, view=detect_modality(x, options.get("modality"), background))
+    view = detect_modality(normalise(x, model), options.get("modality"), background)
+    widget.run(p.stream, view=view)
     return widget
 
 
@@ -84,7 +90,9 @@ def permutation_importance(
     ``stderr``, ``extras["samples"]`` every repeat). ``scoring``: ``"accuracy"``
     (classifiers' default), ``"r2"`` (regressors'), ``"balanced_accuracy"``,
     ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
-    ``f(y_true, outputs)``.
+    ``f(y_true, outputs)``. For a model without ``classes_`` (a function), labels are
+    matched to output columns by ``output_names`` (or integer labels to column indices);
+    otherwise pass ``classes=[label of column 0, ...]``.
     """
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget
@@ -100,7 +108,7 @@ def explore(
     y: Any = None,
     *,
     background: Any = None,
-    method: str = "auto",
+    method: str | Explainer = "auto",
     sample: int = 200,
     random_state: int | None = None,
     **options: Any,

@@ -172,18 +172,28 @@ class Explanation:
         if missing:
             raise SchemaError(f"explanation is missing {missing}", fix="re-save it from limelight")
         kwargs = {k: _decode(v) for k, v in d.items() if k in names}
-        if "extras" in kwargs:
-            kwargs["extras"] = {k: np.asarray(_decode(v)) for k, v in kwargs["extras"].items()}
-        for key in ("values", "base_values", "prediction", "stderr", "spans"):
-            if kwargs.get(key) is not None:
-                kwargs[key] = np.asarray(kwargs[key])
-        if kwargs.get("modality") == "image" and kwargs.get("data") is not None:
-            kwargs["data"] = np.asarray(kwargs["data"])
-        return cls(**kwargs)
+        try:
+            if "extras" in kwargs:
+                kwargs["extras"] = {k: _array(v, k) for k, v in dict(kwargs["extras"]).items()}
+            for key in ("values", "base_values", "prediction", "stderr"):
+                if kwargs.get(key) is not None:
+                    kwargs[key] = _array(kwargs[key], key, float)
+            if kwargs.get("spans") is not None:
+                kwargs["spans"] = _array(kwargs["spans"], "spans", np.int64)
+            if kwargs.get("modality") == "image" and kwargs.get("data") is not None:
+                kwargs["data"] = _array(kwargs["data"], "data")
+            exp = cls(**kwargs)
+        except (TypeError, ValueError) as exc:
+            raise SchemaError(
+                f"the explanation's fields are damaged ({exc})", fix="re-save it from limelight"
+            ) from None
+        _check_shapes(exp)
+        return exp
 
     def to_json(self, **kwargs: Any) -> str:
-        """JSON text of :meth:`to_dict`."""
-        return json.dumps(self.to_dict(), **kwargs)
+        """JSON text of :meth:`to_dict`: standard JSON (a NaN or inf is written as null),
+        so any JSON reader opens it."""
+        return json.dumps(self.to_dict(), allow_nan=False, **kwargs)
 
     @classmethod
     def from_json(cls, text: str) -> Explanation:
@@ -193,6 +203,11 @@ class Explanation:
             raise SchemaError(
                 f"not valid JSON ({exc.msg} at line {exc.lineno}); the file may be truncated",
                 fix="save the explanation again",
+            ) from None
+        except RecursionError:
+            raise SchemaError(
+                "the JSON is nested too deeply to be an explanation",
+                fix="load a file written by Explanation.save or Explanation.to_json",
             ) from None
         return cls.from_dict(d)
 
@@ -215,9 +230,13 @@ class Explanation:
 
 def _encode(value: Any) -> Any:
     if isinstance(value, np.ndarray):
+        if value.dtype.kind == "f" and not np.isfinite(value).all():
+            value = np.where(np.isfinite(value), value, None)  # null in JSON, NaN on load
         return value.tolist()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
     if isinstance(value, np.generic):
-        return value.item()
+        return _encode(value.item())
     if isinstance(value, dict):
         return {str(k): _encode(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -227,3 +246,45 @@ def _encode(value: Any) -> Any:
 
 def _decode(value: Any) -> Any:
     return value
+
+
+def _array(value: Any, name: str, dtype: Any = None) -> np.ndarray:
+    """A loaded field as an array; a ragged or non-numeric one is named."""
+    try:
+        return np.asarray(value, dtype=dtype) if dtype is not None else np.asarray(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name!r} is not an array of numbers") from None
+
+
+def _check_shapes(exp: Explanation) -> None:
+    """The shapes a loaded explanation's fields must agree on, checked before any view
+    draws it (a damaged file would otherwise draw wrong numbers or nothing)."""
+    k = exp.values.shape[0] if exp.values.ndim else 0
+    problems = []
+    if exp.values.ndim < 2:
+        problems.append(f"values has shape {exp.values.shape}, not (outputs, ...)")
+    for name in ("base_values", "prediction"):
+        if len(getattr(exp, name)) != k:
+            problems.append(f"{name} has {len(getattr(exp, name))} entries for {k} outputs")
+    if len(exp.output_names) != k:
+        problems.append(f"{len(exp.output_names)} output names for {k} outputs")
+    if exp.stderr is not None and exp.stderr.shape != exp.values.shape:
+        problems.append(f"stderr has shape {exp.stderr.shape}, values {exp.values.shape}")
+    n = exp.values.shape[1] if exp.values.ndim >= 2 else 0
+    if exp.modality in ("tabular", "text", "importance") and exp.feature_names is not None:
+        if exp.values.ndim != 2 or len(exp.feature_names) != n:
+            problems.append(f"{len(exp.feature_names)} feature names for {n} values")
+    if exp.modality == "text":
+        text = exp.data if isinstance(exp.data, str) else None
+        if exp.spans is None or len(exp.spans) != n:
+            problems.append("the text's spans do not match its tokens")
+        elif text is not None and (
+            (exp.spans < 0).any() or (exp.spans > len(text)).any()
+            or (exp.spans[:, 0] > exp.spans[:, 1]).any()
+        ):
+            problems.append("a span falls outside the text")
+    if problems:
+        raise SchemaError(
+            "the explanation's fields do not fit together: " + "; ".join(problems),
+            fix="re-save it from limelight (the file was changed or damaged)",
+        )

@@ -67,8 +67,15 @@ def redact(exp: Explanation) -> Explanation:
 
 
 # -- JSON -----------------------------------------------------------------------------------
-def to_json(obj: Any, *, include_data: bool = True) -> str:
+def to_json(obj: Any, *, include_data: bool = True, full_resolution: bool = False) -> str:
+    """JSON of the explanation; an image's picture and maps at most 512 / 256 px a side
+    (numbers as text are about five times the bytes of the binary views: a 4000 x 4000
+    photo's file stays a few MB) unless ``full_resolution=True`` keeps the originals."""
     exp = _explanation_of(obj)
+    if exp.modality == "image" and not full_resolution:
+        from .encoders.image import at_display_size
+
+        exp = at_display_size(exp, picture_side=512, map_side=256)
     return (exp if include_data else redact(exp)).to_json()
 
 
@@ -266,7 +273,7 @@ def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any
     """The file ``save`` writes, as bytes: ``format`` is ``"html"``, ``"png"``, ``"svg"``
     or ``"json"``; ``options`` go to the maker (chart ``kind``, ``output``, ``title``...)."""
     makers = {
-        "json": lambda: to_json(obj, include_data=include_data).encode("utf-8"),
+        "json": lambda: to_json(obj, include_data=include_data, **options).encode("utf-8"),
         "html": lambda: to_html(obj, include_data=include_data, **options).encode("utf-8"),
         "svg": lambda: to_svg(obj, include_data=include_data, **options).encode("utf-8"),
         "png": lambda: to_png(obj, include_data=include_data, **options),

@@ -27,6 +27,7 @@ WHITE = (255, 255, 255)
 IMAGE_WHITE = (247, 247, 247)  # the image view's diverging midpoint
 BINS = 20
 OPACITY = 0.6
+TEXT_LINES = 120  # lines of a text picture (PNG/SVG): about 10,000 characters, 3,000 px
 
 
 # -- PNG ------------------------------------------------------------------------------------
@@ -138,6 +139,12 @@ def text_svg(exp: Explanation, output: int | str | None = None, *, width: int = 
                 if part:
                     lines.append([])
                     col = 0
+    cut = ""
+    if len(lines) > TEXT_LINES:  # a picture of a book is unreadable and slow to rasterise
+        drawn = {t for line in lines[:TEXT_LINES] for _, t in line if t is not None}
+        hidden = values.shape[1] - len(drawn)
+        lines = lines[:TEXT_LINES] + [[]]
+        cut = f"… {hidden} more tokens: see the HTML or JSON export"
     top = pad + 3 * line_h
     height = top + len(lines) * line_h + pad
     esc = html.escape
@@ -173,6 +180,9 @@ def text_svg(exp: Explanation, output: int | str | None = None, *, width: int = 
             out.append(f'<text x="{x:.1f}" y="{y + line_h - 8}" fill="{colour}" '
                        f'xml:space="preserve">{esc(chunk)}</text>')
             x += w
+    if cut:
+        out.append(f'<text x="{pad}" y="{top + (len(lines) - 1) * line_h + line_h - 8}" '
+                   f'fill="#555" font-style="italic">{esc(cut)}</text>')
     out.append("</svg>")
     return "\n".join(out)
 
@@ -213,10 +223,13 @@ def image_scale(values: np.ndarray, q: float = 0.98) -> float:
 def image_rgba(exp: Explanation, output: int | str | None = None, *,
                opacity: float = OPACITY) -> np.ndarray:
     """The image view's overlay as an ``(H, W, 4)`` uint8 array at the picture's size."""
-    from .encoders.image import picture_rgba
+    from .encoders.image import at_display_size, picture_rgba
 
     o = exp.output_index(output)
-    values = np.nan_to_num(np.asarray(exp.values, dtype=float)[o], posinf=0.0, neginf=0.0)
+    # the one map drawn, at display size (a 4000 px photo is drawn at 1024 px)
+    one = at_display_size(exp.with_(values=np.asarray(exp.values)[o : o + 1], stderr=None))
+    values = np.nan_to_num(np.asarray(one.values, dtype=float)[0], posinf=0.0, neginf=0.0)
+    exp = one
     if exp.data is None:
         picture = np.full(values.shape + (4,), 128, np.uint8)
         picture[..., 3] = 255

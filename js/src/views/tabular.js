@@ -21,10 +21,16 @@ function labels(meta) {
   return names.map((n, i) => (shown[i] === undefined || shown[i] === null ? n : `${n} = ${shown[i]}`));
 }
 
-/** Indices by |value| descending, cut to `top` with the rest reported separately. */
+// "all" draws at most this many bars; the rest are summed into one row (a chart of
+// 20,000 bars froze the tab for seconds and no one can read it)
+export const MAX_BARS = 200;
+
+/** Indices by |value| descending, cut to `top` (0: all, up to MAX_BARS) with the rest
+ * reported separately. */
 export function ranked(values, top) {
   const order = Array.from(values.keys()).sort((a, b) => Math.abs(values[b]) - Math.abs(values[a]));
-  const k = top > 0 && top < order.length - 1 ? top : order.length;
+  const want = top > 0 ? Math.min(top, MAX_BARS) : MAX_BARS;
+  const k = want < order.length - 1 ? want : order.length;
   return { keep: order.slice(0, k), rest: order.slice(k) };
 }
 

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { fraction, formatProgress, mountProgress } from "../progress.js";
 import { standInModel } from "../standin.js";
-import { barRows, fmt, ranked, waterfallRows } from "./tabular.js";
+import { MAX_BARS, barRows, fmt, ranked, waterfallRows } from "./tabular.js";
 
 const COLOURS = ["blue", "red"];
 const META = { feature_names: ["a", "b", "c", "d"], feature_values: ["1", "x", "2.5", "0"] };
@@ -18,6 +18,16 @@ describe("rows", () => {
     expect(rows.map((r) => r.feature)).toEqual(["b = x", "a = 1", "2 other features"]);
     expect(rows[2].value).toBeCloseTo(0.125);
     expect(rows.map((r) => r.colour)).toEqual(["blue", "red", "red"]);
+  });
+
+  it("draws at most MAX_BARS bars for 'all', summing the rest", () => {
+    const many = Float32Array.from({ length: 20_000 }, (_, i) => (i % 7) - 3 + i * 1e-6);
+    const names = { feature_names: Array.from({ length: 20_000 }, (_, i) => `f${i}`) };
+    const rows = barRows(names, many, null, 0, COLOURS);
+    expect(rows).toHaveLength(MAX_BARS + 1);
+    expect(rows.at(-1).feature).toBe(`${20_000 - MAX_BARS} other features`);
+    const total = many.reduce((s, v) => s + v, 0);
+    expect(rows.reduce((s, r) => s + r.value, 0)).toBeCloseTo(total, 1);
   });
 
   it("shows every feature when the cut would hide only one", () => {

@@ -136,7 +136,8 @@ export function render({ model, el }) {
       const span = doc.createElement("span");
       // coloured before insertion: one style pass for the whole document
       span.className = `ll-tok ${binClass(colourBin(values[o * n + t], scale))}`;
-      span.textContent = tokens[t];
+      // the original characters (offsets arrive in UTF-16 units, as JS strings index)
+      span.textContent = e > s ? text.slice(s, e) : tokens[t];
       span.llIndex = t; // an expando, cheaper than a data- attribute on 10,000 spans
       frag.appendChild(span);
       spans[t] = span;

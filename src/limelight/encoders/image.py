@@ -52,6 +52,65 @@ def picture_rgba(picture: np.ndarray) -> np.ndarray:
     return out
 
 
+#: the longest side of a picture and of a map as views and exports store them: a
+#: 4000 x 4000 photo crosses as 1024 x 1024 (4 MB, not 64 MB) and its maps as 512 x 512
+PICTURE_SIDE = 1024
+MAP_SIDE = 512
+
+
+def shrink(a: np.ndarray, side: int) -> np.ndarray:
+    """``a`` (H, W[, C]) averaged over whole blocks until its longest side is at most
+    ``side`` (a block's mean keeps a map's total sign and a photo's colours).
+
+        >>> shrink(np.arange(16.0).reshape(4, 4), 2).tolist()
+        [[2.5, 4.5], [10.5, 12.5]]
+    """
+    h, w = a.shape[:2]
+    f = int(np.ceil(max(h, w) / side))
+    if f <= 1:
+        return a
+    H, W = -(-h // f) * f, -(-w // f) * f
+    if (H, W) != (h, w):  # edge rows repeated up to whole blocks
+        a = np.pad(a, [(0, H - h), (0, W - w)] + [(0, 0)] * (a.ndim - 2), mode="edge")
+    # f * f strided adds of whole (H/f, W/f) planes: fast where a reduction over short
+    # axes of a reshaped block view is not (2 s against 0.1 s for a 4000 px photo)
+    out = np.zeros((H // f, W // f, *a.shape[2:]), dtype=np.float32)
+    for i in range(f):
+        for j in range(f):
+            out += a[i::f, j::f]
+    out /= f * f
+    return out.astype(a.dtype) if a.dtype.kind == "f" else np.rint(out).astype(a.dtype)
+
+
+def at_display_size(
+    exp: Explanation, picture_side: int = PICTURE_SIDE, map_side: int = MAP_SIDE
+) -> Explanation:
+    """The explanation as views and exports show it: the picture at most
+    :data:`PICTURE_SIDE` pixels a side, the maps at most :data:`MAP_SIDE` (each output's
+    map block-averaged). Small images come back unchanged; ``params["shown_at"]`` records
+    the sizes when they changed. The user's own Explanation keeps full resolution."""
+    values = np.asarray(exp.values)
+    picture = None if exp.data is None else np.asarray(exp.data)
+    big_map = values.ndim == 3 and max(values.shape[1:]) > map_side
+    big_pic = picture is not None and picture.ndim >= 2 and max(picture.shape[:2]) > picture_side
+    if not (big_map or big_pic):
+        return exp
+    changes: dict = {"params": {**exp.params, "shown_at": {}}}
+    if big_pic:
+        changes["data"] = shrink(picture, picture_side)
+        changes["params"]["shown_at"]["picture"] = [list(picture.shape[:2]),
+                                                    list(changes["data"].shape[:2])]
+    if big_map:
+        changes["values"] = np.stack([shrink(v, map_side) for v in values])
+        if exp.stderr is not None and np.shape(exp.stderr) == values.shape:
+            changes["stderr"] = np.stack([shrink(v, map_side) for v in np.asarray(exp.stderr)])
+        elif exp.stderr is not None:
+            changes["stderr"] = None
+        changes["params"]["shown_at"]["map"] = [list(values.shape[1:]),
+                                                list(changes["values"].shape[1:])]
+    return exp.with_(**changes)
+
+
 def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
     """``(meta, arrays)`` for the image view. Output names stay plain strings; the view
     writes them with ``textContent`` only."""
@@ -62,6 +121,8 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
             "image view",
             fix="pass an Explanation made from an image (values of shape (k, h, w))",
         )
+    exp = at_display_size(exp)
+    values = np.asarray(exp.values)
     picture = picture_rgba(exp.data)
     maps = np.nan_to_num(values.astype(np.float32), nan=0.0, posinf=0.0, neginf=0.0)
     meta = {

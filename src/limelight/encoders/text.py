@@ -49,10 +49,25 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
     }
     arrays = {
         "values": values,
-        "spans": np.asarray(exp.spans, dtype=np.int32).reshape(-1, 2),
+        "spans": utf16_spans(exp.data, exp.spans),
         "prediction": np.asarray(exp.prediction, dtype=np.float32),
         "base_values": np.asarray(exp.base_values, dtype=np.float32),
     }
     if exp.stderr is not None:
         arrays["stderr"] = np.nan_to_num(np.asarray(exp.stderr, dtype=np.float32), nan=0.0)
     return meta, arrays
+
+
+def utf16_spans(text: str, spans) -> np.ndarray:
+    """Python's character offsets as the browser's: JavaScript strings index UTF-16 code
+    units, where a character beyond U+FFFF (an emoji) takes two.
+
+        >>> utf16_spans("\U0001f600 good", [(0, 1), (2, 6)]).tolist()
+        [[0, 2], [3, 7]]
+    """
+    spans = np.asarray(spans, dtype=np.int64).reshape(-1, 2)
+    if not text.isascii():
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+        extra = np.concatenate([[0], np.cumsum(codes > 0xFFFF)])
+        spans = spans + extra[np.clip(spans, 0, len(text))]
+    return spans.astype(np.int32)

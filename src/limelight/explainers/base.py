@@ -24,6 +24,11 @@ class Explainer:
     #: batch, an image map per batch) can be skipped when only the final result is read
     watched: bool = True
 
+    def check(self, model: Model, instance: Any) -> None:
+        """Raise a limelight error now, at plan time, if this explainer cannot explain
+        ``instance`` with ``model`` (a budget too small for the text, a layer the network
+        lacks); the default checks nothing."""
+
     def stream(self, model: Model, instance: Any) -> Iterator[Explanation]:  # pragma: no cover
         raise NotImplementedError
 

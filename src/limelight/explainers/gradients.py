@@ -254,7 +254,7 @@ def _noisy(rng: np.random.Generator, x: np.ndarray, sd: float, n: int) -> np.nda
     return t.numpy()
 
 
-class GradCAM(_Gradients):
+class GradCam(_Gradients):
     """Grad-CAM on ``layer`` (a module or its dotted name; default: the last Conv2d):
     ReLU(Σ_c mean(∂y/∂A_c) · A_c), upsampled to the input (``upsample``: "bilinear" or
     "nearest"). ``relu=False`` keeps negative evidence. ``extras["layer_map"]`` is the
@@ -278,6 +278,11 @@ class GradCAM(_Gradients):
         self.layer = layer if isinstance(layer, str) or layer is None else type(layer).__name__
         self.relu = bool(relu)
         self.upsample = upsample
+
+    def check(self, model: Model, instance: ImageInstance) -> None:
+        """A layer the network lacks fails at plan time, not in the thread."""
+        self._check(model)
+        model.find_layer(self._layer)
 
     def stream(self, model: Model, instance: ImageInstance) -> Iterator[Explanation]:
         self._check(model)

@@ -8,7 +8,7 @@ covers get 0), and each channel of it would get that same value in captum.
     >>> from limelight.models.torch import ImageFunction
     >>> img = np.zeros((4, 4)); img[:2, :2] = 1.0
     >>> model = ImageFunction(lambda b: b[:, :2, :2].sum(axis=(1, 2))).bind(img.astype("f4"))
-    >>> e = Occlusion(window=2, stride=2).explain(model, read_image(img))
+    >>> e = ImageOcclusion(window=2, stride=2).explain(model, read_image(img))
     >>> e.values[0].tolist()[0]
     [4.0, 4.0, 0.0, 0.0]
 """
@@ -34,7 +34,7 @@ def _pair(v: Any, name: str) -> tuple[int, int]:
     return int(a), int(b)
 
 
-class Occlusion(ImageExplainer):
+class ImageOcclusion(ImageExplainer):
     """Sliding-window occlusion.
 
     ``window`` and ``stride`` in pixels (int or ``(h, w)``; default: an eighth of the

@@ -20,23 +20,30 @@ from .base import Explainer
 ROWS_PER_CALL = 200_000
 
 
-def _scorer(name: str | Callable | None, model: TabularModel) -> tuple[str, Callable]:
-    """``(name, score(y_true, outputs))`` with outputs the model's ``(n, k)`` array."""
+def _scorer(
+    name: str | Callable | None, model: TabularModel, classes: Any = None
+) -> tuple[str, Callable]:
+    """``(name, score(y_true, outputs))`` with outputs the model's ``(n, k)`` array;
+    ``classes``: the label of each output column (default: the model's classes)."""
     from sklearn import metrics
 
-    classes = np.asarray(model.classes) if model.classes is not None else None
+    if classes is None and model.classes is not None:
+        classes = model.classes
+    classes = np.asarray(classes, dtype=object) if classes is not None else None
 
     def labels(out):
         if classes is not None and out.shape[1] == len(classes):
             return classes[out.argmax(axis=1)]
         if classes is not None and out.shape[1] == 1 and len(classes) == 2:
-            return classes[(out[:, 0] > 0).astype(int)]
+            # one column: a probability (threshold 0.5) or a decision score (threshold 0)
+            cut = 0.5 if model.output_kind == "proba" or (out.min() >= 0 and out.max() <= 1) else 0
+            return classes[(out[:, 0] > cut).astype(int)]
         return out.argmax(axis=1)
 
     if callable(name):
         return getattr(name, "__name__", "score"), name
     if name is None:
-        name = "accuracy" if model.kind == "classifier" else "r2"
+        name = "accuracy" if model.kind == "classifier" or classes is not None else "r2"
 
     def r2(y, o):  # numpy, no validation: called once per feature and repeat
         p = o[:, 0] if o.shape[1] == 1 else o
@@ -44,7 +51,7 @@ def _scorer(name: str | Callable | None, model: TabularModel) -> tuple[str, Call
         return 1.0 - ((yv - p) ** 2).sum() / max(((yv - yv.mean()) ** 2).sum(), 1e-300)
 
     table = {
-        "accuracy": lambda y, o: float(np.mean(labels(o) == np.asarray(y))),
+        "accuracy": lambda y, o: float(np.mean(labels(o) == np.asarray(y, dtype=object))),
         "balanced_accuracy": lambda y, o: metrics.balanced_accuracy_score(y, labels(o)),
         "r2": r2,
         "neg_mean_squared_error": lambda y, o: -metrics.mean_squared_error(y, o[:, 0]),
@@ -75,6 +82,7 @@ class PermutationImportance(Explainer):
         scoring: Any = None,
         random_state=None,
         rows_per_call: int = ROWS_PER_CALL,
+        classes: Any = None,
     ) -> None:
         if int(n_repeats) < 1:
             raise InputError(f"n_repeats={n_repeats}", fix="use n_repeats >= 1")
@@ -82,13 +90,14 @@ class PermutationImportance(Explainer):
         self.scoring = scoring
         self.random_state = random_state
         self.rows_per_call = int(rows_per_call)
+        self.classes = classes
 
     def stream(self, model: TabularModel, data: Any) -> Iterator[Explanation]:
         # a TabularInstance whose background is the data set, the labels, and optionally
         # the model's outputs on the unshuffled data (the planner's probe call)
         inst, y, *rest = data
         n, d, R = inst.m, inst.d, self.n_repeats
-        name, score = _scorer(self.scoring, model)
+        name, score = _scorer(self.scoring, model, self.classes)
         base_out = rest[0] if rest and rest[0] is not None else None
         if base_out is None:
             base_out = model.predict(inst.background_batch())
@@ -110,7 +119,7 @@ class PermutationImportance(Explainer):
                     if f == j:
                         big[i * n : (i + 1) * n] = col[perms[i]]
                 cols.append(big)
-            out = model.predict(inst._assemble(cols)).reshape(len(chunk), n, -1)
+            out = model.predict(inst.assemble(cols)).reshape(len(chunk), n, -1)
             for i, (r, f) in enumerate(chunk):
                 drops[f, r] = base - float(score(y, out[i]))
             complete = (u0 + len(chunk)) // d

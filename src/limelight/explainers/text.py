@@ -8,7 +8,7 @@ every batch.
     >>> from limelight.inputs.text import tokenize
     >>> from limelight.models.text import TextModel
     >>> m = TextModel(lambda xs: [[s.count("good")] for s in xs], output_names=["good"])
-    >>> e = Occlusion().explain(m, tokenize("a good good day"))
+    >>> e = TokenOcclusion().explain(m, tokenize("a good good day"))
     >>> e.values.tolist()
     [[0.0, 1.0, 1.0, 0.0]]
 """
@@ -72,14 +72,14 @@ class TextExplainer(Explainer):
         )
 
 
-class Occlusion(TextExplainer):
+class TokenOcclusion(TextExplainer):
     """Leave-one-out: a token's value is ``f(text) - f(text without that token)``.
 
     Costs ``n_tokens + 2`` model rows; deterministic. ``base_values`` is ``f`` with every
     token masked.
 
-        >>> Occlusion(batch_size=256)
-        Occlusion(batch_size=256)
+        >>> TokenOcclusion(batch_size=256)
+        TokenOcclusion(batch_size=256)
     """
 
     name = "occlusion"
@@ -91,16 +91,14 @@ class Occlusion(TextExplainer):
         values = np.zeros((len(pred), n))
         for start in range(0, n, self.batch_size):
             idx = np.arange(start, min(n, start + self.batch_size))
-            masks = np.ones((len(idx), n), dtype=bool)
-            masks[np.arange(len(idx)), idx] = False
-            values[:, idx] = (pred[None, :] - evaluate(model, instance, masks)).T
+            values[:, idx] = (pred[None, :] - model.predict(instance.leave_out(idx))).T
             done = idx[-1] == n - 1
             yield self._explanation(
                 model, instance, values, base=base, pred=pred, n_evals=2 + idx[-1] + 1, done=done
             )
 
     def __repr__(self) -> str:
-        return f"Occlusion(batch_size={self.batch_size})"
+        return f"TokenOcclusion(batch_size={self.batch_size})"
 
 
 class SampledShapley(TextExplainer):
@@ -120,8 +118,12 @@ class SampledShapley(TextExplainer):
         self, *, budget: int = 2000, batch_size: int = 1000, random_state: int | None = None
     ) -> None:
         super().__init__(batch_size=batch_size)
-        self.budget = int(budget)
+        self.budget = check_budget(budget, minimum=1)
         self.random_state = random_state
+
+    def check(self, model: Model, instance: TextInstance) -> None:
+        """The budget must cover one antithetic pair of token orders."""
+        check_budget(self.budget, minimum=2 + 2 * max(len(instance) - 1, 1))
 
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         n = len(instance)
@@ -196,7 +198,11 @@ class HierarchicalShapley(TextExplainer):
 
     def __init__(self, *, budget: int = 2000, batch_size: int = 1000) -> None:
         super().__init__(batch_size=batch_size)
-        self.budget = int(budget)
+        self.budget = check_budget(budget, minimum=1)
+
+    def check(self, model: Model, instance: TextInstance) -> None:
+        """The budget must cover the root and one split."""
+        check_budget(self.budget, minimum=2 if len(instance) == 1 else 6)
 
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         n = len(instance)

@@ -5,7 +5,7 @@ sum over embedding dimensions of ``gradient × (embedding - baseline)``; special
 (empty offsets) are dropped, and sub-word pieces are summed into words when the instance
 grouped them.
 
-    >>> IntegratedGradients(n_steps=32).n_steps
+    >>> TokenIntegratedGradients(n_steps=32).n_steps
     32
 """
 
@@ -64,10 +64,10 @@ class _EmbeddingGradients(TextExplainer):
         return exp
 
 
-class GradientXInput(_EmbeddingGradients):
+class TokenGradientXInput(_EmbeddingGradients):
     """Gradient of each output times the token's embedding (minus the baseline's).
 
-    >>> GradientXInput().name
+    >>> TokenGradientXInput().name
     'gradient_x_input'
     """
 
@@ -86,7 +86,7 @@ class GradientXInput(_EmbeddingGradients):
         )
 
 
-class IntegratedGradients(_EmbeddingGradients):
+class TokenIntegratedGradients(_EmbeddingGradients):
     """Integrated gradients from the baseline embedding (zeros, or ``baseline_id``'s).
 
     Gauss–Legendre nodes on [0, 1] (``n_steps`` of them), evaluated ``batch_size`` at a
@@ -94,7 +94,7 @@ class IntegratedGradients(_EmbeddingGradients):
     integral. ``extras["completeness_error"]`` is |sum of values - (f(x) - f(baseline))|
     before special tokens are dropped.
 
-        >>> IntegratedGradients(n_steps=50, baseline_id=0).baseline_id
+        >>> TokenIntegratedGradients(n_steps=50, baseline_id=0).baseline_id
         0
     """
 

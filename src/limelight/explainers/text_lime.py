@@ -22,7 +22,7 @@ import numpy as np
 from ..explanation import Explanation
 from ..inputs.text import TextInstance
 from ..models.base import Model
-from .text import TextExplainer, evaluate
+from .text import TextExplainer, check_budget, evaluate
 
 
 class TextLime(TextExplainer):
@@ -48,10 +48,14 @@ class TextLime(TextExplainer):
         random_state: int | None = None,
     ) -> None:
         super().__init__(batch_size=batch_size)
-        self.budget = int(budget)
+        self.budget = check_budget(budget, minimum=1)
         self.kernel_width = float(kernel_width)
         self.alpha = float(alpha)
         self.random_state = random_state
+
+    def check(self, model: Model, instance: TextInstance) -> None:
+        """The budget must give the surrogate some samples per token."""
+        check_budget(self.budget, minimum=max(10, len(instance) // 4))
 
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         n = len(instance)

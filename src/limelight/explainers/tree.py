@@ -36,10 +36,12 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ModelError
+from .._cancel import check as check_cancelled
+from ..errors import MethodError, ModelError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
 from ..models.base import Model
+from ..models.tabular_context import TabularContext
 from .base import Explainer
 from .shapley import RunningMean, _explanation
 
@@ -281,57 +283,56 @@ def _score_leaves(m, row, in_a, in_b, v, d, WA, WB) -> np.ndarray:
     return np.asarray(rows @ contrib).reshape(m, d, k)
 
 
-class TreeShapley(Explainer):
+class TreeShap(Explainer):
     """Exact interventional Shapley values of a tree ensemble by its paths (see the module).
 
-    Streams a partial per chunk of background rows (exact for the rows seen, with a
-    standard error across rows), as :class:`ExactShapley` does.
+    Reads the trees the plan found (scikit-learn forests, boosting, single trees, alone or
+    after a pipeline's scalers and one-hot encoders); costs the model's outputs on x and
+    the background only. Streams a partial per chunk of background rows (exact for the
+    rows seen, with a standard error across rows), as :class:`ExactShapley` does.
+
+        >>> TreeShap().name
+        'tree'
     """
 
     name = "tree"
 
-    def __init__(self, ensemble: TreeEnsemble, *, columns: list[int] | None = None,
-                 outputs: tuple[Any, np.ndarray, np.ndarray] | None = None,
-                 space: Any = None, owner: np.ndarray | None = None) -> None:
-        self._ensemble = ensemble
-        self._columns = columns
-        # a pipeline's trees see the columns its leading steps output: ``space(inst)`` gives
-        # the instance in those columns and ``owner`` maps each to the input feature
-        self._space, self._owner = space, owner
-        # (instance, x's outputs, the background's): the model's, already computed for
-        # that instance (the planning check); any other instance is predicted afresh
-        self._outputs = outputs
+    def check(self, model: Model, instance: TabularInstance) -> None:
+        """A MethodError unless ``model`` is a plan's context that found readable trees."""
+        if not isinstance(model, TabularContext) or model.trees is None:
+            raise MethodError(
+                "TreeShap reads the trees of the model a plan checked",
+                fix="pass it as method= to limelight.attribute / explain / explore",
+            )
 
     def params(self) -> dict[str, Any]:
-        return {"algorithm": "tree paths", "trees": self._ensemble.n_trees}
+        return {"algorithm": "tree paths"}
 
     def stream(self, model: Model, inst: TabularInstance) -> Iterator[Explanation]:
-        ens = self._ensemble
+        self.check(model, inst)
+        ens = model.trees.ensemble
         d, m = inst.d, inst.m
-        value = ens.value if self._columns is None else ens.value[:, self._columns]
-        seen = inst if self._space is None else self._space(inst)
+        value = ens.value if model.columns is None else ens.value[:, model.columns]
+        seen = model.tree_view(inst)
         if seen is None:
             raise ModelError("the pipeline's leading steps could not be applied to this row",
                              fix="use method='exact' or 'kernel'")
         x = np.asarray(seen.x, dtype=ens.dtype)
-        B = np.asarray(seen._bg_matrix(), dtype=ens.dtype)
+        B = np.asarray(seen.numeric_background(), dtype=ens.dtype)
         tables = shapley_table(min(d, ens.depth))
-        if self._outputs is None or self._outputs[0] is not inst:
-            # the model's own prediction and base value: m + 1 rows
-            x_out, f_bg = model.predict(inst.x_batch()), model.predict(inst.cross(np.zeros((1, d), bool)))
-        else:
-            x_out, f_bg = self._outputs[1:]
-            if self._columns is not None:
-                x_out, f_bg = x_out[:, self._columns], f_bg[:, self._columns]
-        pred = x_out[0]
-        params = {**self.params(), "budget": 1 + m}  # model rows: x and the background
+        # the model's own prediction and base value: x and the background rows
+        pred, f_bg = model.row_outputs(inst)[0], model.background_outputs()
+        ran = 1 + m  # the model rows really run: x and the background
+        params = {**self.params(), "trees": ens.n_trees, "budget": ran}
         chunk = max(1, WALKERS_PER_CHUNK // len(ens.roots))
         acc = RunningMean(m)
+        owner = model.tree_owner()
         for b0 in range(0, m, chunk):
+            check_cancelled()  # no model call here: the walkers check between chunks
             rows = slice(b0, min(m, b0 + chunk))
-            phi = per_row(ens, x, B[rows], value, tables, self._owner, d)  # (mc, d, k)
+            phi = per_row(ens, x, B[rows], value, tables, owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,
-                               n_evals=1 + rows.stop, done=acc.finished,
+                               n_evals=ran, done=acc.finished,
                                params=params)

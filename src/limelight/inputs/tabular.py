@@ -42,6 +42,13 @@ class TabularInstance:
     bg_cols: list[np.ndarray]
     weights: np.ndarray
     background_info: dict = field(default_factory=dict)
+    #: the background as one float ``(m, d)`` array when the data are numbers (not a
+    #: DataFrame): what :meth:`cross` copies from; rebuilt by ``dataclasses.replace``
+    bg_matrix: np.ndarray | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.frame:
+            self.bg_matrix = self.numeric_background()
 
     @property
     def d(self) -> int:
@@ -51,7 +58,8 @@ class TabularInstance:
     def m(self) -> int:
         return len(self.weights)
 
-    def _assemble(self, cols: list[np.ndarray]) -> Any:
+    def assemble(self, cols: list[np.ndarray]) -> Any:
+        """Columns -> a batch as the model takes it (a DataFrame, or a 2-D array)."""
         if self.frame:
             import pandas as pd
 
@@ -65,7 +73,7 @@ class TabularInstance:
         n = len(masks)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            bg = self._bg_matrix()[rows]
+            bg = self.bg_matrix[rows]
             # up to ~16 features: copy the background under every mask, then write x's
             # masked-in columns (2-4x faster than np.where at d=8-12); more features:
             # np.where over the (n, m, d) cube (the strided writes lose there), measured
@@ -83,23 +91,23 @@ class TabularInstance:
             )
             for j in range(self.d)
         ]
-        return self._assemble(cols)
+        return self.assemble(cols)
 
     def paired(self, masks: np.ndarray, rows: np.ndarray) -> Any:
         """``(n, d)`` masks with one background row each -> ``n`` rows (LIME's samples)."""
         masks = np.asarray(masks, dtype=bool)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            return np.where(masks, x[None, :], self._bg_matrix()[rows])
+            return np.where(masks, x[None, :], self.bg_matrix[rows])
         cols = [np.where(masks[:, j], self.x_cols[j], self.bg_cols[j][rows]) for j in range(self.d)]
-        return self._assemble(cols)
+        return self.assemble(cols)
 
     def x_batch(self) -> Any:
         """The instance as a batch of one row."""
         return (
             self.cross(np.ones((1, self.d), dtype=bool))[:1]
             if not self.frame
-            else self._assemble(
+            else self.assemble(
                 [
                     np.asarray([v], dtype=c.dtype if c.dtype != object else object)
                     for v, c in zip(self.x_cols, self.bg_cols)
@@ -108,14 +116,23 @@ class TabularInstance:
         )
 
     def background_batch(self) -> Any:
-        return self._assemble(list(self.bg_cols))
+        return self.assemble(list(self.bg_cols))
 
-    def _bg_matrix(self) -> np.ndarray:
-        cache = getattr(self, "_bg_cache", None)
-        if cache is None:
-            cache = np.stack([np.asarray(c, dtype=float) for c in self.bg_cols], axis=1)
-            self._bg_cache = cache
-        return cache
+    def numeric_background(self) -> np.ndarray:
+        """The background as a float ``(m, d)`` array (TypeError/ValueError when a column
+        is not numbers)."""
+        if self.bg_matrix is not None:
+            return self.bg_matrix
+        return np.stack([np.asarray(c, dtype=float) for c in self.bg_cols], axis=1)
+
+
+def _check_background_size(size: Any) -> None:
+    ok = isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 1
+    if not ok:
+        raise InputError(
+            f"background_size={size!r} is not a number of background rows to keep",
+            fix=f"pass a positive integer (default {BACKGROUND_ROWS})",
+        )
 
 
 # -- reading the user's x and background -------------------------------------------------------
@@ -194,6 +211,17 @@ def _is_number(v: Any) -> bool:
         return False
 
 
+def missing_rows(cols: list[np.ndarray]) -> np.ndarray:
+    """Which rows hold a missing value (NaN, inf, None) in any column."""
+    import pandas as pd
+
+    out = np.zeros(len(cols[0]) if cols else 0, dtype=bool)
+    for c in cols:
+        c = np.asarray(c)
+        out |= ~np.isfinite(c) if np.issubdtype(c.dtype, np.number) else pd.isna(c)
+    return out
+
+
 def summarise(
     cols: list[np.ndarray], *, rows: int, how: str, random_state: Any, numeric: bool
 ) -> tuple[list[np.ndarray], np.ndarray, dict]:
@@ -204,8 +232,9 @@ def summarise(
     info = {"rows": m, "from": m, "how": "all"}
     if m <= rows:
         return cols, np.full(m, 1.0 / m), info
+    gaps = missing_rows(cols).any()
     if how == "auto":
-        how = "kmeans" if numeric else "sample"
+        how = "kmeans" if numeric and not gaps else "sample"
     # a fixed default seed: the same call gives the same background (and the same values)
     rng = np.random.default_rng(0 if random_state is None else random_state)
     if how == "sample":
@@ -219,6 +248,11 @@ def summarise(
         raise InputError(f"unknown background summary {how!r}", fix="use 'kmeans' or 'sample'")
     if not numeric:
         raise InputError("k-means needs numeric columns", fix="use background_summary='sample'")
+    if gaps:
+        raise InputError(
+            "k-means cannot summarise a background with missing values (NaN)",
+            fix="use background_summary='sample', or impute the missing values first",
+        )
     from sklearn.cluster import KMeans
 
     data = np.stack([np.asarray(c, dtype=float) for c in cols], axis=1)
@@ -269,6 +303,56 @@ def summarise(
     )
 
 
+def _check_labels(labels: list[Any], whose: str) -> None:
+    """Column labels that name one column each, also as text (0 and "0" would not)."""
+    text = [str(c) for c in labels]
+    repeated = sorted({t for t in text if text.count(t) > 1})
+    if repeated:
+        same = len(set(map(repr, labels))) < len(labels)
+        raise InputError(
+            f"{whose} has {'repeated' if same else 'clashing'} column names {repeated[:8]}"
+            + ("" if same else " (different labels with the same text, e.g. 0 and '0')"),
+            fix="give every column a distinct name, e.g. df.columns = [f'c{i}' for i in "
+            "range(df.shape[1])], and fit the model on that frame",
+        )
+
+
+def _check_order(x: Any, labels: list[Any]) -> None:
+    """For a model fitted on an array (no column names) the background's column order is
+    the order the model gets: an x whose labels are in another order is ambiguous."""
+    own = list(x.columns) if _is_frame(x) else list(x.index) if _is_series(x) else None
+    if own is not None and set(map(str, own)) == set(map(str, labels)):
+        if list(map(str, own)) != list(map(str, labels)):
+            raise InputError(
+                "x's columns are in another order than the background's, and the model was "
+                "fitted on an array without column names, so limelight cannot tell which "
+                "order it expects",
+                fix="pass x and the background with the columns in the training order (or fit "
+                "the model on a DataFrame, so its columns are found by name)",
+            )
+
+
+def _check_one_row(x: Any, n_expected: int | None) -> None:
+    """x is one row: say what it is otherwise (several rows, a column) and what to pass."""
+    if _is_frame(x):
+        n, shape = len(x), None
+    elif isinstance(x, np.ndarray) and x.ndim == 2:
+        n, shape = x.shape[0], x.shape
+    else:
+        return
+    if n == 1:
+        return
+    if shape is not None and shape[1] == 1 and n_expected in (None, n):
+        raise InputError(
+            f"x has shape {shape}: a column of {n} values, not a row",
+            fix="pass it as one row: x.reshape(1, -1) (or x.ravel())",
+        )
+    raise InputError(
+        f"x has {n} rows; limelight explains one instance at a time",
+        fix="pass one row, e.g. X.iloc[3] or X[3], or use ll.explore(model, X) to browse many",
+    )
+
+
 def read_instance(
     x: Any,
     background: Any,
@@ -283,40 +367,37 @@ def read_instance(
 
     Never modifies the user's objects.
     """
+    expects_frame = bool(getattr(model, "expects_frame", False))
+    model_cols = getattr(model, "feature_names", None)
+    n_expected = getattr(model, "n_features", None)
+    _check_one_row(x, n_expected)
     if background is None:
         raise InputError(
             "tabular explanations need background data: the values a feature takes when it "
             "is 'absent'",
             fix="pass background=X_train (a hundred rows or more is plenty)",
         )
-    expects_frame = bool(getattr(model, "expects_frame", False))
-    model_cols = getattr(model, "feature_names", None)
-    n_expected = getattr(model, "n_features", None)
     frame = expects_frame or _is_frame(background)
 
-    if _is_frame(x) and len(x) != 1:
-        raise InputError(
-            f"x has {len(x)} rows; limelight explains one instance at a time",
-            fix="pass one row, e.g. X.iloc[3]",
-        )
-    if isinstance(x, np.ndarray) and x.ndim == 2 and x.shape[0] != 1:
-        raise InputError(
-            f"x has {x.shape[0]} rows; limelight explains one instance at a time",
-            fix="pass one row, e.g. X[3]",
-        )
     if frame:
-        columns = model_cols
-        if columns is None:
-            columns = [str(c) for c in background.columns] if _is_frame(background) else None
-        bg = _frame_from(background, columns, "background")
-        if columns is None:
-            columns = [str(c) for c in bg.columns]
-        xf = _frame_from(x, columns, "x")
+        # columns are found by their real labels (ints, mixed); names are their text
+        labels = list(model_cols) if model_cols is not None else None
+        if labels is None and _is_frame(background):
+            labels = list(background.columns)
+        if labels is not None:
+            _check_labels(labels, "the background" if model_cols is None else "the model")
+        bg = _frame_from(background, labels, "background")
+        if labels is None:
+            labels = list(bg.columns)
+        array_fitted = not expects_frame and n_expected is not None
+        if array_fitted:
+            _check_order(x, labels)
+        xf = _frame_from(x, labels, "x")
         if len(bg) == 0:
             raise InputError("the background is empty", fix="pass at least one row of data")
-        names = [str(c) for c in columns]
-        bg_cols = [bg[c].to_numpy() for c in columns]
-        x_cols = [xf[c].to_numpy()[0] for c in columns]
+        names = [str(c) for c in labels]
+        bg_cols = [bg[c].to_numpy() for c in labels]
+        x_cols = [xf[c].to_numpy()[0] for c in labels]
         numeric = all(np.issubdtype(np.asarray(c).dtype, np.number) for c in bg_cols)
         for j, c in enumerate(bg_cols):  # a string in x where the column is numeric
             if np.issubdtype(c.dtype, np.number) and not _is_number(x_cols[j]):
@@ -324,6 +405,12 @@ def read_instance(
                     f"x has {x_cols[j]!r} in the numeric column {names[j]!r}",
                     fix="pass a number for it, as in the training data",
                 )
+        if array_fitted and numeric:
+            # a model fitted on an array gets arrays (in these columns' order), not frames
+            # it would warn about on every call
+            frame = False
+            bg_cols = [np.asarray(c, dtype=float) for c in bg_cols]
+            x_cols = [float(v) for v in x_cols]
     else:
         names_hint = None if feature_names is None else [str(n) for n in feature_names]
         if _is_series(x) and names_hint is None:
@@ -346,16 +433,12 @@ def read_instance(
                 fix="pass background rows with the same columns as x",
             )
         names = _names_for(d, names_hint)
-        if not np.isfinite(bga).all():
-            bad = int((~np.isfinite(bga)).any(axis=1).sum())
-            raise InputError(
-                f"the background has NaN or inf in {bad} rows", fix="drop or impute those rows"
-            )
         bg_cols = [bga[:, j] for j in range(d)]
         x_cols = list(xa[0])
         numeric = True
     if feature_names is not None:
         names = _names_for(len(names), feature_names)
+    _check_background_size(background_size)
     if len(set(names)) != len(names):
         raise InputError("feature names repeat", fix="give every feature a distinct name")
     raw_x = np.asarray(x_cols, dtype=object)

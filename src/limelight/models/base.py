@@ -6,6 +6,23 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
+from ..errors import ModelError
+
+
+def check_finite(out: np.ndarray, what: str, n: int) -> np.ndarray:
+    """``out`` if every number is finite, else the :class:`ModelError` every modality gives
+    (an explanation made of NaN would be drawn as "no importance", silently wrong)."""
+    if np.issubdtype(np.asarray(out).dtype, np.number) and not np.isfinite(out).all():
+        bad = int((~np.isfinite(out)).reshape(len(out), -1).any(axis=1).sum())
+        raise ModelError(
+            f"the model {what} NaN or inf for {bad} of {n} inputs (perturbed inputs the "
+            "explainer made from yours, or the input itself)",
+            fix="make the model return finite numbers for every input (e.g. guard a log or a "
+            "division), or impute missing values first",
+        )
+    return out
+
 
 class Model:
     """A model seen through limelight: ``predict(batch) -> (n, k)`` float array.
@@ -31,10 +48,11 @@ class Model:
         return len(self.output_names)
 
     def predict(self, batch: Any) -> np.ndarray:
+        check_cancelled()  # a cancelled run stops here, whatever the explainer
         out = self._predict(batch)
         self.calls += 1
         self.rows += len(batch)
-        return out
+        return check_finite(out, "returned", len(batch))
 
     def _predict(self, batch: Any) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -12,7 +12,6 @@ regressors (``predict``), pipelines fed a pandas DataFrame, and plain callables.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -29,88 +28,6 @@ SHORTCUT_MAX_VALUES = 8_000_000
 
 def _is_estimator(model: Any) -> bool:
     return hasattr(model, "fit") and (hasattr(model, "predict") or hasattr(model, "predict_proba"))
-
-
-@dataclass
-class PipelineSplit:
-    """A pipeline cut after its leading per-column steps: ``prefix`` (scalers, or a
-    ``ColumnTransformer`` of scalers, one-hot encoders and passthrough), ``rest`` (the other
-    steps, as a pipeline), ``fn`` (its output function), and ``owner``: for each column the
-    prefix outputs, the input column it comes from (a one-hot block shares one owner)."""
-
-    prefix: Any
-    rest: Any
-    fn: Callable[[Any], Any]
-    owner: np.ndarray
-
-
-def _step_owners(step: Any, owner: np.ndarray) -> np.ndarray | None:
-    """The owner of each output column of ``step`` given its input columns' owners, or None
-    when the step is not one we know to work column by column."""
-    from sklearn.preprocessing import (
-        MaxAbsScaler,
-        MinMaxScaler,
-        OneHotEncoder,
-        RobustScaler,
-        StandardScaler,
-    )
-
-    one_to_one = (StandardScaler, MinMaxScaler, MaxAbsScaler, RobustScaler)
-    if step is None or step == "passthrough" or isinstance(step, one_to_one):
-        return owner
-    if type(step).__name__ != "ColumnTransformer":
-        return None
-    inputs = getattr(step, "_transformer_to_input_indices", None)
-    outputs = getattr(step, "output_indices_", None)
-    if inputs is None or outputs is None:
-        return None
-    new = np.full(max((sl.stop for sl in outputs.values()), default=0), -1)
-    for name, trans, _ in step.transformers_:
-        sl, cols = outputs.get(name), list(inputs.get(name, []))
-        if sl is None or sl.stop == sl.start or trans == "drop":
-            continue
-        # a fitted "passthrough" is an identity FunctionTransformer
-        identity = type(trans).__name__ == "FunctionTransformer" and trans.func is None
-        if trans == "passthrough" or identity or isinstance(trans, one_to_one):
-            if sl.stop - sl.start != len(cols):
-                return None
-            new[sl] = owner[cols]
-        elif isinstance(trans, OneHotEncoder):
-            drop = trans.drop_idx_ if trans.drop_idx_ is not None else [None] * len(cols)
-            sizes = [len(c) - (dr is not None) for c, dr in zip(trans.categories_, drop)]
-            if len(sizes) != len(cols) or sum(sizes) != sl.stop - sl.start:
-                return None  # infrequent categories grouped, or anything unexpected
-            new[sl] = np.repeat(owner[cols], sizes)
-        else:
-            return None
-    return None if (new < 0).any() else new
-
-
-def _pipeline_split(est: Any, output_kind: str | None) -> PipelineSplit | None:
-    """Cut a pipeline after its leading per-column steps (None if it has none)."""
-    if est is None or output_kind is None or type(est).__name__ != "Pipeline":
-        return None
-    n_in = getattr(est, "n_features_in_", None)
-    if n_in is None:
-        return None
-    owner, k = np.arange(int(n_in)), 0
-    for _, step in est.steps[:-1]:
-        nxt = _step_owners(step, owner)
-        if nxt is None:
-            break
-        owner, k = nxt, k + 1
-    if k == 0:
-        return None
-    rest = est[k:]
-    if getattr(rest.steps[0][1], "feature_names_in_", None) is not None:
-        return None  # the rest was fitted on named columns (set_output pandas): keep them
-    method = {"proba": "predict_proba", "decision": "decision_function", "predict": "predict"}
-    fn = getattr(rest, method[output_kind], None)
-    return None if fn is None else PipelineSplit(est[:k], rest, fn, owner)
-
-
-def _dense(a: Any) -> np.ndarray:
-    return np.asarray(a.toarray() if hasattr(a, "toarray") else a, dtype=float)
 
 
 def predict_hybrids(model: Model, inst: Any, masks: np.ndarray, rows: Any = slice(None)):
@@ -149,11 +66,6 @@ class TabularModel(Model):
         #: the scikit-learn estimator behind ``fn`` and which of its outputs (``"proba"``,
         #: ``"decision"``, ``"predict"``): model-specific algorithms read them
         self.estimator, self.output_kind = estimator, output_kind
-        # a pipeline's leading per-column transformers (scalers) and the rest of it: hybrid
-        # rows can be mixed after the transform, which then runs on x and the background
-        # once instead of on every hybrid row (checked against the whole pipeline first)
-        self._split = _pipeline_split(estimator, output_kind)
-        self._split_ok: bool | None = None
         self.kind = kind
         self.classes = None if classes is None else list(classes)
         self.expects_frame = expects_frame
@@ -252,85 +164,17 @@ class TabularModel(Model):
             fix="pass a fitted estimator or a function f(batch) -> array",
         )
 
-    # -- hybrid rows (x's values for some features, a background row's for the others) ------
-    def model_space(self, inst: Any) -> Any:
-        """``inst`` with x and the background passed through the pipeline's leading
-        per-column steps (one column per output column), or None when the model has none or
-        they failed the check. Hybrid rows there take ``masks[:, split.owner]``."""
-        split = self._split
-        if split is None or self._split_ok is False:
-            return None
-        cached = getattr(inst, "_model_space", None)
-        if cached is not None and cached[0] is self:
-            return cached[1]
-        from dataclasses import replace
-
-        D = len(split.owner)
-        try:
-            xt = _dense(split.prefix.transform(inst.x_batch()))[0]
-            bgt = _dense(split.prefix.transform(inst.background_batch()))
-        except Exception:  # noqa: BLE001 - the shortcut is optional: the whole pipeline works
-            self._split_ok = False
-            return None
-        if xt.shape != (D,) or bgt.shape != (inst.m, D) or split.owner.max() >= inst.d:
-            self._split_ok = False
-            return None
-        space = replace(inst, x=xt, feature_names=[f"c{c}" for c in range(D)], frame=False,
-                        x_cols=list(xt), bg_cols=list(bgt.T))
-        if self._split_ok is None:  # once per model: the shortcut gives the pipeline's numbers
-            # masks from the bits of each column's index (and their complements): every two
-            # columns are split by one of them, so a transform that mixes columns shows
-            bits = (np.arange(inst.d)[None, :] >> np.arange(max(1, (inst.d - 1).bit_length()))[:, None]) & 1
-            masks = np.concatenate([bits, 1 - bits]).astype(bool)
-            rows = slice(0, min(inst.m, 4))
-            try:
-                want = np.asarray(self._fn(inst.cross(masks, rows)), dtype=float)
-                got = np.asarray(split.fn(space.cross(masks[:, split.owner], rows)), dtype=float)
-                self._split_ok = bool(want.shape == got.shape and np.allclose(
-                    got, want, rtol=1e-9, atol=1e-12, equal_nan=True))
-            except Exception:  # noqa: BLE001
-                self._split_ok = False
-            if not self._split_ok:
-                return None
-        inst._model_space = (self, space)
-        return space
-
-    def predict_hybrids(self, inst: Any, masks: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
-        """``predict(inst.cross(masks, rows))``, the same numbers, cheaper for pipelines
-        that start with scalers or a column transformer."""
-        n = len(masks) * len(np.arange(inst.m)[rows])
-        space = self.model_space(inst) if self._worth(n) else None
-        if space is None:
-            return self.predict(inst.cross(masks, rows))
-        masks = np.asarray(masks, dtype=bool)[:, self._split.owner]
-        return self._counted(self._split.fn, space.cross(masks, rows))
-
-    def predict_paired(self, inst: Any, masks: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """``predict(inst.paired(masks, rows))`` (LIME's samples), as :meth:`predict_hybrids`."""
-        space = self.model_space(inst) if self._worth(len(masks)) else None
-        if space is None:
-            return self.predict(inst.paired(masks, rows))
-        masks = np.asarray(masks, dtype=bool)[:, self._split.owner]
-        return self._counted(self._split.fn, space.paired(masks, rows))
-
-    def _worth(self, rows: int) -> bool:
-        """Whether a call of ``rows`` hybrid rows should take the pipeline shortcut: enough
-        rows to gain, and a dense block small enough (wide one-hot outputs stay sparse
-        through the whole pipeline instead)."""
-        split = self._split
-        return (split is not None and rows >= SHORTCUT_MIN_ROWS
-                and rows * len(split.owner) <= SHORTCUT_MAX_VALUES)
-
-    def _counted(self, fn: Callable[[Any], Any], batch: Any) -> np.ndarray:
-        out = self._call(fn, batch)
-        self.calls += 1
-        self.rows += len(batch)
-        return out
+    @property
+    def fn(self) -> Callable[[Any], Any]:
+        """The user's function (or estimator method) itself, unchecked and uncounted."""
+        return self._fn
 
     def _predict(self, batch: Any) -> np.ndarray:
-        return self._call(self._fn, batch)
+        return self.call(self._fn, batch)
 
-    def _call(self, fn: Callable[[Any], Any], batch: Any) -> np.ndarray:
+    def call(self, fn: Callable[[Any], Any], batch: Any) -> np.ndarray:
+        """``fn(batch)`` (the model or a part of it) checked: one ``(n, k)`` float array of
+        finite numbers, or a ModelError saying what came back. Not counted."""
         n = len(batch)
         try:
             out = fn(batch)

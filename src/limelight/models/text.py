@@ -118,9 +118,34 @@ def _sklearn_fn(model: Any, output: str):
 
 
 def _sklearn_output_names(model: Any) -> list[str] | None:
-    try:  # the tabular adapter owns the naming rules; reuse them when present
-        from .sklearn import output_names as shared  # type: ignore[attr-defined]
-    except ImportError:
-        classes = getattr(model, "classes_", None)
-        return [str(c) for c in classes] if classes is not None else None
-    return list(shared(model))
+    """The class names of a classifier (its ``classes_``), None for other models."""
+    classes = getattr(model, "classes_", None)
+    return [str(c) for c in classes] if classes is not None else None
+
+
+class TextOutputs(Model):
+    """The outputs ``output=`` chose of a text model (``columns``): explainers see and
+    compute only those (for a torch model, one backward pass per chosen output).
+
+        >>> m = TextModel(lambda xs: [[1.0, 2.0, 3.0]] * len(xs), output_names=["a", "b", "c"])
+        >>> view = TextOutputs(m, [2, 0])
+        >>> view.output_names, view.predict(["x"]).tolist()
+        (['c', 'a'], [[3.0, 1.0]])
+    """
+
+    def __init__(self, inner: Model, columns: Sequence[int]) -> None:
+        self.inner, self.columns = inner, [int(c) for c in columns]
+        self.kind = inner.kind
+        self.differentiable = inner.differentiable
+        super().__init__([inner.output_names[c] for c in self.columns])
+
+    def _predict(self, batch: Any) -> np.ndarray:
+        return self.inner.predict(batch)[:, self.columns]
+
+    def embedding_gradients(self, ids: np.ndarray, *, alphas: np.ndarray, baseline_id=None):
+        """The inner torch model's gradients for the chosen outputs only."""
+        out = self.inner.embedding_gradients(
+            ids, alphas=alphas, baseline_id=baseline_id, outputs=self.columns
+        )
+        self.calls, self.rows = self.inner.calls, self.inner.rows
+        return out

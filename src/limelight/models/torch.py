@@ -15,8 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError, ModelError
-from .base import Model
+from .._cancel import check as check_cancelled
+from ..errors import InputError, MethodError, ModelError
+from .base import Model, check_finite
 
 OUTPUTS = ("raw", "softmax", "sigmoid")
 
@@ -38,6 +39,22 @@ def _names(names: Sequence[str] | None, k: int) -> list[str]:
             fix=f"pass {k} names, or leave output_names out",
         )
     return names
+
+
+def differentiate(y: Any, x: Any, *, retain_graph: bool):
+    """``torch.autograd.grad(y, x)``, or a :class:`MethodError` that names the methods that
+    need no gradients when the module's output does not depend differentiably on x (it
+    detaches, rounds, goes through numpy, or returns integers)."""
+    import torch
+
+    try:
+        return torch.autograd.grad(y, x, retain_graph=retain_graph)
+    except RuntimeError as exc:
+        raise MethodError(
+            f"the model's output cannot be differentiated with respect to its input ({exc})",
+            fix="use a perturbation method, which needs no gradients: method='occlusion', "
+            "'shapley' or 'lime'",
+        ) from None
 
 
 class TorchModel(Model):
@@ -138,6 +155,7 @@ class TorchModel(Model):
         ``(n,)``: the weighted sum over the batch instead, ``(m, *shape)``, summed in torch
         (integrated gradients' quadrature) so no per-row copies leave torch."""
         torch = self._torch
+        check_cancelled()
         with torch.enable_grad():
             x = self.tensor(batch, grad=True)
             out = self.forward(x)
@@ -145,12 +163,12 @@ class TorchModel(Model):
             grads = []
             for i, t in enumerate(targets):
                 y = out[:, t].sum() if w is None else (out[:, t] * w).sum()
-                (g,) = torch.autograd.grad(y, x, retain_graph=i < len(targets) - 1)
+                (g,) = differentiate(y, x, retain_graph=i < len(targets) - 1)
                 grads.append((g if w is None else g.sum(0)).detach())
         self.calls += 1
         self.rows += len(batch)
         g = grads[0][None] if len(grads) == 1 else torch.stack(grads)  # one target: no copy
-        g = g.to("cpu", torch.float32).numpy()
+        g = check_finite(g.to("cpu", torch.float32).numpy(), "had gradients of", len(batch))
         return g, out.detach().to("cpu", torch.float64).numpy()
 
     def layer_gradients(self, batch: np.ndarray, targets: Sequence[int], layer: Any):
@@ -162,6 +180,7 @@ class TorchModel(Model):
         def hook(_mod, _inp, out):
             seen["a"] = out[0] if isinstance(out, tuple) else out
 
+        check_cancelled()
         handle = layer.register_forward_hook(hook)
         try:
             with torch.enable_grad():
@@ -170,9 +189,7 @@ class TorchModel(Model):
                 act = seen["a"]
                 grads = []
                 for i, t in enumerate(targets):
-                    (g,) = torch.autograd.grad(
-                        out[:, t].sum(), act, retain_graph=i < len(targets) - 1
-                    )
+                    (g,) = differentiate(out[:, t].sum(), act, retain_graph=i < len(targets) - 1)
                     grads.append(g.detach().to("cpu", torch.float64).numpy())
         finally:
             handle.remove()

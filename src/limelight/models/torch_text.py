@@ -17,8 +17,10 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
+from .torch import differentiate
 
 
 def is_torch_module(obj: Any) -> bool:
@@ -96,13 +98,20 @@ class TorchTextModel(Model):
 
     # -- gradient path ------------------------------------------------------------------------
     def embedding_gradients(
-        self, ids: np.ndarray, *, alphas: np.ndarray, baseline_id: int | None = None
+        self,
+        ids: np.ndarray,
+        *,
+        alphas: np.ndarray,
+        baseline_id: int | None = None,
+        outputs: Sequence[int] | None = None,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Gradients of every output at ``base + alpha * (emb - base)`` for each alpha.
+        """Gradients of the ``outputs`` (default every one) at ``base + alpha * (emb -
+        base)`` for each alpha: one backward pass per output.
 
-        Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``;
-        ``base`` is the embedding of ``baseline_id``, or zeros when it is None.
+        Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``
+        over those k outputs; ``base`` is the embedding of ``baseline_id``, or zeros.
         """
+        check_cancelled()
         torch = self._torch
         ids_t = torch.as_tensor(np.asarray(ids, dtype=np.int64).reshape(1, -1))
         with torch.no_grad():
@@ -120,12 +129,14 @@ class TorchTextModel(Model):
             scores = self._scores(self._forward(ids_t.expand(len(a), -1)))
         finally:
             handle.remove()
-        k = scores.shape[1]
         if not self.output_names:
-            self.output_names = [str(i) for i in range(k)]
+            self.output_names = [str(i) for i in range(scores.shape[1])]
+        chosen = list(range(scores.shape[1])) if outputs is None else list(outputs)
+        scores = scores[:, chosen]
+        k = len(chosen)
         grads = []
         for j in range(k):
-            (g,) = torch.autograd.grad(scores[:, j].sum(), points, retain_graph=j < k - 1)
+            (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
             grads.append(g)
         self.calls += 1
         self.rows += len(a)

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..explainers.base import Explainer
 from ..explanation import Explanation
-from ..inputs import detect_modality
+from ..inputs import detect_modality, normalise
 from ..models.base import Model
 
 
@@ -36,13 +36,15 @@ def plan(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: Any = "auto",
+    output: Any = None,
     random_state: int | None = None,
     modality: str | None = None,
     **options: Any,
 ) -> Plan:
-    """Validate everything and choose the explainer, without running it."""
+    """Validate everything and choose the explainer, without running it. ``method``: a
+    name or an explainer object (:mod:`limelight.explainers`)."""
+    x = normalise(x, model)
     kind = detect_modality(x, modality, background)
     planner = import_module(f"limelight.plans.{kind}").plan
     return planner(

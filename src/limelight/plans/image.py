@@ -11,39 +11,30 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 
 from ..errors import InputError, MethodError, ModelError
-from ..explainers import gradients as G
-from ..explainers.occlusion import Occlusion
-from ..explainers.segments import SegmentLime, SegmentShapley
+from ..explainers.base import Explainer
+from ..explainers.registry import (
+    Method,
+    build,
+    check_options,
+    check_random_state,
+    configured,
+    entry_of,
+    lookup,
+    options_of,
+)
 from ..inputs.image import fit_channels, read_image
 from ..models.torch import ImageFunction, TorchModel, is_torch_module
 from . import Plan
+from .outputs import choose_outputs, output_index
 
-METHODS = {
-    "occlusion": "occlusion",
-    "shapley": "shapley",
-    "segment_shapley": "shapley",
-    "kernel_shap": "shapley",
-    "lime": "lime",
-    "saliency": "saliency",
-    "gradient": "saliency",
-    "vanilla_gradient": "saliency",
-    "gradient_x_input": "gradient_x_input",
-    "input_x_gradient": "gradient_x_input",
-    "grad_x_input": "gradient_x_input",
-    "integrated_gradients": "integrated_gradients",
-    "ig": "integrated_gradients",
-    "smoothgrad": "smoothgrad",
-    "noise_tunnel": "smoothgrad",
-    "gradcam": "gradcam",
-    "grad_cam": "gradcam",
-}
-GRADIENT_METHODS = ("saliency", "gradient_x_input", "integrated_gradients", "smoothgrad", "gradcam")
-MAX_AUTO_OUTPUTS = 10  # above this many outputs, explain the top 5 unless outputs= says
+#: the options every image explanation takes beside its method's
+INPUT_OPTIONS = ("transform", "layout", "model_output", "output_names", "device")
 
 
 def plan(
@@ -51,28 +42,16 @@ def plan(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     transform: Any = None,
     layout: str | None = None,
     model_output: str = "raw",
     output_names: Any = None,
-    outputs: Any = "auto",
-    batch_size: int | None = None,
-    window: Any = None,
-    stride: Any = None,
-    baseline: Any = None,
-    segments: Any = "grid",
-    n_segments: int = 49,
-    budget: int | None = None,
-    n_steps: int = 50,
-    n_samples: int = 20,
-    noise: float = 0.15,
-    layer: Any = None,
-    abs: bool = True,
-    alpha: float = 1.0,
     device: Any = None,
+    outputs: Any = None,
+    **options: Any,
 ) -> Plan:
     """Validate an image explanation and choose its explainer.
 
@@ -82,10 +61,17 @@ def plan(
     ``method``: ``"auto"`` (integrated gradients for torch modules, occlusion otherwise),
     ``"saliency"``, ``"gradient_x_input"``, ``"integrated_gradients"``, ``"smoothgrad"``,
     ``"gradcam"``, ``"occlusion"``, ``"shapley"`` or ``"lime"`` (over ``segments``:
-    ``"grid"``, ``"slic"`` or a label array). ``outputs``: which outputs get a map
-    (``"auto"``: all up to 10, else the top 5; ``"all"``; or a list of indices/names).
-    ``alpha``: LIME's ridge penalty (1.0, as lime).
+    ``"grid"``, ``"slic"`` or a label array), or an explainer object. ``output``: which
+    outputs get a map (the rule in :mod:`limelight.plans.outputs`); ``outputs=`` is its
+    deprecated old name.
     """
+    options.pop("modality", None)
+    check_random_state(random_state)
+    if isinstance(method, Explainer):
+        configured("image", method, options)
+    else:
+        cls = None if method == "auto" else lookup("image", method).cls
+        check_options("image", cls, options, INPUT_OPTIONS, warn=False)
     if background is not None:
         raise InputError(
             "image explanations do not take a background",
@@ -105,51 +91,47 @@ def plan(
                 fix="apply softmax inside your function",
             )
         adapted = ImageFunction(model, output_names=output_names)
-    name = _method(method, adapted)
-    _probe(adapted, inst)
-    targets = _targets(adapted, inst, outputs, output)
-    explainer = _explainer(
-        name,
-        targets=targets,
-        batch_size=batch_size,
-        window=window,
-        stride=stride,
-        baseline=baseline,
-        segments=segments,
-        n_segments=n_segments,
-        budget=budget,
-        n_steps=n_steps,
-        n_samples=n_samples,
-        noise=noise,
-        layer=layer,
-        abs=abs,
-        alpha=alpha,
-        random_state=random_state,
-    )
-    if name == "gradcam":
-        adapted.find_layer(layer)  # a bad layer name fails here, not in the thread
+    entry = _method(method, adapted)
+    scores = _probe(adapted, inst)
+    if isinstance(method, Explainer):
+        explainer = configured("image", method, {})
+    else:
+        explainer = build(
+            "image",
+            entry.name,
+            _only(entry, options, method),
+            random_state=random_state,
+            inputs=INPUT_OPTIONS,
+        )
+    explainer.targets = _targets(adapted.output_names, scores, output, outputs)
+    explainer.check(adapted, inst)
     return Plan(model=adapted, instance=inst, explainer=explainer)
 
 
-def _method(method: str, model: Any) -> str:
-    if method == "auto":
-        return "integrated_gradients" if model.differentiable else "occlusion"
-    if method not in METHODS:
+def _only(entry: Method, options: dict, method: Any) -> dict:
+    """For "auto", the options the chosen method takes (any image method's are accepted)."""
+    if method != "auto":
+        return options
+    return {k: v for k, v in options.items() if k in options_of(entry.cls)}
+
+
+def _method(method: str | Explainer, model: Any) -> Method:
+    if isinstance(method, Explainer):
+        entry = entry_of("image", method)
+    elif method == "auto":
+        return lookup("image", "integrated_gradients" if model.differentiable else "occlusion")
+    else:
+        entry = lookup("image", method)
+    if entry.gradients and not model.differentiable:
         raise MethodError(
-            f"unknown image method {method!r}",
-            fix=f"use one of {sorted(set(METHODS.values()))} (or 'auto')",
-        )
-    name = METHODS[method]
-    if name in GRADIENT_METHODS and not model.differentiable:
-        raise MethodError(
-            f"{name} needs gradients, and this model is a plain function without them",
+            f"{entry.name} needs gradients, and this model is a plain function without them",
             fix="use method='occlusion' (or 'shapley' / 'lime' over segments), or pass the "
             "torch module itself",
         )
-    return name
+    return entry
 
 
-def _probe(model: Any, inst: Any) -> None:
+def _probe(model: Any, inst: Any) -> np.ndarray:
     """One call on the image, so a model that rejects it fails in the caller's cell."""
     try:
         model.bind(inst.input)
@@ -168,86 +150,27 @@ def _probe(model: Any, inst: Any) -> None:
             fix="check the model and its preprocessing",
         )
     inst.extras["probe"] = out[0]
+    return out[0]
 
 
-def _index(o: Any, names: list[str]) -> int:
-    if isinstance(o, str):
-        if o not in names:
-            raise InputError(f"no output named {o!r}", fix=f"use one of {names[:20]}")
-        return names.index(o)
-    i = int(o)
-    if not -len(names) <= i < len(names):
-        raise InputError(
-            f"output {i} is out of range for {len(names)} outputs", fix=f"use 0..{len(names) - 1}"
-        )
-    return i % len(names)
-
-
-def _targets(model: Any, inst: Any, outputs: Any, output: Any) -> list[int] | None:
-    names, k = model.output_names, len(model.output_names)
+def _targets(names: list[str], scores: np.ndarray, output: Any, outputs: Any) -> list[int]:
+    """The outputs that get a map: ``output=`` by the one rule; the deprecated ``outputs=``
+    (``"auto"``, ``"all"``, an index, a name or a list) as before, ``output`` put first."""
+    if outputs is None:
+        return choose_outputs(names, output, scores=scores)
+    warnings.warn(
+        "outputs= is deprecated: output= takes a name, an index or a list of them",
+        DeprecationWarning,
+        stacklevel=4,
+    )
     if isinstance(outputs, str) and outputs == "all":
-        chosen = list(range(k))
+        chosen = list(range(len(names)))
     elif isinstance(outputs, str) and outputs == "auto":
-        if k <= MAX_AUTO_OUTPUTS:
-            chosen = list(range(k))
-        else:
-            chosen = [int(i) for i in np.argsort(-inst.extras["probe"], kind="stable")[:5]]
-    elif isinstance(outputs, (str, int, np.integer)):
-        chosen = [_index(outputs, names)]
+        chosen = choose_outputs(names, None, scores=scores)
     else:
-        chosen = [_index(o, names) for o in outputs]
+        chosen = choose_outputs(names, outputs)
     if output is not None:
-        i = _index(output, names)
+        i = output_index(names, output)
         if i not in chosen:
             chosen = [i, *chosen]
     return chosen
-
-
-def _explainer(
-    name,
-    *,
-    targets,
-    batch_size,
-    window,
-    stride,
-    baseline,
-    segments,
-    n_segments,
-    budget,
-    n_steps,
-    n_samples,
-    noise,
-    layer,
-    abs,
-    alpha,
-    random_state,
-):
-    common = {"targets": targets, "batch_size": batch_size}
-    if name == "occlusion":
-        return Occlusion(
-            window=window, stride=stride, baseline=0.0 if baseline is None else baseline, **common
-        )
-    if name in ("shapley", "lime"):
-        extra = {"alpha": alpha} if name == "lime" else {}
-        cls = SegmentShapley if name == "shapley" else SegmentLime
-        return cls(
-            **extra,
-            segments=segments,
-            n_segments=n_segments,
-            baseline="mean" if baseline is None else baseline,
-            budget=1024 if budget is None else budget,
-            random_state=random_state,
-            **common,
-        )
-    base = 0.0 if baseline is None else baseline
-    if name == "saliency":
-        return G.Saliency(abs=abs, **common)
-    if name == "gradient_x_input":
-        return G.GradientXInput(baseline=base, **common)
-    if name == "integrated_gradients":
-        return G.IntegratedGradients(n_steps=n_steps, baseline=base, **common)
-    if name == "smoothgrad":
-        return G.SmoothGrad(
-            n_samples=n_samples, noise=noise, abs=abs, random_state=random_state, **common
-        )
-    return G.GradCAM(layer=layer, **common)

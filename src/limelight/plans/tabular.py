@@ -18,78 +18,66 @@ import numpy as np
 
 from ..errors import InputError, MethodError, ModelError
 from ..explainers.base import Explainer
-from ..explainers.lime_tabular import TabularLime
-from ..explainers.shapley import ExactShapley, KernelShap
-from ..explainers.tree import TreeEnsemble, TreeShapley, tree_ensemble
-from ..inputs.tabular import BACKGROUND_ROWS, read_instance
-from ..models.base import Model
+from ..explainers.registry import (
+    build,
+    check_options,
+    check_random_state,
+    configured,
+    lookup,
+    options_of,
+)
+from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
+from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, missing_rows, read_instance
 from ..models.tabular import TabularModel
+from ..models.tabular_context import ReadableTrees, TabularContext
 from . import Plan
+from .outputs import choose_outputs
 
-METHODS = ("exact", "tree", "kernel", "lime")
+#: the options every tabular explanation takes beside its method's
+INPUT_OPTIONS = (
+    "feature_names",
+    "output_names",
+    "model_output",
+    "background_size",
+    "background_summary",
+)
 AUTO_EXACT_MAX = 12
 # "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
 AUTO_TREE_MIN = 9
 
 
-class OneOutput(Model):
-    """A view of one output of a model (``output=``), so explainers compute only it."""
-
-    def __init__(self, model: TabularModel, index: int) -> None:
-        self.inner, self.index = model, index
-        self.kind = model.kind
-        super().__init__([model.output_names[index]])
-
-    def predict(self, batch: Any) -> np.ndarray:
-        out = self.inner.predict(batch)[:, [self.index]]
-        self.calls, self.rows = self.inner.calls, self.inner.rows
-        return out
-
-    def predict_hybrids(self, inst: Any, masks: np.ndarray, rows: Any = slice(None)) -> np.ndarray:
-        out = self.inner.predict_hybrids(inst, masks, rows)[:, [self.index]]
-        self.calls, self.rows = self.inner.calls, self.inner.rows
-        return out
-
-    def predict_paired(self, inst: Any, masks: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        out = self.inner.predict_paired(inst, masks, rows)[:, [self.index]]
-        self.calls, self.rows = self.inner.calls, self.inner.rows
-        return out
-
-
-def _output_index(names: list[str], output: int | str) -> int:
-    if isinstance(output, str):
-        if output in names:
-            return names.index(output)
-        raise InputError(f"no output named {output!r}", fix=f"use one of {names[:20]}")
-    try:
-        i = int(output)
-    except (TypeError, ValueError):
-        raise InputError(f"output={output!r}", fix="give an output's name or index") from None
-    if not -len(names) <= i < len(names):
-        raise InputError(
-            f"output {i} is out of range for {len(names)} outputs",
-            fix=f"use 0..{len(names) - 1} or a name from {names[:20]}",
-        )
-    return i % len(names)
-
-
 def probe(model: TabularModel, inst, rows: slice = slice(0, 1)) -> np.ndarray:
-    """One model call on the instance and background ``rows`` (x once per row, then the
-    rows), so a model that cannot take the data fails here, in the user's cell, with a
-    clear message. Returns the outputs."""
-    masks = np.array([np.ones(inst.d, bool), np.zeros(inst.d, bool)])
+    """One model call on the instance and background ``rows`` (x, then the rows), so a
+    model that cannot take the data fails here, in the user's cell, with a clear message.
+    Returns the outputs: x's first."""
+    gaps = missing_rows(inst.bg_cols)
+    if gaps.any():
+        rows = slice(None)  # the rows with missing values are tried too: one rule for NaN
+    x = inst.cross(np.ones((1, inst.d), bool), slice(0, 1))
+    bg = inst.cross(np.zeros((1, inst.d), bool), rows)
+    if inst.frame:
+        import pandas as pd
+
+        batch = pd.concat([x, bg], ignore_index=True)
+    else:
+        batch = np.vstack([x, bg])
     try:
-        out = model.predict(inst.cross(masks, rows))
+        out = model.predict(batch)
     except ModelError as exc:
-        nan = [
-            n
-            for n, v in zip(inst.feature_names, inst.x)
-            if isinstance(v, (float, np.floating)) and not np.isfinite(v)
-        ]
+        nan = [n for n, v in zip(inst.feature_names, inst.x) if missing_rows([np.array([v])])[0]]
         if nan:
             raise InputError(
                 f"x has NaN or inf in {nan} and the model cannot take them ({exc.problem})",
                 fix="impute the missing values (or use a model that handles NaN)",
+            ) from exc
+        if gaps.any():
+            where = [n for n, c in zip(inst.feature_names, inst.bg_cols) if missing_rows([c]).any()]
+            raise InputError(
+                f"the background has missing values (NaN) in {int(gaps.sum())} of its "
+                f"{len(gaps)} rows, in {where[:8]}, and the model cannot take them "
+                f"({exc.problem})",
+                fix="drop or impute those rows (e.g. background.dropna()), or use a model "
+                "that handles NaN",
             ) from exc
         raise
     return out
@@ -102,16 +90,18 @@ def _model_name(model: TabularModel) -> str:
     return f"a {type(est).__name__} on {model.output_kind!r} outputs"
 
 
-def readable_trees(model: TabularModel, inst) -> tuple[TreeEnsemble, Any] | None:
+def readable_trees(ctx: TabularContext, inst: TabularInstance) -> tuple[TreeEnsemble, Any, bool] | None:
     """The model's trees when it is a tree ensemble we read, with the instance as they see
-    it: a bare estimator on the instance's columns, or a pipeline whose leading per-column
-    steps (scalers, one-hot encoders) feed one (the players stay the input columns)."""
+    it, and whether they read a pipeline split's outputs: a bare estimator on the
+    instance's columns, or a pipeline whose leading per-column steps (scalers, one-hot
+    encoders) feed one (the players stay the input columns)."""
+    model = ctx.adapter
     est = model.estimator
     if est is None:
         return None
     piped = type(est).__name__ == "Pipeline"
     if piped:
-        split = model._split
+        split = ctx.split
         if split is None or len(split.rest.steps) != 1:
             return None
         est = split.rest.steps[0][1]
@@ -122,30 +112,27 @@ def readable_trees(model: TabularModel, inst) -> tuple[TreeEnsemble, Any] | None
     ens = tree_ensemble(est, model.output_kind)  # no model call: read it before any
     if ens is None:
         return None
-    seen = model.model_space(inst) if piped else inst
+    seen = ctx.model_space(inst) if piped else inst
     if seen is None or ens.feature.max(initial=-1) >= seen.d:
         return None
-    return ens, seen
+    return ens, seen, piped
 
 
-def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> tuple[TreeEnsemble, tuple] | None:
-    """``ens`` when its leaf values reproduce the model's own outputs (``probed``, from
+def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> bool:
+    """Whether ``ens``'s leaf values reproduce the model's own outputs (``probed``, from
     :func:`probe` over every background row) on x and the background (``seen``: as the
-    trees see them); with those outputs (x's, the background's)."""
+    trees see them), up to a constant."""
     try:
-        X = np.vstack([np.asarray(seen.x, dtype=float)[None, :], seen._bg_matrix()])
+        X = np.vstack([np.asarray(seen.x, dtype=float)[None, :], seen.numeric_background()])
     except (TypeError, ValueError):
-        return None  # a column that is not numbers
+        return False  # a column that is not numbers
     if not np.isfinite(X).all():
-        return None  # missing values: the model routes them its own way
-    x_out, bg_out = probed[:1], probed[m:]
-    want, ours = np.vstack([x_out, bg_out]), ens.predict(X)
+        return False  # missing values: the model routes them its own way
+    want, ours = np.vstack([probed[:1], probed[1:]]), ens.predict(X)
     if ours.shape != want.shape:
-        return None
+        return False
     gap = want - ours  # the model's constant (init, prior), the same for every row
-    if np.ptp(gap, axis=0).max(initial=0.0) > 1e-7 * max(1.0, float(np.abs(want).max())):
-        return None
-    return ens, (x_out, bg_out)
+    return bool(np.ptp(gap, axis=0).max(initial=0.0) <= 1e-7 * max(1.0, float(np.abs(want).max())))
 
 
 def plan(
@@ -153,95 +140,88 @@ def plan(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     feature_names: Any = None,
     output_names: Any = None,
     model_output: str = "auto",
     background_size: int = BACKGROUND_ROWS,
     background_summary: str = "auto",
-    max_evals: int | None = None,
-    tol: float = 0.01,
-    n_samples: int = 5000,
-    kernel_width: float | None = None,
-    batch_size: int | None = None,
-    rows_per_call: int | None = None,
-    **unknown: Any,
+    **options: Any,
 ) -> Plan:
     """Plan a tabular explanation (see :func:`limelight.attribute` for the arguments).
 
-    Options: ``max_evals`` / ``tol`` (kernel), ``n_samples`` / ``kernel_width`` (lime),
-    ``background_size`` (rows kept, default 100) and ``background_summary``
-    (``"auto"``, ``"kmeans"``, ``"sample"``), ``feature_names``, ``output_names``,
-    ``model_output`` (``"auto"``, ``"proba"``, ``"decision"``, ``"predict"``).
+    ``method``: a name from :data:`limelight.explainers.registry.METHODS` or an explainer
+    object; ``options``: the method's (``max_evals`` / ``tol`` for kernel, ``n_samples`` /
+    ``kernel_width`` for lime, ...). Besides: ``background_size`` (rows kept, default 100),
+    ``background_summary`` (``"auto"``, ``"kmeans"``, ``"sample"``), ``feature_names``,
+    ``output_names``, ``model_output`` (``"auto"``, ``"proba"``, ``"decision"``,
+    ``"predict"``).
     """
-    unknown.pop("modality", None)
-    if unknown:
-        raise InputError(
-            f"unknown option(s) {sorted(unknown)} for a tabular explanation",
-            fix="see help(limelight.plans.tabular.plan) for the options",
-        )
-    adapted = TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+    options.pop("modality", None)
+    check_random_state(random_state)
+    cls = _method_class(method, options)
+    adapter = TabularModel.from_any(model, output_names=output_names, model_output=model_output)
     inst = read_instance(
         x,
         background,
-        model=adapted,
+        model=adapter,
         feature_names=feature_names,
         background_size=background_size,
         background_summary=background_summary,
         random_state=random_state,
     )
+    ctx = TabularContext(adapter, inst)
     trees = None
-    if method == "tree" or (method == "auto" and inst.d >= AUTO_TREE_MIN):
-        trees = readable_trees(adapted, inst)
+    if cls is TreeShap or (cls is None and inst.d >= AUTO_TREE_MIN):
+        trees = readable_trees(ctx, inst)
     # a tree ensemble's check needs its outputs on x and the whole background: one call
-    probed = probe(adapted, inst, slice(None) if trees is not None else slice(0, 1))
-    readable = trees is not None
+    probed = probe(adapter, inst, slice(None) if trees is not None else slice(0, 1))
+    ctx.calls, ctx.rows = adapter.calls, adapter.rows  # the explanation's cost starts here
     if trees is not None:
-        trees = checked_trees(trees[0], trees[1], probed, inst.m)
-    used: Model = adapted
-    if output is not None:
-        used = OneOutput(adapted, _output_index(adapted.output_names, output))
-    choice = method
-    if method == "auto":
-        choice = "tree" if trees is not None else "exact" if inst.d <= AUTO_EXACT_MAX else "kernel"
-    per_call = {} if rows_per_call is None else {"rows_per_call": int(rows_per_call)}
-    explainer: Explainer
-    if choice == "tree":
-        if trees is None:
-            why = (" whose leaf values do not add up to its outputs here (a link function, or "
-                   "missing values in x or the background)") if readable else ""
-            raise MethodError(
-                f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
-                f"leaf values; this model is {_model_name(adapted)}{why}",
-                fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
-                    "classifier's log-odds are sums of leaves: model_output='decision'",
-            )
-        columns = None if output is None else [used.index]  # type: ignore[attr-defined]
-        piped = type(adapted.estimator).__name__ == "Pipeline"  # read through its split
-        explainer = TreeShapley(trees[0], columns=columns, outputs=(inst, *trees[1]),
-                                space=adapted.model_space if piped else None,
-                                owner=adapted._split.owner if piped else None)
-    elif choice == "exact":
-        explainer = ExactShapley(**per_call)
-    elif choice == "kernel":
-        explainer = KernelShap(
-            max_evals=max_evals,
-            tol=tol,
-            random_state=random_state,
-            batch_size=batch_size,
-            **per_call,
-        )
-    elif choice == "lime":
-        explainer = TabularLime(
-            n_samples=n_samples,
-            kernel_width=kernel_width,
-            batch_size=batch_size,
-            random_state=random_state,
-        )
+        ctx.probed = (probed[:1], probed[1:])
+        if checked_trees(trees[0], trees[1], probed, inst.m):
+            ctx.trees = ReadableTrees(trees[0], through_split=trees[2])
+    ctx.select(choose_outputs(adapter.output_names, output, scores=probed[0]))
+    if isinstance(method, Explainer):
+        explainer = configured("tabular", method, options)
     else:
-        raise MethodError(
-            f"unknown method {method!r} for tabular data", fix=f"use 'auto' or one of {METHODS}"
-        )
-    return Plan(model=used, instance=inst, explainer=explainer)
+        name = method if method != "auto" else _auto(ctx, inst)
+        cls = lookup("tabular", name).cls
+        if method == "auto":  # options any candidate takes: the chosen one's are used
+            options = {k: v for k, v in options.items() if k in options_of(cls)}
+        explainer = build("tabular", name, options, random_state=random_state, inputs=INPUT_OPTIONS)
+    if isinstance(explainer, TreeShap) and ctx.trees is None:
+        _no_trees(adapter, readable=trees is not None)
+    explainer.check(ctx, inst)
+    return Plan(model=ctx, instance=inst, explainer=explainer)
+
+
+def _method_class(method: Any, options: dict) -> type | None:
+    """The class ``method`` names (None for "auto"), its options checked first."""
+    if isinstance(method, Explainer):
+        configured("tabular", method, options)
+        return type(method)
+    cls = None if method == "auto" else lookup("tabular", method).cls
+    check_options("tabular", cls, options, INPUT_OPTIONS, warn=False)
+    return cls
+
+
+def _auto(ctx: TabularContext, inst: TabularInstance) -> str:
+    """Exact Shapley values by tree paths for tree ensembles we read, else by coalitions up
+    to 12 features, Kernel SHAP above."""
+    if ctx.trees is not None:
+        return "tree"
+    return "exact" if inst.d <= AUTO_EXACT_MAX else "kernel"
+
+
+def _no_trees(adapter: TabularModel, *, readable: bool) -> None:
+    why = (" whose leaf values do not add up to its outputs here (a link function, or "
+           "missing values in x or the background)") if readable else ""
+    raise MethodError(
+        f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
+        f"leaf values; this model is {_model_name(adapter)}{why}",
+        fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
+            "classifier's log-odds are sums of leaves: model_output='decision'",
+    )

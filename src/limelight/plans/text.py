@@ -14,27 +14,35 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, MethodError, ModelError
-from ..explainers.text import HierarchicalShapley, Occlusion, SampledShapley
-from ..explainers.text_lime import TextLime
+from ..explainers.base import Explainer
+from ..explainers.registry import (
+    Method,
+    build,
+    check_options,
+    check_random_state,
+    configured,
+    entry_of,
+    lookup,
+    options_of,
+)
 from ..inputs.text import tokenize
-from ..models.text import TextModel
+from ..models.text import TextModel, TextOutputs
 from ..models.torch_text import TorchTextModel, is_torch_module
 from . import Plan
+from .outputs import choose_outputs
 
-METHODS = {
-    "occlusion": "occlusion",
-    "leave_one_out": "occlusion",
-    "shapley": "shapley",
-    "permutation": "shapley",
-    "hierarchical": "hierarchical",
-    "partition": "hierarchical",
-    "lime": "lime",
-    "gradient_x_input": "gradient_x_input",
-    "grad_x_input": "gradient_x_input",
-    "integrated_gradients": "integrated_gradients",
-    "ig": "integrated_gradients",
-}
-GRADIENT_METHODS = ("gradient_x_input", "integrated_gradients")
+#: the options every text explanation takes beside its method's
+INPUT_OPTIONS = (
+    "tokenizer",
+    "tokens",
+    "spans",
+    "group_subwords",
+    "masking",
+    "mask_token",
+    "output_names",
+    "model_output",
+    "embedding",
+)
 LONG_TEXT = 300  # tokens; above this "auto" uses the hierarchical method
 
 
@@ -43,8 +51,8 @@ def plan(
     x: Any,
     *,
     background: Any = None,
-    method: str = "auto",
-    output: int | str | None = None,
+    method: str | Explainer = "auto",
+    output: Any = None,
     random_state: int | None = None,
     tokenizer: Any = None,
     tokens: Any = None,
@@ -52,22 +60,27 @@ def plan(
     group_subwords: bool = False,
     masking: str = "remove",
     mask_token: str | None = None,
-    budget: int | None = None,
-    batch_size: int | None = None,
     output_names: Any = None,
     model_output: str = "auto",
-    n_steps: int = 50,
-    baseline_id: int | None = None,
     embedding: Any = None,
+    **options: Any,
 ) -> Plan:
     """Validate a text explanation and choose its explainer.
 
     ``method``: ``"auto"`` (integrated gradients for torch models, hierarchical Shapley
     above 300 tokens, sampled Shapley otherwise), ``"occlusion"``, ``"shapley"``,
-    ``"hierarchical"``, ``"lime"``, ``"gradient_x_input"``, ``"integrated_gradients"``.
-    ``masking``: ``"remove"`` drops masked tokens, ``"token"`` puts ``mask_token`` there.
-    ``budget``: most model rows for sampling methods (default 2000).
+    ``"hierarchical"``, ``"lime"``, ``"gradient_x_input"``, ``"integrated_gradients"``,
+    or an explainer object. ``masking``: ``"remove"`` drops masked tokens, ``"token"``
+    puts ``mask_token`` there. Method options: ``budget`` (most model rows for sampling
+    methods, default 2000), ``batch_size``, ``n_steps``, ``baseline_id``, ...
     """
+    options.pop("modality", None)
+    check_random_state(random_state)
+    if isinstance(method, Explainer):
+        configured("text", method, options)
+    else:
+        cls = None if method == "auto" else lookup("text", method).cls
+        check_options("text", cls, options, INPUT_OPTIONS, warn=False)
     if background is not None:
         raise InputError(
             "text explanations do not use a background",
@@ -90,65 +103,43 @@ def plan(
         if embedding is not None:
             raise InputError("embedding= only applies to torch models", fix="drop embedding=")
         adapted = TextModel.from_any(model, output_names=output_names, output=model_output)
-    name = _method(method, adapted, len(instance))
-    _probe(adapted, instance, gradient=name in GRADIENT_METHODS)
-    if output is not None:
-        _check_output(output, adapted.output_names)
-    explainer = _explainer(
-        name,
-        budget=budget,
-        batch_size=batch_size,
-        n_steps=n_steps,
-        baseline_id=baseline_id,
-        random_state=random_state,
-        n=len(instance),
-    )
-    return Plan(model=adapted, instance=instance, explainer=explainer)
-
-
-def _method(method: str, model: Any, n_tokens: int) -> str:
-    if method == "auto":
-        if model.kind == "torch":
-            return "integrated_gradients"
-        return "hierarchical" if n_tokens > LONG_TEXT else "shapley"
-    if method not in METHODS:
-        raise MethodError(
-            f"unknown text method {method!r}",
-            fix=f"use one of {sorted(set(METHODS.values()))} (or 'auto')",
+    entry = _method(method, adapted, len(instance))
+    scores = _probe(adapted, instance, gradient=entry.gradients)
+    chosen = choose_outputs(adapted.output_names, output, scores=scores)
+    used = adapted if chosen == list(range(adapted.n_outputs)) else TextOutputs(adapted, chosen)
+    if isinstance(method, Explainer):
+        explainer = configured("text", method, {})
+    else:
+        if method == "auto":  # options any text method takes: the chosen one's are used
+            options = {k: v for k, v in options.items() if k in options_of(entry.cls)}
+        explainer = build(
+            "text", entry.name, options, random_state=random_state, inputs=INPUT_OPTIONS
         )
-    name = METHODS[method]
-    if name in GRADIENT_METHODS and model.kind != "torch":
+    explainer.check(used, instance)
+    return Plan(model=used, instance=instance, explainer=explainer)
+
+
+def _method(method: str | Explainer, model: Any, n_tokens: int) -> Method:
+    if isinstance(method, Explainer):
+        entry = entry_of("text", method)
+    elif method == "auto":
+        if model.kind == "torch":
+            return lookup("text", "integrated_gradients")
+        return lookup("text", "hierarchical" if n_tokens > LONG_TEXT else "shapley")
+    else:
+        entry = lookup("text", method)
+    if entry.gradients and model.kind != "torch":
         raise MethodError(
-            f"{name} needs gradients, and this model is a {type(model).__name__} without them",
+            f"{entry.name} needs gradients, and this model is a {type(model).__name__} "
+            "without them",
             fix="use method='shapley', 'occlusion' or 'lime', or pass a torch module",
         )
-    return name
+    return entry
 
 
-def _explainer(name: str, *, budget, batch_size, n_steps, baseline_id, random_state, n):
-    from ..explainers.text import check_budget
-
-    extra = {} if batch_size is None else {"batch_size": int(batch_size)}
-    if name == "occlusion":
-        return Occlusion(**extra)
-    if name == "shapley":
-        b = check_budget(2000 if budget is None else budget, minimum=2 + 2 * max(n - 1, 1))
-        return SampledShapley(budget=b, random_state=random_state, **extra)
-    if name == "hierarchical":
-        b = check_budget(2000 if budget is None else budget, minimum=2 if n == 1 else 6)
-        return HierarchicalShapley(budget=b, **extra)
-    if name == "lime":
-        b = check_budget(2000 if budget is None else budget, minimum=max(10, n // 4))
-        return TextLime(budget=b, random_state=random_state, **extra)
-    from ..explainers.text_gradients import GradientXInput, IntegratedGradients
-
-    if name == "gradient_x_input":
-        return GradientXInput(baseline_id=baseline_id, **extra)
-    return IntegratedGradients(n_steps=n_steps, baseline_id=baseline_id, **extra)
-
-
-def _probe(model: Any, instance: Any, *, gradient: bool) -> None:
-    """One call on the text and one on perturbed copies, so failures show in the caller's cell."""
+def _probe(model: Any, instance: Any, *, gradient: bool) -> np.ndarray:
+    """One call on the text and one on perturbed copies, so failures show in the caller's
+    cell. Returns the model's outputs on the text."""
     try:
         full = model.predict([instance.text])
     except ModelError as exc:
@@ -161,7 +152,7 @@ def _probe(model: Any, instance: Any, *, gradient: bool) -> None:
             fix="return finite numbers",
         )
     if gradient:
-        return
+        return full[0]
     n = len(instance)
     masks = np.ones((2, n), dtype=bool)
     masks[0, 0] = False
@@ -177,14 +168,4 @@ def _probe(model: Any, instance: Any, *, gradient: bool) -> None:
             "masking='token' with a mask_token the model knows",
         ) from exc.__cause__
     model.calls, model.rows = 0, 0  # the probe is not part of the explanation's cost
-
-
-def _check_output(output: Any, names: list[str]) -> None:
-    if isinstance(output, str):
-        if output not in names:
-            raise InputError(f"no output named {output!r}", fix=f"use one of {names}")
-    elif not -len(names) <= int(output) < len(names):
-        raise InputError(
-            f"output {output} is out of range for {len(names)} outputs",
-            fix=f"use 0..{len(names) - 1} or a name in {names}",
-        )
+    return full[0]

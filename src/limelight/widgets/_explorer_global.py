@@ -86,7 +86,7 @@ def _swarm_plan(ex: Any):
     Shapley up to 10 features (or from the trees' paths for tree ensembles), else Kernel
     SHAP with a few hundred coalitions."""
     from ..explainers.shapley import ExactShapley, KernelShap
-    from ..explainers.tree import TreeShapley
+    from ..explainers.tree import TreeShap
     from ..plans import plan
 
     rng = np.random.default_rng(ex._random_state)
@@ -95,12 +95,14 @@ def _swarm_plan(ex: Any):
     bg = ex._inst0.background_batch()
     options = {k: v for k, v in ex._options.items()
                if k in ("feature_names", "output_names", "model_output")}
+    k = ex._adapted.n_outputs
     small = plan(ex._adapted, ex._row(0), background=bg, method="auto",
-                 background_size=SWARM_BACKGROUND, random_state=ex._random_state, **options)
+                 background_size=SWARM_BACKGROUND, random_state=ex._random_state,
+                 output=list(range(k)), **options)
     d = small.instance.d
     explainer = ExactShapley() if d <= 10 else KernelShap(
         max_evals=min(2 * d + 256, 600), random_state=ex._random_state)
-    if isinstance(small.explainer, TreeShapley):  # exact at any width, m + 1 rows a row
+    if isinstance(small.explainer, TreeShap):  # exact at any width, m + 1 rows a row
         explainer = small.explainer
     return rows, explainer, small
 
@@ -117,10 +119,9 @@ def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict,
             return False
         if values is None:
             values = np.zeros((s, ex._adapted.n_outputs, d), dtype=np.float32)
-        inst = ex._instance(int(i), small.instance)
-        model = ex._adapted
+        inst = ex._instance(int(i), small.model)
         del ex
-        values[r] = explainer.explain(model, inst).values
+        values[r] = explainer.explain(small.model, inst).values
         if (r + 1) % every == 0 or r + 1 == s:
             ex = _alive(ref)
             if ex is None:

@@ -19,7 +19,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import LimelightError
+from .._cancel import cancellable
+from ..errors import Cancelled, LimelightError
 
 
 @dataclass(eq=False)
@@ -46,6 +47,12 @@ def start(widget: Any, run: Run, stream_factory: Callable[[], Iterator], budget:
     return thread
 
 
+def _cancellable(stream_factory: Callable[[], Iterator], event: threading.Event):
+    """The stream, with every model call it makes checking ``event`` (see ``_cancel``)."""
+    with cancellable(event):
+        yield from stream_factory()
+
+
 def _message(err: BaseException | None) -> str:
     return str(err) if isinstance(err, LimelightError) else f"{type(err).__name__}: {err}"
 
@@ -61,7 +68,7 @@ def _work(ref: weakref.ref, run: Run, stream_factory, budget) -> None:
     last_push, pushed, latest = -1.0, None, None
     stream, status = None, "done"
     try:
-        stream = stream_factory()
+        stream = _cancellable(stream_factory, run.cancel)
         for exp in stream:
             widget = _current(ref, run)
             if widget is None:  # nobody will see this run: stop after this batch
@@ -80,6 +87,8 @@ def _work(ref: weakref.ref, run: Run, stream_factory, budget) -> None:
             status = "cancelled" if run.cancel.is_set() else "error"
             if status == "error":
                 run.error = LimelightError("the explainer stopped without a final result")
+    except Cancelled:  # raised at the model call after cancel(): within one batch
+        status = "cancelled"
     except BaseException as exc:  # shown in the widget, re-raised by wait()
         status, run.error = "error", exc
     finally:

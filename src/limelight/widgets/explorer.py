@@ -16,7 +16,6 @@ run without waiting for the previous row's batch.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from typing import Any
 
 import anywidget
@@ -104,7 +103,7 @@ class Explorer(anywidget.AnyWidget):
         # one plan (model adapted and probed, background summarised) for every row
         self._plan = plan(model, self._row(0), background=bg, method=method,
                           random_state=random_state, **options)
-        self._adapted = getattr(self._plan.model, "inner", self._plan.model)
+        self._adapted = self._plan.model.adapter  # every output, whatever output= chose
         self._inst0 = self._plan.instance
         self._columns = self._column_store()
         self._predict_all()
@@ -130,17 +129,13 @@ class Explorer(anywidget.AnyWidget):
         arr = np.asarray(self._X, dtype=float)
         return [arr[:, j] for j in range(arr.shape[1])]
 
-    def _instance(self, i: int, base=None):
-        base = base or self._inst0
-        x_cols = [c[i] for c in self._columns]
-        inst = replace(base, x=np.asarray(x_cols, dtype=object), x_cols=x_cols)
-        if hasattr(base, "_bg_cache"):
-            inst._bg_cache = base._bg_cache
-        return inst
+    def _instance(self, i: int, ctx=None):
+        """Row ``i`` over the background of ``ctx`` (a plan's context; default the explorer's)."""
+        return (ctx or self._plan.model).row([c[i] for c in self._columns])
 
     def _batch(self, start: int, stop: int) -> Any:
         if self._frame:
-            return self._inst0._assemble([c[start:stop] for c in self._columns])
+            return self._inst0.assemble([c[start:stop] for c in self._columns])
         return np.stack([c[start:stop] for c in self._columns], axis=1)
 
     def _predict_all(self) -> None:
