@@ -70,9 +70,9 @@ window.llReady = true;
 
 def state_json(widget, keys=None) -> str:
     """The widget's synced state with binary buffers as base64 (for the static page)."""
-    keys = keys or ["_view", "_panel", "_meta", "_arrays", "_specs", "_progress", "output_index",
-                    "_data_meta", "_data_arrays", "_global_meta", "_global_arrays", "selected",
-                    "filters", "_vega"]
+    # (the explorer's own state: its panel is a child widget, not drawn on this page)
+    keys = keys or ["_view", "_data_meta", "_data_arrays", "_global_meta", "_global_arrays",
+                    "selected", "filters"]
 
     def enc(v):
         if isinstance(v, dict) and isinstance(v.get("view"), memoryview):

@@ -1,12 +1,16 @@
 // The widget's one ESM entry (anywidget): the explanation widget's view (widget.js) for
-// every view named by `_view`: text, image, tabular, importance, and explorer.
+// every view named by `_view`: text, image, tabular, importance, explorer (the explorer
+// widget), and structure, layers and monitor (limelight.modelviz).
 import * as explorer from "./views/explorer.js";
+import * as layers from "./views/layers.js";
+import * as monitor from "./views/monitor.js";
+import * as structure from "./views/structure.js";
 import { mountWidget, registerView } from "./widget.js";
 
 export { standInModel } from "./standin.js";
 export { registerView };
 
-registerView("explorer", explorer);
+for (const [name, view] of Object.entries({ explorer, structure, layers, monitor })) registerView(name, view);
 
 function render({ model, el, host }) {
   return mountWidget(model, el, host);

@@ -11,7 +11,7 @@ export const FORMATS = {
 };
 
 /** Views the kernel can export (the explorer mounts the control on its explanation panel). */
-export const SNAPSHOT_VIEWS = new Set(["text", "image", "tabular", "importance"]);
+export const SNAPSHOT_VIEWS = new Set(["text", "image", "tabular", "importance", "structure", "layers", "monitor"]);
 
 let mounted = 0;
 

@@ -9,6 +9,7 @@ from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation, register_presenter
 from .export import load, save
+from .modelviz import layers, monitor, structure
 
 __all__ = [
     "Explanation",
@@ -25,8 +26,11 @@ __all__ = [
     "explore",
     "load",
     "metrics",
+    "layers",
+    "monitor",
     "permutation_importance",
     "save",
+    "structure",
 ]
 __version__ = "0.1.0"
 

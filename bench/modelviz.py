@@ -1,0 +1,301 @@
+"""Model-view timings, medians of repeats (2-core CPU, one thread, Debian's Chromium,
+network blocked):
+
+- ``ll.structure`` of a 1,000+-module torch model (a 66-layer BERT built from a config,
+  no weights downloaded) beside one bare forward pass of the same model (the ratio is the
+  cost of the hooks and the counting), and of a scikit-learn pipeline beside
+  scikit-learn's own HTML diagram (``estimator_html_repr``);
+- the structure view's render() in Chromium for that model (static export page);
+- with ``--lab``: the monitor in JupyterLab 4: a kernel thread logs points at a target
+  rate for a few seconds; the browser counts the points it received per second, the
+  longest gap between animation frames (page responsiveness) and the kernel's answer time
+  to an execute request meanwhile.
+
+    python bench/modelviz.py [--repeats 5] [--lab] [--rates 1000,10000,100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+import limelight as ll
+
+LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file:", "about:")
+
+
+def med(xs):
+    return statistics.median(xs)
+
+
+def big_bert():
+    import torch
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    cfg = BertConfig(
+        vocab_size=500,
+        hidden_size=32,
+        num_hidden_layers=66,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    net = BertModel(cfg).eval()
+    return net, {"input_ids": torch.randint(0, 500, (1, 32))}
+
+
+def time_structure(repeats: int):
+    import torch
+
+    net, example = big_bert()
+    n_modules = len(list(net.modules()))
+    bare, ours = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            net(**example)
+        bare.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        w = ll.structure(net, example=example)
+        ours.append(time.perf_counter() - t0)
+    return n_modules, med(bare), med(ours), w
+
+
+def time_pipeline(repeats: int):
+    import numpy as np
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from sklearn.utils import estimator_html_repr
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(300, 20)), columns=[f"n{i}" for i in range(20)])
+    X["c"] = rng.choice(list("abcd"), 300)
+    ct = ColumnTransformer(
+        [("num", StandardScaler(), [f"n{i}" for i in range(20)]), ("cat", OneHotEncoder(), ["c"])]
+    )
+    pipe = make_pipeline(ct, RandomForestClassifier(100, random_state=0)).fit(X, X["n0"] > 0)
+    sk, ours = [], []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        estimator_html_repr(pipe)
+        sk.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        ll.structure(pipe)
+        ours.append(time.perf_counter() - t0)
+    return med(sk), med(ours)
+
+
+def render_in_browser(browser, widget, repeats: int):
+    path = Path(tempfile.mkdtemp(prefix="ll-bench-")) / "structure.html"
+    widget.save(path)
+    renders, searches = [], []
+    for _ in range(repeats):
+        page = browser.new_page()
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL) else r.abort()
+        )
+        page.goto(path.as_uri())
+        page.wait_for_function("document.body.dataset.llReady === '1'", timeout=30_000)
+        renders.append(float(page.get_attribute(".ll-structure", "data-render-ms")))
+        searches.append(
+            page.evaluate("""() => {
+            const s = document.querySelector('.ll-structure-search');
+            const t0 = performance.now();
+            s.value = 'intermediate'; s.dispatchEvent(new Event('input'));
+            return performance.now() - t0; }""")
+        )
+        page.close()
+    return med(renders), med(searches)
+
+
+# -- the monitor in JupyterLab ------------------------------------------------------------
+CELLS = ["import threading, time, math\nimport limelight as ll\nmon = ll.monitor()"]
+
+STREAM = """
+def _stream(rate, seconds, run):
+    per_tick = max(1, rate // 200)  # 200 ticks a second, `per_tick` points each
+    t0 = time.perf_counter(); i = 0
+    while time.perf_counter() - t0 < seconds:
+        for _ in range(per_tick):
+            mon.log(i, loss=1.0 / (i + 1), run=run); i += 1
+        lag = t0 + i / rate - time.perf_counter()
+        if lag > 0: time.sleep(lag)
+    return i
+_res = {}
+_t = threading.Thread(target=lambda: _res.update(n=_stream(%d, %f, %r))); _t.start()
+"""
+
+MEASURE_JS = """async ([seconds, code]) => {
+  const kernel = window.jupyterapp.shell.currentWidget.sessionContext.session.kernel;
+  const root = document.querySelector('.jp-OutputArea-output .ll-monitor');
+  const n0 = Number(root.dataset.points);
+  const gaps = []; let last = performance.now(); let going = true;
+  const tick = (t) => { gaps.push(t - last); last = t; if (going) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  await kernel.requestExecute({ code, store_history: false }).done;
+  const t0 = performance.now();
+  const pings = [];
+  while (performance.now() - t0 < seconds * 1000) {
+    const p0 = performance.now();
+    await kernel.requestExecute({ code: '1', store_history: false }).done;
+    pings.push(performance.now() - p0);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const n1 = Number(root.dataset.points);
+  const t1 = performance.now();
+  going = false;
+  gaps.sort((a, b) => a - b);
+  pings.sort((a, b) => a - b);
+  return { received: n1 - n0, secs: (t1 - t0) / 1000, maxGap: gaps.at(-1),
+           p95Gap: gaps[Math.floor(gaps.length * 0.95)], pingMed: pings[pings.length >> 1],
+           pingMax: pings.at(-1) };
+}"""
+
+
+def lab_monitor(browser, rates: list[int], seconds: float = 4.0):
+    root = Path(tempfile.mkdtemp(prefix="ll-bench-lab-"))
+    nbdir = root / "nb"
+    nbdir.mkdir()
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(root / "cfg"),
+        JUPYTER_RUNTIME_DIR=str(root / "rt"),
+        JUPYTER_PLATFORM_DIRS="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+    )
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = uuid.uuid4().hex
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": c,
+            }
+            for c in CELLS
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (nbdir / "bench.ipynb").write_text(json.dumps(nb))
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--allow-root",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={nbdir}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    out = []
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(180):
+            try:
+                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.route(
+            "**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL) else r.abort()
+        )
+        page.goto(f"{url}/lab/workspaces/bench/tree/bench.ipynb?token={token}&reset")
+        page.wait_for_function(
+            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
+            "?.kernel?.status === 'idle'",
+            timeout=120_000,
+        )
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_selector(".jp-OutputArea-output .ll-monitor", timeout=120_000)
+        page.wait_for_timeout(1000)
+        for rate in rates:
+            r = page.evaluate(MEASURE_JS, [seconds, STREAM % (rate, seconds, f"rate {rate}")])
+            page.wait_for_timeout(1500)  # let the tail arrive before the next run
+            out.append((rate, r))
+        page.screenshot(path=str(root / "monitor.png"))
+        print(f"(screenshot: {root / 'monitor.png'})")
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--lab", action="store_true")
+    ap.add_argument("--rates", default="1000,10000,100000")
+    args = ap.parse_args()
+    n, bare, ours, widget = time_structure(args.repeats)
+    sk, ll_pipe = time_pipeline(args.repeats)
+    print("| | time | reference | ratio |")
+    print("|---|---|---|---|")
+    print(
+        f"| ll.structure, torch, {n} modules, with the forward pass | {ours * 1e3:.0f} ms | "
+        f"bare forward {bare * 1e3:.0f} ms | {ours / bare:.1f}x |"
+    )
+    print(
+        f"| ll.structure, pipeline (ColumnTransformer + 100-tree forest) | {ll_pipe * 1e3:.1f} ms"
+        f" | sklearn estimator_html_repr {sk * 1e3:.1f} ms | {ll_pipe / sk:.2f}x |"
+    )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
+        r, s = render_in_browser(b, widget, args.repeats)
+        print(f"| structure view render(), {n} modules (Chromium) | {r:.1f} ms | | |")
+        print(f"| structure view search 'intermediate' (66 hits drawn) | {s:.1f} ms | | |")
+        if args.lab:
+            rates = [int(x) for x in args.rates.split(",")]
+            print(
+                "\n| target points/s | received/s in the browser | longest frame gap | "
+                "p95 frame gap | kernel answer (median / max) |"
+            )
+            print("|---|---|---|---|---|")
+            for rate, m in lab_monitor(b, rates):
+                print(
+                    f"| {rate:,} | {m['received'] / m['secs']:,.0f} | {m['maxGap']:.0f} ms | "
+                    f"{m['p95Gap']:.0f} ms | {m['pingMed']:.0f} / {m['pingMax']:.0f} ms |"
+                )
+        b.close()
+
+
+if __name__ == "__main__":
+    main()

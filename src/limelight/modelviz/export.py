@@ -1,0 +1,113 @@
+"""Exports of the model views, on the machinery of ``limelight.export``: the same
+self-contained HTML page (bundled JS, state with base64 arrays, no kernel, no network),
+SVG drawn in Python, PNG through vl-convert's SVG renderer, JSON with every number.
+
+A widget here provides ``_page_state() -> (view, meta, arrays, other state)``, ``_svg() -> str`` and
+``_json() -> dict``.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import secrets
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import export as core
+from ..encoders import buffers as _buffers
+from ..errors import InputError, LimelightError
+
+
+def page_state(obj: Any) -> dict:
+    view, meta, arrays, extra = obj._page_state()
+    enc = _buffers(arrays)
+    return {
+        **extra,
+        "_view": view,
+        "_meta": meta,
+        "_progress": {},
+        "_static": True,
+        "_arrays": {
+            k: {
+                "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
+                "dtype": v["dtype"],
+                "shape": v["shape"],
+            }
+            for k, v in enc.items()
+        },
+    }
+
+
+def to_html(obj: Any, *, title: str | None = None) -> str:
+    state = page_state(obj)
+    title = title if title is not None else f"limelight: {state['_view']}"
+    b64 = base64.b64encode(core._static("widget.js").encode("utf-8")).decode("ascii")
+    return core.PAGE.format(
+        nonce=secrets.token_urlsafe(16),
+        fallback=obj._svg(),
+        title=html.escape(title),
+        note="",
+        state=core._script_json(state),
+        bundle=core._script_json(b64),
+        vega=core._script_json(""),
+    )
+
+
+def _png(svg: str, scale: float = 2) -> bytes:
+    return core._vl_convert().svg_to_png(svg, scale=scale)
+
+
+def to_bytes(obj: Any, format: str, **options: Any) -> bytes:
+    makers = {
+        "html": lambda: to_html(obj, **options).encode("utf-8"),
+        "svg": lambda: obj._svg().encode("utf-8"),
+        "png": lambda: _png(obj._svg(), **options),
+        "json": lambda: json.dumps(obj._json(), default=_plain).encode("utf-8"),
+    }
+    if format not in makers:
+        raise InputError(
+            f"unknown snapshot format {format!r}", fix="use 'html', 'png', 'svg' or 'json'"
+        )
+    return makers[format]()
+
+
+def _plain(v: Any) -> Any:
+    if isinstance(v, np.ndarray):
+        return v.tolist()
+    if isinstance(v, np.generic):
+        return v.item()
+    raise TypeError(f"{type(v).__name__} is not JSON")
+
+
+def save(obj: Any, path: Any, **options: Any) -> Path:
+    path = Path(path)
+    fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
+    if fmt not in core.FORMATS:
+        raise InputError(
+            f"cannot tell the format from {path.name!r}",
+            fix="end the file name in .html, .png, .svg or .json",
+        )
+    path.write_bytes(to_bytes(obj, fmt, **options))
+    return path
+
+
+def reply_snapshot(widget: Any, content: dict) -> None:
+    """Answer the Snapshot control (off the kernel's message loop)."""
+    fmt = str(content.get("format", "html"))
+    reply = {"type": "snapshot", "format": fmt, "id": content.get("id")}
+    try:
+        name, data = widget.snapshot(fmt)
+    except Exception as exc:  # shown beside the control
+        msg = str(exc) if isinstance(exc, LimelightError) else f"{type(exc).__name__}: {exc}"
+        widget.send({**reply, "error": f"snapshot failed: {msg}"})
+        return
+    widget.send({**reply, "filename": name}, buffers=[data])
+
+
+def esc(text: Any) -> str:
+    """Escaped for SVG/HTML text and attributes."""
+    return html.escape(str(text), quote=True)

@@ -1,0 +1,165 @@
+"""ll.monitor: every point logged (from a thread too) reaches the view in a few binary
+messages, points logged before display are sent first, and the hooks log what torch and
+Keras compute."""
+
+import json
+import os
+import re
+import threading
+import time
+
+import numpy as np
+import pytest
+import torch
+
+import limelight as ll
+from limelight.errors import InputError
+
+
+def recording(mon):
+    """Capture what the widget would send to the browser, as the view decodes it."""
+    sent = []
+    mon.send = lambda content, buffers=None: sent.append((content, buffers))
+    return sent
+
+
+def received(sent):
+    """Replay the messages like the view: points past what it holds are appended."""
+    steps, series, values, names = [], [], [], []
+    for content, buffers in sent:
+        start, n = content["start"], content["n"]
+        if start > len(steps):
+            raise AssertionError("a gap in the stream")
+        skip = len(steps) - start
+        names = content["series"]
+        steps += list(np.frombuffer(buffers[0], np.float64)[skip:n])
+        series += list(np.frombuffer(buffers[1], np.int32)[skip:n])
+        values += list(np.frombuffer(buffers[2], np.float32)[skip:n])
+    return np.array(steps), np.array(series), np.array(values), names
+
+
+def test_points_from_a_thread_all_arrive_in_few_messages():
+    mon = ll.monitor(display=False)
+    sent = recording(mon)
+    mon.log(0, loss=5.0, run="early")  # before any view exists
+    assert sent == []
+    mon._on_message(mon, {"type": "ready"}, [])
+
+    def train():
+        for i in range(10_000):
+            mon.log(i, loss=1.0 / (i + 1), run="thread")
+
+    t0 = time.perf_counter()
+    t = threading.Thread(target=train)
+    t.start()
+    t.join()
+    mon.flush()
+    elapsed = time.perf_counter() - t0
+    steps, series, values, names = received(sent)
+    assert len(steps) == 10_001 == len(mon.to_frame())
+    assert names == [["early", "loss"], ["thread", "loss"]]
+    assert steps[0] == 0 and values[0] == 5.0 and series[0] == 0
+    np.testing.assert_allclose(values[1:], 1.0 / (np.arange(10_000) + 1), rtol=1e-6)
+    # batched: about one message per interval, not one per point
+    assert len(sent) <= 3 + elapsed / mon.interval * 2
+
+
+def test_a_second_view_gets_the_history_and_the_first_no_duplicates():
+    mon = ll.monitor(display=False)
+    sent = recording(mon)
+    mon._on_message(mon, {"type": "ready"}, [])
+    for i in range(50):
+        mon.log(acc=i / 50, run="a")  # steps default to 0, 1, 2...
+    mon.flush()
+    mon._on_message(mon, {"type": "ready"}, [])  # the same widget shown in a second cell
+    mon.flush()
+    assert [c["start"] for c, _ in sent] == [0, 0]
+    steps, _, values, _ = received(sent)  # the first view skips what it has
+    assert list(steps) == list(range(50))
+
+
+def test_to_frame_and_bad_values():
+    mon = ll.monitor(display=False)
+    mon.log(1, loss=torch.tensor(0.5), acc=np.float32(0.25), run="r")
+    f = mon.to_frame()
+    assert f.to_dict("list") == {
+        "step": [1.0, 1.0],
+        "run": ["r", "r"],
+        "metric": ["loss", "acc"],
+        "value": [0.5, 0.25],
+    }
+    with pytest.raises(InputError, match="not a number"):
+        mon.log(2, loss="high")
+    with pytest.raises(InputError, match="no metric"):
+        mon.log(2)
+
+
+def test_watch_logs_weight_and_gradient_norms():
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    mon = ll.monitor(display=False)
+    watch = mon.watch(net, every=2)
+    x, y = torch.randn(16, 4), torch.randn(16, 1)
+    ref = {}
+    for step in range(1, 5):
+        opt.zero_grad()
+        if step % 2 == 0:
+            ref[("weight", step)] = torch.cat(
+                [p.detach().ravel() for p in net[2].parameters()]
+            ).norm()
+        loss = torch.nn.functional.mse_loss(net(x), y)
+        loss.backward()
+        if step % 2 == 0:
+            ref[("grad", step)] = torch.cat([p.grad.ravel() for p in net[2].parameters()]).norm()
+        opt.step()
+    watch.remove()
+    with torch.no_grad():
+        net(x)  # no longer watched, and no grad: not a step
+    frame = mon.to_frame()
+    f = frame.set_index(["run", "metric", "step"])["value"]
+    for (kind, step), v in ref.items():
+        assert f[("watch/2", f"{kind}_norm", float(step))] == pytest.approx(float(v), rel=1e-5)
+    assert sorted(set(frame["step"])) == [2.0, 4.0]
+    assert sorted(set(frame["run"])) == ["watch/0", "watch/2"]  # layers with parameters
+    assert not net._forward_pre_hooks
+
+
+def test_keras_callback_logs_every_batch():
+    os.environ.setdefault("KERAS_BACKEND", "torch")
+    keras = pytest.importorskip("keras")
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(64, 3)).astype("float32"), rng.normal(size=(64, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    mon = ll.monitor(display=False)
+    hist = model.fit(
+        X,
+        y,
+        batch_size=16,
+        epochs=2,
+        validation_data=(X, y),
+        verbose=0,
+        callbacks=[mon.keras_callback(run="k")],
+    )
+    f = mon.to_frame()
+    assert (f["metric"] == "loss").sum() == 8  # 4 batches x 2 epochs
+    val = f[f["metric"] == "val_loss"]
+    assert list(val["step"]) == [4.0, 8.0]
+    np.testing.assert_allclose(val["value"], hist.history["val_loss"], rtol=1e-6)
+
+
+def test_exports_hold_every_point(tmp_path):
+    mon = ll.monitor(display=False, title="<script>x</script>")
+    for i in range(20):
+        mon.log(i, loss=0.9**i, run="<b>a</b>")
+    mon.log(30_000_001, loss=0.1, run="<b>a</b>")  # beyond float32's exact integers
+    assert re.search(r'"step":\{"b64":"[^"]*","dtype":"int32"', mon.snapshot("html")[1].decode())
+    data = json.loads(mon.snapshot("json")[1])
+    assert data["points"]["value"][-2] == pytest.approx(0.9**19)
+    assert data["points"]["step"][-1] == 30_000_001
+    page = mon.save(tmp_path / "m.html").read_text()
+    assert "<script>x</script>" not in page and "<b>a</b>" not in page
+    svg = mon.snapshot("svg")[1].decode()
+    assert "&lt;b&gt;a&lt;/b&gt;" in svg and svg.count("<polyline") == 1
+    assert mon.snapshot("png")[1].startswith(b"\x89PNG")
