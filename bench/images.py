@@ -162,13 +162,13 @@ def bench(name, net, x, repeats):
     )
     print("|---|---|---|---|---|---|---|")
     for label, rows, grad, cap, opts in cases:
-        p = plan(net, xn, outputs=[target], **opts)
+        p = plan(net, xn, output=[target], **opts)
         sizes = (1,) if rows == 1 else (5, 10, 20, 32, 64, rows)
         plain = plain_runs(net, x, rows, target, grad=grad, sizes=sizes)
         t = interleaved(
             {
                 "captum": cap,
-                "plan": lambda opts=opts: plan(net, xn, outputs=[target], **opts),
+                "plan": lambda opts=opts: plan(net, xn, output=[target], **opts),
                 "ll": p.run,
                 **{f"plain{b}": fn for b, fn in plain.items()},
             },

@@ -140,6 +140,8 @@ def main() -> None:
     runners = {
         "limelight shapley": lambda f, s: run_limelight("shapley", f, text, args.evals, s),
         "limelight lime": lambda f, s: run_limelight("lime", f, text, args.evals, s),
+        "limelight leverage": lambda f, s: run_limelight("leverage", f, text, args.evals, s),
+        "limelight msr": lambda f, s: run_limelight("msr", f, text, args.evals, s),
         "limelight hierarchical": lambda f, s: run_limelight(
             "hierarchical", f, text, args.evals, s
         ),

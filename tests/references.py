@@ -41,3 +41,25 @@ def brute_force_shapley(f, x, background):
         return f(rows).mean(axis=0)
 
     return shapley_by_orderings(value, len(x))
+
+
+def shapley_by_subsets(value, d):
+    """phi_j = sum over S without j of |S|! (d-|S|-1)! / d! (v(S + j) - v(S)), every
+    coalition's value computed once; independent of limelight (a Python loop per subset)."""
+    from itertools import combinations
+    from math import factorial
+
+    vals = {}
+    for s in range(d + 1):
+        for S in combinations(range(d), s):
+            vals[S] = np.asarray(value(list(S)), dtype=float)
+    phi = []
+    for j in range(d):
+        others = [i for i in range(d) if i != j]
+        total = 0.0
+        for s in range(d):
+            w = factorial(s) * factorial(d - s - 1) / factorial(d)
+            for S in combinations(others, s):
+                total = total + w * (vals[tuple(sorted((*S, j)))] - vals[S])
+        phi.append(total)
+    return np.stack(phi)  # (d, ...)

@@ -156,3 +156,24 @@ def test_tabular_state_lives_on_the_plans_context_not_on_the_instance():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # the planned objects raise no warning on reuse
         np.testing.assert_allclose(p.run().values, e.values)
+
+
+def test_the_explorer_takes_an_explainer_object(table):
+    X, f = table
+    kernel = E.KernelShap(max_evals=300, random_state=2)
+    ex = ll.explore(f, X, background=X, method=kernel, sample=0)
+    try:
+        ex.selected = 4
+        row = ex.wait(60)
+    finally:
+        ex.close()
+    alone = ll.attribute(f, X[4], background=X, method="kernel", max_evals=300, random_state=2)
+    np.testing.assert_array_equal(row.values, alone.values)
+
+
+def test_a_bad_seed_is_refused_by_explore_and_permutation_importance(table):
+    X, f = table
+    with pytest.raises(InputError, match="random_state='x' is not a seed"):
+        ll.explore(f, X, random_state="x")
+    with pytest.raises(InputError, match="random_state=-1 is not a seed"):
+        ll.permutation_importance(f, X, f(X), random_state=-1)

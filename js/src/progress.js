@@ -5,9 +5,11 @@ import { h } from "./theme.js";
 export function formatProgress(p) {
   const parts = [];
   const n = Number(p.n_evals || 0);
-  if (p.budget) parts.push(`${n.toLocaleString("en-US")} / ${Number(p.budget).toLocaleString("en-US")} evals`);
-  else if (n) parts.push(`${n.toLocaleString("en-US")} evals`);
+  const unit = p.unit || "evals";
+  if (p.budget) parts.push(`${n.toLocaleString("en-US")} / ${Number(p.budget).toLocaleString("en-US")} ${unit}`);
+  else if (n) parts.push(`${n.toLocaleString("en-US")} ${unit}`);
   if (p.elapsed !== undefined && p.elapsed !== null) parts.push(`${Number(p.elapsed).toFixed(1)} s`);
+  if (p.eta !== undefined && p.eta !== null && p.status === "running") parts.push(`ETA ${Number(p.eta).toFixed(0)} s`);
   if (p.stderr !== undefined && p.stderr !== null && Number.isFinite(p.stderr)) {
     parts.push(`max stderr ${Number(p.stderr).toPrecision(2)}`);
   }

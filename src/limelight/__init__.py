@@ -8,11 +8,14 @@ from . import explainers, metrics
 from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation, register_presenter
+from .explanations import Explanations
 from .export import load, save
+from .many import attribute_many
 from .modelviz import layers, monitor, structure
 
 __all__ = [
     "Explanation",
+    "Explanations",
     "ExplanationWidget",
     "Explorer",
     "InputError",
@@ -21,7 +24,9 @@ __all__ = [
     "ModelError",
     "SchemaError",
     "attribute",
+    "attribute_many",
     "explain",
+    "explain_many",
     "explainers",
     "explore",
     "load",
@@ -52,6 +57,10 @@ def __getattr__(name: str):
         from .widgets import ExplanationWidget
 
         return ExplanationWidget
+    if name == "explain_many":
+        from .widgets.many import explain_many
+
+        return explain_many
     if name == "Explorer":
         from .widgets.explorer import Explorer
 

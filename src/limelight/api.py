@@ -125,7 +125,10 @@ def explore(
         >>> ex.selected = 3; ex.wait()               # doctest: +SKIP
         >>> ex.explanations                          # doctest: +SKIP
     """
+    from .explainers.registry import check_random_state
     from .widgets.explorer import Explorer
+
+    check_random_state(random_state)  # before the explorer draws its samples with it
 
     return Explorer(model, X, y, background=background, method=method, sample=sample,
                     random_state=random_state, **options)

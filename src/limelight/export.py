@@ -80,11 +80,17 @@ def to_json(obj: Any, *, include_data: bool = True, full_resolution: bool = Fals
 
 
 def load(path: str | Path) -> Explanation:
-    """Read an explanation written by ``save(..., "x.json")`` (any schema version so far).
+    """Read an explanation written by ``save(..., "x.json")`` (any schema version so far),
+    or many (an ``Explanations``) from a ``.parquet`` file or an ``attribute_many(out=)``
+    folder.
 
         >>> exp = ll.load("exp.json")   # doctest: +SKIP
     """
     path = Path(path)
+    if path.suffix == ".parquet" or path.is_dir():
+        from .explanations import load_many
+
+        return load_many(path)
     if not path.is_file():
         raise InputError(f"no file at {str(path)!r}", fix="check the path")
     try:

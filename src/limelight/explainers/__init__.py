@@ -10,18 +10,22 @@
     >>> bool(np.allclose(by_object.values, by_name.values))
     True
 
-Tabular: :class:`ExactShapley`, :class:`KernelShap`, :class:`TreeShap`, :class:`Lime`,
+Tabular: :class:`ExactShapley`, :class:`KernelShap`, :class:`LeverageShap`,
+:class:`MsrShap`, :class:`TreeShap`, :class:`Lime`,
 :class:`PermutationImportance`. Text: :class:`TokenOcclusion`, :class:`SampledShapley`,
-:class:`HierarchicalShapley`, :class:`TextLime`, :class:`TokenGradientXInput`,
+:class:`HierarchicalShapley`, :class:`TokenLeverage`, :class:`TokenMsr`, :class:`TextLime`, :class:`TokenGradientXInput`,
 :class:`TokenIntegratedGradients`. Images: :class:`ImageOcclusion`,
-:class:`SegmentShapley`, :class:`SegmentLime`, :class:`Saliency`, :class:`GradientXInput`,
+:class:`SegmentShapley`, :class:`SegmentLeverage`, :class:`SegmentMsr`, :class:`SegmentLime`, :class:`Saliency`, :class:`GradientXInput`,
 :class:`IntegratedGradients`, :class:`SmoothGrad`, :class:`GradCam`. The names
 ``method=`` takes for each are in :data:`limelight.explainers.registry.METHODS`.
 """
 
 from .base import Explainer
+from .game_shapley import SegmentLeverage, SegmentMsr, TokenLeverage, TokenMsr
 from .gradients import GradCam, GradientXInput, IntegratedGradients, Saliency, SmoothGrad
+from .leverage import LeverageShap
 from .lime_tabular import Lime
+from .msr import MsrShap
 from .occlusion import ImageOcclusion
 from .permutation import PermutationImportance
 from .segments import SegmentLime, SegmentShapley
@@ -40,16 +44,22 @@ __all__ = [
     "ImageOcclusion",
     "IntegratedGradients",
     "KernelShap",
+    "LeverageShap",
     "Lime",
+    "MsrShap",
     "PermutationImportance",
     "Saliency",
     "SampledShapley",
+    "SegmentLeverage",
     "SegmentLime",
+    "SegmentMsr",
     "SegmentShapley",
     "SmoothGrad",
     "TextLime",
     "TokenGradientXInput",
     "TokenIntegratedGradients",
+    "TokenLeverage",
+    "TokenMsr",
     "TokenOcclusion",
     "TreeShap",
 ]

@@ -20,7 +20,7 @@ from .base import Explainer
 ROWS_PER_CALL = 200_000
 
 
-def _scorer(
+def scorer(
     name: str | Callable | None, model: TabularModel, classes: Any = None
 ) -> tuple[str, Callable]:
     """``(name, score(y_true, outputs))`` with outputs the model's ``(n, k)`` array;
@@ -97,7 +97,7 @@ class PermutationImportance(Explainer):
         # the model's outputs on the unshuffled data (the planner's probe call)
         inst, y, *rest = data
         n, d, R = inst.m, inst.d, self.n_repeats
-        name, score = _scorer(self.scoring, model, self.classes)
+        name, score = scorer(self.scoring, model, self.classes)
         base_out = rest[0] if rest and rest[0] is not None else None
         if base_out is None:
             base_out = model.predict(inst.background_batch())

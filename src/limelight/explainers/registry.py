@@ -24,8 +24,11 @@ import numpy as np
 
 from ..errors import InputError, MethodError
 from .base import Explainer
+from .game_shapley import SegmentLeverage, SegmentMsr, TokenLeverage, TokenMsr
 from .gradients import GradCam, GradientXInput, IntegratedGradients, Saliency, SmoothGrad
+from .leverage import LeverageShap
 from .lime_tabular import Lime
+from .msr import MsrShap
 from .occlusion import ImageOcclusion
 from .segments import SegmentLime, SegmentShapley
 from .shapley import ExactShapley, KernelShap
@@ -54,11 +57,15 @@ METHODS: dict[str, tuple[Method, ...]] = {
         Method("exact", ExactShapley),
         Method("tree", TreeShap),
         Method("kernel", KernelShap, ("kernel_shap",)),
+        Method("leverage", LeverageShap, ("leverage_shap",)),
+        Method("msr", MsrShap, ("regression_msr",)),
         Method("lime", Lime),
     ),
     "text": (
         Method("occlusion", TokenOcclusion, ("leave_one_out",)),
         Method("shapley", SampledShapley, ("permutation",)),
+        Method("leverage", TokenLeverage, ("leverage_shap",)),
+        Method("msr", TokenMsr, ("regression_msr",)),
         Method("hierarchical", HierarchicalShapley, ("partition",)),
         Method("lime", TextLime),
         Method("gradient_x_input", TokenGradientXInput, ("grad_x_input",), gradients=True),
@@ -67,6 +74,8 @@ METHODS: dict[str, tuple[Method, ...]] = {
     "image": (
         Method("occlusion", ImageOcclusion),
         Method("shapley", SegmentShapley, ("segment_shapley", "kernel_shap")),
+        Method("leverage", SegmentLeverage, ("leverage_shap",)),
+        Method("msr", SegmentMsr, ("regression_msr",)),
         Method("lime", SegmentLime),
         Method("saliency", Saliency, ("gradient", "vanilla_gradient"), gradients=True),
         Method(

@@ -113,8 +113,8 @@ class TokenIntegratedGradients(_EmbeddingGradients):
         nodes, weights = np.polynomial.legendre.leggauss(self.n_steps)
         alphas, weights = 0.5 * (nodes + 1.0), 0.5 * weights
         order = np.concatenate([np.arange(0, self.n_steps, 2), np.arange(1, self.n_steps, 2)])
-        _, _, ends = model.embedding_gradients(
-            ids, alphas=np.array([0.0, 1.0]), baseline_id=self.baseline_id
+        _, _, ends = model.embedding_gradients(  # the path's ends: scores, no backward pass
+            ids, alphas=np.array([0.0, 1.0]), baseline_id=self.baseline_id, gradients=False
         )
         base, pred = ends[0], ends[1]
         acc, wsum, n_evals = None, 0.0, 2

@@ -322,8 +322,8 @@ class TreeShap(Explainer):
         tables = shapley_table(min(d, ens.depth))
         # the model's own prediction and base value: x and the background rows
         pred, f_bg = model.row_outputs(inst)[0], model.background_outputs()
-        ran = 1 + m  # the model rows really run: x and the background
-        params = {**self.params(), "trees": ens.n_trees, "budget": ran}
+        # model rows: x and the background (run by the plan's probe, or here)
+        params = {**self.params(), "trees": ens.n_trees, "budget": 1 + m}
         chunk = max(1, WALKERS_PER_CHUNK // len(ens.roots))
         acc = RunningMean(m)
         owner = model.tree_owner()
@@ -334,5 +334,5 @@ class TreeShap(Explainer):
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
             yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,
-                               n_evals=ran, done=acc.finished,
+                               n_evals=1 + m, done=acc.finished,
                                params=params)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
 from .base import Model
 
@@ -176,6 +177,7 @@ class TabularModel(Model):
         """``fn(batch)`` (the model or a part of it) checked: one ``(n, k)`` float array of
         finite numbers, or a ModelError saying what came back. Not counted."""
         n = len(batch)
+        check_cancelled()
         try:
             out = fn(batch)
         except Exception as exc:  # the user's model: report it with what we called it on

@@ -67,6 +67,9 @@ class TabularContext(Model):
         self.split_ok: bool | None = None
         #: the background through the split's leading steps, once
         self.background_space: np.ndarray | None = None
+        #: the last row through them (the row, and it in the split's columns): an
+        #: explainer's calls on one row transform it once
+        self.last_space: tuple[TabularInstance, TabularInstance] | None = None
         #: the model's outputs (every column) on x and on each background row, from the
         #: plan's probe (None when it probed x only)
         self.probed: tuple[np.ndarray, np.ndarray] | None = None
@@ -156,6 +159,8 @@ class TabularContext(Model):
         split = self.split
         if split is None or self.split_ok is False:
             return None
+        if self.last_space is not None and _same_row(inst, self.last_space[0]):
+            return self.last_space[1]
         D = len(split.owner)
         try:
             xt = dense(split.prefix.transform(inst.x_batch()))[0]
@@ -178,7 +183,10 @@ class TabularContext(Model):
         )
         if self.split_ok is None:  # once: the shortcut gives the pipeline's numbers
             self.split_ok = self._split_agrees(inst, space)
-        return space if self.split_ok else None
+        if not self.split_ok:
+            return None
+        self.last_space = (inst, space)
+        return space
 
     def _split_agrees(self, inst: TabularInstance, space: TabularInstance) -> bool:
         """Whether the rest of the pipeline on ``space`` gives the whole pipeline's outputs.

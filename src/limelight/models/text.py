@@ -142,10 +142,12 @@ class TextOutputs(Model):
     def _predict(self, batch: Any) -> np.ndarray:
         return self.inner.predict(batch)[:, self.columns]
 
-    def embedding_gradients(self, ids: np.ndarray, *, alphas: np.ndarray, baseline_id=None):
+    def embedding_gradients(
+        self, ids: np.ndarray, *, alphas: np.ndarray, baseline_id=None, gradients: bool = True
+    ):
         """The inner torch model's gradients for the chosen outputs only."""
         out = self.inner.embedding_gradients(
-            ids, alphas=alphas, baseline_id=baseline_id, outputs=self.columns
+            ids, alphas=alphas, baseline_id=baseline_id, outputs=self.columns, gradients=gradients
         )
         self.calls, self.rows = self.inner.calls, self.inner.rows
         return out

@@ -104,9 +104,11 @@ class TorchTextModel(Model):
         alphas: np.ndarray,
         baseline_id: int | None = None,
         outputs: Sequence[int] | None = None,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        gradients: bool = True,
+    ) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         """Gradients of the ``outputs`` (default every one) at ``base + alpha * (emb -
-        base)`` for each alpha: one backward pass per output.
+        base)`` for each alpha: one backward pass per output (none with
+        ``gradients=False``: the scores only, grads None).
 
         Returns ``(grads (len(alphas), k, L, D), emb - base (L, D), scores (len(alphas), k))``
         over those k outputs; ``base`` is the embedding of ``baseline_id``, or zeros.
@@ -133,7 +135,7 @@ class TorchTextModel(Model):
             self.output_names = [str(i) for i in range(scores.shape[1])]
         chosen = list(range(scores.shape[1])) if outputs is None else list(outputs)
         scores = scores[:, chosen]
-        k = len(chosen)
+        k = len(chosen) if gradients else 0
         grads = []
         for j in range(k):
             (g,) = differentiate(scores[:, j].sum(), points, retain_graph=j < k - 1)
@@ -141,7 +143,7 @@ class TorchTextModel(Model):
         self.calls += 1
         self.rows += len(a)
         return (
-            torch.stack(grads, dim=1).numpy().astype(float),
+            torch.stack(grads, dim=1).numpy().astype(float) if grads else None,
             delta.numpy().astype(float),
             scores.detach().numpy().astype(float),
         )

@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ..explainers.permutation import PermutationImportance, _scorer
+from ..explainers.permutation import PermutationImportance, scorer
+from ..explainers.registry import check_random_state
 from ..inputs.tabular import read_instance
 from ..models.tabular import TabularModel
 from . import Plan
@@ -39,6 +40,7 @@ def plan_importance(
             fix="use n_repeats, scoring, random_state, feature_names, output_names, "
             "model_output, classes or rows_per_call",
         )
+    check_random_state(random_state)
     adapted = TabularModel.from_any(model, model_output=model_output, output_names=output_names)
     if X is None or y is None:
         raise InputError(
@@ -61,7 +63,7 @@ def plan_importance(
     # the probe: the model on the unshuffled data, whose outputs give the baseline score
     base_out = adapted.predict(inst.background_batch())
     classes = label_columns(adapted, y_arr, classes, scoring, base_out.shape[1])
-    _scorer(scoring, adapted, classes)  # unknown scoring fails now
+    scorer(scoring, adapted, classes)  # unknown scoring fails now
     return Plan(
         model=adapted,
         instance=(inst, y_arr, base_out),

@@ -1,7 +1,7 @@
 """Planning a tabular explanation: adapt the model, read x and the background, probe the
 model once, choose the method ("auto": exact Shapley values by tree paths for the tree
 ensembles that :mod:`limelight.explainers.tree` reads, else by coalitions up to 12
-features, Kernel SHAP above).
+features, regression-adjusted Monte Carlo or Leverage SHAP above).
 
 >>> import numpy as np
 >>> from limelight.api import plan
@@ -27,7 +27,8 @@ from ..explainers.registry import (
     options_of,
 )
 from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
-from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, missing_rows, read_instance
+from ..inputs.background import missing_rows
+from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
 from ..models.tabular import TabularModel
 from ..models.tabular_context import ReadableTrees, TabularContext
 from . import Plan
@@ -42,6 +43,9 @@ INPUT_OPTIONS = (
     "background_summary",
 )
 AUTO_EXACT_MAX = 12
+# "auto" above AUTO_EXACT_MAX: MSR from this many coalitions per feature (it beat Leverage
+# and Kernel SHAP at 35-45 per feature on the bench's models; at 5 it lost to Leverage SHAP)
+AUTO_MSR_PER_FEATURE = 20
 # "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
 AUTO_TREE_MIN = 9
 
@@ -90,7 +94,9 @@ def _model_name(model: TabularModel) -> str:
     return f"a {type(est).__name__} on {model.output_kind!r} outputs"
 
 
-def readable_trees(ctx: TabularContext, inst: TabularInstance) -> tuple[TreeEnsemble, Any, bool] | None:
+def readable_trees(
+    ctx: TabularContext, inst: TabularInstance
+) -> tuple[TreeEnsemble, Any, bool] | None:
     """The model's trees when it is a tree ensemble we read, with the instance as they see
     it, and whether they read a pipeline split's outputs: a bare estimator on the
     instance's columns, or a pipeline whose leading per-column steps (scalers, one-hot
@@ -118,7 +124,7 @@ def readable_trees(ctx: TabularContext, inst: TabularInstance) -> tuple[TreeEnse
     return ens, seen, piped
 
 
-def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> bool:
+def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray) -> bool:
     """Whether ``ens``'s leaf values reproduce the model's own outputs (``probed``, from
     :func:`probe` over every background row) on x and the background (``seen``: as the
     trees see them), up to a constant."""
@@ -128,7 +134,7 @@ def checked_trees(ens: TreeEnsemble, seen, probed: np.ndarray, m: int) -> bool:
         return False  # a column that is not numbers
     if not np.isfinite(X).all():
         return False  # missing values: the model routes them its own way
-    want, ours = np.vstack([probed[:1], probed[1:]]), ens.predict(X)
+    want, ours = probed, ens.predict(X)  # the probe: x, then every background row
     if ours.shape != want.shape:
         return False
     gap = want - ours  # the model's constant (init, prior), the same for every row
@@ -181,13 +187,13 @@ def plan(
     ctx.calls, ctx.rows = adapter.calls, adapter.rows  # the explanation's cost starts here
     if trees is not None:
         ctx.probed = (probed[:1], probed[1:])
-        if checked_trees(trees[0], trees[1], probed, inst.m):
+        if checked_trees(trees[0], trees[1], probed):
             ctx.trees = ReadableTrees(trees[0], through_split=trees[2])
     ctx.select(choose_outputs(adapter.output_names, output, scores=probed[0]))
     if isinstance(method, Explainer):
         explainer = configured("tabular", method, options)
     else:
-        name = method if method != "auto" else _auto(ctx, inst)
+        name = method if method != "auto" else _auto(ctx, inst, options.get("max_evals"))
         cls = lookup("tabular", name).cls
         if method == "auto":  # options any candidate takes: the chosen one's are used
             options = {k: v for k, v in options.items() if k in options_of(cls)}
@@ -208,20 +214,31 @@ def _method_class(method: Any, options: dict) -> type | None:
     return cls
 
 
-def _auto(ctx: TabularContext, inst: TabularInstance) -> str:
+def _auto(ctx: TabularContext, inst: TabularInstance, max_evals: int | None = None) -> str:
     """Exact Shapley values by tree paths for tree ensembles we read, else by coalitions up
-    to 12 features, Kernel SHAP above."""
+    to 12 features; above, the sampled estimator with the least error measured at equal
+    model calls (bench/shapley_estimators.py): regression-adjusted Monte Carlo from
+    AUTO_MSR_PER_FEATURE coalitions per feature, Leverage SHAP below."""
     if ctx.trees is not None:
         return "tree"
-    return "exact" if inst.d <= AUTO_EXACT_MAX else "kernel"
+    if inst.d <= AUTO_EXACT_MAX:
+        return "exact"
+    budget = max_evals if max_evals is not None else 2 * inst.d + 2048
+    return "msr" if budget >= AUTO_MSR_PER_FEATURE * inst.d else "leverage"
 
 
 def _no_trees(adapter: TabularModel, *, readable: bool) -> None:
-    why = (" whose leaf values do not add up to its outputs here (a link function, or "
-           "missing values in x or the background)") if readable else ""
+    why = (
+        (
+            " whose leaf values do not add up to its outputs here (a link function, or "
+            "missing values in x or the background)"
+        )
+        if readable
+        else ""
+    )
     raise MethodError(
         f"method='tree' reads scikit-learn tree ensembles whose outputs are sums of "
         f"leaf values; this model is {_model_name(adapter)}{why}",
         fix="use method='exact' (any model, up to 16 features) or 'kernel'; a boosting "
-            "classifier's log-odds are sums of leaves: model_output='decision'",
+        "classifier's log-odds are sums of leaves: model_output='decision'",
     )

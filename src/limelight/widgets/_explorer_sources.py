@@ -40,7 +40,8 @@ def init_texts(ex: Any, model: Any, xy, background: Any) -> None:
     ex._raw_model = model_for_texts(model, ex._options)  # torch modules stay as they are
     ex._plan = plan(ex._raw_model, ex._X[0], method=ex._method,
                     random_state=ex._random_state, **ex._options)
-    ex._adapted = ex._plan.model
+    # every output of the model (the plan's model may be a view of the chosen ones)
+    ex._adapted = getattr(ex._plan.model, "inner", ex._plan.model)
     outs = [ex._adapted.predict(ex._X[a:a + TEXT_CHUNK]) for a in range(0, ex._n, TEXT_CHUNK)]
     ex._set_outputs(np.concatenate(outs, axis=0))
     ex._publish(text_coordinates(ex._X), ["LSA 1", "LSA 2"],

@@ -1,0 +1,278 @@
+"""Sampled Shapley estimators side by side at equal model calls: limelight's Kernel SHAP,
+Leverage SHAP and regression-adjusted Monte Carlo (MSR, linear and tree adjustment)
+beside shap's KernelExplainer (``l1_reg=False``), shap's PermutationExplainer and
+shapiq's approximators (KernelSHAP paired, SVARM, permutation sampling), in one process.
+
+Models: the four of ``bench/tabular.py`` (logistic regression, random forest, gradient
+boosting, MLP; ``predict_proba`` class 1), 50 background rows, one test row. Data:
+``bench/tabular.py``'s synthetic generator (linear part, a pairwise product, a max) at
+d = 12, 30 and 60. Reference: exact Shapley values at d = 12; above, limelight's Kernel
+SHAP at 50x the budget (a different sampler from the estimators compared; its standard
+error is printed). Reported per (d, model, estimator), medians over seeds:
+
+- ``err``: relative L2 error against the reference;
+- ``z``: the largest |error| / stderr (limelight's estimators: honest if about <= 3);
+- ``ms``: wall time;
+- then a ``tol`` table: each limelight estimator with ``tol=0.01`` and a large budget,
+  the coalitions it used and its error relative to |prediction - base value|.
+
+Threads pinned to 1.
+
+    python bench/shapley_estimators.py            # ~10 minutes on 2 shared cores
+    python bench/shapley_estimators.py --quick    # d=12 and 30, two models, 2 seeds
+"""
+
+# ruff: noqa: B023  (every lambda here is called at once, inside its loop iteration)
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+from threadpoolctl import threadpool_limits
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tabular import models, synthetic  # noqa: E402
+
+from limelight.api import plan  # noqa: E402
+
+warnings.filterwarnings("ignore")
+
+OURS = ("kernel", "leverage", "msr-linear", "msr")
+BUDGET = {12: 512, 30: 1000, 60: 2200}
+
+
+def ours(model, x, bg, name, evals, seed, tol=0.0):
+    method, extra = ("msr", {"adjust": "linear"}) if name == "msr-linear" else (name, {})
+    p = plan(
+        model,
+        x,
+        background=bg,
+        method=method,
+        output=1,
+        max_evals=evals,
+        tol=tol,
+        random_state=seed,
+        background_summary="sample",
+    )
+    if extra:
+        p.explainer.adjust = extra["adjust"]
+    t0 = time.perf_counter()
+    e = p.run()
+    return time.perf_counter() - t0, e
+
+
+def coalition_game(model, x, bg):
+    """v(S) for shapiq: mean class-1 probability with S from x, the rest from bg."""
+
+    def game(coalitions):
+        z = np.atleast_2d(np.asarray(coalitions, bool))  # shapiq may pass one coalition
+        rows = np.where(z[:, None, :], x, bg[None]).reshape(-1, len(x))
+        return model.predict_proba(rows)[:, 1].reshape(len(z), len(bg)).mean(axis=1)
+
+    return game
+
+
+def shapiq_runs(model, x, bg, evals, seed):
+    import shapiq.approximator as sa
+
+    d, game = len(x), coalition_game(model, x, bg)
+    out = {}
+    for name, make in (
+        ("shapiq-kernel", lambda: sa.KernelSHAP(d, pairing_trick=True, random_state=seed)),
+        ("shapiq-svarm", lambda: sa.SVARM(d, random_state=seed)),
+        ("shapiq-perm", lambda: sa.PermutationSamplingSV(d, random_state=seed)),
+    ):
+        try:
+            t0 = time.perf_counter()
+            iv = make().approximate(evals, game)
+            vals = np.array([iv[(j,)] for j in range(d)])
+            out[name] = (time.perf_counter() - t0, vals)
+        except Exception as exc:  # noqa: BLE001 - report and go on
+            out[name] = (float("nan"), exc)
+    return out
+
+
+def shap_runs(model, x, bg, evals, seed):
+    import shap
+
+    f1 = lambda A: model.predict_proba(A)[:, 1]  # noqa: E731
+    out = {}
+    ke = shap.KernelExplainer(f1, bg)
+    np.random.seed(seed)
+    t0 = time.perf_counter()
+    sv = ke.shap_values(x[None, :], nsamples=evals, l1_reg=False, silent=True)
+    out["shap-kernel"] = (time.perf_counter() - t0, np.asarray(sv)[0])
+    masker = shap.maskers.Independent(bg, max_samples=len(bg))
+    pe = shap.explainers.Permutation(f1, masker, seed=seed)
+    t0 = time.perf_counter()
+    sv = pe(x[None, :], max_evals=evals, silent=True)
+    out["shap-perm"] = (time.perf_counter() - t0, sv.values[0])
+    return out
+
+
+def rel(est, ref):
+    return float(np.linalg.norm(est - ref) / max(np.linalg.norm(ref), 1e-12))
+
+
+def fmt(rows, header):
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    print("  ".join(str(h).ljust(w) for h, w in zip(header, widths)))
+    for r in rows:
+        print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)))
+    print()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--seeds", type=int, default=None)
+    ap.add_argument("--dims", default=None, help="e.g. 12,30")
+    ap.add_argument("--models", default=None, help="e.g. linear,mlp")
+    ap.add_argument("--no-shapiq", action="store_true")
+    args = ap.parse_args()
+    seeds = args.seeds or (2 if args.quick else 5)
+    dims = (
+        [int(v) for v in args.dims.split(",")]
+        if args.dims
+        else ([12, 30] if args.quick else [12, 30, 60])
+    )
+    table = models(args.quick)
+    if args.models:
+        table = {k: v for k, v in models(False).items() if k in args.models.split(",")}
+    import shap
+
+    # shap compiles numba code on first use: warm it up outside the timings
+    Xw, yw = synthetic(4, n=200)
+    from sklearn.linear_model import LogisticRegression
+
+    shap_runs(LogisticRegression().fit(Xw, yw), Xw[0], Xw[:10], 20, 0)
+    print(
+        f"numpy {np.__version__}, shap {shap.__version__}, threads 1, 50 background rows, "
+        f"medians over {seeds} seeds\n"
+    )
+    rows, tol_rows, ratio_rows = [], [], []
+    with threadpool_limits(1):
+        for d in dims:
+            X, y = synthetic(d, seed=d)
+            Xtr, Xte, ytr, _ = train_test_split(X, y, test_size=0.3, random_state=0)
+            bg = Xtr[np.random.default_rng(0).choice(len(Xtr), 50, replace=False)]
+            x = Xte[0]
+            evals = BUDGET[d] + 2 * d
+            for mname, make in table.items():
+                model = make().fit(Xtr, ytr)
+                if d <= 12:
+                    ref = (
+                        plan(
+                            model,
+                            x,
+                            background=bg,
+                            method="exact",
+                            output=1,
+                            background_summary="sample",
+                        )
+                        .run()
+                        .values[0]
+                    )
+                    note = "exact"
+                else:
+                    _, e_ref = ours(model, x, bg, "kernel", 50 * evals, 12345)
+                    ref, note = e_ref.values[0], f"ref se {float(e_ref.stderr.max()):.1e}"
+                res: dict[str, list] = {}
+                for seed in range(seeds):
+                    for name in OURS:
+                        t, e = ours(model, x, bg, name, evals, seed)
+                        z = (
+                            float(
+                                np.max(np.abs(e.values[0] - ref) / np.maximum(e.stderr[0], 1e-12))
+                            )
+                            if e.stderr is not None
+                            else float("nan")
+                        )
+                        res.setdefault(name, []).append((rel(e.values[0], ref), t, z))
+                    runs = shap_runs(model, x, bg, evals, seed)
+                    if not args.no_shapiq:
+                        runs.update(shapiq_runs(model, x, bg, evals, seed))
+                    for name, (t, vals) in runs.items():
+                        if isinstance(vals, Exception):
+                            res.setdefault(name, []).append((float("nan"), t, float("nan")))
+                            continue
+                        res.setdefault(name, []).append((rel(vals, ref), t, float("nan")))
+                med = {k: [statistics.median(c) for c in zip(*v)] for k, v in res.items()}
+                for name, (err, t, z) in med.items():
+                    rows.append(
+                        [
+                            d,
+                            mname,
+                            name,
+                            evals,
+                            note,
+                            f"{err:.2%}",
+                            "" if np.isnan(z) else f"{z:.1f}",
+                            f"{t * 1e3:.0f}",
+                        ]
+                    )
+                best = min(OURS, key=lambda k: med[k][0])
+                ratio_rows.append(
+                    [
+                        d,
+                        mname,
+                        best,
+                        f"{med[best][0]:.2%}",
+                        f"{med[best][0] / med['shap-kernel'][0]:.2f}",
+                        f"{med[best][0] / med['shap-perm'][0]:.2f}",
+                        f"{med[best][1] / med['shap-kernel'][1]:.2f}",
+                        f"{med[best][1] / med['shap-perm'][1]:.2f}",
+                    ]
+                    + [f"{med[k][0] / med['shap-kernel'][0]:.2f}" for k in OURS]
+                )
+                for name in OURS[1:]:
+                    t, e = ours(model, x, bg, name, 20 * evals, 0, tol=0.01)
+                    span = float(
+                        np.abs(e.prediction - e.base_values)[1 if len(e.prediction) > 1 else 0]
+                    )
+                    tol_rows.append(
+                        [
+                            d,
+                            mname,
+                            name,
+                            20 * evals,
+                            e.n_evals // len(bg),
+                            f"{float(e.stderr.max()) / span:.4f}",
+                            f"{float(np.abs(e.values[0] - ref).max()) / span:.4f}",
+                        ]
+                    )
+                print(f"  done d={d} {mname}", file=sys.stderr)
+    fmt(rows, ["d", "model", "estimator", "coalitions", "reference", "err", "z", "ms"])
+    fmt(
+        ratio_rows,
+        [
+            "d",
+            "model",
+            "best ours",
+            "err",
+            "err/shapK",
+            "err/shapP",
+            "t/shapK",
+            "t/shapP",
+            *[f"{k}/shapK" for k in OURS],
+        ],
+    )
+    fmt(
+        tol_rows,
+        ["d", "model", "estimator", "max coalitions", "used", "max se/|delta|", "max err/|delta|"],
+    )
+
+
+if __name__ == "__main__":
+    main()

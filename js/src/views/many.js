@@ -1,0 +1,316 @@
+// Many rows: the global summary of an attribute_many run, redrawn as chunks arrive.
+// Mean |attribution| bars; a beeswarm on a canvas (one row of dots per feature, x the
+// attribution, colour the feature's value, spread by local density so 100k+ points
+// stay fast); a dependence scatter (a feature's value against its attribution, coloured
+// by another feature). Clicking a dot asks Python for that row (`select`) and shows its
+// explanation below. Names reach the page as textContent only.
+import { decodeArray } from "../buffers.js";
+import { NEG, POS } from "../colors.js";
+import { h } from "../theme.js";
+import { fmt } from "./tabular.js";
+
+export const TOP = 12; // features in the beeswarm
+const W = 620;
+const ROW_H = 26;
+const PAD_L = 150;
+
+/** Feature indices by mean |attribution|, largest first. */
+export function order(meanAbs) {
+  return Array.from(meanAbs.keys()).sort((a, b) => meanAbs[b] - meanAbs[a]);
+}
+
+/** [lo, hi] of finite entries (strided column `j` of an (n, d) array when d given). */
+export function range(arr, j = 0, d = 1) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = j; i < arr.length; i += d) {
+    const v = arr[i];
+    if (Number.isFinite(v)) {
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+  }
+  return lo <= hi ? [lo, hi === lo ? lo + 1 : hi] : [0, 1];
+}
+
+const PALETTE = Array.from({ length: 65 }, (_, k) => {
+  const t = k / 63;
+  return k === 64 ? [150, 150, 150] : NEG.map((n, i) => Math.round(n + (POS[i] - n) * t));
+});
+
+/** Blue (low) to red (high) for t in [0, 1]; grey for a missing or non-numeric value. */
+export function colour(t) {
+  const c = PALETTE[Number.isFinite(t) ? Math.round(Math.min(1, Math.max(0, t)) * 63) : 64];
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+/** Vertical offsets in [-1, 1] for a beeswarm row: spread ∝ how many dots share the bin,
+ * alternating sides, deterministic (the same picture for the same rows). */
+export function swarm(xs, bins = 80) {
+  const counts = new Int32Array(bins);
+  const seen = new Int32Array(bins);
+  const bin = (x) => Math.min(bins - 1, Math.max(0, Math.floor(x * bins)));
+  for (const x of xs) counts[bin(x)] += 1;
+  const most = Math.max(1, ...counts);
+  const out = new Float32Array(xs.length);
+  xs.forEach((x, i) => {
+    const b = bin(x);
+    const k = seen[b]++;
+    const spread = counts[b] / most;
+    // golden-ratio fractions fill the band evenly whatever the count
+    const f = (k * 0.618034) % 1;
+    out[i] = (k % 2 ? -1 : 1) * f * spread;
+  });
+  return out;
+}
+
+function canvas(width, height) {
+  const c = h("canvas", "ll-many-canvas");
+  const ratio = globalThis.devicePixelRatio || 1;
+  c.width = Math.round(width * ratio);
+  c.height = Math.round(height * ratio);
+  c.style.width = `${width}px`;
+  c.style.height = `${height}px`;
+  const ctx = c.getContext("2d");
+  return { c, ctx, ratio };
+}
+
+/** Dots written straight into the canvas's pixels (100k+ points in a few ms), then the
+ * labels drawn on top with the 2-D context in CSS pixels. */
+export function dots(cv, size) {
+  const { c, ctx, ratio } = cv;
+  const img = ctx.createImageData(c.width, c.height);
+  const px = img.data;
+  const s = Math.max(1, Math.round(size * ratio));
+  return {
+    add(x, y, t) {
+      const rgb = PALETTE[Number.isFinite(t) ? Math.round(Math.min(1, Math.max(0, t)) * 63) : 64];
+      const x0 = Math.round(x * ratio - s / 2);
+      const y0 = Math.round(y * ratio - s / 2);
+      for (let yy = Math.max(0, y0); yy < Math.min(c.height, y0 + s); yy++) {
+        for (let xx = Math.max(0, x0); xx < Math.min(c.width, x0 + s); xx++) {
+          const k = (yy * c.width + xx) * 4;
+          px[k] = rgb[0];
+          px[k + 1] = rgb[1];
+          px[k + 2] = rgb[2];
+          px[k + 3] = 255;
+        }
+      }
+    },
+    finish() {
+      ctx.putImageData(img, 0, 0);
+      ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+      ctx.fillStyle = "rgb(110,110,110)";
+      ctx.strokeStyle = "rgba(128,128,128,.6)";
+      ctx.font = "12px sans-serif";
+      return ctx;
+    },
+  };
+}
+
+/** Draw the beeswarm; returns the dots' screen positions for clicks. */
+export function drawBeeswarm(state, feats) {
+  const { values, data, d, n } = state;
+  const cv = canvas(W, ROW_H * feats.length + 24);
+  const [lo, hi] = range(values);
+  const sx = (v) => PAD_L + ((v - lo) / (hi - lo)) * (W - PAD_L - 10);
+  const px = new Float32Array(n * feats.length);
+  const py = new Float32Array(n * feats.length);
+  const ink = dots(cv, n > 20000 ? 1.5 : n > 2000 ? 2 : 3);
+  feats.forEach((j, r) => {
+    const xs = new Float32Array(n);
+    for (let i = 0; i < n; i++) xs[i] = (values[i * d + j] - lo) / (hi - lo);
+    const dy = swarm(xs);
+    const [dl, dh] = range(data, j, d);
+    for (let i = 0; i < n; i++) {
+      const x = sx(values[i * d + j]);
+      const y = r * ROW_H + ROW_H / 2 + dy[i] * (ROW_H / 2 - 2);
+      px[r * n + i] = x;
+      py[r * n + i] = y;
+      ink.add(x, y, (data[i * d + j] - dl) / (dh - dl));
+    }
+  });
+  const ctx = ink.finish();
+  ctx.beginPath();
+  ctx.moveTo(sx(0), 0);
+  ctx.lineTo(sx(0), ROW_H * feats.length);
+  ctx.stroke();
+  feats.forEach((j, r) => {
+    ctx.fillText(state.names[j].slice(0, 22), 4, r * ROW_H + ROW_H / 2 + 4);
+  });
+  ctx.fillText(fmt(lo), PAD_L, ROW_H * feats.length + 16);
+  ctx.fillText(fmt(hi), W - 50, ROW_H * feats.length + 16);
+  ctx.fillText("attribution (colour: feature value, blue low → red high)", PAD_L + 90, ROW_H * feats.length + 16);
+  const c = cv.c;
+  return { el: c, px, py, rowOf: (k) => k % n };
+}
+
+/** Draw the dependence scatter of feature `j` (x: its value, y: its attribution), coloured
+ * by feature `by`; returns the dots' positions. */
+export function drawDependence(state, j, by) {
+  const { values, data, d, n } = state;
+  const H = 260;
+  const cv = canvas(W, H);
+  const [xl, xh] = range(data, j, d);
+  const [yl, yh] = range(values, j, d);
+  const [cl, ch] = range(data, by, d);
+  const sx = (v) => 50 + ((v - xl) / (xh - xl)) * (W - 60);
+  const sy = (v) => H - 30 - ((v - yl) / (yh - yl)) * (H - 40);
+  const px = new Float32Array(n);
+  const py = new Float32Array(n);
+  const ink = dots(cv, n > 20000 ? 1.5 : 3);
+  for (let i = 0; i < n; i++) {
+    px[i] = sx(data[i * d + j]);
+    py[i] = sy(values[i * d + j]);
+    ink.add(px[i], py[i], (data[i * d + by] - cl) / (ch - cl));
+  }
+  const ctx = ink.finish();
+  ctx.fillText(`${state.names[j]} (value)`, W / 2 - 40, H - 8);
+  ctx.fillText(fmt(yh), 4, 14);
+  ctx.fillText(fmt(yl), 4, H - 30);
+  const c = cv.c;
+  return { el: c, px, py, rowOf: (k) => k };
+}
+
+/** The index of the dot nearest (x, y) within `radius` px, or -1. */
+export function nearest(px, py, x, y, radius = 6) {
+  let best = -1;
+  let bd = radius * radius;
+  for (let k = 0; k < px.length; k++) {
+    const dd = (px[k] - x) ** 2 + (py[k] - y) ** 2;
+    if (dd <= bd) {
+      bd = dd;
+      best = k;
+    }
+  }
+  return best;
+}
+
+function bars(names, meanAbs, feats) {
+  const box = h("div", "ll-many-bars");
+  const most = Math.max(1e-300, ...feats.map((j) => meanAbs[j]));
+  for (const j of feats) {
+    const line = h("div", "ll-many-bar");
+    line.append(h("span", "ll-many-name", names[j]));
+    const bar = h("span", "ll-many-fill");
+    bar.style.width = `${((meanAbs[j] / most) * 300).toFixed(1)}px`;
+    line.append(bar, h("span", "ll-many-num", fmt(meanAbs[j])));
+    box.append(line);
+  }
+  return box;
+}
+
+function rowPanel(meta, r) {
+  const box = h("div", "ll-many-row");
+  if (!r || r.row === undefined) return box;
+  if (r.error) {
+    box.append(h("div", "ll-error", `row ${r.row}: ${r.error}`));
+    return box;
+  }
+  box.append(h("div", "ll-many-title", `row ${r.row}: prediction ${fmt(r.prediction)} (base ${fmt(r.base)})`));
+  const idx = order(Float32Array.from(r.values.map(Math.abs))).slice(0, TOP);
+  const most = Math.max(1e-300, ...idx.map((j) => Math.abs(r.values[j])));
+  for (const j of idx) {
+    const line = h("div", "ll-many-bar");
+    line.append(h("span", "ll-many-name", `${meta.feature_names[j]} = ${r.data[j] ?? ""}`));
+    const bar = h("span", "ll-many-fill");
+    bar.style.width = `${((Math.abs(r.values[j]) / most) * 300).toFixed(1)}px`;
+    bar.style.background = colour(r.values[j] < 0 ? 0 : 1);
+    line.append(bar, h("span", "ll-many-num", fmt(r.values[j])));
+    box.append(line);
+  }
+  return box;
+}
+
+const CSS = `
+.ll-many-bar{display:flex;align-items:center;gap:6px;height:18px}
+.ll-many-name{flex:0 0 220px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:right}
+.ll-many-fill{height:12px;background:#7b8794;border-radius:2px}
+.ll-many-num{font-variant-numeric:tabular-nums;opacity:.8}
+.ll-many h4{margin:10px 0 4px;font-size:13px}
+.ll-many-controls{display:flex;gap:10px;align-items:center;margin:4px 0}
+.ll-many-canvas{cursor:crosshair;display:block}
+.ll-many-title{font-weight:600;margin:4px 0}
+`;
+
+function select(options, value, onChange) {
+  const s = h("select");
+  options.forEach((name, i) => {
+    const o = h("option", null, name);
+    o.value = String(i);
+    s.append(o);
+  });
+  s.value = String(value);
+  s.addEventListener("change", () => onChange(Number(s.value)));
+  return s;
+}
+
+export function render({ model, el }) {
+  const root = h("div", "ll-many");
+  const style = h("style");
+  style.textContent = CSS;
+  root.append(style);
+  const body = h("div");
+  const panel = h("div");
+  root.append(body, panel);
+  el.append(root);
+  const ui = { dep: null, by: null };
+
+  const draw = () => {
+    const meta = model.get("_meta") || {};
+    const arrays = model.get("_arrays") || {};
+    body.replaceChildren();
+    const names = meta.feature_names || [];
+    const values = decodeArray(arrays.values);
+    if (!values?.length) {
+      body.append(h("div", "ll-empty", "waiting for the first chunk…"));
+      return;
+    }
+    const d = names.length;
+    const state = { values, data: decodeArray(arrays.data), d, n: values.length / d, names };
+    const rows = decodeArray(arrays.row);
+    const meanAbs = decodeArray(arrays.mean_abs);
+    const ranks = order(meanAbs);
+    ui.dep ??= ranks[0];
+    ui.by ??= ranks[1] ?? ranks[0];
+    const head = h("div", "ll-many-controls");
+    head.append(h("span", null, `${state.n.toLocaleString("en-US")} rows · ${meta.method || ""}`));
+    if ((meta.output_names || []).length > 1) {
+      head.append(select(meta.output_names, model.get("output_index") || 0, (v) => {
+        model.set("output_index", v);
+        model.save_changes();
+      }));
+    }
+    if (meta.failed) head.append(h("span", "ll-many-failed", `${meta.failed} rows failed`));
+    body.append(head, h("h4", null, "mean |attribution|"), bars(names, meanAbs, ranks.slice(0, TOP)));
+    body.append(h("h4", null, "beeswarm (click a dot for its row)"));
+    const clickable = (plot) => {
+      plot.el.addEventListener("click", (ev) => {
+        const box = plot.el.getBoundingClientRect();
+        const k = nearest(plot.px, plot.py, ev.clientX - box.left, ev.clientY - box.top);
+        if (k >= 0) model.send({ type: "select", row: rows[plot.rowOf(k)] });
+      });
+      return plot.el;
+    };
+    body.append(clickable(drawBeeswarm(state, ranks.slice(0, TOP))));
+    const deps = h("div", "ll-many-controls");
+    deps.append(h("span", null, "dependence of"), select(names, ui.dep, (v) => {
+      ui.dep = v;
+      draw();
+    }), h("span", null, "coloured by"), select(names, ui.by, (v) => {
+      ui.by = v;
+      draw();
+    }));
+    body.append(deps, clickable(drawDependence(state, ui.dep, ui.by)));
+  };
+  const drawRow = () => panel.replaceChildren(rowPanel(model.get("_meta") || {}, model.get("_row")));
+  model.on("change:_arrays", draw);
+  model.on("change:_row", drawRow);
+  draw();
+  drawRow();
+  return () => {
+    model.off("change:_arrays", draw);
+    model.off("change:_row", drawRow);
+    root.remove();
+  };
+}

@@ -1,0 +1,158 @@
+"""Explanations for whole data sets: ``attribute_many`` plans once and explains the rows
+of ``X`` chunk by chunk, with model calls that stay large across rows, in this process,
+in ``n_jobs`` processes, or on a Dask cluster (``client=``); ``out=`` writes each chunk
+as Parquet and ``resume=True`` continues an interrupted run.
+
+    >>> import numpy as np, limelight as ll
+    >>> X = np.arange(12.0).reshape(4, 3)
+    >>> ex = ll.attribute_many(lambda X: X @ [1.0, 2.0, 3.0], X, background=X[:1])
+    >>> ex.values.shape, ex[3].values.round(9).tolist()
+    ((4, 1, 3), [[9.0, 18.0, 27.0]])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ..errors import InputError
+from ..explanations import Explanations
+from .plan import ManyPlan, plan_many, row_seed
+from .run import chunk_bounds, compute_chunks
+from .store import ChunkStore
+
+__all__ = ["ManyRun", "attribute_many", "row_seed"]
+
+CHUNK_SIZE = 1000
+
+
+class ManyRun:
+    """A planned many-row run: iterate it for ``(chunk, Explanations)`` as chunks finish
+    (written to ``out`` first when given); chunks done before (``resume``) come first."""
+
+    def __init__(
+        self,
+        model: Any,
+        X: Any,
+        *,
+        background: Any,
+        method: str,
+        output: int | str | None,
+        random_state: int | None,
+        chunk_size: int,
+        n_jobs: int | None,
+        client: Any,
+        out: Any,
+        resume: bool,
+        options: dict[str, Any],
+    ) -> None:
+        if int(chunk_size) < 1:
+            raise InputError(f"chunk_size={chunk_size}", fix="use chunk_size >= 1")
+        self.chunk_size, self.n_jobs, self.client = int(chunk_size), n_jobs, client
+        self.store = None if out is None else ChunkStore(out)
+        old = self.store.manifest() if self.store is not None and resume else None
+        if random_state is None and old is not None:
+            random_state = old.get("base_seed")  # the unseeded run being resumed: its seed
+        self.plan: ManyPlan
+        self.plan, self.X = plan_many(
+            model,
+            X,
+            background=background,
+            method=method,
+            output=output,
+            random_state=random_state,
+            **options,
+        )
+        self.n_chunks = len(chunk_bounds(self.plan.n_rows, self.chunk_size))
+        self.done: list[int] = []
+        if self.store is not None:
+            manifest = {
+                "schema": "limelight.explanations.run",
+                "n_rows": self.plan.n_rows,
+                "chunk_size": self.chunk_size,
+                "method": self.plan.method,
+                "base_seed": self.plan.base_seed,
+                "fingerprint": self.plan.fingerprint(),
+            }
+            self.done = self.store.start(manifest, resume=resume)
+
+    def chunks(self, *, include_done: bool = True) -> Iterator[tuple[int, Explanations]]:
+        if include_done and self.store is not None:
+            for c in self.done:
+                yield c, self.store.read(c)
+        todo = [c for c in range(self.n_chunks) if c not in set(self.done)]
+        for c, ex in compute_chunks(
+            self.plan, self.X, todo, self.chunk_size, n_jobs=self.n_jobs, client=self.client
+        ):
+            if self.store is not None:
+                self.store.write(c, ex)
+            yield c, ex
+
+
+def attribute_many(
+    model: Any,
+    X: Any,
+    *,
+    background: Any = None,
+    method: str = "auto",
+    output: int | str | None = None,
+    random_state: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+    n_jobs: int | None = None,
+    client: Any = None,
+    out: Any = None,
+    resume: bool = False,
+    collect: bool = True,
+    **options: Any,
+) -> Explanations | None:
+    """Explain every row of the table ``X`` and return an :class:`Explanations`.
+
+    Arguments as :func:`limelight.attribute` (``method`` ``"auto"``, ``"tree"``,
+    ``"exact"``, ``"kernel"``, ``"lime"``; ``background`` summarised once). Row ``i`` is
+    explained with ``random_state=row_seed(random_state, i)`` (``ex.seeds``), the same
+    numbers whichever process explains it. ``chunk_size`` rows are explained at a time
+    (memory is set by it, not by the number of rows); ``n_jobs`` runs chunks in joblib
+    processes (-1: every core), ``client`` on a Dask cluster; ``out`` a folder where each
+    chunk is written as Parquet as it finishes, and ``resume=True`` continues a run there
+    (refused when the model, background or options changed). ``collect=False`` (with
+    ``out``) returns None instead of holding every row in memory: ``ll.load(out)`` later.
+    A row that fails (the model raises, or returns NaN) has NaN values and its reason in
+    ``ex.errors``; the others are unaffected.
+
+        >>> ex = ll.attribute_many(model, X_test, background=X_train)    # doctest: +SKIP
+        >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
+    """
+    if n_jobs is not None and client is not None:
+        raise InputError(
+            "give n_jobs or client, not both",
+            fix="n_jobs for processes on this machine, client for a Dask cluster",
+        )
+    if not collect and out is None:
+        raise InputError(
+            "collect=False keeps no result without out=",
+            fix="pass out='folder/' to write the chunks",
+        )
+    run = ManyRun(
+        model,
+        X,
+        background=background,
+        method=method,
+        output=output,
+        random_state=random_state,
+        chunk_size=chunk_size,
+        n_jobs=n_jobs,
+        client=client,
+        out=out,
+        resume=resume,
+        options=options,
+    )
+    parts = {}
+    for c, ex in run.chunks(include_done=collect):
+        if collect:
+            parts[c] = ex
+    if not collect:
+        return None
+    result = Explanations.concat([parts[c] for c in sorted(parts)])
+    for key in ("model_seconds", "model_calls"):
+        result.params.pop(key, None)
+    return result

@@ -1,0 +1,213 @@
+"""Explaining chunks of rows: in this process, in joblib's processes or on a Dask cluster,
+each chunk the same numbers wherever it runs (every row has its own seed).
+
+    >>> import numpy as np
+    >>> from limelight.many.plan import plan_many
+    >>> mp, X = plan_many(lambda X: X @ [2.0, 1.0], np.eye(2), background=np.zeros((1, 2)))
+    >>> explain_chunk(mp, mp.rows(X, 0, 2), np.arange(2)).values[:, 0].round(9).tolist()
+    [[2.0, 0.0], [0.0, 1.0]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
+from ..explanations import Explanations
+from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, row_context, run_rows
+from .plan import ManyPlan
+from .trees import tree_rows
+
+
+def rows_per_request(mp: ManyPlan) -> int:
+    """About how many hybrid rows one row's explainer asks for in one call."""
+    ex, t = mp.plan.explainer, mp.template
+    d, m = t.d, t.m
+    name = ex.name
+    if name == "exact":
+        masks = 2**d
+        return masks * min(m, max(1, ex.rows_per_call // masks))
+    if name == "kernel":
+        rows = min(ex.rows_per_call, max(2048, 4_000_000 // max(d, 1)))
+        per_call = max(4, rows // m)
+        evals = ex.max_evals if ex.max_evals is not None else 2 * d + 2048
+        return min(evals, int(ex.batch_size or per_call), per_call) * m
+    if name == "lime":
+        return min(ex.n_samples, int(ex.batch_size or ex.rows_per_call))
+    return 1 + m
+
+
+def _pool(mp: ManyPlan) -> CallPool:
+    adapted = mp.plan.model.adapter
+    return CallPool(
+        adapted._fn,
+        n_outputs=len(adapted.output_names),
+        frame=mp.template.frame,
+        rows_per_call=max(ROWS_PER_CALL, EXPLAINER_ROWS),
+    )
+
+
+class _Failed:
+    """A row whose model call already failed: its explanation fails with that error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def explain(self, model: Any, inst: Any) -> Any:
+        raise self.error
+
+
+def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
+    """The explanations of the rows ``rows`` (positions in X) with ``values``."""
+    rows = np.asarray(rows, dtype=np.int64)
+    insts = [mp.instance(v, int(r)) for v, r in zip(values, rows)]
+    pool = _pool(mp)
+    if mp.method == "tree":
+        jobs, arrays = tree_rows(mp, insts, pool)
+        if arrays is not None:  # every row at once
+            out = _assemble(mp, arrays, values, rows, None, {"algorithm": "tree paths"})
+            out.params.update(model_seconds=pool.model_seconds, model_calls=pool.calls)
+            return out
+        threads = 1
+    else:
+        ctx = mp.plan.model
+        jobs = [(mp.explainer(int(r)), row_context(ctx, pool, inst), inst)
+                for r, inst in zip(rows, insts)]
+        threads = int(np.clip(ROWS_PER_CALL // max(1, rows_per_request(mp)), 1, MAX_THREADS))
+    results = run_rows(jobs, pool, threads)
+    out = _collect(mp, results, values, rows)
+    out.params["model_seconds"] = pool.model_seconds
+    out.params["model_calls"] = pool.calls
+    return out
+
+
+def _collect(
+    mp: ManyPlan, results: list[Any], values: list[np.ndarray], rows: np.ndarray
+) -> Explanations:
+    """One Explanations of the rows' results (an Explanation, or the exception it raised)."""
+    k, d, n = mp.plan.model.n_outputs, mp.template.d, len(results)
+    arrays = {
+        "values": np.full((n, k, d), np.nan),
+        "base": np.full((n, k), np.nan),
+        "prediction": np.full((n, k), np.nan),
+        "n_evals": np.zeros(n, np.int64),
+        "errors": [""] * n,
+    }
+    stderr = np.full((n, k, d), np.nan)
+    has_se = False
+    params: dict[str, Any] = {}
+    for i, e in enumerate(results):
+        if isinstance(e, BaseException):
+            arrays["errors"][i] = error_text(e)
+            continue
+        arrays["values"][i], arrays["base"][i] = e.values, e.base_values
+        arrays["prediction"][i], arrays["n_evals"][i] = e.prediction, e.n_evals
+        if e.stderr is not None:
+            stderr[i], has_se = e.stderr, True
+        if not params:
+            params = {
+                k_: v for k_, v in e.params.items() if k_ not in ("enumerated", "sampled", "error")
+            }
+    return _assemble(mp, arrays, values, rows, stderr if has_se else None, params)
+
+
+def _assemble(
+    mp: ManyPlan,
+    arrays: dict,
+    values: list[np.ndarray],
+    rows: np.ndarray,
+    stderr: np.ndarray | None,
+    params: dict,
+) -> Explanations:
+    t = mp.template
+    data = np.stack(values) if values else np.empty((0, t.d))
+    data = data.astype(object if t.frame and not _numeric(data) else float)
+    return Explanations(
+        values=arrays["values"],
+        base_values=arrays["base"],
+        prediction=arrays["prediction"],
+        output_names=list(mp.plan.model.output_names),
+        feature_names=list(t.feature_names),
+        data=data,
+        method=mp.method,
+        params=params,
+        stderr=stderr,
+        n_evals=arrays["n_evals"],
+        errors=np.asarray(arrays["errors"], dtype=object),
+        seeds=[mp.seed(int(r)) for r in rows],
+        row=rows,
+    )
+
+
+def _numeric(data: np.ndarray) -> bool:
+    try:
+        data.astype(float)
+        return True
+    except (TypeError, ValueError):
+        return False
+
+
+def _chunk_task(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
+    """One chunk in a worker process (joblib or Dask): no thread pools fighting for cores."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        return explain_chunk(mp, values, rows)
+
+
+def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
+    return [(a, min(n, a + chunk_size)) for a in range(0, n, chunk_size)]
+
+
+def compute_chunks(
+    mp: ManyPlan,
+    X: Any,
+    todo: list[int],
+    chunk_size: int,
+    *,
+    n_jobs: int | None = None,
+    client: Any = None,
+) -> Iterator[tuple[int, Explanations]]:
+    """``(chunk index, explanations)`` for the chunks ``todo``, in order, as each is done;
+    at most a few chunks of ``X`` are in flight at once (memory stays bounded)."""
+    bounds = chunk_bounds(mp.n_rows, chunk_size)
+
+    def args(c: int) -> tuple[list[np.ndarray], np.ndarray]:
+        a, b = bounds[c]
+        return mp.rows(X, a, b), np.arange(a, b)
+
+    if client is not None:
+        yield from _dask_chunks(mp, todo, args, client)
+    elif n_jobs is not None and n_jobs != 1:
+        from joblib import Parallel, delayed
+
+        par = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
+        results = par(delayed(_chunk_task)(mp, *args(c)) for c in todo)
+        yield from zip(todo, results)
+    else:
+        for c in todo:
+            yield c, explain_chunk(mp, *args(c))
+
+
+def _dask_chunks(mp: ManyPlan, todo: list[int], args: Any, client: Any):
+    """Chunks on a Dask cluster: the plan sent once to every worker, a window of chunks
+    submitted at a time, results taken in order."""
+    from collections import deque
+
+    planned = client.scatter(mp, broadcast=True)
+    window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
+    queue: deque = deque()
+    pending = iter(todo)
+    for c in pending:
+        queue.append((c, client.submit(_chunk_task, planned, *args(c), pure=False)))
+        if len(queue) >= window:
+            break
+    while queue:
+        c, fut = queue.popleft()
+        nxt = next(pending, None)
+        if nxt is not None:
+            queue.append((nxt, client.submit(_chunk_task, planned, *args(nxt), pure=False)))
+        yield c, fut.result()

@@ -1,0 +1,128 @@
+"""The many-rows summary in Chromium: from a real explain_many run, the mean |attribution|
+bars follow the numbers, the beeswarm and dependence canvases draw, clicking a dot asks for
+that row and its explanation is shown; 100k points draw (time printed, not asserted).
+
+A standalone page imports ``js/src/views/many.js`` from the source tree (local origin,
+every other request aborted) and renders the state the widget holds."""
+
+import base64
+import time
+
+import numpy as np
+import pytest
+
+import limelight as ll
+from limelight.widgets.many import summary_arrays
+
+pytestmark = pytest.mark.browser
+
+PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="out" style="width:900px"></div>
+<script type="module">
+import { render } from "/views/many.js";
+window.llRender = (meta, arrays, row) => {
+  if (window.llCleanup) window.llCleanup();
+  const listeners = {};
+  const state = { _meta: meta, _arrays: {}, _row: row, output_index: 0 };
+  for (const [name, a] of Object.entries(arrays)) {
+    const bytes = Uint8Array.from(atob(a.b64), (c) => c.charCodeAt(0));
+    state._arrays[name] = { view: new DataView(bytes.buffer), dtype: a.dtype, shape: a.shape };
+  }
+  window.llSent = [];
+  const model = {
+    get: (k) => state[k],
+    set: (k, v) => { state[k] = v; (listeners["change:" + k] || []).forEach((f) => f()); },
+    save_changes: () => {},
+    on: (ev, cb) => { (listeners[ev] ||= []).push(cb); },
+    off: (ev, cb) => { listeners[ev] = (listeners[ev] || []).filter((f) => f !== cb); },
+    send: (m) => window.llSent.push(m),
+  };
+  window.llModel = model;
+  const t0 = performance.now();
+  window.llCleanup = render({ model, el: document.getElementById("out") });
+  return performance.now() - t0;
+};
+window.llInk = (i) => {
+  const c = document.querySelectorAll("canvas")[i];
+  const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+  let n = 0;
+  for (let k = 3; k < px.length; k += 4) if (px[k] > 0) n++;
+  return n;
+};
+window.llReady = true;
+</script></body></html>"""
+
+
+def payload(arrays):
+    return {
+        k: {
+            "b64": base64.b64encode(np.ascontiguousarray(v).tobytes()).decode(),
+            "dtype": str(v.dtype),
+            "shape": list(v.shape),
+        }
+        for k, v in arrays.items()
+    }
+
+
+def test_summary_view_draws_and_a_click_shows_the_row(source_page, tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, 5))
+    names = ["age", "income", "<b>debt</b>", "score", "tenure"]
+    w_true = np.array([3.0, -2.0, 1.0, 0.5, 0.0])
+    f = lambda Z: np.tanh(Z @ w_true / 3)  # noqa: E731
+    w = ll.explain_many(
+        f, X, background=X[:20], method="exact", feature_names=names, chunk_size=500
+    )
+    ex = w.wait(timeout=120)
+    assert w._progress["status"] == "done" and w._progress["n_evals"] == 3000
+    page = source_page(PAGE)
+    page.evaluate(
+        "([m, a, r]) => window.llRender(m, a, r)", [w._meta, payload(summary_arrays(ex, 0)), {}]
+    )
+    bars = page.locator(".ll-many-bars .ll-many-name").all_text_contents()
+    assert bars[:3] == ["age", "income", "<b>debt</b>"]  # by mean |attribution|, escaped
+    assert page.locator(".ll-many-bars b").count() == 0
+    assert page.evaluate("window.llInk(0)") > 2000 and page.evaluate("window.llInk(1)") > 2000
+    # click the beeswarm's "age" row where its dots are: the view asks for a real row
+    box = page.locator("canvas").first.bounding_box()
+    for dx in range(160, 600, 7):
+        page.mouse.click(box["x"] + dx, box["y"] + 13)
+        if page.evaluate("window.llSent.length"):
+            break
+    sent = page.evaluate("window.llSent")
+    assert sent and sent[0]["type"] == "select" and 0 <= sent[0]["row"] < 3000
+    w.selected = int(sent[0]["row"])  # what the widget does with that message
+    page.evaluate("(r) => window.llModel.set('_row', r)", w._row)
+    title = page.locator(".ll-many-title").text_content()
+    assert title.startswith(f"row {sent[0]['row']}: prediction ")
+    e = ex[int(sent[0]["row"])]
+    assert f"{e.prediction[0]:.3f}"[:4] in title
+    page.screenshot(path="/tmp/ll_many_summary.png", full_page=True)
+
+
+def test_a_hundred_thousand_points_draw(source_page):
+    rng = np.random.default_rng(1)
+    n, d = 100_000, 12
+    data = rng.normal(size=(n, d)).astype(np.float32)
+    arrays = {
+        "values": (data * np.linspace(2, 0.1, d)).astype(np.float32),
+        "data": data,
+        "prediction": data.sum(1),
+        "row": np.arange(n, dtype=np.int32),
+        "mean_abs": np.linspace(2, 0.1, d).astype(np.float32) * 0.8,
+    }
+    meta = {
+        "feature_names": [f"f{j}" for j in range(d)],
+        "output_names": ["y"],
+        "n_rows": n,
+        "method": "tree",
+    }
+    page = source_page(PAGE)
+    t0 = time.perf_counter()
+    ms = page.evaluate("([m, a]) => window.llRender(m, a, {})", [meta, payload(arrays)])
+    print(
+        f"100k rows x {d} features: render {ms:.0f} ms in the page, "
+        f"{time.perf_counter() - t0:.1f} s with the transfer"
+    )
+    assert page.evaluate("window.llInk(0)") > 20000
+    page.screenshot(path="/tmp/ll_many_100k.png", full_page=True)

@@ -1,0 +1,225 @@
+"""attribute_many: the same numbers as ll.attribute row by row (same seeds), wherever it
+runs; Explanations round trips; resume; per-row failures; memory set by chunk_size."""
+
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.linear_model import LinearRegression
+
+import limelight as ll
+from limelight.errors import InputError
+from limelight.explanations import Explanations
+
+from .references import brute_force_shapley
+
+RNG = np.random.default_rng(0)
+X = RNG.normal(size=(200, 6))
+BG = X[:30]
+W = np.arange(1.0, 7.0)
+
+
+def smooth(Z):
+    """A nonlinear model with interactions (a plain function: pickled by value)."""
+    Z = np.asarray(Z, dtype=float)
+    return np.stack([np.tanh(Z @ W / 4) + Z[:, 0] * Z[:, 1], Z[:, 2] ** 2 - Z[:, 3]], axis=1)
+
+
+def loop(model, rows, ex, **kw):
+    """The reference: ll.attribute on each row with the seed the collection reports."""
+    seeds = [None if s < 0 else int(s) for s in ex.seeds]  # -1: the method draws nothing
+    return [ll.attribute(model, rows[i], random_state=seeds[i], **kw) for i in range(len(rows))]
+
+
+@pytest.mark.parametrize(
+    ("method", "opts"),
+    [("exact", {}), ("kernel", {"max_evals": 40}), ("lime", {"n_samples": 300})],
+)
+def test_attribute_many_equals_attribute_row_by_row(method, opts):
+    rows = X[:13]
+    ex = ll.attribute_many(
+        smooth, rows, background=BG, method=method, random_state=7, chunk_size=5, **opts
+    )
+    assert ex.values.shape == (13, 2, 6) and ex.ok.all()
+    ref = loop(smooth, rows, ex, background=BG, method=method, **opts)
+    for i, r in enumerate(ref):
+        np.testing.assert_allclose(ex.values[i], r.values, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(ex.base_values[i], r.base_values, rtol=1e-12)
+        np.testing.assert_allclose(ex.prediction[i], r.prediction, rtol=1e-12)
+        assert ex[i].n_evals == r.n_evals
+    if method == "kernel":  # sampled: the seeds differ per row, and so do the estimates' errors
+        assert len(set(ex.seeds.tolist())) == 13
+
+
+def test_tree_many_equals_tree_per_row_and_brute_force():
+    y = X[:, 0] * X[:, 1] + np.sin(X[:, 2])
+    gb = GradientBoostingRegressor(n_estimators=20, max_depth=3, random_state=0).fit(X, y)
+    ex = ll.attribute_many(gb, X[:9], background=BG[:8], method="tree", chunk_size=4)
+    for i, r in enumerate(loop(gb, X[:9], ex, background=BG[:8], method="tree")):
+        np.testing.assert_allclose(ex.values[i], r.values, atol=1e-12)
+    f = lambda Z: gb.predict(Z)  # noqa: E731
+    for i in (0, 5):
+        np.testing.assert_allclose(ex.values[i, 0], brute_force_shapley(f, X[i], BG[:8]), atol=1e-9)
+
+
+def test_frames_output_and_round_trip(tmp_path):
+    frame = pd.DataFrame(X[:12, :4], columns=["a", "b c", "<d>", "e"])
+    frame["kind"] = np.where(X[:12, 4] > 0, "up", "down")
+    model = lambda F: F["a"].to_numpy() * 2 + (F["kind"] == "up") * 1.5  # noqa: E731
+    ex = ll.attribute_many(model, frame, background=frame.iloc[:6], method="exact", chunk_size=5)
+    ref = loop(
+        model, [frame.iloc[i] for i in range(12)], ex, background=frame.iloc[:6], method="exact"
+    )
+    for i, r in enumerate(ref):
+        np.testing.assert_allclose(ex.values[i], r.values, atol=1e-12)
+        assert list(ex[i].data) == list(r.data)
+    # slicing, iteration and the long frame agree with the values
+    assert [e.values.tolist() for e in ex[3:5]] == ex.values[3:5].tolist()
+    long = ex.to_frame("long")
+    assert len(long) == 12 * 5 and long["value"].tolist() == ex.values.reshape(-1).tolist()
+    path = ex.save(tmp_path / "attr.parquet")
+    back = ll.load(path)
+    assert back.feature_names == ex.feature_names and back.method == "exact"
+    assert np.array_equal(back.values, ex.values) and np.array_equal(back.prediction, ex.prediction)
+    assert back.data.tolist() == ex.data.tolist() and back.seeds.tolist() == ex.seeds.tolist()
+    # a plain Parquet reader sees the wide frame
+    assert pd.read_parquet(path)["value:output:b c"].tolist() == ex.values[:, 0, 1].tolist()
+    sub = ex[ex.prediction[:, 0] > 0]
+    assert isinstance(sub, Explanations) and len(sub) == int((ex.prediction[:, 0] > 0).sum())
+
+
+def test_output_selects_one_column():
+    ex = ll.attribute_many(smooth, X[:4], background=BG, method="exact", output=1)
+    full = ll.attribute_many(smooth, X[:4], background=BG, method="exact")
+    np.testing.assert_allclose(ex.values[:, 0], full.values[:, 1], atol=1e-12)
+
+
+def test_processes_and_dask_cluster_give_identical_results():
+    distributed = pytest.importorskip("distributed")
+    rows = X[:24]
+    kw = dict(background=BG[:10], method="kernel", max_evals=30, random_state=3, chunk_size=5)
+    one = ll.attribute_many(smooth, rows, **kw)
+    procs = ll.attribute_many(smooth, rows, n_jobs=2, **kw)
+    assert np.array_equal(one.values, procs.values) and np.array_equal(one.seeds, procs.seeds)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        on_dask = ll.attribute_many(smooth, rows, client=client, **kw)
+    assert np.array_equal(one.values, on_dask.values)
+    assert on_dask.row.tolist() == list(range(24))
+
+
+class Counting:
+    """A model that counts the rows it is called on (and can be changed)."""
+
+    def __init__(self, shift=0.0):
+        self.rows, self.shift = 0, shift
+
+    def __call__(self, Z):
+        self.rows += len(Z)
+        return smooth(Z)[:, 0] + self.shift
+
+
+def test_resume_continues_from_written_chunks_and_refuses_a_changed_model(tmp_path):
+    out = tmp_path / "attr"
+    kw = dict(background=BG[:10], method="exact", chunk_size=4, out=out)
+    full_model = Counting()
+    full = ll.attribute_many(full_model, X[:10], **kw)
+    per_row = 2**6 * 10  # every coalition over every background row
+    (out / "part-000001.parquet").unlink()  # an interrupted run: chunk 1 never written
+    again = Counting()
+    resumed = ll.attribute_many(again, X[:10], resume=True, **kw)
+    planning = again.rows - 4 * per_row  # the probe and the fingerprint, not a chunk's rows
+    assert 0 < planning < per_row
+    assert np.array_equal(resumed.values, full.values)
+    with pytest.raises(InputError, match="already holds chunks"):
+        ll.attribute_many(Counting(), X[:10], **kw)
+    with pytest.raises(InputError, match="changed"):
+        ll.attribute_many(Counting(shift=1.0), X[:10], resume=True, **kw)
+    with pytest.raises(InputError, match="changed"):
+        ll.attribute_many(Counting(), X[:10], resume=True, **{**kw, "background": BG[10:20]})
+    assert np.array_equal(ll.load(out).values, full.values)
+
+
+def test_per_row_failures_are_reported_not_raised():
+    rows = X[:8].copy()
+    rows[2, 1] = np.nan  # LinearRegression cannot take NaN
+    lin = LinearRegression().fit(X, X @ W)
+    ex = ll.attribute_many(lin, rows, background=BG, method="exact", chunk_size=3)
+    assert ex.ok.tolist() == [True, True, False] + [True] * 5
+    assert "NaN" in ex.errors[2] and np.isnan(ex.values[2]).all()
+    ok = ex[[0, 1, 3, 4, 5, 6, 7]]
+    np.testing.assert_allclose(ok.values[:, 0], (rows[ok.row] - BG.mean(0)) * W, atol=1e-9)
+
+    def picky(Z):  # raises on any batch holding a value above 3
+        if (np.asarray(Z) > 3).any():
+            raise ValueError("out of range")
+        return np.asarray(Z).sum(axis=1)
+
+    rows = X[:6].copy()
+    rows[4, 0] = 5.0
+    ex = ll.attribute_many(
+        picky, rows, background=np.zeros((3, 6)), method="kernel", max_evals=20, random_state=0
+    )
+    assert ex.ok.tolist() == [True] * 4 + [False, True]
+    assert "out of range" in ex.errors[4]
+    np.testing.assert_allclose(ex.values[5, 0], rows[5], atol=1e-9)
+
+
+def _peak(n_rows, chunk_size, tmp_path):
+    data = np.random.default_rng(1).normal(size=(n_rows, 6))
+    tracemalloc.start()
+    ll.attribute_many(
+        smooth,
+        data,
+        background=BG[:10],
+        method="exact",
+        chunk_size=chunk_size,
+        out=tmp_path / f"{n_rows}-{chunk_size}",
+        collect=False,
+    )
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
+def test_memory_is_set_by_chunk_size_not_by_rows(tmp_path):
+    small, big = _peak(40, 20, tmp_path), _peak(200, 20, tmp_path)
+    assert big < 1.3 * small  # 5x the rows, about the same peak
+    wide = _peak(200, 100, tmp_path)
+    assert wide > 1.5 * big  # larger chunks hold more at once
+
+
+def test_pipelines_behind_a_column_transformer_equal_row_by_row():
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    frame = pd.DataFrame(X[:, :4], columns=["a", "b", "c", "d"])
+    frame["city"] = np.array(["x", "y", "z"])[np.arange(200) % 3]
+    y = frame["a"] * (frame["city"] == "y") + frame["b"]
+    pre = ColumnTransformer(
+        [("num", StandardScaler(), ["a", "b", "c", "d"]), ("cat", OneHotEncoder(), ["city"])]
+    )
+    forest = make_pipeline(
+        pre, RandomForestRegressor(n_estimators=5, max_depth=4, random_state=0)
+    ).fit(frame, y)
+    rows, bg = frame.iloc[:6], frame.iloc[100:110]
+    for method, opts in (("tree", {}), ("kernel", {"max_evals": 24})):
+        ex = ll.attribute_many(
+            forest, rows, background=bg, method=method, random_state=1, chunk_size=4, **opts
+        )
+        assert ex.ok.all() and ex.feature_names == ["a", "b", "c", "d", "city"]
+        ref = loop(
+            forest, [rows.iloc[i] for i in range(6)], ex, background=bg, method=method, **opts
+        )
+        for i, r in enumerate(ref):
+            np.testing.assert_allclose(ex.values[i], r.values, atol=1e-10)
