@@ -70,9 +70,9 @@ window.llReady = true;
 
 def state_json(widget, keys=None) -> str:
     """The widget's synced state with binary buffers as base64 (for the static page)."""
-    keys = keys or ["_view", "_panel", "_meta", "_arrays", "_specs", "_progress", "output_index",
-                    "_data_meta", "_data_arrays", "_global_meta", "_global_arrays", "selected",
-                    "filters", "_vega"]
+    # (the explorer's own state: its panel is a child widget, not drawn on this page)
+    keys = keys or ["_view", "_data_meta", "_data_arrays", "_global_meta", "_global_arrays",
+                    "selected", "filters"]
 
     def enc(v):
         if isinstance(v, dict) and isinstance(v.get("view"), memoryview):
@@ -214,12 +214,12 @@ def main() -> None:
     clicks = []
     for i in range(args.repeats):
         got = threading.Event()
-        ex.observe(lambda _c, g=got: g.set(), names="_arrays")
+        ex.panel.observe(lambda _c, g=got: g.set(), names="_arrays")
         t = time.perf_counter()
         ex.selected = 1000 + i
         got.wait(30)
         clicks.append(time.perf_counter() - t)
-        ex.unobserve_all("_arrays")
+        ex.panel.unobserve_all("_arrays")
         ex.wait()
     # a 10,000-dot beeswarm: 1,000 rows x 10 features
     Xs, ys, ms = make_data(2000, d=10)

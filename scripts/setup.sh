@@ -20,8 +20,11 @@ if ! python -c "import torch" 2>/dev/null; then
     || echo "setup: torch not installed; the PyTorch tests will be skipped"
 fi
 
-echo "setup: npm packages and the JS bundle"
-npm install --no-audit --no-fund --loglevel=error
+echo "setup: npm packages (exactly the lockfile's: npm ci never rewrites it) and the JS bundle"
+# skipped when node_modules already holds what the lockfile says
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
 npm run build --silent
 
 echo "setup: limelight with its test extras"

@@ -42,3 +42,7 @@ class SchemaError(LimelightError, ValueError):
 
 class Cancelled(LimelightError):
     """The run was cancelled before it finished; the latest partial result is kept."""
+
+
+class WaitTimeout(LimelightError, TimeoutError):
+    """``.wait(timeout=...)`` gave up; the run goes on (``.explanation`` holds its latest)."""

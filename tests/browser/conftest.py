@@ -194,3 +194,79 @@ def kernel_eval(page, code: str, timeout: float = 30_000) -> str:
         }""",
         code,
     )
+
+
+@pytest.fixture(scope="session")
+def jupyter_nb7(tmp_path_factory):
+    """A Notebook 7 server on 127.0.0.1 (token auth), notebooks in a temporary folder."""
+    root = tmp_path_factory.mktemp("nb7")
+    nbdir = root / "notebooks"
+    nbdir.mkdir()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "cfg"), JUPYTER_RUNTIME_DIR=str(root / "rt"),
+               JUPYTER_PLATFORM_DIRS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    subprocess.run([sys.executable, "-m", "jupyter", "labextension", "disable",
+                    "@jupyterlab/apputils-extension:announcements"], env=env,
+                   capture_output=True, check=False)
+    port, token = _free_port(), uuid.uuid4().hex
+    log = open(root / "nb7.log", "wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jupyter", "notebook", "--no-browser", "--ip=127.0.0.1",
+         f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={nbdir}", "--JupyterNotebookApp.expose_app_in_browser=True"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                proc.kill()
+                pytest.fail("Notebook 7 did not start:\n" + (root / "nb7.log").read_text()[-3000:])
+            time.sleep(0.5)
+    yield {"url": url, "token": token, "dir": nbdir}
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+@pytest.fixture()
+def open_notebook(chromium, jupyter_lab, jupyter_nb7):
+    """``open(app, name) -> page``: open the notebook ``name`` (already written into the
+    app's folder, ``server(app)["dir"]``) in ``"lab"`` (JupyterLab 4) or ``"nb7"``
+    (Notebook 7) and run all its cells; fails on page errors or requests leaving the
+    machine."""
+    servers = {"lab": jupyter_lab, "nb7": jupyter_nb7}
+    pages, outside, errors = [], [], []
+
+    def open_(app: str, name: str, *, timeout: float = 120_000):
+        server = servers[app]
+        page = chromium.new_page(viewport={"width": 1400, "height": 1000})
+        pages.append(page)
+        block_network(page, outside)
+        page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
+        path = (f"/lab/workspaces/{name[:-6]}/tree/{name}?reset&" if app == "lab"
+                else f"/notebooks/{name}?")
+        page.goto(f"{server['url']}{path}token={server['token']}")
+        page.wait_for_function(
+            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
+            " === 'idle'", timeout=timeout)
+        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        return page
+
+    open_.servers = servers
+    yield open_
+    for p in pages:
+        p.close()
+    assert outside == [], f"requests left the machine: {outside[:5]}"
+    # Notebook 7's shell raises one error of its own while loading its settings ("reading
+    # 'schema'", every frame in notebook_core.js, with or without limelight): not ours
+    ours = [e for e in errors if not all("/static/notebook/notebook_core." in line
+                                         for line in e.splitlines()[2:] if "http" in line)
+            or "reading 'schema'" not in e]
+    assert ours == [], f"page errors: {ours[:5]}"

@@ -91,7 +91,8 @@ print(i, *pix[i], d[i].min())
     assert same.strip() == "True", saved[:200]
     page.wait_for_timeout(500)
     assert len(downloads) == 1
-    assert page.locator(f"{OUT} .ll-widget > .ll-snapshot").is_hidden()
+    # the explorer's own control (the outer widget's) stays hidden: the panel's exports
+    assert page.locator(f"{OUT} .ll-widget > .ll-snapshot").first.is_hidden()
     # the global views: importance bars and the beeswarm canvas
     page.wait_for_selector(f"{OUT} canvas.ll-ex-swarm", timeout=60_000)
     assert page.locator(f"{OUT} .ll-ex-imp .ll-ex-impbar").count() == 5

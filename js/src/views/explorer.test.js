@@ -1,6 +1,6 @@
 // Unit tests of the explorer view in Chromium: the virtual table keeps only visible rows in
 // the DOM, sorting matches a plain sort, picking finds the nearest point (brute force),
-// filters, arrow keys, escaping, and the panel reads `_panel` as its view.
+// filters, arrow keys, escaping, and the panel draws the child explanation widget.
 import { afterEach, describe, expect, it } from "vitest";
 import { render } from "./explorer.js";
 import { filterIndices, nearestPoint, sortRows, swarmLayout, visibleRange } from "./explorer_core.js";
@@ -25,7 +25,8 @@ function dataset(n, { names = ["a", "b"], seed = 1 } = {}) {
   const label = f32(n, (_, i) => (i % 7 === 0 ? 1 - pred[i] : pred[i]));
   return {
     _view: "explorer",
-    _panel: "",
+    // the child explanation widget (a reference for anywidget's host; its model in tests)
+    panel: standInModel({ _view: "", _meta: {}, _arrays: {}, _progress: {}, output_index: null }),
     _data_meta: { n, columns: names, categories: {}, kind: "classifier", output_names: ["no", "yes"], axes: ["PC 1", "PC 2"], has_label: true },
     _data_arrays: {
       table: { view: table, dtype: "float32", shape: [n, names.length] },
@@ -209,21 +210,43 @@ describe("explorer view", () => {
     expect(window.pwned).toBeUndefined();
   });
 
-  it("the panel draws the view named by _panel from the same model", () => {
+  it("the panel draws the child widget's view, with its own model", () => {
     const state = dataset(20);
     const { el, model } = mount(state);
-    state._meta = { modality: "text", tokens: [], output_names: ["yes"] };
-    state._arrays = {};
+    const child = state.panel;
+    child.set("_meta", { modality: "text", tokens: [], output_names: ["yes"] });
     const snapshot = () => el.querySelector(".ll-ex-panel .ll-snapshot");
     expect(snapshot().hidden).toBe(true); // nothing selected, nothing to export
-    model.set("_panel", "text");
+    expect(child.sent).toContainEqual({ type: "ready" }); // the child's kernel side hears of its view
+    child.set("_view", "text");
     const panel = el.querySelector(".ll-ex-panel");
-    expect(panel.children.length).toBe(3);
-    expect(panel.lastChild.children.length).toBeGreaterThan(0);
-    // the Snapshot control exports the panel's explanation
+    expect(panel.querySelector(".ll-widget .ll-body").children.length).toBeGreaterThan(0);
+    // the Snapshot control is the child's: it asks the child's kernel side, not the explorer's
     expect(snapshot().hidden).toBe(false);
     snapshot().querySelector("button").click();
-    expect(model.sent.at(-1)).toMatchObject({ type: "snapshot", format: "html" });
+    expect(child.sent.at(-1)).toMatchObject({ type: "snapshot", format: "html" });
+    expect(model.sent.filter((m) => m.type === "snapshot")).toEqual([]);
+    // the panel's view ends with the explorer's: the child hears it went
+    cleanup();
+    cleanup = null;
+    expect(child.sent.at(-1)).toEqual({ type: "detached" });
+  });
+
+  it("draws the panel through anywidget's host when the panel is a reference", async () => {
+    const state = dataset(20);
+    const child = state.panel;
+    state.panel = "anywidget:abc";
+    const rendered = [];
+    const host = {
+      getModel: async (ref) => (ref === "anywidget:abc" ? child : null),
+      getWidget: async () => ({ render: ({ el }) => rendered.push(el) }),
+    };
+    const el = document.createElement("div");
+    document.body.append(el);
+    cleanup = render({ model: fakeModel(state), el, host });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(rendered).toEqual([el.querySelector(".ll-ex-panel").lastChild]);
+    expect(child.listeners["change:output_index"]).toHaveLength(1); // the beeswarm follows its class
   });
 
   it("draws the beeswarm and a dot click selects its row", () => {
@@ -296,8 +319,8 @@ describe("beeswarm and the selected row", () => {
       return n;
     };
     const before = ink();
-    state._meta = { modality: "tabular" };
-    state._arrays = { values: { view: Float32Array.of(0.5, -0.1), dtype: "float32", shape: [1, 2] } };
+    state.panel.set("_meta", { modality: "tabular" });
+    state.panel.set("_arrays", { values: { view: Float32Array.of(0.5, -0.1), dtype: "float32", shape: [1, 2] } });
     model.set("selected", 40); // not in the sample
     const after = ink();
     expect(after).toBeGreaterThan(before);

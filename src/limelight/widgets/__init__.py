@@ -13,6 +13,7 @@ browser (throttled); the kernel stays free. Arrays cross as binary buffers.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -23,11 +24,11 @@ import anywidget
 import numpy as np
 import traitlets
 
-from .._cancel import cancellable
 from ..encoders import CHART_VIEWS, chart_specs, encode
 from ..encoders import buffers as _buffers
-from ..errors import Cancelled, LimelightError
+from ..errors import Cancelled, LimelightError, WaitTimeout
 from ..explanation import Explanation
+from ._runner import Run, finished_run, start
 
 __all__ = ["CHART_VIEWS", "ExplanationWidget", "chart_specs", "encode", "_buffers"]
 
@@ -45,8 +46,12 @@ export default { render({ el }) {
 
 
 def _esm() -> str | Path:
+    """The bundle's text. (As a Path, anywidget would watch the file and keep every widget
+    alive through the watcher's callback; only live reload while developing wants that.)"""
     path = STATIC / "widget.js"
-    return path if path.exists() else _MISSING_BUNDLE
+    if not path.exists():
+        return _MISSING_BUNDLE
+    return path if os.environ.get("ANYWIDGET_HMR") else path.read_text(encoding="utf-8")
 
 
 _vega_bytes: bytes | None = None
@@ -63,10 +68,23 @@ def vega_bundle() -> bytes:
     return _vega_bytes
 
 
-def _cancellable(stream_factory: Callable[[], Iterator[Explanation]], event: threading.Event):
-    """The stream, with every model call it makes checking ``event`` (see ``_cancel``)."""
-    with cancellable(event):
-        yield from stream_factory()
+#: seconds a widget whose last view went waits for a new one before it stops its run
+DETACH_GRACE = 2.0
+
+
+def send_snapshot(widget: Any, content: dict) -> None:
+    """Answer a Snapshot control's ``{"type": "snapshot"}`` message with the file (or the
+    error), on ``widget``'s comm."""
+    fmt = str(content.get("format", "html"))
+    # the asking control's id: every view of the widget gets the reply, one downloads it
+    reply = {"type": "snapshot", "format": fmt, "id": content.get("id")}
+    try:
+        name, data = widget.snapshot(fmt, kind=content.get("kind"))
+    except Exception as exc:  # shown beside the control, not lost in a thread
+        message = str(exc) if isinstance(exc, LimelightError) else f"{type(exc).__name__}: {exc}"
+        widget.send({**reply, "error": f"snapshot failed: {message}"})
+        return
+    widget.send({**reply, "filename": name}, buffers=[data])
 
 
 class ExplanationWidget(anywidget.AnyWidget):
@@ -90,11 +108,11 @@ class ExplanationWidget(anywidget.AnyWidget):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._latest: Explanation | None = None
-        self._error: BaseException | None = None
-        self._cancel_event = threading.Event()
-        self._finished = threading.Event()
-        self._finished.set()
-        self._thread: threading.Thread | None = None
+        self._run: Run = finished_run()
+        self._views = 0  # views the browser said it drew and has not removed
+        self._detached: float | None = None
+        #: appended to snapshot file names (the explorer names the row)
+        self.snapshot_suffix = ""
         self.on_msg(self._on_message)
 
     # -- Python API -------------------------------------------------------------------------
@@ -102,11 +120,17 @@ class ExplanationWidget(anywidget.AnyWidget):
     def from_explanation(cls, exp: Explanation) -> ExplanationWidget:
         """A static widget showing a finished (or partial) explanation."""
         w = cls()
-        w._latest = exp
-        w._show(exp)
-        w._progress = {"status": "done" if exp.done else "cancelled", "n_evals": exp.n_evals,
-                       "budget": exp.params.get("budget")}
+        w.show(exp)
         return w
+
+    def show(self, exp: Explanation) -> None:
+        """Show ``exp`` (a finished or partial explanation); a run in progress is cancelled
+        and left to end in the background."""
+        self._replace_run().finished.set()
+        self._latest = exp
+        self._show(exp)
+        self._progress = {"status": "done" if exp.done else "cancelled", "n_evals": exp.n_evals,
+                          "budget": exp.params.get("budget")}
 
     @property
     def explanation(self) -> Explanation | None:
@@ -115,19 +139,25 @@ class ExplanationWidget(anywidget.AnyWidget):
 
     @property
     def running(self) -> bool:
-        return not self._finished.is_set()
+        return not self._run.finished.is_set()
 
     def wait(self, timeout: float | None = None) -> Explanation:
         """Block until the run ends and return the final Explanation.
 
         Raises the run's error if it failed, :class:`~limelight.errors.Cancelled` if it was
-        cancelled (``.explanation`` still holds the latest partial), ``TimeoutError`` if
-        ``timeout`` seconds pass first.
+        cancelled (``.explanation`` still holds the latest partial), and
+        :class:`~limelight.errors.WaitTimeout` (a ``TimeoutError``) if ``timeout`` seconds
+        pass first; the run goes on.
         """
-        if not self._finished.wait(timeout):
-            raise TimeoutError(f"the explanation is still running after {timeout} s")
-        if self._error is not None:
-            raise self._error
+        run = self._run
+        if not run.finished.wait(timeout):
+            n = self._latest.n_evals if self._latest is not None else 0
+            raise WaitTimeout(f"the explanation is still running after {timeout} s "
+                              f"({n} model evaluations so far)",
+                              fix="wait longer, use .explanation for the latest partial, or "
+                              ".cancel() it")
+        if run.error is not None:
+            raise run.error
         if self._latest is None or not self._latest.done:
             n = self._latest.n_evals if self._latest is not None else 0
             raise Cancelled(
@@ -138,75 +168,49 @@ class ExplanationWidget(anywidget.AnyWidget):
 
     def cancel(self) -> None:
         """Stop the run after the batch in progress; the latest partial stays shown."""
-        self._cancel_event.set()
+        self._run.cancel.set()
+
+    def close(self) -> None:
+        """Stop the run (within one batch) and close the widget."""
+        run = getattr(self, "_run", None)  # (a widget that failed to build has none)
+        if run is not None:
+            run.cancel.set()
+        super().close()
+
+    def __del__(self) -> None:
+        run = getattr(self, "_run", None)
+        if run is not None:
+            run.cancel.set()
+        super().__del__()
 
     def run(self, stream_factory: Callable[[], Iterator[Explanation]], *,
-            budget: int | None = None, view: str | None = None) -> ExplanationWidget:
+            budget: int | None = None, view: str | None = None,
+            restart: bool = False) -> ExplanationWidget:
         """Start computing in a background thread; returns at once.
 
         ``view`` (the modality) lets the widget lay itself out before the first result.
+        ``restart=True`` cancels a run in progress instead of refusing: it ends its batch in
+        the background, without waiting, and never touches the widget again;
+        ``.explanation`` is None until the new run's first result.
         """
-        if self.running:
+        if self.running and not restart:
             raise LimelightError("this widget is already running", fix="cancel it first")
-        self._cancel_event.clear()
-        self._finished.clear()
-        self._error = None
+        run = self._replace_run(clear=restart)
         if view is not None:
             self._set_view(view)
         self._progress = {"status": "running", "n_evals": 0, "budget": budget, "elapsed": 0.0}
-        self._thread = threading.Thread(
-            target=self._work, args=(stream_factory, budget), daemon=True, name="limelight"
-        )
-        self._thread.start()
+        start(self, run, stream_factory, budget)
         return self
 
     # -- internals --------------------------------------------------------------------------
-    def _work(self, stream_factory, budget) -> None:
-        t0 = time.perf_counter()
-        last_push = -1.0
-        pushed: Explanation | None = None
-        stream = None
-        status = "done"
-        try:
-            stream = _cancellable(stream_factory, self._cancel_event)
-            for exp in stream:
-                self._latest = exp
-                now = time.perf_counter()
-                if exp.done or now - last_push >= self.push_interval:
-                    self._show(exp, elapsed=now - t0, status="done" if exp.done else "running")
-                    pushed = exp
-                    last_push = now
-                if self._cancel_event.is_set() and not exp.done:
-                    status = "cancelled"
-                    break
-            if status == "done" and (self._latest is None or not self._latest.done):
-                status = "cancelled" if self._cancel_event.is_set() else "error"
-                if status == "error":
-                    self._error = LimelightError("the explainer stopped without a final result")
-        except Cancelled:  # raised at the model call after cancel(): within one batch
-            status = "cancelled"
-        except BaseException as exc:  # shown in the widget, re-raised by wait()
-            status = "error"
-            self._error = exc
-        finally:
-            if stream is not None and hasattr(stream, "close"):
-                try:
-                    stream.close()
-                except Exception:  # noqa: BLE001 - closing must not hide the real outcome
-                    pass
-            latest = self._latest
-            try:
-                if latest is not None and latest is not pushed:
-                    self._show(latest, elapsed=time.perf_counter() - t0, status=status)
-                progress = dict(self._progress)
-                progress.update(status=status, elapsed=round(time.perf_counter() - t0, 3))
-                if status == "error":
-                    err = self._error
-                    progress["message"] = (str(err) if isinstance(err, LimelightError)
-                                           else f"{type(err).__name__}: {err}")
-                self._progress = progress
-            finally:
-                self._finished.set()
+    def _replace_run(self, *, clear: bool = False) -> Run:
+        """A new run in place of the current one, which is cancelled (not waited for);
+        ``clear`` forgets the latest result too."""
+        self._run.cancel.set()
+        self._run = Run()
+        if clear:
+            self._latest = None
+        return self._run
 
     def _show(self, exp: Explanation, *, elapsed: float | None = None,
               status: str | None = None) -> None:
@@ -259,8 +263,14 @@ class ExplanationWidget(anywidget.AnyWidget):
         if content.get("type") == "cancel":
             self.cancel()
         elif content.get("type") == "ready":
-            # the view exists now: send what it may have missed
+            # a view exists now: send what it may have missed
+            self._views += 1
+            self._detached = None
             self.send_state(["_view", "_meta", "_arrays", "_specs", "_progress", "output_index"])
+        elif content.get("type") == "detached":
+            self._views = max(0, self._views - 1)
+            if self._views == 0:
+                self._on_detached()
         elif content.get("type") == "vega":
             # the chart renderer, once per page (the view caches it on globalThis)
             self.send({"type": "vega", "size": len(vega_bundle())}, buffers=[vega_bundle()])
@@ -279,6 +289,19 @@ class ExplanationWidget(anywidget.AnyWidget):
                 exp.quality.error = f"{type(exc).__name__}: {exc}"
             self._show(exp)
 
+    def _on_detached(self) -> None:
+        """The page's last view of this widget went (its output cleared, its cell deleted):
+        stop the run unless a view comes back (a redraw) within ``DETACH_GRACE`` seconds."""
+        at = self._detached = time.monotonic()
+
+        def check() -> None:
+            if self._detached == at:
+                self.cancel()
+
+        timer = threading.Timer(DETACH_GRACE, check)
+        timer.daemon = True
+        timer.start()
+
     def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
         """``(file name, bytes)`` of what the widget shows, as the Snapshot control
         downloads it: ``"html"``, ``"png"``, ``"svg"`` or ``"json"``."""
@@ -292,19 +315,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         return f"{self._snapshot_stem(exp)}.{format}", export.to_bytes(self, format, **chart)
 
     def _snapshot_stem(self, exp: Explanation) -> str:
-        return "limelight-" + "".join(c if c.isalnum() else "-" for c in (exp.method or exp.modality or "x"))
+        name = "".join(c if c.isalnum() else "-" for c in (exp.method or exp.modality or "x"))
+        return f"limelight-{name}{self.snapshot_suffix}"
 
     def _send_snapshot(self, content: dict) -> None:
-        fmt = str(content.get("format", "html"))
-        # the asking control's id: every view of the widget gets the reply, one downloads it
-        reply = {"type": "snapshot", "format": fmt, "id": content.get("id")}
-        try:
-            name, data = self.snapshot(fmt, kind=content.get("kind"))
-        except Exception as exc:  # shown beside the control, not lost in a thread
-            message = str(exc) if isinstance(exc, LimelightError) else f"{type(exc).__name__}: {exc}"
-            self.send({**reply, "error": f"snapshot failed: {message}"})
-            return
-        self.send({**reply, "filename": name}, buffers=[data])
+        send_snapshot(self, content)
 
     def __repr__(self) -> str:
         state = "running" if self.running else (self._progress or {}).get("status", "idle")
