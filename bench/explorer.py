@@ -71,13 +71,23 @@ window.llReady = true;
 def state_json(widget, keys=None) -> str:
     """The widget's synced state with binary buffers as base64 (for the static page)."""
     # (the explorer's own state: its panel is a child widget, not drawn on this page)
-    keys = keys or ["_view", "_data_meta", "_data_arrays", "_global_meta", "_global_arrays",
-                    "selected", "filters"]
+    keys = keys or [
+        "_view",
+        "_data_meta",
+        "_data_arrays",
+        "_global_meta",
+        "_global_arrays",
+        "selected",
+        "filters",
+    ]
 
     def enc(v):
         if isinstance(v, dict) and isinstance(v.get("view"), memoryview):
-            return {"b64": base64.b64encode(v["view"].tobytes()).decode(), "dtype": v["dtype"],
-                    "shape": v["shape"]}
+            return {
+                "b64": base64.b64encode(v["view"].tobytes()).decode(),
+                "dtype": v["dtype"],
+                "shape": v["shape"],
+            }
         if isinstance(v, dict):
             return {k: enc(x) for k, x in v.items()}
         return v
@@ -149,23 +159,55 @@ def lab_clicks(browser, repeats: int) -> list[float]:
     root = Path(tempfile.mkdtemp(prefix="ll-bench-lab-"))
     nbdir = root / "nb"
     nbdir.mkdir()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "cfg"), JUPYTER_RUNTIME_DIR=str(root / "rt"),
-               JUPYTER_PLATFORM_DIRS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(root / "cfg"),
+        JUPYTER_RUNTIME_DIR=str(root / "rt"),
+        JUPYTER_PLATFORM_DIRS="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+    )
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     token = uuid.uuid4().hex
-    nb = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                     "source": c} for c in LAB_CELLS],
-          "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                      "language": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": c,
+            }
+            for c in LAB_CELLS
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     (nbdir / "bench.ipynb").write_text(json.dumps(nb))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={nbdir}", "--LabApp.expose_app_in_browser=True",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--allow-root",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={nbdir}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(180):
@@ -175,11 +217,22 @@ def lab_clicks(browser, repeats: int) -> list[float]:
             except OSError:
                 time.sleep(0.5)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
-            ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")) else r.abort())
+        page.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(
+                    ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
+                )
+                else r.abort()
+            ),
+        )
         page.goto(f"{url}/lab/workspaces/bench/tree/bench.ipynb?token={token}&reset")
-        page.wait_for_function("window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
-                               "?.kernel?.status === 'idle'", timeout=120_000)
+        page.wait_for_function(
+            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
+            "?.kernel?.status === 'idle'",
+            timeout=120_000,
+        )
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         page.wait_for_selector(".jp-OutputArea-output .ll-ex-row", timeout=120_000)
         times = []
@@ -187,7 +240,9 @@ def lab_clicks(browser, repeats: int) -> list[float]:
             times.append(page.evaluate(CLICK_JS, 2 + k))
             page.wait_for_function(
                 "document.querySelector('.jp-OutputArea-output .ll-progress')?.dataset.status"
-                " === 'done'", timeout=120_000)
+                " === 'done'",
+                timeout=120_000,
+            )
         return times
     finally:
         proc.terminate()
@@ -229,21 +284,32 @@ def main() -> None:
     sw.wait()
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
         page = open_page(b)
         big = state_json(ex)
         paints = [page.evaluate("(s) => window.llMount(s)", big) for _ in range(args.repeats)]
         scroll = []
         for k in range(args.repeats):
-            scroll.append(page.evaluate("""(k) => { const t = document.querySelector('.ll-ex-table');
+            scroll.append(
+                page.evaluate(
+                    """(k) => { const t = document.querySelector('.ll-ex-table');
               const t0 = performance.now(); t.scrollTop = 20000 * (k + 1); t.dispatchEvent(new Event('scroll'));
-              return [performance.now() - t0, t.querySelectorAll('.ll-ex-row').length]; }""", k))
+              return [performance.now() - t0, t.querySelectorAll('.ll-ex-row').length]; }""",
+                    k,
+                )
+            )
         small = state_json(sw)
         page.evaluate("(s) => window.llMount(s)", small)
-        swarm = [page.evaluate("""() => { const t0 = performance.now();
+        swarm = [
+            page.evaluate("""() => { const t0 = performance.now();
             window.llModel.set('_global_arrays', {...window.llModel.get('_global_arrays')});
-            return performance.now() - t0; }""") for _ in range(args.repeats)]
+            return performance.now() - t0; }""")
+            for _ in range(args.repeats)
+        ]
         if args.shot:
             page.screenshot(path=args.shot, full_page=True)
         lab = lab_clicks(b, args.repeats) if args.lab else None
@@ -254,13 +320,17 @@ def main() -> None:
     print(f"| explorer built in Python (predict + PCA) | {build * 1000:.0f} ms |")
     print(f"| first paint, render() call | {med(p[0] for p in paints):.0f} ms |")
     print(f"| first paint, to the next frame | {med(p[1] for p in paints):.0f} ms |")
-    print(f"| table scroll redraw | {med(s[0] for s in scroll):.1f} ms "
-          f"({scroll[0][1]} rows in the DOM) |")
+    print(
+        f"| table scroll redraw | {med(s[0] for s in scroll):.1f} ms "
+        f"({scroll[0][1]} rows in the DOM) |"
+    )
     print(f"| click -> first partial pushed (kernel) | {med(clicks) * 1000:.0f} ms |")
     print(f"| 10,000-dot beeswarm draw | {med(swarm):.1f} ms |")
     if lab:
-        print(f"| JupyterLab: row click -> first partial drawn in the panel | {med(lab):.0f} ms "
-              f"(runs: {', '.join(f'{t:.0f}' for t in lab)}) |")
+        print(
+            f"| JupyterLab: row click -> first partial drawn in the panel | {med(lab):.0f} ms "
+            f"(runs: {', '.join(f'{t:.0f}' for t in lab)}) |"
+        )
 
 
 if __name__ == "__main__":

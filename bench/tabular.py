@@ -230,9 +230,7 @@ def main() -> None:
 
                 # -- tree ensembles: exact values from the trees' paths -----------------------
                 if mname == "forest":
-                    t_tr, (e_tr, _) = median_time(
-                        lambda: ll_values(model, x, bg, "tree"), repeats
-                    )
+                    t_tr, (e_tr, _) = median_time(lambda: ll_values(model, x, bg, "tree"), repeats)
                     te = shap.TreeExplainer(model, data=bg, feature_perturbation="interventional")
                     t_te, sv_te = median_time(lambda: te.shap_values(x[None, :]), repeats)
                     sv_te = np.asarray(sv_te)[0, :, 1]  # (1, d, classes): class 1
@@ -410,8 +408,17 @@ def main() -> None:
     )
     fmt(
         tree_rows,
-        ["data", "model", "limelight", "shap Exact", "ratio", "shap Tree", "ratio",
-         "max|diff|", "rows"],
+        [
+            "data",
+            "model",
+            "limelight",
+            "shap Exact",
+            "ratio",
+            "shap Tree",
+            "ratio",
+            "max|diff|",
+            "rows",
+        ],
     )
     print(
         "2. Kernel SHAP, relative L2 error at equal coalitions (x background rows); "

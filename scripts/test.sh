@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 
 echo "== lint"
-ruff check src tests bench
+ruff check src tests bench scripts
+ruff format --check src tests bench scripts
 npx biome lint js vitest.config.js
 
 echo "== JS unit tests (Chromium)"

@@ -70,8 +70,12 @@ def test_snapshot_and_save_export_the_selected_row(data, tmp_path):
     ex.send = lambda content, buffers=None: (sent.append((content, buffers)), done.set())
     ex._on_message(ex, {"type": "snapshot", "format": "svg", "id": "s2-x"}, [])
     assert done.wait(10)
-    assert sent[0][0] == {"type": "snapshot", "format": "svg", "id": "s2-x",
-                          "filename": "limelight-exact-row5.svg"}
+    assert sent[0][0] == {
+        "type": "snapshot",
+        "format": "svg",
+        "id": "s2-x",
+        "filename": "limelight-exact-row5.svg",
+    }
     assert bytes(sent[0][1][0]).startswith(b"<svg")
     # while another row starts, `.explanation` is never the previous row's
     ex.selected = 6
@@ -337,7 +341,9 @@ def test_images_are_explored_and_explained():
     assert meta["modality"] == "image" and meta["kind"] == "classifier"
     pred = np.frombuffer(arrays["pred"]["view"], dtype=np.float32)
     np.testing.assert_array_equal(pred, clf.predict(imgs.reshape(120, -1)))
-    thumbs = np.frombuffer(arrays["thumbs"]["view"], dtype=np.uint8).reshape(arrays["thumbs"]["shape"])
+    thumbs = np.frombuffer(arrays["thumbs"]["view"], dtype=np.uint8).reshape(
+        arrays["thumbs"]["shape"]
+    )
     assert thumbs.shape == (120, 8, 8, 1)
     # contrast-stretched copies of the pictures
     ref = imgs[7] - imgs[7].min()

@@ -18,25 +18,36 @@ import limelight as ll
 from limelight.errors import SchemaError
 from limelight.export import to_html, to_svg
 
-PAYLOAD = "</script><img src=x onerror=\"window.llPwned=1\">"
+PAYLOAD = '</script><img src=x onerror="window.llPwned=1">'
 
 
 def tabular():
     X = np.random.default_rng(0).normal(size=(40, 3))
-    return ll.attribute(lambda B: np.c_[B[:, 0] * B[:, 1], B[:, 2]], X[0], background=X,
-                        feature_names=["age", PAYLOAD, "x2"], output_names=["p", "q & <r>"])
+    return ll.attribute(
+        lambda B: np.c_[B[:, 0] * B[:, 1], B[:, 2]],
+        X[0],
+        background=X,
+        feature_names=["age", PAYLOAD, "x2"],
+        output_names=["p", "q & <r>"],
+    )
 
 
 def text():
-    return ll.attribute(lambda xs: [[s.count("good") - s.count("bad")] for s in xs],
-                        f"good film {PAYLOAD} bad", method="occlusion")
+    return ll.attribute(
+        lambda xs: [[s.count("good") - s.count("bad")] for s in xs],
+        f"good film {PAYLOAD} bad",
+        method="occlusion",
+    )
 
 
 def image():
     rng = np.random.default_rng(1)
     pic = (rng.random((24, 24, 3)) * 255).astype(np.uint8)
-    return ll.attribute(lambda b: np.asarray(b, float)[:, :8, :8].mean(axis=(1, 2, 3))[:, None],
-                        pic, method="occlusion")
+    return ll.attribute(
+        lambda b: np.asarray(b, float)[:, :8, :8].mean(axis=(1, 2, 3))[:, None],
+        pic,
+        method="occlusion",
+    )
 
 
 def png_size(data: bytes):
@@ -45,9 +56,9 @@ def png_size(data: bytes):
     # every chunk's CRC checks out: the file is not truncated
     at = 8
     while at < len(data):
-        (n,) = struct.unpack(">I", data[at:at + 4])
-        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + n]
-        assert struct.unpack(">I", data[at + 8 + n:at + 12 + n])[0] == zlib.crc32(kind + body)
+        (n,) = struct.unpack(">I", data[at : at + 4])
+        kind, body = data[at + 4 : at + 8], data[at + 8 : at + 8 + n]
+        assert struct.unpack(">I", data[at + 8 + n : at + 12 + n])[0] == zlib.crc32(kind + body)
         at += 12 + n
     return w, h
 
@@ -153,25 +164,34 @@ def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path, monke
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nbconvert = pytest.importorskip("nbconvert")
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(
-            "import limelight as ll\n"
-            "ll.attribute(lambda xs: [[s.count('good') - s.count('bad')] for s in xs],\n"
-            "             'a good film, a bad <script>window.llPwned=1</script> plot',\n"
-            "             method='occlusion')"),
-        nbformat.v4.new_code_cell(
-            "import numpy as np\n"
-            "from limelight.explanation import Explanation\n"
-            "from limelight.widgets import ExplanationWidget\n"
-            "ExplanationWidget.from_explanation(Explanation(values=[[0.5, -0.25]],\n"
-            "    base_values=[1.0], prediction=[1.25], output_names=['y'],\n"
-            "    feature_names=['alpha', 'beta']))"),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(
+                "import limelight as ll\n"
+                "ll.attribute(lambda xs: [[s.count('good') - s.count('bad')] for s in xs],\n"
+                "             'a good film, a bad <script>window.llPwned=1</script> plot',\n"
+                "             method='occlusion')"
+            ),
+            nbformat.v4.new_code_cell(
+                "import numpy as np\n"
+                "from limelight.explanation import Explanation\n"
+                "from limelight.widgets import ExplanationWidget\n"
+                "ExplanationWidget.from_explanation(Explanation(values=[[0.5, -0.25]],\n"
+                "    base_values=[1.0], prediction=[1.25], output_names=['y'],\n"
+                "    feature_names=['alpha', 'beta']))"
+            ),
+        ]
+    )
     # as a notebook saved from JupyterLab (which keeps no widget state unless asked to) or
     # `jupyter nbconvert --execute --ExecutePreprocessor.store_widget_state=False`: with
     # saved state nbconvert draws the live widget instead, via a widget manager from a CDN
-    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3", store_widget_state=False,
-                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    nbclient.NotebookClient(
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        store_widget_state=False,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
     # templates live under the interpreter's prefix (also when run from a venv over it)
     monkeypatch.setenv("JUPYTER_PATH", str(Path(sys.base_prefix) / "share" / "jupyter"))
     body, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
@@ -179,10 +199,14 @@ def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path, monke
     assert len(static) == 3  # one scriptless rendering per explanation
     text_part = static[1]
     # occluding "good" lowers the score by 1, the largest effect: full red, white ink
-    assert 'background:rgb(178, 24, 43);color:#fff;border-radius:3px" title="1">good</span>' \
+    assert (
+        'background:rgb(178, 24, 43);color:#fff;border-radius:3px" title="1">good</span>'
         in text_part
-    assert 'background:rgb(33, 102, 172);color:#fff;border-radius:3px" title="-1">bad</span>' \
+    )
+    assert (
+        'background:rgb(33, 102, 172);color:#fff;border-radius:3px" title="-1">bad</span>'
         in text_part
+    )
     assert ">&lt;</span>" in text_part
     assert "<script>window.llPwned" not in body
     # charts fall back to scriptless bars (no vl-convert call on display), one per feature

@@ -23,8 +23,13 @@ W1, W2 = RNG.normal(size=D), RNG.normal(size=(D, D)) * 0.4
 def higher_order(z):
     """A game with interactions of order 2, 3, 4 and a smooth non-polynomial part."""
     z = np.asarray(z, float)
-    return (z @ W1 + np.einsum("ni,ij,nj->n", z, W2, z) + 2 * z[:, :4].prod(axis=1)
-            - 1.5 * z[:, 4] * z[:, 5] * z[:, 6] + np.sin(z @ W1))[:, None]
+    return (
+        z @ W1
+        + np.einsum("ni,ij,nj->n", z, W2, z)
+        + 2 * z[:, :4].prod(axis=1)
+        - 1.5 * z[:, 4] * z[:, 5] * z[:, 6]
+        + np.sin(z @ W1)
+    )[:, None]
 
 
 def at(game, d):
@@ -32,6 +37,7 @@ def at(game, d):
         z = np.zeros((1, d), bool)
         z[0, S] = True
         return game(z)[0]
+
     return value
 
 
@@ -40,8 +46,18 @@ ESTIMATORS = [("kernel", None), ("leverage", None), ("msr", "linear"), ("msr", "
 
 
 def run(game, d, adjust, budget, seed, tol=0.0):
-    return list(estimate_game(game, d, budget=budget, rng=np.random.default_rng(seed),
-                              adjust=adjust, batch=256, tol=tol, watched=False))[-1]
+    return list(
+        estimate_game(
+            game,
+            d,
+            budget=budget,
+            rng=np.random.default_rng(seed),
+            adjust=adjust,
+            batch=256,
+            tol=tol,
+            watched=False,
+        )
+    )[-1]
 
 
 def rel(v, ref):
@@ -50,8 +66,10 @@ def rel(v, ref):
 
 @pytest.mark.parametrize("adjust", [None, "linear", "tree"])
 def test_error_falls_with_the_budget_and_vanishes_once_every_coalition_is_seen(adjust):
-    errs = {b: np.median([rel(run(higher_order, D, adjust, b, s).values[0], EXACT)
-                          for s in range(4)]) for b in (120, 600)}
+    errs = {
+        b: np.median([rel(run(higher_order, D, adjust, b, s).values[0], EXACT) for s in range(4)])
+        for b in (120, 600)
+    }
     assert errs[600] < 0.5 * errs[120]
     assert errs[120] > 1e-3  # sampled: not exact by accident
     full = run(higher_order, D, adjust, 2**D, 0)
@@ -114,11 +132,27 @@ def tabular_case(d=8):
 def test_tabular_methods_match_brute_force_when_every_coalition_fits(method, option):
     f, x, bg = tabular_case()
     want = brute_force_shapley(lambda X: f(X)[:, None], x, bg)[0]
-    e = ll.attribute(f, x, background=bg, method=method, max_evals=2**8, tol=0,
-                     background_summary="sample", **option)
+    e = ll.attribute(
+        f,
+        x,
+        background=bg,
+        method=method,
+        max_evals=2**8,
+        tol=0,
+        background_summary="sample",
+        **option,
+    )
     np.testing.assert_allclose(e.values[0], want, atol=1e-9)
-    e = ll.attribute(f, x, background=bg, method=method, max_evals=120, tol=0,
-                     random_state=0, background_summary="sample")
+    e = ll.attribute(
+        f,
+        x,
+        background=bg,
+        method=method,
+        max_evals=120,
+        tol=0,
+        random_state=0,
+        background_summary="sample",
+    )
     assert e.method == method and e.n_evals == 120 * len(bg) and e.stderr is not None
     assert rel(e.values[0], want) < 0.05
 
@@ -142,8 +176,15 @@ def test_cancel_stops_within_one_model_call_even_while_enumerating(method):
     model = Counting(d)
     bg = np.random.default_rng(0).normal(size=(40, d))
     budget = {} if method == "exact" else {"max_evals": 200_000, "tol": 0}
-    w = ll.explain(model, np.ones(d), background=bg, method=method, rows_per_call=2000,
-                   background_summary="sample", **budget)
+    w = ll.explain(
+        model,
+        np.ones(d),
+        background=bg,
+        method=method,
+        rows_per_call=2000,
+        background_summary="sample",
+        **budget,
+    )
     while model.calls < 3:
         time.sleep(0.005)
     model.cancelled.set()
@@ -165,10 +206,13 @@ def test_auto_above_twelve_features_picks_msr_or_leverage_by_budget_per_feature(
 
 def test_estimator_objects_are_accepted_as_method_and_match_their_names():
     f, x, bg = tabular_case(d=14)
-    for obj, name in ((ll.explainers.LeverageShap(max_evals=300, tol=0, random_state=2), "leverage"),
-                      (ll.explainers.MsrShap(max_evals=300, tol=0, random_state=2), "msr")):
+    for obj, name in (
+        (ll.explainers.LeverageShap(max_evals=300, tol=0, random_state=2), "leverage"),
+        (ll.explainers.MsrShap(max_evals=300, tol=0, random_state=2), "msr"),
+    ):
         by_obj = ll.attribute(f, x, background=bg, method=obj)
-        by_name = ll.attribute(f, x, background=bg, method=name, max_evals=300, tol=0,
-                               random_state=2)
+        by_name = ll.attribute(
+            f, x, background=bg, method=name, max_evals=300, tol=0, random_state=2
+        )
         np.testing.assert_array_equal(by_obj.values, by_name.values)
         assert by_obj.method == name

@@ -51,8 +51,10 @@ def test_token_estimators_are_exact_with_every_coalition_and_close_below(method)
 
 def seg_model(batch):
     q = batch.reshape(len(batch), 2, 4, 4, 4).mean(axis=(2, 4)).reshape(len(batch), 8)
-    return np.stack([q[:, 0] * q[:, 1] * q[:, 2] + np.sin(q[:, 3]) * q[:, 4] + q[:, 5:].sum(1),
-                     q.sum(1) ** 2], axis=1)
+    return np.stack(
+        [q[:, 0] * q[:, 1] * q[:, 2] + np.sin(q[:, 3]) * q[:, 4] + q[:, 5:].sum(1), q.sum(1) ** 2],
+        axis=1,
+    )
 
 
 @pytest.mark.parametrize("method", ["leverage", "msr"])
@@ -66,12 +68,12 @@ def test_segment_estimators_match_enumeration(method):
         return seg_model(np.where(keep, image, base)[None])[0]
 
     exact = shapley_by_subsets(value, 8).T
-    full = ll.attribute(seg_model, image, method=method, segments=labels, budget=256,
-                        random_state=0)
+    full = ll.attribute(
+        seg_model, image, method=method, segments=labels, budget=256, random_state=0
+    )
     # images reach the model as float32
     np.testing.assert_allclose(full.extras["segment_values"], exact, rtol=1e-5, atol=1e-5)
-    e = ll.attribute(seg_model, image, method=method, segments=labels, budget=120,
-                     random_state=0)
+    e = ll.attribute(seg_model, image, method=method, segments=labels, budget=120, random_state=0)
     seg = e.extras["segment_values"]
     np.testing.assert_allclose(seg.sum(1), e.prediction - e.base_values, atol=1e-6)
     assert np.linalg.norm(seg - exact) < 0.05 * np.linalg.norm(exact)

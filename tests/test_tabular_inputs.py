@@ -99,7 +99,9 @@ def test_more_than_one_row_unknown_method_and_options(arrays):
     X, _, lin = arrays
     with pytest.raises(InputError, match="one instance at a time"):
         ll.attribute(lin, X[:2], background=X)
-    with pytest.raises(MethodError, match="unknown method 'shap'.*'exact', 'tree', 'kernel', 'lime'"):
+    with pytest.raises(
+        MethodError, match="unknown method 'shap'.*'exact', 'tree', 'kernel', 'lime'"
+    ):
         ll.attribute(lin, X[0], background=X, method="shap")
     with pytest.raises(InputError, match=r"unknown option\(s\) \['nsamples'\]"):
         ll.attribute(lin, X[0], background=X, nsamples=10)

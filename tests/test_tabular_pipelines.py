@@ -81,11 +81,14 @@ def mixed():
     X["flag"] = rng.choice(["yes", "no"], n)
     X["raw"] = rng.uniform(size=n)
     y = ((X.n0 > 0) ^ (X.colour == "red") | (X["size"] == "XL")).astype(int)
-    pre = ColumnTransformer([
-        ("num", StandardScaler(), [f"n{i}" for i in range(9)]),
-        ("cat", OneHotEncoder(handle_unknown="ignore"), ["colour", "size"]),
-        ("bin", OneHotEncoder(drop="first"), ["flag"]),
-    ], remainder="passthrough")
+    pre = ColumnTransformer(
+        [
+            ("num", StandardScaler(), [f"n{i}" for i in range(9)]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["colour", "size"]),
+            ("bin", OneHotEncoder(drop="first"), ["flag"]),
+        ],
+        remainder="passthrough",
+    )
     pipe = make_pipeline(pre, CountingScaler(), LogisticRegression(max_iter=500)).fit(X, y)
     return X, pipe
 
@@ -126,8 +129,13 @@ def test_wide_one_hot_outputs_stay_with_the_whole_pipeline(mixed, monkeypatch):
 
     X, pipe = mixed
     monkeypatch.setattr(tabular, "SHORTCUT_MAX_VALUES", 1000)
-    opts = {"background": X.iloc[:20], "method": "kernel", "max_evals": 1200, "tol": 0,
-            "random_state": 1}
+    opts = {
+        "background": X.iloc[:20],
+        "method": "kernel",
+        "max_evals": 1200,
+        "tol": 0,
+        "random_state": 1,
+    }
     CountingScaler.rows = 0
     e = ll.attribute(pipe, X.iloc[5], **opts)
     assert CountingScaler.rows >= e.n_evals  # every hybrid row went through the pipeline
@@ -150,8 +158,9 @@ def test_a_pipeline_passing_named_columns_on_is_left_whole(data):
         warnings.simplefilter("always")
         e = ll.attribute(pipe, frame.iloc[0], background=frame.iloc[:10], method="exact")
     assert not [w for w in seen if "feature names" in str(w.message)]
-    slow = ll.attribute(lambda A: pipe.predict_proba(A), frame.iloc[0],
-                        background=frame.iloc[:10], method="exact")
+    slow = ll.attribute(
+        lambda A: pipe.predict_proba(A), frame.iloc[0], background=frame.iloc[:10], method="exact"
+    )
     np.testing.assert_allclose(e.values, slow.values, rtol=1e-10, atol=1e-12)
 
 

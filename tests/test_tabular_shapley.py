@@ -154,7 +154,13 @@ def test_kernel_streams_partials_with_shrinking_standard_error():
         return (X[:, :7] * X[:, 7:]).sum(1) + X[:, 0] * X[:, 1] * X[:, 2]
 
     p = ll.api.plan(
-        f, X[0], background=X[:20], method="auto", max_evals=3000, tol=0, random_state=0,
+        f,
+        X[0],
+        background=X[:20],
+        method="auto",
+        max_evals=3000,
+        tol=0,
+        random_state=0,
         batch_size=400,
     )
     assert type(p.explainer).__name__ == "MsrShap"  # 14 features, 214 coalitions each: sampled
@@ -256,8 +262,9 @@ def test_kernel_tol_stops_early_and_closing_the_stream_stops_the_model_calls():
     # by default it stops once every standard error is under 1% of |prediction - base|,
     # and the answer is that close to the exact values
     exact = ll.attribute(f, X[0], background=X[:20], method="exact")
-    default = ll.attribute(f, X[0], background=X[:20], max_evals=12000, method="kernel",
-                           random_state=0, batch_size=200)
+    default = ll.attribute(
+        f, X[0], background=X[:20], max_evals=12000, method="kernel", random_state=0, batch_size=200
+    )
     gap = abs(default.prediction[0] - default.base_values[0])
     assert default.n_evals < 12000 * 20 / 2 and default.stderr.max() <= 0.01 * gap
     assert np.abs(default.values - exact.values).max() <= 0.02 * gap

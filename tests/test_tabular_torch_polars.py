@@ -96,7 +96,9 @@ def test_integrated_gradients_on_rows_match_captum(mlp, data):
 
 def test_integrated_gradients_need_a_differentiable_model(data):
     bg, x = data
-    with pytest.raises(MethodError, match="need a differentiable model; this one is a plain function"):
+    with pytest.raises(
+        MethodError, match="need a differentiable model; this one is a plain function"
+    ):
         ll.attribute(lambda r: r.sum(axis=1), x, background=bg, method="integrated_gradients")
 
 

@@ -36,24 +36,46 @@ def data():
 
 
 MODELS = {
-    "forest classifier (proba)": (lambda X, z, y, y3: RandomForestClassifier(
-        30, max_depth=6, random_state=0).fit(X, y3), {}, "predict_proba"),
-    "deep extra trees": (lambda X, z, y, y3: ExtraTreesRegressor(
-        10, random_state=0).fit(X, z), {}, "predict"),
-    "forest regressor": (lambda X, z, y, y3: RandomForestRegressor(
-        20, max_depth=5, random_state=0).fit(X, z), {}, "predict"),
-    "boosting regressor": (lambda X, z, y, y3: GradientBoostingRegressor(
-        n_estimators=40, random_state=0).fit(X, z), {}, "predict"),
-    "boosting classifier (decision)": (lambda X, z, y, y3: GradientBoostingClassifier(
-        n_estimators=30, random_state=0).fit(X, y3), {"model_output": "decision"},
-        "decision_function"),
-    "histogram boosting regressor": (lambda X, z, y, y3: HistGradientBoostingRegressor(
-        max_iter=30, random_state=0).fit(X, z), {}, "predict"),
+    "forest classifier (proba)": (
+        lambda X, z, y, y3: RandomForestClassifier(30, max_depth=6, random_state=0).fit(X, y3),
+        {},
+        "predict_proba",
+    ),
+    "deep extra trees": (
+        lambda X, z, y, y3: ExtraTreesRegressor(10, random_state=0).fit(X, z),
+        {},
+        "predict",
+    ),
+    "forest regressor": (
+        lambda X, z, y, y3: RandomForestRegressor(20, max_depth=5, random_state=0).fit(X, z),
+        {},
+        "predict",
+    ),
+    "boosting regressor": (
+        lambda X, z, y, y3: GradientBoostingRegressor(n_estimators=40, random_state=0).fit(X, z),
+        {},
+        "predict",
+    ),
+    "boosting classifier (decision)": (
+        lambda X, z, y, y3: GradientBoostingClassifier(n_estimators=30, random_state=0).fit(X, y3),
+        {"model_output": "decision"},
+        "decision_function",
+    ),
+    "histogram boosting regressor": (
+        lambda X, z, y, y3: HistGradientBoostingRegressor(max_iter=30, random_state=0).fit(X, z),
+        {},
+        "predict",
+    ),
     "histogram boosting classifier (decision, 3 classes)": (
         lambda X, z, y, y3: HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(X, y3),
-        {"model_output": "decision"}, "decision_function"),
-    "one tree": (lambda X, z, y, y3: DecisionTreeClassifier(
-        max_depth=7, random_state=0).fit(X, y), {}, "predict_proba"),
+        {"model_output": "decision"},
+        "decision_function",
+    ),
+    "one tree": (
+        lambda X, z, y, y3: DecisionTreeClassifier(max_depth=7, random_state=0).fit(X, y),
+        {},
+        "predict_proba",
+    ),
 }
 
 
@@ -162,7 +184,7 @@ def test_the_explorer_explains_every_row_with_its_own_outputs(data):
         ex.selected = i
         e = ex.wait(10)
         assert e.method == "tree"
-        np.testing.assert_allclose(e.prediction, model.predict(wide[i:i + 1]), atol=1e-12)
+        np.testing.assert_allclose(e.prediction, model.predict(wide[i : i + 1]), atol=1e-12)
         ref = ll.attribute(model, wide[i], background=wide[100:110], method="exact")
         np.testing.assert_allclose(e.values, ref.values, atol=1e-12)
     ex.close()

@@ -19,11 +19,16 @@ from limelight.widgets import ExplanationWidget
 def tabular(values, done=True, n_evals=0, stderr=None):
     values = np.asarray(values, dtype=float)
     return Explanation(
-        values=values, base_values=np.zeros(len(values)), prediction=values.sum(axis=1),
+        values=values,
+        base_values=np.zeros(len(values)),
+        prediction=values.sum(axis=1),
         output_names=[f"class {i}" for i in range(len(values))],
         feature_names=[f"f{j}" for j in range(values.shape[1])],
-        data=np.arange(values.shape[1], dtype=float), method="exact", done=done,
-        n_evals=n_evals, stderr=stderr,
+        data=np.arange(values.shape[1], dtype=float),
+        method="exact",
+        done=done,
+        n_evals=n_evals,
+        stderr=stderr,
     )
 
 
@@ -56,7 +61,7 @@ def test_a_chart_view_gets_the_renderer_on_request_as_one_binary_buffer():
     sent = []
     w.send = lambda content, buffers=None: sent.append((content, buffers))
     w._on_message(w, {"type": "vega"}, [])
-    (content, buffers), = sent
+    ((content, buffers),) = sent
     assert content["type"] == "vega" and len(buffers) == 1
     assert bytes(buffers[0]) == (STATIC / "vega.js").read_bytes()
     assert len(buffers[0]) > 100_000  # the 0.86 MB bundle, in the reply, not in the state
@@ -159,8 +164,12 @@ def test_snapshot_control_gets_the_same_files_as_save(tmp_path):
     w._on_message(w, {"type": "snapshot", "format": "json", "id": "s1-abc"}, [])
     assert done.wait(10)
     content, buffers = sent[0]
-    assert content == {"type": "snapshot", "format": "json", "id": "s1-abc",
-                       "filename": "limelight-exact.json"}
+    assert content == {
+        "type": "snapshot",
+        "format": "json",
+        "id": "s1-abc",
+        "filename": "limelight-exact.json",
+    }
     back = Explanation.from_json(bytes(buffers[0]).decode())
     np.testing.assert_array_equal(back.values, exp.values)
     # HTML: the same page as save(), class on screen included

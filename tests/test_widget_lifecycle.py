@@ -41,8 +41,9 @@ class Counting:
 
 def long_run(f):
     """A LIME run of 1,000 model calls (200 rows each): far longer than any test waits."""
-    return ll.explain(f, X[0], background=X, method="lime", n_samples=200_000,
-                      batch_size=200, random_state=0)
+    return ll.explain(
+        f, X[0], background=X, method="lime", n_samples=200_000, batch_size=200, random_state=0
+    )
 
 
 def calls_after(f, stop, settle=0.5):
@@ -158,7 +159,8 @@ print(json.dumps({"altair": "altair" in sys.modules, "view": ex.panel._view}))
 
 
 def test_selecting_a_row_never_imports_altair():
-    out = subprocess.run([sys.executable, "-c", SELECT], capture_output=True, text=True,
-                         timeout=300, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SELECT], capture_output=True, text=True, timeout=300, check=True
+    )
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen == {"altair": False, "view": "tabular"}

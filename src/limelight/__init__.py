@@ -1,7 +1,7 @@
 """limelight: explain machine-learning models inside Jupyter notebooks.
 
-    >>> import limelight as ll                       # doctest: +SKIP
-    >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
+>>> import limelight as ll                       # doctest: +SKIP
+>>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
 
 from . import explainers, metrics
@@ -76,5 +76,9 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'limelight' has no attribute {name!r}")
 
 
-_VIEWS = {"compare": "compare", "surrogate": "surrogate", "dependence": "dependence",
-          "feature_elimination": "elimination"}
+_VIEWS = {
+    "compare": "compare",
+    "surrogate": "surrogate",
+    "dependence": "dependence",
+    "feature_elimination": "elimination",
+}

@@ -11,8 +11,8 @@ import numpy as np
 def format_value(v: Any) -> str:
     """A feature value as shown beside its name (numbers to 4 significant digits).
 
-        >>> format_value(3.14159), format_value("x" * 50)[-3:]
-        ('3.142', 'xx…')
+    >>> format_value(3.14159), format_value("x" * 50)[-3:]
+    ('3.142', 'xx…')
     """
     if isinstance(v, (float, np.floating)):
         return f"{float(v):.4g}"

@@ -41,8 +41,13 @@ def attribute(
         [[0.75, -0.5, -0.75]]
     """
     return plan(
-        model, x, background=background, method=method, output=output,
-        random_state=random_state, **options,
+        model,
+        x,
+        background=background,
+        method=method,
+        output=output,
+        random_state=random_state,
+        **options,
     ).run()
 
 
@@ -64,8 +69,13 @@ def explain(
     from .widgets import ExplanationWidget
 
     p = plan(
-        model, x, background=background, method=method, output=output,
-        random_state=random_state, **options,
+        model,
+        x,
+        background=background,
+        method=method,
+        output=output,
+        random_state=random_state,
+        **options,
     )
     widget = ExplanationWidget()
     view = detect_modality(normalise(x, model), options.get("modality"), background)
@@ -97,8 +107,9 @@ def permutation_importance(
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget
 
-    p = plan_importance(model, X, y, n_repeats=n_repeats, scoring=scoring,
-                        random_state=random_state, **options)
+    p = plan_importance(
+        model, X, y, n_repeats=n_repeats, scoring=scoring, random_state=random_state, **options
+    )
     return ExplanationWidget().run(p.stream, view="importance")
 
 
@@ -130,5 +141,13 @@ def explore(
 
     check_random_state(random_state)  # before the explorer draws its samples with it
 
-    return Explorer(model, X, y, background=background, method=method, sample=sample,
-                    random_state=random_state, **options)
+    return Explorer(
+        model,
+        X,
+        y,
+        background=background,
+        method=method,
+        sample=sample,
+        random_state=random_state,
+        **options,
+    )

@@ -35,7 +35,9 @@ def _data(rows: list[dict] | None, name: str) -> alt.Data:
 
 def _tooltip(*fields: tuple[str, str]) -> list[alt.Tooltip]:
     return [
-        alt.Tooltip(f"{f}:N", title=t) if f == "feature" else alt.Tooltip(f"{f}:Q", title=t, format=".4g")
+        alt.Tooltip(f"{f}:N", title=t)
+        if f == "feature"
+        else alt.Tooltip(f"{f}:Q", title=t, format=".4g")
         for f, t in fields
     ]
 
@@ -48,14 +50,19 @@ def bar_chart(rows: list[dict] | None = None, *, title: str = "attribution") -> 
     # op="min": a sort without an aggregate op conflicts across the filtered label layers
     # and falls back to alphabetical
     base = alt.Chart(_data(rows, "rows")).encode(
-        y=alt.Y("feature:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelLimit=280, domain=False, ticks=False)),
+        y=alt.Y(
+            "feature:N",
+            sort=alt.EncodingSortField("order", op="min"),
+            title=None,
+            axis=alt.Axis(labelLimit=280, domain=False, ticks=False),
+        ),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(
         x=alt.X("value:Q", title=title, scale=alt.Scale(padding=36)),
         color=alt.Color("colour:N", scale=None),
-        tooltip=_tooltip(("feature", "feature"), ("value", "attribution"), ("lo", "−1 s.e."),
-                         ("hi", "+1 s.e.")),
+        tooltip=_tooltip(
+            ("feature", "feature"), ("value", "attribution"), ("lo", "−1 s.e."), ("hi", "+1 s.e.")
+        ),
     )
     whiskers = base.mark_rule(opacity=0.6).encode(x="lo:Q", x2="hi:Q")
     right = base.transform_filter("datum.value >= 0").mark_text(align="left", dx=3, fontSize=11)
@@ -63,32 +70,47 @@ def bar_chart(rows: list[dict] | None = None, *, title: str = "attribution") -> 
     text = alt.X("value:Q")
     zero = alt.Chart(_data(rows, "rows")).mark_rule(opacity=0.5).encode(x=alt.datum(0))
     return alt.layer(
-        bars, whiskers, right.encode(x=text, text="text:N"), left.encode(x=text, text="text:N"), zero
+        bars,
+        whiskers,
+        right.encode(x=text, text="text:N"),
+        left.encode(x=text, text="text:N"),
+        zero,
     ).properties(width=420, height=alt.Step(22))
 
 
-def waterfall_chart(rows: list[dict] | None = None, ends: list[dict] | None = None) -> alt.LayerChart:
+def waterfall_chart(
+    rows: list[dict] | None = None, ends: list[dict] | None = None
+) -> alt.LayerChart:
     """From the base value (bottom) to the prediction (top), one step per feature.
 
     Rows: ``feature``, ``start``, ``end``, ``value``, ``order``, ``text``, ``colour``;
     ends: ``label``, ``x`` (the base value and the prediction, drawn as rules).
     """
     base = alt.Chart(_data(rows, "rows")).encode(
-        y=alt.Y("feature:N", sort=alt.EncodingSortField("order", op="min"), title=None,
-                axis=alt.Axis(labelLimit=280, domain=False, ticks=False)),
+        y=alt.Y(
+            "feature:N",
+            sort=alt.EncodingSortField("order", op="min"),
+            title=None,
+            axis=alt.Axis(labelLimit=280, domain=False, ticks=False),
+        ),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(
         x=alt.X("start:Q", title="model output", scale=alt.Scale(zero=False, padding=36)),
         x2="end:Q",
         color=alt.Color("colour:N", scale=None),
-        tooltip=_tooltip(("feature", "feature"), ("value", "attribution"), ("start", "from"),
-                         ("end", "to")),
+        tooltip=_tooltip(
+            ("feature", "feature"), ("value", "attribution"), ("start", "from"), ("end", "to")
+        ),
     )
-    labels = base.mark_text(align="left", dx=4, fontSize=11).encode(
-        x=alt.X("max_x:Q"), text="text:N"
-    ).transform_calculate(max_x="max(datum.start, datum.end)")
-    rules = alt.Chart(_data(ends, "ends")).mark_rule(strokeDash=[4, 3], opacity=0.7).encode(
-        x="x:Q", tooltip=[alt.Tooltip("label:N", title="")]
+    labels = (
+        base.mark_text(align="left", dx=4, fontSize=11)
+        .encode(x=alt.X("max_x:Q"), text="text:N")
+        .transform_calculate(max_x="max(datum.start, datum.end)")
+    )
+    rules = (
+        alt.Chart(_data(ends, "ends"))
+        .mark_rule(strokeDash=[4, 3], opacity=0.7)
+        .encode(x="x:Q", tooltip=[alt.Tooltip("label:N", title="")])
     )
     return alt.layer(bars, labels, rules).properties(width=420, height=alt.Step(22))
 
@@ -147,12 +169,30 @@ def bar_rows(exp: Explanation, output: int | str | None = None, top: int = TOP) 
     for order, j in enumerate(keep):
         v = float(values[j])
         s = 0.0 if stderr is None or not np.isfinite(stderr[j]) else float(stderr[j])
-        rows.append({"feature": names[j], "value": v, "lo": v - s, "hi": v + s, "order": order,
-                     "text": _fmt(v), "colour": NEG if v < 0 else POS})
+        rows.append(
+            {
+                "feature": names[j],
+                "value": v,
+                "lo": v - s,
+                "hi": v + s,
+                "order": order,
+                "text": _fmt(v),
+                "colour": NEG if v < 0 else POS,
+            }
+        )
     if len(rest):
         v = float(values[rest].sum())
-        rows.append({"feature": f"{len(rest)} other features", "value": v, "lo": v, "hi": v,
-                     "order": len(rows), "text": _fmt(v), "colour": NEG if v < 0 else POS})
+        rows.append(
+            {
+                "feature": f"{len(rest)} other features",
+                "value": v,
+                "lo": v,
+                "hi": v,
+                "order": len(rows),
+                "text": _fmt(v),
+                "colour": NEG if v < 0 else POS,
+            }
+        )
     return rows
 
 
@@ -168,24 +208,35 @@ def waterfall_rows(exp: Explanation, output: int | str | None = None, top: int =
     at = float(exp.base_values[i])
     rows = []
     for k, (name, v) in enumerate(steps):
-        rows.append({"feature": name, "start": at, "end": at + v, "value": v,
-                     "order": len(steps) - k, "text": ("" if v < 0 else "+") + _fmt(v),
-                     "colour": NEG if v < 0 else POS})
+        rows.append(
+            {
+                "feature": name,
+                "start": at,
+                "end": at + v,
+                "value": v,
+                "order": len(steps) - k,
+                "text": ("" if v < 0 else "+") + _fmt(v),
+                "colour": NEG if v < 0 else POS,
+            }
+        )
         at += v
     name = exp.output_names[i]
-    ends = [{"label": f"base value {_fmt(exp.base_values[i])}", "x": float(exp.base_values[i])},
-            {"label": f"{name} {_fmt(exp.prediction[i])}", "x": float(exp.prediction[i])}]
+    ends = [
+        {"label": f"base value {_fmt(exp.base_values[i])}", "x": float(exp.base_values[i])},
+        {"label": f"{name} {_fmt(exp.prediction[i])}", "x": float(exp.prediction[i])},
+    ]
     return rows, ends
 
 
-def tabular_chart(exp: Explanation, kind: str = "bar", output: int | str | None = None,
-                  top: int = TOP) -> alt.TopLevelMixin:
+def tabular_chart(
+    exp: Explanation, kind: str = "bar", output: int | str | None = None, top: int = TOP
+) -> alt.TopLevelMixin:
     """A self-contained altair chart of one output (for PNG/SVG/HTML export and notebooks).
 
-        >>> e = Explanation(values=[[0.5, -0.25]], base_values=[1.0], prediction=[1.25],
-        ...                 output_names=["y"], feature_names=["a", "b"])
-        >>> tabular_chart(e, "waterfall").to_dict()["layer"][0]["mark"]["type"]
-        'bar'
+    >>> e = Explanation(values=[[0.5, -0.25]], base_values=[1.0], prediction=[1.25],
+    ...                 output_names=["y"], feature_names=["a", "b"])
+    >>> tabular_chart(e, "waterfall").to_dict()["layer"][0]["mark"]["type"]
+    'bar'
     """
     if exp.modality == "importance":
         return importance_chart(bar_rows(exp, 0, top=0))

@@ -1,10 +1,10 @@
 """`Explanation`: the plain-numpy result every explainer yields.
 
-    >>> import numpy as np
-    >>> e = Explanation(values=np.array([[0.5, -0.25]]), base_values=np.array([1.0]),
-    ...                 prediction=np.array([1.25]), output_names=["y"], feature_names=["a", "b"])
-    >>> e.additivity_error()
-    0.0
+>>> import numpy as np
+>>> e = Explanation(values=np.array([[0.5, -0.25]]), base_values=np.array([1.0]),
+...                 prediction=np.array([1.25]), output_names=["y"], feature_names=["a", "b"])
+>>> e.additivity_error()
+0.0
 """
 
 from __future__ import annotations
@@ -39,8 +39,10 @@ def register_presenter(name: str, fn: Callable[..., Any]) -> None:
 def _presenter(name: str) -> Callable[..., Any]:
     fn = _PRESENTERS.get(name)
     if fn is None:
-        raise LimelightError(f"no {name} function is installed for explanations",
-                             fix="import limelight (it installs save and display)")
+        raise LimelightError(
+            f"no {name} function is installed for explanations",
+            fix="import limelight (it installs save and display)",
+        )
     return fn
 
 
@@ -140,8 +142,11 @@ class Explanation:
     # -- serialisation --------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (arrays as nested lists) tagged with the schema and version."""
-        out: dict[str, Any] = {"schema": SCHEMA, "version": SCHEMA_VERSION,
-                               "data_included": not self.params.get("data_omitted", False)}
+        out: dict[str, Any] = {
+            "schema": SCHEMA,
+            "version": SCHEMA_VERSION,
+            "data_included": not self.params.get("data_omitted", False),
+        }
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "extras":
@@ -149,8 +154,11 @@ class Explanation:
             elif f.name == "quality":
                 # a Quality (limelight.quality), or its dict as loaded (ll.load makes it
                 # a Quality again; this module imports nothing of limelight's but errors)
-                value = None if value is None else _encode(
-                    value.to_dict() if hasattr(value, "to_dict") else dict(value))
+                value = (
+                    None
+                    if value is None
+                    else _encode(value.to_dict() if hasattr(value, "to_dict") else dict(value))
+                )
             else:
                 value = _encode(value)
             out[f.name] = value
@@ -228,8 +236,9 @@ class Explanation:
 
         flat = self.values.reshape(self.n_outputs, -1)
         names = self.feature_names or [str(i) for i in range(flat.shape[1])]
-        frame = pd.DataFrame(flat.T, index=pd.Index(names, name="feature"),
-                             columns=self.output_names)
+        frame = pd.DataFrame(
+            flat.T, index=pd.Index(names, name="feature"), columns=self.output_names
+        )
         if self.modality == "tabular" and self.data is not None:
             frame.insert(0, "data", list(np.asarray(self.data, dtype=object).reshape(-1)))
         return frame
@@ -286,7 +295,8 @@ def _check_shapes(exp: Explanation) -> None:
         if exp.spans is None or len(exp.spans) != n:
             problems.append("the text's spans do not match its tokens")
         elif text is not None and (
-            (exp.spans < 0).any() or (exp.spans > len(text)).any()
+            (exp.spans < 0).any()
+            or (exp.spans > len(text)).any()
             or (exp.spans[:, 0] > exp.spans[:, 1]).any()
         ):
             problems.append("a span falls outside the text")

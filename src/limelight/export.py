@@ -37,8 +37,9 @@ OMITTED = "the raw input (feature values, text or pixels) was left out of this f
 def _explanation_of(obj: Any) -> Explanation:
     exp = getattr(obj, "explanation", obj)
     if not isinstance(exp, Explanation):
-        raise InputError(f"cannot export a {type(obj).__name__}",
-                         fix="pass an Explanation or a limelight widget")
+        raise InputError(
+            f"cannot export a {type(obj).__name__}", fix="pass an Explanation or a limelight widget"
+        )
     return exp
 
 
@@ -59,8 +60,9 @@ def redact(exp: Explanation) -> Explanation:
         for t in tokens:
             spans.append((at, at + len(t)))
             at += len(t) + 1
-        return exp.with_(data=" ".join(tokens), feature_names=tokens, spans=np.array(spans),
-                         params=params)
+        return exp.with_(
+            data=" ".join(tokens), feature_names=tokens, spans=np.array(spans), params=params
+        )
     if exp.modality == "image" and exp.data is not None:
         return exp.with_(data=np.full(np.shape(exp.data)[:2], 128, np.uint8), params=params)
     return exp.with_(data=None, params=params)
@@ -96,8 +98,10 @@ def load(path: str | Path) -> Explanation:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise SchemaError(f"{path.name} is not a text file, so not a limelight explanation",
-                          fix="load the .json file written by save(..., 'x.json')") from None
+        raise SchemaError(
+            f"{path.name} is not a text file, so not a limelight explanation",
+            fix="load the .json file written by save(..., 'x.json')",
+        ) from None
     exp = Explanation.from_json(text)
     if isinstance(exp.quality, dict):  # the quality numbers it was saved with
         from .quality import Quality
@@ -110,8 +114,10 @@ def load(path: str | Path) -> Explanation:
 def _static(name: str) -> str:
     path = Path(__file__).resolve().parent / "static" / name
     if not path.exists():
-        raise InputError(f"the frontend bundle {name} is missing",
-                         fix="reinstall limelight (pip install .) or run `npm run build`")
+        raise InputError(
+            f"the frontend bundle {name} is missing",
+            fix="reinstall limelight (pip install .) or run `npm run build`",
+        )
     return path.read_text(encoding="utf-8")
 
 
@@ -125,11 +131,22 @@ def widget_state(exp: Explanation) -> dict:
     """The widget's synced state for ``exp`` with arrays as base64 (for pages and tests)."""
     view, meta, arrays = encode(exp)
     state = {
-        "_view": view, "_meta": meta, "output_index": None,
-        "_progress": {"status": "done" if exp.done else "cancelled", "n_evals": exp.n_evals,
-                      "budget": exp.params.get("budget")},
-        "_arrays": {k: {"b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
-                        "dtype": v["dtype"], "shape": v["shape"]} for k, v in arrays.items()},
+        "_view": view,
+        "_meta": meta,
+        "output_index": None,
+        "_progress": {
+            "status": "done" if exp.done else "cancelled",
+            "n_evals": exp.n_evals,
+            "budget": exp.params.get("budget"),
+        },
+        "_arrays": {
+            k: {
+                "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
+                "dtype": v["dtype"],
+                "shape": v["shape"],
+            }
+            for k, v in arrays.items()
+        },
         "_specs": chart_specs() if view in CHART_VIEWS else {},
         "_static": True,  # no kernel behind this state: the Snapshot control hides itself
     }
@@ -191,10 +208,14 @@ def to_html(obj: Any, *, title: str | None = None, include_data: bool = True) ->
     state["output_index"] = _widget_output(obj)
     chart = state["_view"] in ("tabular", "importance")
     title = title if title is not None else f"limelight: {exp.method or exp.modality} explanation"
-    note = f'<p class="ll-page-note">{html.escape(OMITTED)}</p>' if exp.params.get(
-        "data_omitted") else ""
-    return page(state, title=title, chart=chart, note=note,
-                fallback=static_html(exp, state["output_index"]))
+    note = (
+        f'<p class="ll-page-note">{html.escape(OMITTED)}</p>'
+        if exp.params.get("data_omitted")
+        else ""
+    )
+    return page(
+        state, title=title, chart=chart, note=note, fallback=static_html(exp, state["output_index"])
+    )
 
 
 def page(state: dict, *, title: str, chart: bool, note: str = "", fallback: str = "") -> str:
@@ -202,8 +223,11 @@ def page(state: dict, *, title: str, chart: bool, note: str = "", fallback: str 
     views draw it; ``chart`` adds the chart renderer."""
     b64 = lambda s: base64.b64encode(s.encode("utf-8")).decode("ascii")  # noqa: E731
     return PAGE.format(
-        nonce=secrets.token_urlsafe(16), fallback=fallback,
-        title=html.escape(title), note=note, state=_script_json(state),
+        nonce=secrets.token_urlsafe(16),
+        fallback=fallback,
+        title=html.escape(title),
+        note=note,
+        state=_script_json(state),
         bundle=_script_json(b64(_static("widget.js"))),
         vega=_script_json(b64(_static("vega.js")) if chart else ""),
     )
@@ -213,8 +237,9 @@ def page(state: dict, *, title: str, chart: bool, note: str = "", fallback: str 
 _png = draw.write_png
 
 
-def image_overlay(exp: Explanation, output: int | str | None = None,
-                  opacity: float = draw.OPACITY) -> np.ndarray:
+def image_overlay(
+    exp: Explanation, output: int | str | None = None, opacity: float = draw.OPACITY
+) -> np.ndarray:
     """The picture with the signed map over it, as the view draws it (``(h, w, 4)`` uint8)."""
     return draw.image_rgba(exp, output, opacity=opacity)
 
@@ -228,14 +253,16 @@ def _vl_convert():
     try:
         import vl_convert
     except ImportError:
-        raise InputError("PNG and SVG pictures of charts and text need vl-convert-python",
-                         fix="pip install 'limelight[export]' (or save as .html or .json)",
-                         ) from None
+        raise InputError(
+            "PNG and SVG pictures of charts and text need vl-convert-python",
+            fix="pip install 'limelight[export]' (or save as .html or .json)",
+        ) from None
     return vl_convert
 
 
-def to_svg(obj: Any, *, output: int | str | None = None, kind: str = "bar",
-           include_data: bool = True) -> str:
+def to_svg(
+    obj: Any, *, output: int | str | None = None, kind: str = "bar", include_data: bool = True
+) -> str:
     exp = _explanation_of(obj)
     if not include_data:
         exp = redact(exp)
@@ -251,13 +278,22 @@ def to_svg(obj: Any, *, output: int | str | None = None, kind: str = "bar",
     rgba = image_overlay(exp, output)
     h, w = rgba.shape[:2]
     data = base64.b64encode(_png(rgba)).decode("ascii")
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}">'
-            f'<image width="{w}" height="{h}" href="data:image/png;base64,{data}" '
-            f'style="image-rendering:pixelated"/></svg>')
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}">'
+        f'<image width="{w}" height="{h}" href="data:image/png;base64,{data}" '
+        f'style="image-rendering:pixelated"/></svg>'
+    )
 
 
-def to_png(obj: Any, path: str | Path | None = None, *, output: int | str | None = None,
-           kind: str = "bar", scale: float = 2, include_data: bool = True) -> bytes:
+def to_png(
+    obj: Any,
+    path: str | Path | None = None,
+    *,
+    output: int | str | None = None,
+    kind: str = "bar",
+    scale: float = 2,
+    include_data: bool = True,
+) -> bytes:
     """PNG bytes of what the view shows (also written to ``path`` if given).
 
     Charts through vl-convert and text through its SVG, both at ``scale`` x; images at the
@@ -301,8 +337,9 @@ def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any
         "png": lambda: to_png(obj, include_data=include_data, **options),
     }
     if format not in makers:
-        raise InputError(f"unknown snapshot format {format!r}",
-                         fix="use 'html', 'png', 'svg' or 'json'")
+        raise InputError(
+            f"unknown snapshot format {format!r}", fix="use 'html', 'png', 'svg' or 'json'"
+        )
     return makers[format]()
 
 
@@ -311,8 +348,10 @@ def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: An
     path = Path(path)
     fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
     if fmt not in FORMATS:
-        raise InputError(f"cannot tell the format from {path.name!r}",
-                         fix="end the file name in .html, .png, .svg or .json")
+        raise InputError(
+            f"cannot tell the format from {path.name!r}",
+            fix="end the file name in .html, .png, .svg or .json",
+        )
     path.write_bytes(to_bytes(obj, fmt, include_data=include_data, **options))
     return path
 
@@ -338,10 +377,16 @@ def static_html(exp: Explanation, output: int | str | None = None) -> str:
             png = _png(image_overlay(exp, i))
             w, h = draw.png_size(png)
             data = base64.b64encode(png).decode("ascii")
-            body = (f'<img alt="limelight {html.escape(exp.method)} explanation" width="{w}" '
-                    f'height="{h}" src="data:image/png;base64,{data}"/>')
+            body = (
+                f'<img alt="limelight {html.escape(exp.method)} explanation" width="{w}" '
+                f'height="{h}" src="data:image/png;base64,{data}"/>'
+            )
     except Exception as exc:  # noqa: BLE001 - a fallback must never break the display
-        return (f"<pre>{html.escape(repr(exp))}\n(static view unavailable: "
-                f"{html.escape(str(exc))})</pre>")
-    return (f'<div class="limelight-static"><div style="font:12px sans-serif;color:#555">'
-            f"{head}</div>{body}</div>")
+        return (
+            f"<pre>{html.escape(repr(exp))}\n(static view unavailable: "
+            f"{html.escape(str(exc))})</pre>"
+        )
+    return (
+        f'<div class="limelight-static"><div style="font:12px sans-serif;color:#555">'
+        f"{head}</div>{body}</div>"
+    )

@@ -38,12 +38,20 @@ def write_png(rgba: np.ndarray) -> bytes:
     raw = np.concatenate([np.zeros((h, 1), np.uint8), a.reshape(h, w * 4)], axis=1).tobytes()
 
     def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(
-            ">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        return (
+            struct.pack(">I", len(data))
+            + kind
+            + data
+            + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+        )
 
     ihdr = struct.pack(">IIBBBBB", w, h, 8, 6, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw, 6))
-            + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(raw, 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def png_size(png: bytes) -> tuple[int, int]:
@@ -106,8 +114,9 @@ def _segments(exp: Explanation) -> list[tuple[str, int | None]]:
     return out
 
 
-def text_svg(exp: Explanation, output: int | str | None = None, *, width: int = 720,
-             font_size: int = 14) -> str:
+def text_svg(
+    exp: Explanation, output: int | str | None = None, *, width: int = 720, font_size: int = 14
+) -> str:
     """An SVG of a text explanation: header, legend and the wrapped, coloured document."""
     o = exp.output_index(output)
     values = np.asarray(exp.values, dtype=float).reshape(exp.n_outputs, -1)
@@ -149,8 +158,10 @@ def text_svg(exp: Explanation, output: int | str | None = None, *, width: int = 
     height = top + len(lines) * line_h + pad
     esc = html.escape
     predicted = exp.output_index(None)
-    head = (f"predicted: {exp.output_names[predicted]} ({exp.prediction[predicted]:.3f})"
-            f" · explaining: {exp.output_names[o]} = {exp.prediction[o]:.3f} · {exp.method}")
+    head = (
+        f"predicted: {exp.output_names[predicted]} ({exp.prediction[predicted]:.3f})"
+        f" · explaining: {exp.output_names[o]} = {exp.prediction[o]:.3f} · {exp.method}"
+    )
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans Mono, monospace" '
@@ -175,14 +186,20 @@ def text_svg(exp: Explanation, output: int | str | None = None, *, width: int = 
             colour = "#222"
             if t is not None:
                 fill, colour = token_colours(values[o, t], scale)
-                out.append(f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" '
-                           f'height="{line_h - 4}" rx="3" fill="rgb{fill}"/>')
-            out.append(f'<text x="{x:.1f}" y="{y + line_h - 8}" fill="{colour}" '
-                       f'xml:space="preserve">{esc(chunk)}</text>')
+                out.append(
+                    f'<rect x="{x:.1f}" y="{y + 2}" width="{w:.1f}" '
+                    f'height="{line_h - 4}" rx="3" fill="rgb{fill}"/>'
+                )
+            out.append(
+                f'<text x="{x:.1f}" y="{y + line_h - 8}" fill="{colour}" '
+                f'xml:space="preserve">{esc(chunk)}</text>'
+            )
             x += w
     if cut:
-        out.append(f'<text x="{pad}" y="{top + (len(lines) - 1) * line_h + line_h - 8}" '
-                   f'fill="#555" font-style="italic">{esc(cut)}</text>')
+        out.append(
+            f'<text x="{pad}" y="{top + (len(lines) - 1) * line_h + line_h - 8}" '
+            f'fill="#555" font-style="italic">{esc(cut)}</text>'
+        )
     out.append("</svg>")
     return "\n".join(out)
 
@@ -198,10 +215,15 @@ def text_html(exp: Explanation, output: int | str | None = None) -> str:
             parts.append(html.escape(piece))
             continue
         fill, colour = token_colours(values[o, t], scale)
-        parts.append(f'<span style="background:rgb{fill};color:{colour};border-radius:3px" '
-                     f'title="{values[o, t]:.4g}">{html.escape(piece)}</span>')
-    return ('<div style="white-space:pre-wrap;line-height:1.7;font-family:sans-serif">'
-            + "".join(parts) + "</div>")
+        parts.append(
+            f'<span style="background:rgb{fill};color:{colour};border-radius:3px" '
+            f'title="{values[o, t]:.4g}">{html.escape(piece)}</span>'
+        )
+    return (
+        '<div style="white-space:pre-wrap;line-height:1.7;font-family:sans-serif">'
+        + "".join(parts)
+        + "</div>"
+    )
 
 
 # -- image ----------------------------------------------------------------------------------
@@ -220,8 +242,9 @@ def image_scale(values: np.ndarray, q: float = 0.98) -> float:
     return float(np.quantile(m, q)) if m.size else 1.0
 
 
-def image_rgba(exp: Explanation, output: int | str | None = None, *,
-               opacity: float = OPACITY) -> np.ndarray:
+def image_rgba(
+    exp: Explanation, output: int | str | None = None, *, opacity: float = OPACITY
+) -> np.ndarray:
     """The image view's overlay as an ``(H, W, 4)`` uint8 array at the picture's size."""
     from .encoders.image import at_display_size, picture_rgba
 
@@ -293,10 +316,16 @@ def bars_html(exp: Explanation, output: int | str | None = None, *, top: int = B
         cells.append(
             f'<tr class="ll-bar"><td style="text-align:right;padding-right:6px">'
             f'{html.escape(name)}</td><td><div style="background:{colour};height:12px;'
-            f'width:{width}px"></div></td><td style="padding-left:6px">{v:+.4g}</td></tr>')
+            f'width:{width}px"></div></td><td style="padding-left:6px">{v:+.4g}</td></tr>'
+        )
     note = ""
     if exp.modality == "tabular":
-        note = (f'<div>base value {float(np.ravel(exp.base_values)[o]):.4g} → prediction '
-                f'{float(np.ravel(exp.prediction)[o]):.4g}</div>')
-    return (f'<div style="font:12px sans-serif">{note}<table style="border-collapse:collapse">'
-            + "".join(cells) + "</table></div>")
+        note = (
+            f"<div>base value {float(np.ravel(exp.base_values)[o]):.4g} → prediction "
+            f"{float(np.ravel(exp.prediction)[o]):.4g}</div>"
+        )
+    return (
+        f'<div style="font:12px sans-serif">{note}<table style="border-collapse:collapse">'
+        + "".join(cells)
+        + "</table></div>"
+    )

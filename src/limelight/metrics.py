@@ -42,14 +42,23 @@ def _setup(model: Any, x: Any, exp: Explanation, background: Any, output: Any):
     from .api import plan
 
     if not isinstance(exp, Explanation) or exp.modality != "tabular":
-        raise InputError("metrics need a tabular Explanation",
-                         fix="pass the result of ll.attribute(model, x, background=...)")
-    p = plan(model, x, background=background, method="exact" if exp.values.shape[-1] <= 12
-             else "kernel", background_size=len(background) if background is not None else 100)
+        raise InputError(
+            "metrics need a tabular Explanation",
+            fix="pass the result of ll.attribute(model, x, background=...)",
+        )
+    p = plan(
+        model,
+        x,
+        background=background,
+        method="exact" if exp.values.shape[-1] <= 12 else "kernel",
+        background_size=len(background) if background is not None else 100,
+    )
     inst = p.instance
     if inst.d != exp.values.shape[-1]:
-        raise InputError(f"the explanation has {exp.values.shape[-1]} features but x has {inst.d}",
-                         fix="pass the x the explanation was made for")
+        raise InputError(
+            f"the explanation has {exp.values.shape[-1]} features but x has {inst.d}",
+            fix="pass the x the explanation was made for",
+        )
     i = exp.output_index(output)
     name = exp.output_names[i]
     k = p.model.output_names.index(name) if name in p.model.output_names else i
@@ -62,8 +71,15 @@ def _setup(model: Any, x: Any, exp: Explanation, background: Any, output: Any):
     return inst, exp.values.reshape(exp.n_outputs, -1)[i], values_of
 
 
-def deletion_curve(model: Any, x: Any, explanation: Explanation, *, background: Any,
-                   output: int | str | None = None, random_state: Any = None) -> DeletionCurve:
+def deletion_curve(
+    model: Any,
+    x: Any,
+    explanation: Explanation,
+    *,
+    background: Any,
+    output: int | str | None = None,
+    random_state: Any = None,
+) -> DeletionCurve:
     """Remove features from the most to the least important (by |attribution|); one model
     call for the whole curve. ``random`` averages 10 random orders."""
     inst, phi, values_of = _setup(model, x, explanation, background, output)
@@ -86,13 +102,21 @@ def deletion_curve(model: Any, x: Any, explanation: Explanation, *, background: 
         return float(((gap[1:] + gap[:-1]) / 2).sum() / d)
 
     rnd = out[1:].mean(axis=0)
-    return DeletionCurve(fractions=fr, values=out[0], random=rnd, auc=area(out[0]),
-                         random_auc=area(rnd))
+    return DeletionCurve(
+        fractions=fr, values=out[0], random=rnd, auc=area(out[0]), random_auc=area(rnd)
+    )
 
 
-def faithfulness(model: Any, x: Any, explanation: Explanation, *, background: Any,
-                 output: int | str | None = None, n_subsets: int = 200,
-                 random_state: Any = None) -> float:
+def faithfulness(
+    model: Any,
+    x: Any,
+    explanation: Explanation,
+    *,
+    background: Any,
+    output: int | str | None = None,
+    n_subsets: int = 200,
+    random_state: Any = None,
+) -> float:
     """Pearson correlation between sum(attributions over S) and f(x) - f(x without S),
     over ``n_subsets`` random subsets S (each feature in S with probability 1/2)."""
     inst, phi, values_of = _setup(model, x, explanation, background, output)

@@ -85,8 +85,11 @@ def chromium():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True,
-                              args=["--no-sandbox", "--disable-dev-shm-usage"])
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-dev-shm-usage"],
+        )
         yield b
         b.close()
 
@@ -103,20 +106,48 @@ def jupyter_lab(tmp_path_factory):
     root = tmp_path_factory.mktemp("lab")
     nbdir = root / "notebooks"
     nbdir.mkdir()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "cfg"), JUPYTER_RUNTIME_DIR=str(root / "rt"),
-               JUPYTER_PLATFORM_DIRS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-m", "jupyter", "labextension", "disable",
-                    "@jupyterlab/apputils-extension:announcements"], env=env,
-                   capture_output=True, check=False)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(root / "cfg"),
+        JUPYTER_RUNTIME_DIR=str(root / "rt"),
+        JUPYTER_PLATFORM_DIRS="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "labextension",
+            "disable",
+            "@jupyterlab/apputils-extension:announcements",
+        ],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
     port, token = _free_port(), uuid.uuid4().hex
     log = open(root / "lab.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={nbdir}", "--LabApp.expose_app_in_browser=True",
-         "--LabApp.extension_manager=readonly",
-         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--allow-root",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={nbdir}",
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -140,11 +171,21 @@ def jupyter_lab(tmp_path_factory):
 
 def write_notebook(path: Path, cells: list[str]) -> None:
     nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-                   "source": c} for c in cells],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
-                                    "language": "python"}},
-        "nbformat": 4, "nbformat_minor": 5,
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": None,
+                "metadata": {},
+                "outputs": [],
+                "source": c,
+            }
+            for c in cells
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
     }
     path.write_text(json.dumps(nb))
 
@@ -163,11 +204,15 @@ def lab_notebook(chromium, jupyter_lab):
         block_network(page, outside)
         page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
         # a workspace of its own, so notebooks from earlier tests are not restored beside it
-        page.goto(f"{jupyter_lab['url']}/lab/workspaces/{name[:-6]}/tree/{name}"
-                  f"?token={jupyter_lab['token']}&reset")
+        page.goto(
+            f"{jupyter_lab['url']}/lab/workspaces/{name[:-6]}/tree/{name}"
+            f"?token={jupyter_lab['token']}&reset"
+        )
         page.wait_for_function(
             "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-            " === 'idle'", timeout=timeout)
+            " === 'idle'",
+            timeout=timeout,
+        )
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         return page
 
@@ -202,18 +247,46 @@ def jupyter_nb7(tmp_path_factory):
     root = tmp_path_factory.mktemp("nb7")
     nbdir = root / "notebooks"
     nbdir.mkdir()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(root / "cfg"), JUPYTER_RUNTIME_DIR=str(root / "rt"),
-               JUPYTER_PLATFORM_DIRS="1", OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    subprocess.run([sys.executable, "-m", "jupyter", "labextension", "disable",
-                    "@jupyterlab/apputils-extension:announcements"], env=env,
-                   capture_output=True, check=False)
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(root / "cfg"),
+        JUPYTER_RUNTIME_DIR=str(root / "rt"),
+        JUPYTER_PLATFORM_DIRS="1",
+        OMP_NUM_THREADS="1",
+        OPENBLAS_NUM_THREADS="1",
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "labextension",
+            "disable",
+            "@jupyterlab/apputils-extension:announcements",
+        ],
+        env=env,
+        capture_output=True,
+        check=False,
+    )
     port, token = _free_port(), uuid.uuid4().hex
     log = open(root / "nb7.log", "wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyter", "notebook", "--no-browser", "--ip=127.0.0.1",
-         f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={nbdir}", "--JupyterNotebookApp.expose_app_in_browser=True"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "notebook",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            "--allow-root",
+            f"--IdentityProvider.token={token}",
+            f"--ServerApp.root_dir={nbdir}",
+            "--JupyterNotebookApp.expose_app_in_browser=True",
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
@@ -250,12 +323,17 @@ def open_notebook(chromium, jupyter_lab, jupyter_nb7):
         pages.append(page)
         block_network(page, outside)
         page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
-        path = (f"/lab/workspaces/{name[:-6]}/tree/{name}?reset&" if app == "lab"
-                else f"/notebooks/{name}?")
+        path = (
+            f"/lab/workspaces/{name[:-6]}/tree/{name}?reset&"
+            if app == "lab"
+            else f"/notebooks/{name}?"
+        )
         page.goto(f"{server['url']}{path}token={server['token']}")
         page.wait_for_function(
             "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-            " === 'idle'", timeout=timeout)
+            " === 'idle'",
+            timeout=timeout,
+        )
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         return page
 
@@ -266,7 +344,14 @@ def open_notebook(chromium, jupyter_lab, jupyter_nb7):
     assert outside == [], f"requests left the machine: {outside[:5]}"
     # Notebook 7's shell raises one error of its own while loading its settings ("reading
     # 'schema'", every frame in notebook_core.js, with or without limelight): not ours
-    ours = [e for e in errors if not all("/static/notebook/notebook_core." in line
-                                         for line in e.splitlines()[2:] if "http" in line)
-            or "reading 'schema'" not in e]
+    ours = [
+        e
+        for e in errors
+        if not all(
+            "/static/notebook/notebook_core." in line
+            for line in e.splitlines()[2:]
+            if "http" in line
+        )
+        or "reading 'schema'" not in e
+    ]
     assert ours == [], f"page errors: {ours[:5]}"

@@ -52,10 +52,15 @@ def tabular(n=7):
     values = rng.normal(size=(2, n))
     names = [f"f{j}" for j in range(n)]
     names[2] = PAYLOAD
-    return Explanation(values=values, base_values=[0.2, 0.8],
-                       prediction=[0.2 + values[0].sum(), 0.8 + values[1].sum()],
-                       output_names=["no", "yes"], feature_names=names,
-                       data=np.arange(n, dtype=float), method="exact")
+    return Explanation(
+        values=values,
+        base_values=[0.2, 0.8],
+        prediction=[0.2 + values[0].sum(), 0.8 + values[1].sum()],
+        output_names=["no", "yes"],
+        feature_names=names,
+        data=np.arange(n, dtype=float),
+        method="exact",
+    )
 
 
 def test_tabular_export_draws_one_bar_per_feature(open_export):
@@ -75,9 +80,13 @@ def test_tabular_export_draws_one_bar_per_feature(open_export):
 def test_text_export_shows_tokens_switches_class_and_runs_no_payload(open_export):
     text = f"good film {PAYLOAD} bad plot"
     exp = ll.attribute(
-        lambda xs: [[s.count("good") - s.count("bad"), s.count("bad") - s.count("good")]
-                    for s in xs],
-        text, method="occlusion", output_names=["pos", "neg"])
+        lambda xs: [
+            [s.count("good") - s.count("bad"), s.count("bad") - s.count("good")] for s in xs
+        ],
+        text,
+        method="occlusion",
+        output_names=["pos", "neg"],
+    )
     page = open_export(exp)
     tokens = page.locator(".ll-tok").all_text_contents()
     assert tokens == list(exp.feature_names) and "good" in tokens
@@ -96,8 +105,11 @@ def test_text_export_shows_tokens_switches_class_and_runs_no_payload(open_export
 def test_image_export_draws_a_non_blank_overlay(open_export):
     rng = np.random.default_rng(1)
     pic = (rng.random((24, 24, 3)) * 255).astype(np.uint8)
-    exp = ll.attribute(lambda b: np.asarray(b, float)[:, :8, :8].mean(axis=(1, 2, 3))[:, None],
-                       pic, method="occlusion")
+    exp = ll.attribute(
+        lambda b: np.asarray(b, float)[:, :8, :8].mean(axis=(1, 2, 3))[:, None],
+        pic,
+        method="occlusion",
+    )
     page = open_export(exp)
     page.wait_for_selector("canvas")
     spread = page.evaluate("""() => {
@@ -133,4 +145,5 @@ def test_widget_export_keeps_the_class_on_screen_and_redaction_is_visible(open_e
     assert page.evaluate("window.llModel.get('output_index')") == 1
     page.wait_for_function(
         f"[...document.querySelectorAll('#ll-root svg text')].some(t => t.textContent === '{other}')",
-        timeout=10_000)
+        timeout=10_000,
+    )

@@ -29,7 +29,9 @@ def test_click_a_point_then_a_row_explains_it(lab_notebook):
     assert "400 of 400 rows" in page.inner_text(f"{OUT} .ll-ex-bar")
     # click one point's pixel: the kernel says where the view drew it (same maths as the
     # view), choosing the point farthest from its neighbours so the pick is unambiguous
-    where = kernel_eval(page, """
+    where = kernel_eval(
+        page,
+        """
 xy = np.asarray(ex._data_arrays['xy']['view'].cast('f'), dtype=np.float64).reshape(-1, 2)
 lo, hi = xy.min(0), xy.max(0)
 pix = np.column_stack([8 + (xy[:, 0] - lo[0]) / (hi[0] - lo[0]) * 324,
@@ -37,16 +39,19 @@ pix = np.column_stack([8 + (xy[:, 0] - lo[0]) / (hi[0] - lo[0]) * 324,
 d = np.hypot(*(pix[:, None] - pix[None]).transpose(2, 0, 1)); np.fill_diagonal(d, 1e9)
 i = int(d.min(1).argmax())
 print(i, *pix[i], d[i].min())
-""")
+""",
+    )
     i, px, py, gap = where.split()
     i = int(i)
     assert float(gap) > 3
     box = page.locator(f"{OUT} canvas.ll-ex-scatter").bounding_box()
-    page.mouse.click(box["x"] + float(px) * box["width"] / 340,
-                     box["y"] + float(py) * box["height"] / 300)
+    page.mouse.click(
+        box["x"] + float(px) * box["width"] / 340, box["y"] + float(py) * box["height"] / 300
+    )
     page.wait_for_function(
         f"document.querySelector('{OUT} .ll-ex-panel .ll-ex-title')?.textContent === 'row {i}'",
-        timeout=20_000)
+        timeout=20_000,
+    )
     page.wait_for_function(f"document.querySelectorAll('{BARS}').length === 5", timeout=60_000)
     assert kernel_eval(page, "print(ex.selected)").strip() == str(i)
     e = kernel_eval(page, f"e = ex.wait(30); print(e.data.tolist() == X.iloc[{i}].tolist())")
@@ -57,14 +62,19 @@ print(i, *pix[i], d[i].min())
     page.mouse.wheel(0, -100_000)
     page.locator(f'{OUT} .ll-ex-row[data-index="7"]').click()
     page.wait_for_function(
-        f"document.querySelector('{OUT} .ll-ex-panel .ll-ex-title')?.textContent === 'row 7'")
-    out = kernel_eval(page, "e = ex.wait(30); print(ex.selected, e.data.tolist() == "
-                            "X.iloc[7].tolist(), sorted(ex._cache))")
+        f"document.querySelector('{OUT} .ll-ex-panel .ll-ex-title')?.textContent === 'row 7'"
+    )
+    out = kernel_eval(
+        page,
+        "e = ex.wait(30); print(ex.selected, e.data.tolist() == "
+        "X.iloc[7].tolist(), sorted(ex._cache))",
+    )
     assert out.strip() == f"7 True {sorted({i, 7})}"
     page.wait_for_function(f"document.querySelectorAll('{BARS}').length === 5", timeout=30_000)
     # the panel's feature labels carry row 7's values, names as text
-    labels = page.eval_on_selector_all(f"{OUT} .ll-ex-panel svg .role-axis-label text",
-                                       "els => els.map(e => e.textContent)")
+    labels = page.eval_on_selector_all(
+        f"{OUT} .ll-ex-panel svg .role-axis-label text", "els => els.map(e => e.textContent)"
+    )
     shown = kernel_eval(page, "print(ex._meta['feature_values'][0])").strip()
     assert abs(float(shown) - float(kernel_eval(page, "print(X.iloc[7, 0])"))) < 1e-3
     assert f"f0 = {shown}" in labels, labels
@@ -73,7 +83,8 @@ print(i, *pix[i], d[i].min())
     page.locator(f"{OUT} .ll-explorer").focus()
     page.keyboard.press("ArrowDown")
     page.wait_for_function(
-        f"document.querySelector('{OUT} .ll-ex-panel .ll-ex-title')?.textContent === 'row 8'")
+        f"document.querySelector('{OUT} .ll-ex-panel .ll-ex-title')?.textContent === 'row 8'"
+    )
     assert kernel_eval(page, "print(ex.selected)").strip() == "8"
     # the panel's Snapshot control downloads the selected row's explanation, once (the
     # page-level control of the explorer is hidden and ignores the reply)
@@ -86,8 +97,11 @@ print(i, *pix[i], d[i].min())
         page.click(f"{snap} .ll-snapshot-button")
     assert info.value.suggested_filename == "limelight-exact-row8.json"
     saved = open(info.value.path(), encoding="utf-8").read()
-    same = kernel_eval(page, "import json; print(json.loads(ex.snapshot('json')[1]) == "
-                             "json.loads(open(" + repr(str(info.value.path())) + ").read()))")
+    same = kernel_eval(
+        page,
+        "import json; print(json.loads(ex.snapshot('json')[1]) == "
+        "json.loads(open(" + repr(str(info.value.path())) + ").read()))",
+    )
     assert same.strip() == "True", saved[:200]
     page.wait_for_timeout(500)
     assert len(downloads) == 1

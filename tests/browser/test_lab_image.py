@@ -30,18 +30,22 @@ def test_overlay_is_drawn_and_follows_the_opacity_slider(lab_notebook):
     page.locator(sel).wait_for(timeout=60_000)
     page.wait_for_function(
         "document.querySelector('.jp-OutputArea-output .ll-progress')?.dataset.status === 'done'",
-        timeout=60_000)
+        timeout=60_000,
+    )
     page.wait_for_timeout(300)
     w, h, before = page.evaluate(PIXELS, sel)
     assert (w, h) == (32, 32) and before > 0
     slider = ".jp-OutputArea-output .ll-image-opacity"
     value = page.eval_on_selector(slider, "e => e.value")
     new = "0" if float(value) > 0.5 else "1"
-    page.eval_on_selector(slider, "(e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }", new)
+    page.eval_on_selector(
+        slider, "(e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }", new
+    )
     page.wait_for_timeout(200)
     _, _, after = page.evaluate(PIXELS, sel)
     assert after != before
     # class names are text: the markup shows, nothing is parsed
-    options = page.eval_on_selector_all(".jp-OutputArea-output .ll-image select option",
-                                        "els => els.map(e => e.textContent)")
+    options = page.eval_on_selector_all(
+        ".jp-OutputArea-output .ll-image select option", "els => els.map(e => e.textContent)"
+    )
     assert "bright <b>" in options

@@ -27,8 +27,11 @@ def test_text_widget_highlights_tokens_in_jupyterlab(lab_notebook):
     out = page.locator(".jp-OutputArea-output .ll-text")
     out.wait_for(timeout=60_000)
     page.wait_for_function(
-        "document.querySelectorAll('.jp-OutputArea-output .ll-tok').length >= 10", timeout=30_000)
-    tokens = page.eval_on_selector_all(".jp-OutputArea-output .ll-tok", "els => els.map(e => e.textContent)")
+        "document.querySelectorAll('.jp-OutputArea-output .ll-tok').length >= 10", timeout=30_000
+    )
+    tokens = page.eval_on_selector_all(
+        ".jp-OutputArea-output .ll-tok", "els => els.map(e => e.textContent)"
+    )
     assert "dreadful" in tokens and "superb" in tokens
     # markup in the document is shown as text, not parsed
     assert "<" in tokens or "<b" in "".join(tokens)
@@ -38,7 +41,8 @@ def test_text_widget_highlights_tokens_in_jupyterlab(lab_notebook):
         idx = tokens.index(word)
         return page.evaluate(
             "(i) => getComputedStyle(document.querySelectorAll('.jp-OutputArea-output .ll-tok')[i]).backgroundColor",
-            idx)
+            idx,
+        )
 
     def channels(c):
         return [int(v) for v in c[c.index("(") + 1 : c.index(")")].split(",")[:3]]

@@ -35,16 +35,26 @@ STATE_BOUND = 100_000  # bytes of widget state per chart widget
 OUT = ".jp-OutputArea-output"
 BARS = f"{OUT} .ll-tabular svg .mark-rect.role-mark path, {OUT} .ll-importance svg .mark-rect.role-mark path"
 # JupyterLab draws only the cells near the viewport: scroll the notebook to its end
-TO_END = ("for (const e of [document.scrollingElement, ...document.querySelectorAll("
-          "'.jp-WindowedPanel-outer, .jp-NotebookPanel-notebook')]) e?.scrollTo(0, 1e7)")
+TO_END = (
+    "for (const e of [document.scrollingElement, ...document.querySelectorAll("
+    "'.jp-WindowedPanel-outer, .jp-NotebookPanel-notebook')]) e?.scrollTo(0, 1e7)"
+)
 
 
 def saved_notebook(path: Path) -> dict:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                 "language": "python"}
-    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", store_widget_state=True,
-                            resources={"metadata": {"path": str(path.parent)}}).execute()
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbclient.NotebookClient(
+        nb,
+        timeout=300,
+        kernel_name="python3",
+        store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    ).execute()
     nbformat.write(nb, path)
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -52,8 +62,7 @@ def saved_notebook(path: Path) -> dict:
 def chart_state_sizes(nb: dict) -> list[int]:
     """Bytes of each chart widget's saved state (its JSON, buffers included)."""
     state = nb["metadata"]["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
-    return [len(json.dumps(m)) for m in state.values()
-            if m["state"].get("_view") in CHART_VIEWS]
+    return [len(json.dumps(m)) for m in state.values() if m["state"].get("_view") in CHART_VIEWS]
 
 
 def shots() -> Path:
@@ -77,10 +86,13 @@ def test_saved_state_is_small_and_the_charts_draw_in_lab_and_notebook7(open_note
         try:
             page.wait_for_function(
                 "document.querySelectorAll('.jp-OutputArea-output .ll-progress[data-status=done]')"
-                ".length >= 2", timeout=120_000)
+                ".length >= 2",
+                timeout=120_000,
+            )
             page.evaluate(TO_END)
-            page.wait_for_function(f"document.querySelectorAll({BARS!r}).length === 15",
-                                   timeout=60_000)
+            page.wait_for_function(
+                f"document.querySelectorAll({BARS!r}).length === 15", timeout=60_000
+            )
         finally:
             page.screenshot(path=str(shots() / f"saved-notebook-{app}.png"), full_page=True)
         # one renderer for the page, reused by every chart

@@ -6,7 +6,6 @@ state that ``limelight.encoders.text.encode`` makes from a real explanation, wit
 small stand-in for the anywidget model.
 """
 
-
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer

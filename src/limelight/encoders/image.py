@@ -98,16 +98,20 @@ def at_display_size(
     changes: dict = {"params": {**exp.params, "shown_at": {}}}
     if big_pic:
         changes["data"] = shrink(picture, picture_side)
-        changes["params"]["shown_at"]["picture"] = [list(picture.shape[:2]),
-                                                    list(changes["data"].shape[:2])]
+        changes["params"]["shown_at"]["picture"] = [
+            list(picture.shape[:2]),
+            list(changes["data"].shape[:2]),
+        ]
     if big_map:
         changes["values"] = np.stack([shrink(v, map_side) for v in values])
         if exp.stderr is not None and np.shape(exp.stderr) == values.shape:
             changes["stderr"] = np.stack([shrink(v, map_side) for v in np.asarray(exp.stderr)])
         elif exp.stderr is not None:
             changes["stderr"] = None
-        changes["params"]["shown_at"]["map"] = [list(values.shape[1:]),
-                                                list(changes["values"].shape[1:])]
+        changes["params"]["shown_at"]["map"] = [
+            list(values.shape[1:]),
+            list(changes["values"].shape[1:]),
+        ]
     return exp.with_(**changes)
 
 
@@ -136,7 +140,8 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
         "map_shape": [int(values.shape[1]), int(values.shape[2])],
         "picture_shape": [int(picture.shape[0]), int(picture.shape[1])],
         # integrated gradients that did not add up within the step budget say so
-        "notes": [str(exp.params["completeness_note"])] if exp.params.get("completeness_note")
+        "notes": [str(exp.params["completeness_note"])]
+        if exp.params.get("completeness_note")
         else [],
     }
     arrays = {

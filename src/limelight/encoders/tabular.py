@@ -42,7 +42,9 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
     d = values.shape[1]
     names = list(exp.feature_names or [f"x{j}" for j in range(d)])
     if len(names) != d:
-        raise InputError(f"{d} values but {len(names)} feature names", fix="give one name per value")
+        raise InputError(
+            f"{d} values but {len(names)} feature names", fix="give one name per value"
+        )
     meta: dict = {
         "modality": exp.modality,
         "feature_names": names,

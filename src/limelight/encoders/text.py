@@ -47,8 +47,9 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
         # one colour scale for every class, so switching classes does not rescale
         "scale": float(np.percentile(finite, 99.5)) if finite.size else 1.0,
         # what the values add up to, and an integrated-gradients run that did not
-        "notes": [str(exp.params[k]) for k in ("additivity", "completeness_note")
-                  if exp.params.get(k)],
+        "notes": [
+            str(exp.params[k]) for k in ("additivity", "completeness_note") if exp.params.get(k)
+        ],
     }
     arrays = {
         "values": values,

@@ -44,20 +44,40 @@ class TokenLeverage(TextExplainer):
     name = "leverage"
     default_adjust: str | None = None
 
-    def __init__(self, *, budget: int = 2000, batch_size: int = 1000, random_state=None,
-                 tol: float = 0.0, adjust: str | None = "default") -> None:
+    def __init__(
+        self,
+        *,
+        budget: int = 2000,
+        batch_size: int = 1000,
+        random_state=None,
+        tol: float = 0.0,
+        adjust: str | None = "default",
+    ) -> None:
         super().__init__(batch_size=batch_size)
         self.budget, self.random_state, self.tol = int(budget), random_state, float(tol)
         self.adjust = _check_adjust(self.default_adjust if adjust == "default" else adjust)
 
     def stream(self, model: Model, instance: TextInstance) -> Iterator[Explanation]:
         for est in estimate_game(
-            lambda masks: evaluate(model, instance, masks), len(instance),
-            budget=self.budget, rng=np.random.default_rng(self.random_state),
-            batch=self.batch_size, tol=self.tol, adjust=self.adjust, watched=self.watched,
+            lambda masks: evaluate(model, instance, masks),
+            len(instance),
+            budget=self.budget,
+            rng=np.random.default_rng(self.random_state),
+            batch=self.batch_size,
+            tol=self.tol,
+            adjust=self.adjust,
+            watched=self.watched,
         ):
-            yield self._explanation(model, instance, est.values, base=est.base, pred=est.pred,
-                                    n_evals=est.coalitions, done=est.done, stderr=est.stderr)
+            yield self._explanation(
+                model,
+                instance,
+                est.values,
+                base=est.base,
+                pred=est.pred,
+                n_evals=est.coalitions,
+                done=est.done,
+                stderr=est.stderr,
+            )
 
 
 class TokenMsr(TokenLeverage):
@@ -94,14 +114,29 @@ class SegmentLeverage(_Segments):
 
         due = self._pacer()
         for est in estimate_game(
-            game, S, budget=self.budget, rng=np.random.default_rng(self.random_state),
-            batch=self._batch(instance), tol=self.tol, adjust=self.adjust, watched=self.watched,
+            game,
+            S,
+            budget=self.budget,
+            rng=np.random.default_rng(self.random_state),
+            batch=self._batch(instance),
+            tol=self.tol,
+            adjust=self.adjust,
+            watched=self.watched,
         ):
             if not due(est.done):
                 continue
-            yield self._result(model, instance, labels, est.values, pred=ends[0], base=ends[1],
-                               n_evals=est.coalitions, done=est.done, budget=self.budget,
-                               stderr=None if est.stderr is None else est.stderr[:, labels])
+            yield self._result(
+                model,
+                instance,
+                labels,
+                est.values,
+                pred=ends[0],
+                base=ends[1],
+                n_evals=est.coalitions,
+                done=est.done,
+                budget=self.budget,
+                stderr=None if est.stderr is None else est.stderr[:, labels],
+            )
 
 
 class SegmentMsr(SegmentLeverage):

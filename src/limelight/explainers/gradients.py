@@ -126,8 +126,15 @@ class IntegratedGradients(_Gradients):
 
     name = "integrated_gradients"
 
-    def __init__(self, *, n_steps: int = 50, baseline: Any = 0.0, targets=None, batch_size=None,
-                 max_steps: int = MAX_STEPS):
+    def __init__(
+        self,
+        *,
+        n_steps: int = 50,
+        baseline: Any = 0.0,
+        targets=None,
+        batch_size=None,
+        max_steps: int = MAX_STEPS,
+    ):
         super().__init__(targets=targets, batch_size=batch_size)
         if int(n_steps) < 1:
             raise InputError(f"n_steps={n_steps}", fix="use n_steps >= 1 (50 is usual)")

@@ -93,7 +93,9 @@ class KernelAccumulator:
         if not self.sampled:
             return self._solve(self.E_AtA, self.E_Atb)
         scale = self.rest_mass / self.sampled  # sampled coalitions share the mass left
-        return self._solve(self.E_AtA + scale * self.g_AtA.sum(0), self.E_Atb + scale * self.g_Atb.sum(0))
+        return self._solve(
+            self.E_AtA + scale * self.g_AtA.sum(0), self.E_Atb + scale * self.g_Atb.sum(0)
+        )
 
     def stderr(self) -> np.ndarray | None:
         """Standard errors ``(d, k)`` from the spread of the groups' own solutions."""
@@ -261,7 +263,17 @@ class KernelShap(Explainer):
                 continue  # nothing to show yet (coalition_values still checks for a cancel)
             stderr = None if n_sample == 0 else acc.stderr()
             finished = finished or stop_now(stderr, acc.delta, self.tol)
-            yield tabular_explanation(model, inst, self.name, acc.solve(), base, pred,
-                                      stderr=stderr, n_evals=n_evals, done=finished, params=info)
+            yield tabular_explanation(
+                model,
+                inst,
+                self.name,
+                acc.solve(),
+                base,
+                pred,
+                stderr=stderr,
+                n_evals=n_evals,
+                done=finished,
+                params=info,
+            )
             if finished:
                 return

@@ -54,8 +54,9 @@ class CoalitionDesign:
         self.d, self.rng = d, rng
         self.classes = list(range(1, d // 2 + 1))
         # float: comb(200, 100) is far beyond int64
-        self.units = np.array([float(comb(d, t) if 2 * t != d else comb(d, t) // 2)
-                               for t in self.classes])
+        self.units = np.array(
+            [float(comb(d, t) if 2 * t != d else comb(d, t) // 2) for t in self.classes]
+        )
         self.per_unit = 2  # coalitions per unit
         share = np.array([1.0 if 2 * t != d else 0.5 for t in self.classes])
         self.target = _water_fill(self.units, share, max(budget, 2) // 2).astype(int)
@@ -63,7 +64,9 @@ class CoalitionDesign:
         self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
         self.drawn = np.zeros(len(self.classes), int)  # units so far, per class
         self._seen = [np.zeros(0, np.uint64) for _ in self.classes]
-        self._hash = np.random.default_rng(12345).integers(0, 2**63, size=d, dtype=np.uint64) * 2 + 1
+        self._hash = (
+            np.random.default_rng(12345).integers(0, 2**63, size=d, dtype=np.uint64) * 2 + 1
+        )
         # sampled units in an interleaved order, so that every prefix is spread evenly
         sampled = np.flatnonzero(~self.enumerated)
         keys = [((i + 0.5) / self.target[c], c) for c in sampled for i in range(self.target[c])]
@@ -160,8 +163,12 @@ class Samples:
         self.n_units += u
 
     def arrays(self):
-        return (np.concatenate(self.masks), np.concatenate(self.y),
-                np.concatenate(self.cls), np.concatenate(self.unit))
+        return (
+            np.concatenate(self.masks),
+            np.concatenate(self.y),
+            np.concatenate(self.cls),
+            np.concatenate(self.unit),
+        )
 
 
 def leverage_fit(design: CoalitionDesign, z, y, cls, unit, delta, *, counts=None, with_se=True):
@@ -230,16 +237,22 @@ def estimate_game(
     ends = np.array([np.zeros(d, bool), np.ones(d, bool)])
     if d == 1:
         v = game(ends)
-        yield GameEstimate((v[1] - v[0])[:, None], np.zeros((v.shape[1], 1)), v[0], v[1], 2,
-                           True, {})
+        yield GameEstimate(
+            (v[1] - v[0])[:, None], np.zeros((v.shape[1], 1)), v[0], v[1], 2, True, {}
+        )
         return
     design = CoalitionDesign(d, max(budget - 2, 2), rng)
     samples = Samples(d)
     per_call = max(1, batch // 2)  # units per call
     e_masks, e_cls = design.enumerated_units()
     u = len(e_cls)
-    chunks = [(np.concatenate([e_masks[:u][i : i + per_call], e_masks[u:][i : i + per_call]]),
-               e_cls[i : i + per_call]) for i in range(0, u, per_call)]
+    chunks = [
+        (
+            np.concatenate([e_masks[:u][i : i + per_call], e_masks[u:][i : i + per_call]]),
+            e_cls[i : i + per_call],
+        )
+        for i in range(0, u, per_call)
+    ]
     room = per_call - (len(chunks[-1][1]) if chunks else 0)
     if tol > 0:  # batches grow from ~2d coalitions, doubling, so tol stops near its target
         room = min(room, max(d, 8))
@@ -274,8 +287,9 @@ def estimate_game(
             se = np.zeros_like(phi)  # every coalition seen: exact
         # a standard error from fewer pairs per size than this is itself too noisy to trust
         settled = np.all(design.drawn[~design.enumerated] >= MIN_PAIRS_FOR_TOL)
-        stop = bool(tol > 0 and settled and se is not None
-                    and np.all(se.max(axis=0) <= tol * np.abs(delta)))
+        stop = bool(
+            tol > 0 and settled and se is not None and np.all(se.max(axis=0) <= tol * np.abs(delta))
+        )
         if stop and adjust and not refit:
             phi, se = msr_estimate(design, z, y, c_, un, delta, adjust=adjust)
         done = finished or stop
@@ -333,6 +347,15 @@ class LeverageShap(Explainer):
             adjust=self.adjust,
             watched=self.watched,
         ):
-            yield tabular_explanation(model, inst, self.name, est.values, est.base, est.pred,
-                                      stderr=est.stderr, n_evals=est.coalitions * m,
-                                      done=est.done, params={**params, **est.info})
+            yield tabular_explanation(
+                model,
+                inst,
+                self.name,
+                est.values,
+                est.base,
+                est.pred,
+                stderr=est.stderr,
+                n_evals=est.coalitions * m,
+                done=est.done,
+                params={**params, **est.info},
+            )

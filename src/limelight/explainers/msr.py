@@ -48,8 +48,9 @@ def leaf_shapley(need, forbid, value: float, out: np.ndarray) -> None:
         out[list(forbid)] -= v * factorial(a) * factorial(b - 1) if b else 0.0
 
 
-def boost(z: np.ndarray, r: np.ndarray, *, n_trees: int, depth: int, rate: float,
-          min_leaf: int) -> list[tuple[list, np.ndarray]]:
+def boost(
+    z: np.ndarray, r: np.ndarray, *, n_trees: int, depth: int, rate: float, min_leaf: int
+) -> list[tuple[list, np.ndarray]]:
     """Gradient-boosted regression trees (squared loss) on 0/1 coalition inputs ``z`` for
     targets ``r`` ``(n,)``, grown level by level (one matrix product per level): each tree
     is its split feature per node and level (-1: no split) and its ``2**depth`` leaf values
@@ -57,8 +58,7 @@ def boost(z: np.ndarray, r: np.ndarray, *, n_trees: int, depth: int, rate: float
     zb, zf = z.astype(bool), z.astype(float)
     n = len(r)
     resid = r - r.mean()
-    trees = [([np.full(2**lv, -1) for lv in range(depth)],
-              np.r_[r.mean(), np.zeros(2**depth - 1)])]
+    trees = [([np.full(2**lv, -1) for lv in range(depth)], np.r_[r.mean(), np.zeros(2**depth - 1)])]
     rows = np.arange(n)
     for _ in range(n_trees):
         node, feats = np.zeros(n, int), []
@@ -79,7 +79,11 @@ def boost(z: np.ndarray, r: np.ndarray, *, n_trees: int, depth: int, rate: float
             feats.append(f)
             fn = f[node]
             node = 2 * node + (zb[rows, np.maximum(fn, 0)] & (fn >= 0))
-        values = rate * np.bincount(node, resid, 2**depth) / np.maximum(np.bincount(node, None, 2**depth), 1)
+        values = (
+            rate
+            * np.bincount(node, resid, 2**depth)
+            / np.maximum(np.bincount(node, None, 2**depth), 1)
+        )
         resid -= values[node]
         trees.append((feats, values))
     return trees
@@ -141,20 +145,24 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
     enum = design.enumerated[cls]
     fold = _folds(cls, unit)
     sampled = np.flatnonzero(~design.enumerated & (design.drawn > 0))
-    test_units = [np.bincount(cls[~enum & (fold == f)], minlength=len(design.classes)) // 2
-                  for f in (0, 1)]
+    test_units = [
+        np.bincount(cls[~enum & (fold == f)], minlength=len(design.classes)) // 2 for f in (0, 1)
+    ]
     if len(z) < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in test_units):
         return leverage_fit(design, z, y, cls, unit, delta)  # too few to cross-fit
     sizes = z.sum(axis=1)
     inv_c = 1.0 / np.array([float(comb(d, int(s))) for s in sizes])
-    sign = np.where(z, 1.0 / np.maximum(sizes, 1)[:, None], -1.0 / np.maximum(d - sizes, 1)[:, None])
+    sign = np.where(
+        z, 1.0 / np.maximum(sizes, 1)[:, None], -1.0 / np.maximum(d - sizes, 1)[:, None]
+    )
     sign -= sign.mean(axis=1, keepdims=True)  # the projection onto sum-zero corrections
     ests, variances = [], []
     for f in (0, 1):
         train = enum | (fold == f)
         counts = np.where(design.enumerated, design.drawn, test_units[1 - f])
-        beta, _ = leverage_fit(design, z[train], y[train], cls[train], unit[train], delta,
-                               counts=counts, with_se=False)
+        beta, _ = leverage_fit(
+            design, z[train], y[train], cls[train], unit[train], delta, counts=counts, with_se=False
+        )
         r = y - z @ beta
         phi_f = beta.copy()
         if adjust == "tree":
@@ -166,7 +174,7 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
         factor = np.zeros(len(z))
         factor[enum] = 1.0
         nt = test_units[1 - f]
-        factor[test] = (design.units[cls[test]] / np.maximum(nt[cls[test]], 1))
+        factor[test] = design.units[cls[test]] / np.maximum(nt[cls[test]], 1)
         # the empty and full coalitions' terms are the same for every feature: the
         # projection below (efficiency) accounts for them exactly
         corr = np.einsum("n,ndk->dk", factor, per)

@@ -83,8 +83,7 @@ def tabular_explanation(
         feature_names=list(inst.feature_names),
         data=inst.x,
         method=method,
-        params={**params, "background": dict(inst.background_info),
-                **_scale(model)},
+        params={**params, "background": dict(inst.background_info), **_scale(model)},
         stderr=None
         if stderr is None
         else (np.asarray(stderr).T if np.asarray(stderr).shape[0] == inst.d else stderr),

@@ -107,9 +107,14 @@ class _Tree:
 
     @classmethod
     def sklearn(cls, tree: Any, value: np.ndarray, scale: float = 1.0) -> _Tree:
-        return cls(np.asarray(tree.feature, dtype=np.int64), np.asarray(tree.threshold, float),
-                   np.asarray(tree.children_left), np.asarray(tree.children_right),
-                   scale * np.asarray(value, dtype=float), int(tree.max_depth))
+        return cls(
+            np.asarray(tree.feature, dtype=np.int64),
+            np.asarray(tree.threshold, float),
+            np.asarray(tree.children_left),
+            np.asarray(tree.children_right),
+            scale * np.asarray(value, dtype=float),
+            int(tree.max_depth),
+        )
 
     @classmethod
     def hist(cls, predictor: Any, k: int, column: int) -> _Tree:
@@ -120,10 +125,14 @@ class _Tree:
         leaf = nodes["is_leaf"].astype(bool)
         value = np.zeros((len(nodes), k))
         value[:, column] = nodes["value"]
-        return cls(np.asarray(nodes["feature_idx"], np.int64), np.asarray(nodes["num_threshold"], float),
-                   np.where(leaf, -1, nodes["left"].astype(np.int64)),
-                   np.where(leaf, -1, nodes["right"].astype(np.int64)), value,
-                   int(nodes["depth"].max()))
+        return cls(
+            np.asarray(nodes["feature_idx"], np.int64),
+            np.asarray(nodes["num_threshold"], float),
+            np.where(leaf, -1, nodes["left"].astype(np.int64)),
+            np.where(leaf, -1, nodes["right"].astype(np.int64)),
+            value,
+            int(nodes["depth"].max()),
+        )
 
 
 def _sklearn_tree(est: Any, output_kind: str, scale: float = 1.0) -> _Tree | None:
@@ -146,13 +155,18 @@ def _trees(est: Any, output_kind: str) -> tuple[list[_Tree], np.dtype] | None:
     single = _sklearn_tree(est, output_kind)
     if single is not None:
         return [single], np.float32
-    if name in ("RandomForestRegressor", "ExtraTreesRegressor", "RandomForestClassifier",
-                "ExtraTreesClassifier"):
+    if name in (
+        "RandomForestRegressor",
+        "ExtraTreesRegressor",
+        "RandomForestClassifier",
+        "ExtraTreesClassifier",
+    ):
         members = getattr(est, "estimators_", [])
         trees = [_sklearn_tree(t, output_kind, 1.0 / len(members)) for t in members]
         return (trees, np.float32) if trees and all(t is not None for t in trees) else None
     boosted = (name == "GradientBoostingRegressor" and output_kind == "predict") or (
-        name == "GradientBoostingClassifier" and output_kind == "decision")
+        name == "GradientBoostingClassifier" and output_kind == "decision"
+    )
     if boosted:
         grid = est.estimators_
         k = grid.shape[1]
@@ -164,11 +178,13 @@ def _trees(est: Any, output_kind: str) -> tuple[list[_Tree], np.dtype] | None:
                 trees.append(_Tree.sklearn(t.tree_, v, est.learning_rate))
         return trees, np.float32
     hist = (name == "HistGradientBoostingRegressor" and output_kind == "predict") or (
-        name == "HistGradientBoostingClassifier" and output_kind == "decision")
+        name == "HistGradientBoostingClassifier" and output_kind == "decision"
+    )
     if hist:
         k = len(est._predictors[0])
-        return [_Tree.hist(pred, k, c) for it in est._predictors for c, pred in enumerate(it)], \
-            np.float64
+        return [
+            _Tree.hist(pred, k, c) for it in est._predictors for c, pred in enumerate(it)
+        ], np.float64
     return None
 
 
@@ -195,10 +211,17 @@ def tree_ensemble(estimator: Any, output_kind: str | None) -> TreeEnsemble | Non
     left = np.concatenate([shift(t.left, o) for t, o in zip(trees, offsets)])
     feature = np.concatenate([t.feature for t in trees])
     feature[left < 0] = -2  # leaves
-    return TreeEnsemble(feature, np.concatenate([t.threshold for t in trees]), left,
-                        np.concatenate([shift(t.right, o) for t, o in zip(trees, offsets)]),
-                        offsets, np.concatenate([t.value for t in trees]), len(trees),
-                        max(t.depth for t in trees), dtype)
+    return TreeEnsemble(
+        feature,
+        np.concatenate([t.threshold for t in trees]),
+        left,
+        np.concatenate([shift(t.right, o) for t, o in zip(trees, offsets)]),
+        offsets,
+        np.concatenate([t.value for t in trees]),
+        len(trees),
+        max(t.depth for t in trees),
+        dtype,
+    )
 
 
 def shapley_table(depth: int) -> tuple[np.ndarray, np.ndarray]:
@@ -221,9 +244,15 @@ def _bits(masks: np.ndarray, d: int) -> np.ndarray:
     return bits.reshape(len(masks), -1)[:, :d].astype(bool)
 
 
-def per_row(ens: TreeEnsemble, x: np.ndarray, B: np.ndarray, value: np.ndarray,
-            tables: tuple[np.ndarray, np.ndarray], owner: np.ndarray | None = None,
-            d: int | None = None) -> np.ndarray:
+def per_row(
+    ens: TreeEnsemble,
+    x: np.ndarray,
+    B: np.ndarray,
+    value: np.ndarray,
+    tables: tuple[np.ndarray, np.ndarray],
+    owner: np.ndarray | None = None,
+    d: int | None = None,
+) -> np.ndarray:
     """Shapley values ``(rows of B, d, k)`` of ``x`` against each background row.
 
     Walks every tree for every background row at once. A walker is (row, node, A, B) with A
@@ -333,8 +362,10 @@ class TreeShap(Explainer):
         d, m = inst.d, inst.m
         seen = model.tree_view(inst)
         if seen is None:
-            raise ModelError("the pipeline's leading steps could not be applied to this row",
-                             fix="use method='exact' or 'kernel'")
+            raise ModelError(
+                "the pipeline's leading steps could not be applied to this row",
+                fix="use method='exact' or 'kernel'",
+            )
         x = np.asarray(seen.x, dtype=ens.dtype)
         B = np.asarray(seen.numeric_background(), dtype=ens.dtype)
         # the model's own prediction and base value: x and the background rows
@@ -350,6 +381,15 @@ class TreeShap(Explainer):
             phi = against_rows(ens, x, B[rows], model.columns, owner, d)  # (mc, d, k)
             acc.add(phi.transpose(1, 0, 2), f_bg[rows], inst.weights[rows])
             mean, base, stderr = acc.result()
-            yield _explanation(model, inst, self.name, mean, base, pred, stderr=stderr,
-                               n_evals=1 + m, done=acc.finished,
-                               params=params)
+            yield _explanation(
+                model,
+                inst,
+                self.name,
+                mean,
+                base,
+                pred,
+                stderr=stderr,
+                n_evals=1 + m,
+                done=acc.finished,
+                params=params,
+            )

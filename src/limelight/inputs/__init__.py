@@ -34,8 +34,12 @@ def detect_modality(x: Any, modality: str | None = None, background: Any = None)
         return "image"
     if type(x).__module__.startswith("torch") and getattr(x, "ndim", 0) >= 3:
         return "image"
-    if (isinstance(x, np.ndarray) and x.ndim == 2 and np.ndim(background) == 2
-            and np.shape(background)[1] == x.shape[1]):
+    if (
+        isinstance(x, np.ndarray)
+        and x.ndim == 2
+        and np.ndim(background) == 2
+        and np.shape(background)[1] == x.shape[1]
+    ):
         return "tabular"  # rows with a table of background rows: tabular, even if several
     # a 2-D array is a picture unless a side is too thin for one: (2, d) is two rows of a
     # table, (4, 1) a column of values, and both get the tabular reader's clear message

@@ -74,8 +74,10 @@ def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> E
         threads = 1
     else:
         ctx = mp.plan.model
-        jobs = [(mp.explainer(int(r)), row_context(ctx, pool, inst), inst)
-                for r, inst in zip(rows, insts)]
+        jobs = [
+            (mp.explainer(int(r)), row_context(ctx, pool, inst), inst)
+            for r, inst in zip(rows, insts)
+        ]
         threads = int(np.clip(ROWS_PER_CALL // max(1, rows_per_request(mp)), 1, MAX_THREADS))
     results = run_rows(jobs, pool, threads)
     out = _collect(mp, results, values, rows)

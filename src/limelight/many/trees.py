@@ -84,7 +84,9 @@ def tree_rows(mp: Any, insts: list[Any], pool: Any) -> tuple[list[Any], dict | N
         for i in np.flatnonzero(bad):
             failed[i] = InputError(
                 "the trees do not reproduce the model's output on this row (a missing value "
-                "the model routes its own way?)", fix="use method='kernel' for these rows")
+                "the model routes its own way?)",
+                fix="use method='kernel' for these rows",
+            )
     entry = many_rows_entry()
     if entry is None or not numeric:
         jobs = []
@@ -117,6 +119,10 @@ def _fast(mp: Any, entry: Any, X: np.ndarray, outs: np.ndarray, failed: list) ->
         "" if e is None else (str(e) if isinstance(e, (InputError, ModelError)) else repr(e))
         for e in failed
     ]
-    return {"values": phi.transpose(0, 2, 1), "base": np.where(good[:, None], base, np.nan),
-            "prediction": np.where(good[:, None], pred, np.nan), "errors": errors,
-            "n_evals": np.where(good, 1 + t.m, 0)}
+    return {
+        "values": phi.transpose(0, 2, 1),
+        "base": np.where(good[:, None], base, np.nan),
+        "prediction": np.where(good[:, None], pred, np.nan),
+        "errors": errors,
+        "n_evals": np.where(good, 1 + t.m, 0),
+    }

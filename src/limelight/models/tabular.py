@@ -134,7 +134,11 @@ class TabularModel(Model):
                 choice = "proba" if classifier and hasattr(model, "predict_proba") else "predict"
                 if classifier and margin is not None:
                     choice = "margin"  # exact by tree paths; probabilities: model_output='proba'
-            if choice == "decision" and margin is not None and not hasattr(model, "decision_function"):
+            if (
+                choice == "decision"
+                and margin is not None
+                and not hasattr(model, "decision_function")
+            ):
                 choice = "margin"
             if choice == "margin":
                 if margin is None or not classifier:
@@ -144,10 +148,17 @@ class TabularModel(Model):
                         fix="use model_output='proba', 'decision' or 'predict'",
                     )
                 classes = list(model.classes_)
-                names = output_names or ([str(classes[-1])] if len(classes) == 2
-                                         else [str(c) for c in classes])
-                out = cls(margin[0], output_names=names, kind="classifier", classes=classes,
-                          output_kind="margin", **common)
+                names = output_names or (
+                    [str(classes[-1])] if len(classes) == 2 else [str(c) for c in classes]
+                )
+                out = cls(
+                    margin[0],
+                    output_names=names,
+                    kind="classifier",
+                    classes=classes,
+                    output_kind="margin",
+                    **common,
+                )
                 out.output_scale = margin[1]
                 return out
             if choice == "proba":
@@ -194,8 +205,9 @@ class TabularModel(Model):
                         "not numbers)",
                         fix="use model_output='proba' or 'decision'",
                     )
-                return cls(model.predict, output_names=names, kind=kind, output_kind="predict",
-                           **common)
+                return cls(
+                    model.predict, output_names=names, kind=kind, output_kind="predict", **common
+                )
             raise InputError(
                 f"unknown model_output {model_output!r}",
                 fix="use 'auto', 'proba', 'decision' or 'predict'",

@@ -75,8 +75,11 @@ class TorchTextModel(Model):
         self._torch = torch
         params = list(module.parameters())
         self.device = (
-            torch.device(device) if device is not None
-            else params[0].device if params else torch.device("cpu")
+            torch.device(device)
+            if device is not None
+            else params[0].device
+            if params
+            else torch.device("cpu")
         )
         super().__init__(list(output_names) if output_names is not None else [])
 

@@ -54,6 +54,11 @@ def plan(
     kind = detect_modality(x, modality, background)
     planner = import_module(f"limelight.plans.{kind}").plan
     return planner(
-        model, x, background=background, method=method, output=output,
-        random_state=random_state, **options,
+        model,
+        x,
+        background=background,
+        method=method,
+        output=output,
+        random_state=random_state,
+        **options,
     )

@@ -70,7 +70,10 @@ def plan_importance(
         model=adapted,
         instance=(inst, y_arr, base_out),
         explainer=PermutationImportance(
-            n_repeats=n_repeats, scoring=scoring, random_state=random_state, classes=classes,
+            n_repeats=n_repeats,
+            scoring=scoring,
+            random_state=random_state,
+            classes=classes,
             **({} if rows_per_call is None else {"rows_per_call": int(rows_per_call)}),
         ),
     )

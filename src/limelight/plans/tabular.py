@@ -217,8 +217,9 @@ def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> Tab
 
     if not is_torch_module(model):
         raise InputError("device= only applies to torch modules", fix="drop device=")
-    return TorchTabularModel(model, output_names=output_names, model_output=model_output,
-                             device=device)
+    return TorchTabularModel(
+        model, output_names=output_names, model_output=model_output, device=device
+    )
 
 
 def _method_class(method: Any, options: dict) -> type | None:
@@ -245,8 +246,14 @@ def _auto(ctx: TabularContext, inst: TabularInstance, max_evals: int | None = No
 
 
 def _no_trees(adapter: TabularModel, *, readable: bool) -> None:
-    why = (" whose leaf values do not add up to its outputs here (a link function, or "
-           "missing values in x or the background)") if readable else _unread(adapter)
+    why = (
+        (
+            " whose leaf values do not add up to its outputs here (a link function, or "
+            "missing values in x or the background)"
+        )
+        if readable
+        else _unread(adapter)
+    )
     raise MethodError(
         f"method='tree' reads tree ensembles (scikit-learn, XGBoost, LightGBM, CatBoost) "
         f"whose outputs are sums of leaf values; this model is {_model_name(adapter)}{why}",
@@ -275,8 +282,10 @@ def _tree_fix(model: TabularModel) -> str:
     est = final_step(model.estimator) if model.estimator is not None else None
     coalitions = "use method='exact' (any model, up to 16 features) or 'kernel'"
     if library_of(est) and model.output_kind == "proba":
-        return (f"{coalitions}; its log-odds are sums of leaves: model_output='margin' (the "
-                "default), or model_output='proba' with method='exact' for probabilities")
+        return (
+            f"{coalitions}; its log-odds are sums of leaves: model_output='margin' (the "
+            "default), or model_output='proba' with method='exact' for probabilities"
+        )
     boosting = "Boost" in type(est).__name__ and hasattr(est, "decision_function")
     if model.output_kind == "proba" and boosting:
         return f"{coalitions}; a boosting classifier's log-odds are: model_output='decision'"

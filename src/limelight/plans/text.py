@@ -109,7 +109,10 @@ def plan(
         _check_length(adapted, instance)
     elif is_torch_module(model):
         adapted = TorchTextModel(
-            model, tokenizer=tokenizer, embedding=embedding, output_names=output_names,
+            model,
+            tokenizer=tokenizer,
+            embedding=embedding,
+            output_names=output_names,
             device=device,
         )
     else:
@@ -141,8 +144,14 @@ def _hf(model, tokenizer, embedding, output_names, model_output, device):
         model, tokenizer, output = unwrap_pipeline(model, tokenizer)
     if model_output != "auto":
         output = {"proba": "softmax", "decision": "logits"}.get(model_output, model_output)
-    adapted = HFTextModel(model, tokenizer=tokenizer, embedding=embedding, output=output,
-                          output_names=output_names, device=device)
+    adapted = HFTextModel(
+        model,
+        tokenizer=tokenizer,
+        embedding=embedding,
+        output=output,
+        output_names=output_names,
+        device=device,
+    )
     return adapted, tokenizer
 
 

@@ -129,8 +129,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         self._replace_run().finished.set()
         self._latest = exp
         self._show(exp)
-        self._progress = {"status": "done" if exp.done else "cancelled", "n_evals": exp.n_evals,
-                          "budget": exp.params.get("budget")}
+        self._progress = {
+            "status": "done" if exp.done else "cancelled",
+            "n_evals": exp.n_evals,
+            "budget": exp.params.get("budget"),
+        }
 
     @property
     def explanation(self) -> Explanation | None:
@@ -152,10 +155,11 @@ class ExplanationWidget(anywidget.AnyWidget):
         run = self._run
         if not run.finished.wait(timeout):
             n = self._latest.n_evals if self._latest is not None else 0
-            raise WaitTimeout(f"the explanation is still running after {timeout} s "
-                              f"({n} model evaluations so far)",
-                              fix="wait longer, use .explanation for the latest partial, or "
-                              ".cancel() it")
+            raise WaitTimeout(
+                f"the explanation is still running after {timeout} s "
+                f"({n} model evaluations so far)",
+                fix="wait longer, use .explanation for the latest partial, or .cancel() it",
+            )
         if run.error is not None:
             raise run.error
         if self._latest is None or not self._latest.done:
@@ -183,9 +187,14 @@ class ExplanationWidget(anywidget.AnyWidget):
             run.cancel.set()
         super().__del__()
 
-    def run(self, stream_factory: Callable[[], Iterator[Explanation]], *,
-            budget: int | None = None, view: str | None = None,
-            restart: bool = False) -> ExplanationWidget:
+    def run(
+        self,
+        stream_factory: Callable[[], Iterator[Explanation]],
+        *,
+        budget: int | None = None,
+        view: str | None = None,
+        restart: bool = False,
+    ) -> ExplanationWidget:
         """Start computing in a background thread; returns at once.
 
         ``view`` (the modality) lets the widget lay itself out before the first result.
@@ -212,8 +221,9 @@ class ExplanationWidget(anywidget.AnyWidget):
             self._latest = None
         return self._run
 
-    def _show(self, exp: Explanation, *, elapsed: float | None = None,
-              status: str | None = None) -> None:
+    def _show(
+        self, exp: Explanation, *, elapsed: float | None = None, status: str | None = None
+    ) -> None:
         view, meta, arrays = encode(exp)
         with self.hold_sync():
             self._set_view(view)
@@ -224,9 +234,11 @@ class ExplanationWidget(anywidget.AnyWidget):
                 if exp.stderr is not None and np.isfinite(exp.stderr).any():
                     stderr = float(np.nanmax(exp.stderr))
                 self._progress = {
-                    "status": status, "n_evals": int(exp.n_evals),
+                    "status": status,
+                    "n_evals": int(exp.n_evals),
                     "budget": exp.params.get("budget"),
-                    "elapsed": None if elapsed is None else round(elapsed, 3), "stderr": stderr,
+                    "elapsed": None if elapsed is None else round(elapsed, 3),
+                    "stderr": stderr,
                 }
 
     def save(self, path: Any, *, include_data: bool = True, **options: Any):

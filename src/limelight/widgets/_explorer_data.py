@@ -32,8 +32,9 @@ def is_texts(X: Any) -> bool:
 
 def is_images(X: Any) -> bool:
     """An array (or torch tensor) of 3 or 4 dimensions: a stack of images."""
-    return (isinstance(X, np.ndarray) or type(X).__module__.startswith("torch")) and \
-        getattr(X, "ndim", 0) in (3, 4)
+    return (isinstance(X, np.ndarray) or type(X).__module__.startswith("torch")) and getattr(
+        X, "ndim", 0
+    ) in (3, 4)
 
 
 def thumb_side(n: int, picture: np.ndarray) -> int:
@@ -83,8 +84,10 @@ def outcomes(outputs: np.ndarray, names: list[str], kind: str, y: np.ndarray | N
             try:
                 label = np.asarray(y, dtype=float)
             except (TypeError, ValueError):
-                raise InputError("y holds values that are not numbers for a regressor",
-                                 fix="pass numeric targets") from None
+                raise InputError(
+                    "y holds values that are not numbers for a regressor",
+                    fix="pass numeric targets",
+                ) from None
             error = np.abs(predicted - label)
     return classifier, predicted, score, label, error
 

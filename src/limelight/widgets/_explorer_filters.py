@@ -24,18 +24,21 @@ def check_input(X: Any, y: Any, sample: int) -> tuple[str, Any, np.ndarray | Non
     if modality == "text":
         X = [str(t) for t in X]
     elif modality == "tabular" and (
-            isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2)):
+        isinstance(X, (list, str)) or (isinstance(X, np.ndarray) and X.ndim != 2)
+    ):
         raise InputError(
             f"X must be a table of rows (a DataFrame or a 2-D array), texts or images, got "
             f"{type(X).__name__}{'' if not isinstance(X, np.ndarray) else f' of shape {X.shape}'}",
             fix="pass a DataFrame, an (n_rows, n_features) array, a list of strings or an "
-            "(n, H, W[, C]) array of images")
+            "(n, H, W[, C]) array of images",
+        )
     y_arr = None
     if y is not None:
         y_arr = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
         if y_arr.ndim != 1 or len(y_arr) != n:
-            raise InputError(f"X has {n} rows but y has {len(y_arr)}",
-                             fix="pass one label per row of X")
+            raise InputError(
+                f"X has {n} rows but y has {len(y_arr)}", fix="pass one label per row of X"
+            )
     if int(sample) < 0:
         raise InputError(f"sample={sample}", fix="use sample >= 0 (0 skips the beeswarm)")
     return modality, X, y_arr, n
@@ -46,9 +49,11 @@ def normalise_filters(value: dict | None, names: list[str]) -> dict:
     f = dict(value or {})
     unknown = sorted(set(f) - {"misclassified", "classes", "prediction"})
     if unknown:
-        raise InputError(f"unknown filter(s) {unknown}",
-                         fix="use 'misclassified' (bool), 'classes' (list of class indices "
-                         "or names) and 'prediction' ([low, high], None for open)")
+        raise InputError(
+            f"unknown filter(s) {unknown}",
+            fix="use 'misclassified' (bool), 'classes' (list of class indices "
+            "or names) and 'prediction' ([low, high], None for open)",
+        )
     if f.get("classes") is not None:
         classes = f["classes"]
         classes = [classes] if isinstance(classes, (str, int)) else list(classes)
@@ -65,24 +70,33 @@ def normalise_filters(value: dict | None, names: list[str]) -> dict:
     if rng is not None:
         try:
             lo, hi = rng
-            f["prediction"] = [None if lo is None else float(lo),
-                               None if hi is None else float(hi)]
+            f["prediction"] = [None if lo is None else float(lo), None if hi is None else float(hi)]
         except (TypeError, ValueError):
-            raise InputError(f"prediction filter {rng!r}",
-                             fix="give [low, high] (None for an open end)") from None
+            raise InputError(
+                f"prediction filter {rng!r}", fix="give [low, high] (None for an open end)"
+            ) from None
     f["misclassified"] = bool(f.get("misclassified", False))
     return f
 
 
-def visible_rows(filters: dict | None, n: int, *, has_labels: bool, classifier: bool,
-                 error: np.ndarray, predicted: np.ndarray, score: np.ndarray) -> np.ndarray:
+def visible_rows(
+    filters: dict | None,
+    n: int,
+    *,
+    has_labels: bool,
+    classifier: bool,
+    error: np.ndarray,
+    predicted: np.ndarray,
+    score: np.ndarray,
+) -> np.ndarray:
     """Indices of the rows ``filters`` keep."""
     keep = np.ones(n, dtype=bool)
     f = filters or {}
     if f.get("misclassified"):
         if not has_labels:
-            raise InputError("filtering misclassified rows needs labels",
-                             fix="pass y to explore(model, X, y)")
+            raise InputError(
+                "filtering misclassified rows needs labels", fix="pass y to explore(model, X, y)"
+            )
         keep &= error > 0 if classifier else np.zeros(n, bool)
     classes = f.get("classes")
     if classes is not None and classifier:

@@ -23,8 +23,9 @@ SWARM_BACKGROUND = 10  # background rows for the beeswarm's cheap local attribut
 
 def start(explorer: Any) -> None:
     """Compute the global views of ``explorer`` in a daemon thread."""
-    threading.Thread(target=_work, args=(weakref.ref(explorer),), daemon=True,
-                     name="limelight-explorer-global").start()
+    threading.Thread(
+        target=_work, args=(weakref.ref(explorer),), daemon=True, name="limelight-explorer-global"
+    ).start()
 
 
 def _alive(ref: weakref.ref) -> Any:
@@ -75,8 +76,9 @@ def _importance(ex: Any, meta: dict, arrays: dict) -> None:
     imp = p.run()
     ex.global_["importance"] = imp
     arrays["importance"] = imp.values[0]
-    arrays["importance_std"] = (imp.stderr[0] if imp.stderr is not None
-                                else np.zeros(imp.values.shape[1]))
+    arrays["importance_std"] = (
+        imp.stderr[0] if imp.stderr is not None else np.zeros(imp.values.shape[1])
+    )
     meta["importance_metric"] = imp.params.get("scoring", "")
     ex._global_meta, ex._global_arrays = dict(meta), buffers(arrays)
 
@@ -93,22 +95,34 @@ def _swarm_plan(ex: Any):
     s = min(ex._sample, ex._n)
     rows = np.sort(rng.choice(ex._n, s, replace=False)) if s < ex._n else np.arange(s)
     bg = ex._inst0.background_batch()
-    options = {k: v for k, v in ex._options.items()
-               if k in ("feature_names", "output_names", "model_output")}
+    options = {
+        k: v
+        for k, v in ex._options.items()
+        if k in ("feature_names", "output_names", "model_output")
+    }
     k = ex._adapted.n_outputs
-    small = plan(ex._adapted, ex._row(0), background=bg, method="auto",
-                 background_size=SWARM_BACKGROUND, random_state=ex._random_state,
-                 output=list(range(k)), **options)
+    small = plan(
+        ex._adapted,
+        ex._row(0),
+        background=bg,
+        method="auto",
+        background_size=SWARM_BACKGROUND,
+        random_state=ex._random_state,
+        output=list(range(k)),
+        **options,
+    )
     d = small.instance.d
-    explainer = ExactShapley() if d <= 10 else KernelShap(
-        max_evals=min(2 * d + 256, 600), random_state=ex._random_state)
+    explainer = (
+        ExactShapley()
+        if d <= 10
+        else KernelShap(max_evals=min(2 * d + 256, 600), random_state=ex._random_state)
+    )
     if isinstance(small.explainer, TreeShap):  # exact at any width, m + 1 rows a row
         explainer = small.explainer
     return rows, explainer, small
 
 
-def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict,
-           arrays: dict) -> bool:
+def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict, arrays: dict) -> bool:
     """Explain each sampled row, publishing every tenth; False if the explorer went."""
     s, d = len(rows), small.instance.d
     values = None
@@ -127,8 +141,11 @@ def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict,
             if ex is None:
                 return False
             feat = np.stack([ex._feature_code(j, rows[: r + 1]) for j in range(d)], axis=1)
-            arrays.update(swarm_values=values[: r + 1], swarm_index=rows[: r + 1]
-                          .astype(np.int32), swarm_feature=feat.astype(np.float32))
+            arrays.update(
+                swarm_values=values[: r + 1],
+                swarm_index=rows[: r + 1].astype(np.int32),
+                swarm_feature=feat.astype(np.float32),
+            )
             meta["swarm_done"] = r + 1
             meta["swarm_total"] = s
             ex._global_meta, ex._global_arrays = dict(meta), buffers(arrays)

@@ -32,20 +32,26 @@ def init_texts(ex: Any, model: Any, xy, background: Any) -> None:
     from ..plans import plan
 
     if background is not None:
-        raise InputError("text explanations do not use a background",
-                         fix="leave background=None (masking= chooses how words are removed)")
+        raise InputError(
+            "text explanations do not use a background",
+            fix="leave background=None (masking= chooses how words are removed)",
+        )
     if xy is not None:
-        raise InputError("xy= picks two columns of a table; texts have none",
-                         fix="drop xy= (texts are placed by their words)")
+        raise InputError(
+            "xy= picks two columns of a table; texts have none",
+            fix="drop xy= (texts are placed by their words)",
+        )
     ex._raw_model = model_for_texts(model, ex._options)  # torch modules stay as they are
-    ex._plan = plan(ex._raw_model, ex._X[0], method=ex._method,
-                    random_state=ex._random_state, **ex._options)
+    ex._plan = plan(
+        ex._raw_model, ex._X[0], method=ex._method, random_state=ex._random_state, **ex._options
+    )
     # every output of the model (the plan's model may be a view of the chosen ones)
     ex._adapted = getattr(ex._plan.model, "inner", ex._plan.model)
-    outs = [ex._adapted.predict(ex._X[a:a + TEXT_CHUNK]) for a in range(0, ex._n, TEXT_CHUNK)]
+    outs = [ex._adapted.predict(ex._X[a : a + TEXT_CHUNK]) for a in range(0, ex._n, TEXT_CHUNK)]
     ex._set_outputs(np.concatenate(outs, axis=0))
-    ex._publish(text_coordinates(ex._X), ["LSA 1", "LSA 2"],
-                texts=[t[:TEXT_PREVIEW] for t in ex._X])
+    ex._publish(
+        text_coordinates(ex._X), ["LSA 1", "LSA 2"], texts=[t[:TEXT_PREVIEW] for t in ex._X]
+    )
 
 
 def init_images(ex: Any, model: Any, xy, background: Any) -> None:
@@ -55,11 +61,14 @@ def init_images(ex: Any, model: Any, xy, background: Any) -> None:
     from ..plans import plan
 
     if background is not None or xy is not None:
-        raise InputError("image data sets take neither background= nor xy=",
-                         fix="drop them (baseline= sets what hidden pixels become)")
+        raise InputError(
+            "image data sets take neither background= nor xy=",
+            fix="drop them (baseline= sets what hidden pixels become)",
+        )
     ex._raw_model = model
-    ex._plan = plan(model, ex._X[0], method=ex._method, random_state=ex._random_state,
-                    **ex._options)
+    ex._plan = plan(
+        model, ex._X[0], method=ex._method, random_state=ex._random_state, **ex._options
+    )
     ex._adapted = ex._plan.model
     torch_model = is_torch_module(model)
     read = {k: ex._options[k] for k in ("transform", "layout") if k in ex._options}
@@ -78,8 +87,11 @@ def init_images(ex: Any, model: Any, xy, background: Any) -> None:
         outs.append(ex._adapted.predict(np.stack(batch)))
     ex._set_outputs(np.concatenate(outs, axis=0))
     thumbs_arr = np.stack(thumbs)  # (n, side, side, c) uint8
-    ex._publish(pca2(thumbs_arr.reshape(ex._n, -1).astype(np.float32), standardise=False),
-                ["PC 1", "PC 2"], thumbs=thumbs_arr)
+    ex._publish(
+        pca2(thumbs_arr.reshape(ex._n, -1).astype(np.float32), standardise=False),
+        ["PC 1", "PC 2"],
+        thumbs=thumbs_arr,
+    )
 
 
 def model_for_texts(model: Any, options: dict) -> Any:
@@ -92,5 +104,6 @@ def model_for_texts(model: Any, options: dict) -> Any:
         return model
     keys = ("output_names", "model_output")
     opts = {k: options.pop(k) for k in keys if k in options}
-    return TextModel.from_any(model, output_names=opts.get("output_names"),
-                              output=opts.get("model_output", "auto"))
+    return TextModel.from_any(
+        model, output_names=opts.get("output_names"), output=opts.get("model_output", "auto")
+    )

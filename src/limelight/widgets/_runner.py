@@ -38,11 +38,19 @@ def finished_run() -> Run:
     return run
 
 
-def start(widget: Any, run: Run, stream_factory: Callable[[], Iterator], budget: int | None,
-          ) -> threading.Thread:
+def start(
+    widget: Any,
+    run: Run,
+    stream_factory: Callable[[], Iterator],
+    budget: int | None,
+) -> threading.Thread:
     """Run ``stream_factory()`` for ``widget`` (while ``widget._run is run``) in a thread."""
-    thread = threading.Thread(target=_work, args=(weakref.ref(widget), run, stream_factory,
-                                                  budget), daemon=True, name="limelight")
+    thread = threading.Thread(
+        target=_work,
+        args=(weakref.ref(widget), run, stream_factory, budget),
+        daemon=True,
+        name="limelight",
+    )
     thread.start()
     return thread
 

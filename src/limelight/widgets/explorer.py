@@ -73,15 +73,27 @@ class Explorer(anywidget.AnyWidget):
     #: "prediction": [lo, hi] | None}``; the browser edits it too
     filters = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, model: Any, X: Any, y: Any = None, *, background: Any = None,
-                 method: str = "auto", sample: int = 200, random_state: int | None = None,
-                 xy: tuple[str, str] | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        model: Any,
+        X: Any,
+        y: Any = None,
+        *,
+        background: Any = None,
+        method: str = "auto",
+        sample: int = 200,
+        random_state: int | None = None,
+        xy: tuple[str, str] | None = None,
+        **options: Any,
+    ) -> None:
         from ..inputs._polars import from_polars
         from ..plans import plan
 
         X, y, background = from_polars(X), from_polars(y), from_polars(background)
         self._modality, X, y_arr, n = check_input(X, y, sample)
-        super().__init__(panel=ExplanationWidget())  # after the cheap checks: bad input opens no widget
+        super().__init__(
+            panel=ExplanationWidget()
+        )  # after the cheap checks: bad input opens no widget
         self._X, self._y, self._n = X, y_arr, n
         self._frame = _is_frame(X)
         self._options = dict(options)
@@ -103,8 +115,9 @@ class Explorer(anywidget.AnyWidget):
             keep = np.sort(np.random.default_rng(random_state).choice(n, BACKGROUND_FROM, False))
             bg = X.iloc[keep] if self._frame else np.asarray(X)[keep]
         # one plan (model adapted and probed, background summarised) for every row
-        self._plan = plan(model, self._row(0), background=bg, method=method,
-                          random_state=random_state, **options)
+        self._plan = plan(
+            model, self._row(0), background=bg, method=method, random_state=random_state, **options
+        )
         self._adapted = self._plan.model.adapter  # every output, whatever output= chose
         self._inst0 = self._plan.instance
         self._columns = self._column_store()
@@ -124,8 +137,7 @@ class Explorer(anywidget.AnyWidget):
         """X's columns in the order the plan's instance uses (for building any row cheaply)."""
         names = self._inst0.feature_names
         if self._frame:
-            cols = getattr(self._adapted, "feature_names", None) or [
-                c for c in self._X.columns]
+            cols = getattr(self._adapted, "feature_names", None) or [c for c in self._X.columns]
             by_str = {str(c): c for c in self._X.columns}
             return [self._X[by_str.get(str(c), c)].to_numpy() for c in cols][: len(names)]
         arr = np.asarray(self._X, dtype=float)
@@ -141,23 +153,39 @@ class Explorer(anywidget.AnyWidget):
         return np.stack([c[start:stop] for c in self._columns], axis=1)
 
     def _predict_all(self) -> None:
-        outs = [self._adapted.predict(self._batch(a, min(a + PREDICT_CHUNK, self._n)))
-                for a in range(0, self._n, PREDICT_CHUNK)]
+        outs = [
+            self._adapted.predict(self._batch(a, min(a + PREDICT_CHUNK, self._n)))
+            for a in range(0, self._n, PREDICT_CHUNK)
+        ]
         self._set_outputs(np.concatenate(outs, axis=0))
 
     def _set_outputs(self, outputs: np.ndarray) -> None:
         """Predicted class (or value), its score, the label and the error of every row."""
         self.outputs_ = outputs
-        (self.classifier_, self.predicted_, self._score, self.label_,
-         self.error_) = outcomes(outputs, self._adapted.output_names, self._adapted.kind, self._y)
+        (self.classifier_, self.predicted_, self._score, self.label_, self.error_) = outcomes(
+            outputs, self._adapted.output_names, self._adapted.kind, self._y
+        )
 
-    def _publish(self, coords: np.ndarray, axes: list[str], *, table=None, columns=(),
-                 categories=None, texts=None, thumbs=None) -> None:
+    def _publish(
+        self,
+        coords: np.ndarray,
+        axes: list[str],
+        *,
+        table=None,
+        columns=(),
+        categories=None,
+        texts=None,
+        thumbs=None,
+    ) -> None:
         """The data set's state for the browser: metadata and binary arrays."""
         meta = {
-            "n": self._n, "columns": list(columns), "categories": categories or {},
-            "modality": self._modality, "kind": "classifier" if self.classifier_ else "regressor",
-            "output_names": list(self._adapted.output_names), "axes": axes,
+            "n": self._n,
+            "columns": list(columns),
+            "categories": categories or {},
+            "modality": self._modality,
+            "kind": "classifier" if self.classifier_ else "regressor",
+            "output_names": list(self._adapted.output_names),
+            "axes": axes,
             "has_label": self._y is not None,
         }
         if texts is not None:
@@ -165,8 +193,10 @@ class Explorer(anywidget.AnyWidget):
         arrays = {
             "table": table if table is not None else np.zeros((self._n, 0), np.float32),
             "xy": np.asarray(coords, dtype=np.float32),
-            "pred": self.predicted_.astype(np.float32), "score": self._score.astype(np.float32),
-            "label": self.label_.astype(np.float32), "error": self.error_.astype(np.float32),
+            "pred": self.predicted_.astype(np.float32),
+            "score": self._score.astype(np.float32),
+            "label": self.label_.astype(np.float32),
+            "error": self.error_.astype(np.float32),
         }
         if thumbs is not None:
             arrays["thumbs"] = thumbs
@@ -183,22 +213,27 @@ class Explorer(anywidget.AnyWidget):
 
     def _coordinates(self, names: list[str], xy) -> tuple[np.ndarray, list[str]]:
         """Two chosen columns, else a PCA of the standardised numeric columns."""
-        numeric = [j for j, c in enumerate(self._columns)
-                   if np.issubdtype(np.asarray(c).dtype, np.number)]
+        numeric = [
+            j for j, c in enumerate(self._columns) if np.issubdtype(np.asarray(c).dtype, np.number)
+        ]
         if xy is not None:
             missing = [c for c in xy if c not in names]
             if len(xy) != 2 or missing:
-                raise InputError(f"xy={xy!r} does not name two columns of X",
-                                 fix=f"use two of {names[:20]}")
+                raise InputError(
+                    f"xy={xy!r} does not name two columns of X", fix=f"use two of {names[:20]}"
+                )
             a, b = (names.index(c) for c in xy)
-            return np.stack([np.asarray(self._columns[a], float),
-                             np.asarray(self._columns[b], float)], axis=1), list(xy)
+            return np.stack(
+                [np.asarray(self._columns[a], float), np.asarray(self._columns[b], float)], axis=1
+            ), list(xy)
         if len(numeric) >= 2:
             M = np.stack([np.asarray(self._columns[j], dtype=float) for j in numeric], axis=1)
             return pca2(M), ["PC 1", "PC 2"]
         first = np.asarray(self._columns[numeric[0]], float) if numeric else np.zeros(self._n)
         return np.stack([first, self._score], axis=1), [
-            names[numeric[0]] if numeric else "", "prediction"]
+            names[numeric[0]] if numeric else "",
+            "prediction",
+        ]
 
     # -- selection ----------------------------------------------------------------------------
     @traitlets.validate("selected")
@@ -207,8 +242,10 @@ class Explorer(anywidget.AnyWidget):
         if i is None:
             return None
         if isinstance(i, (bool, np.bool_)) or not -self._n <= int(i) < self._n:
-            raise InputError(f"there is no row {i} in this data set of {self._n} rows",
-                             fix=f"select an index from 0 to {self._n - 1}")
+            raise InputError(
+                f"there is no row {i} in this data set of {self._n} rows",
+                fix=f"select an index from 0 to {self._n - 1}",
+            )
         return int(i) % self._n
 
     @traitlets.validate("filters")
@@ -235,22 +272,37 @@ class Explorer(anywidget.AnyWidget):
             def make():
                 return model, inst, explainer
         else:
-            args = (self._raw_model, self._X[i], self._method, self._random_state,
-                    dict(self._options))
+            args = (
+                self._raw_model,
+                self._X[i],
+                self._method,
+                self._random_state,
+                dict(self._options),
+            )
 
             def make():
                 return plan_row(*args)
+
         cache, served = self._cache, self._first_served
-        panel.run(lambda: _row_stream(make, i, cache, served), view=self._modality,
-                  restart=True)
+        panel.run(lambda: _row_stream(make, i, cache, served), view=self._modality, restart=True)
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if not isinstance(content, dict):
             return
         kind = content.get("type")
         if kind == "ready":
-            self.send_state(["_view", "panel", "_data_meta", "_data_arrays", "_global_meta",
-                             "_global_arrays", "selected", "filters"])
+            self.send_state(
+                [
+                    "_view",
+                    "panel",
+                    "_data_meta",
+                    "_data_arrays",
+                    "_global_meta",
+                    "_global_arrays",
+                    "selected",
+                    "filters",
+                ]
+            )
         elif kind == "snapshot":  # the selected row's explanation, off the message loop
             threading.Thread(target=send_snapshot, args=(self, content), daemon=True).start()
         elif kind == "cancel":
@@ -294,9 +346,15 @@ class Explorer(anywidget.AnyWidget):
     @property
     def visible(self) -> np.ndarray:
         """Indices of the rows the current ``filters`` keep (as the table and scatter do)."""
-        return visible_rows(self.filters, self._n, has_labels=self._y is not None,
-                            classifier=self.classifier_, error=self.error_,
-                            predicted=self.predicted_, score=self._score)
+        return visible_rows(
+            self.filters,
+            self._n,
+            has_labels=self._y is not None,
+            classifier=self.classifier_,
+            error=self.error_,
+            predicted=self.predicted_,
+            score=self._score,
+        )
 
     @property
     def explanations(self):
@@ -310,15 +368,19 @@ class Explorer(anywidget.AnyWidget):
 
         rows = sorted(self._cache)
         if self._modality == "image":
-            raise InputError("an attribution table is for tabular and text data sets",
-                             fix="use .explanation (or ex._cache[i]) for an image's map")
+            raise InputError(
+                "an attribution table is for tabular and text data sets",
+                fix="use .explanation (or ex._cache[i]) for an image's map",
+            )
         if self._modality == "text":  # tokens differ by document: one row per token
             recs = []
             for i in rows:
                 exp = self._cache[i]
                 k = self._output_for(exp, i, output)
-                recs += [(i, j, t, float(v)) for j, (t, v) in
-                         enumerate(zip(exp.feature_names or [], exp.values[k]))]
+                recs += [
+                    (i, j, t, float(v))
+                    for j, (t, v) in enumerate(zip(exp.feature_names or [], exp.values[k]))
+                ]
             return pd.DataFrame(recs, columns=["index", "position", "token", "value"])
         names = list(self._inst0.feature_names)
         data = np.zeros((len(rows), len(names)))
@@ -364,8 +426,10 @@ class Explorer(anywidget.AnyWidget):
     # -- snapshots: the selected row's explanation, as the panel shows it ----------------------
     def _check_selection(self) -> None:
         if self.selected is None:
-            raise LimelightError("no row is selected, so there is no explanation to export",
-                                 fix="click a row (or set ex.selected = i) first")
+            raise LimelightError(
+                "no row is selected, so there is no explanation to export",
+                fix="click a row (or set ex.selected = i) first",
+            )
 
     def save(self, path: Any, *, include_data: bool = True, **options: Any):
         """Save the selected row's explanation (``.html``, ``.png``, ``.svg``, ``.json``),

@@ -106,17 +106,27 @@ def attribute_rows(
     gap = out - ens.predict(seen)
     tol = 1e-7 * (1 if ens.rules is None else max(10, ens.n_trees))
     if np.ptp(gap, axis=0).max(initial=0.0) > tol * max(1.0, float(np.abs(out).max())):
-        raise ModelError("the trees do not reproduce the model's outputs on these rows",
-                         fix="use limelight.attribute(..., method='exact') row by row")
+        raise ModelError(
+            "the trees do not reproduce the model's outputs on these rows",
+            fix="use limelight.attribute(..., method='exact') row by row",
+        )
     phi = interventional(ens, seen, B, inst.weights, owner=ctx.tree_owner(), d=inst.d)
     cols = slice(None) if ctx.columns is None else ctx.columns
     base = np.asarray(inst.weights) @ ctx.background_outputs() / np.sum(inst.weights)
-    return TreeRows(values=phi[:, :, cols].transpose(0, 2, 1), base_values=base,
-                    predictions=out[:, cols], output_names=list(ctx.output_names),
-                    feature_names=list(inst.feature_names), data=np.asarray(batch, dtype=object),
-                    output_scale=ctx.output_scale,
-                    params={**p.explainer.params(), "trees": ens.n_trees,
-                            "background": dict(inst.background_info)})
+    return TreeRows(
+        values=phi[:, :, cols].transpose(0, 2, 1),
+        base_values=base,
+        predictions=out[:, cols],
+        output_names=list(ctx.output_names),
+        feature_names=list(inst.feature_names),
+        data=np.asarray(batch, dtype=object),
+        output_scale=ctx.output_scale,
+        params={
+            **p.explainer.params(),
+            "trees": ens.n_trees,
+            "background": dict(inst.background_info),
+        },
+    )
 
 
 def _dense(a: Any) -> np.ndarray:
