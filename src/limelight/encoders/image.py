@@ -52,10 +52,16 @@ def picture_rgba(picture: np.ndarray) -> np.ndarray:
     return out
 
 
-#: the longest side of a picture and of a map as views and exports store them: a
-#: 4000 x 4000 photo crosses as 1024 x 1024 (4 MB, not 64 MB) and its maps as 512 x 512
+#: the longest side of a picture as views and exports store it (a 4000 x 4000 photo crosses
+#: as 1000 x 1000: 4 MB, not 64 MB), and the values all maps may hold together (as
+#: float32 at most 5 MB): one map keeps up to 1024 px a side, ten maps about 350
 PICTURE_SIDE = 1024
-MAP_SIDE = 512
+MAP_VALUES = 1_200_000
+
+
+def map_side_for(n_maps: int) -> int:
+    """The longest side each of ``n_maps`` maps is stored at."""
+    return int(min(PICTURE_SIDE, (MAP_VALUES / max(1, n_maps)) ** 0.5))
 
 
 def shrink(a: np.ndarray, side: int) -> np.ndarray:
@@ -83,13 +89,16 @@ def shrink(a: np.ndarray, side: int) -> np.ndarray:
 
 
 def at_display_size(
-    exp: Explanation, picture_side: int = PICTURE_SIDE, map_side: int = MAP_SIDE
+    exp: Explanation, picture_side: int = PICTURE_SIDE, map_side: int | None = None
 ) -> Explanation:
     """The explanation as views and exports show it: the picture at most
-    :data:`PICTURE_SIDE` pixels a side, the maps at most :data:`MAP_SIDE` (each output's
-    map block-averaged). Small images come back unchanged; ``params["shown_at"]`` records
-    the sizes when they changed. The user's own Explanation keeps full resolution."""
+    :data:`PICTURE_SIDE` pixels a side, each output's map block-averaged to at most
+    ``map_side`` (default :func:`map_side_for` the number of maps). Small images come back
+    unchanged; ``params["shown_at"]`` records the sizes when they changed. The user's own
+    Explanation keeps full resolution."""
     values = np.asarray(exp.values)
+    if map_side is None:
+        map_side = map_side_for(len(values) if values.ndim == 3 else 1)
     picture = None if exp.data is None else np.asarray(exp.data)
     big_map = values.ndim == 3 and max(values.shape[1:]) > map_side
     big_pic = picture is not None and picture.ndim >= 2 and max(picture.shape[:2]) > picture_side
