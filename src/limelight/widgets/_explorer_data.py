@@ -140,3 +140,43 @@ def table_columns(columns: list[np.ndarray], names: list[str]):
             table[:, j] = codes
             categories[name] = [str(c) for c in cats]
     return table, categories
+
+
+def coordinates(columns: list, names: list[str], xy, score: np.ndarray):
+    """The scatter's two axes: two chosen columns, else a PCA of the standardised numeric
+    columns, else the one numeric column against the prediction."""
+    numeric = [j for j, c in enumerate(columns) if np.issubdtype(np.asarray(c).dtype, np.number)]
+    if xy is not None:
+        missing = [c for c in xy if c not in names]
+        if len(xy) != 2 or missing:
+            raise InputError(
+                f"xy={xy!r} does not name two columns of X", fix=f"use two of {names[:20]}"
+            )
+        a, b = (names.index(c) for c in xy)
+        pair = [np.asarray(columns[a], float), np.asarray(columns[b], float)]
+        return np.stack(pair, axis=1), list(xy)
+    if len(numeric) >= 2:
+        M = np.stack([np.asarray(columns[j], dtype=float) for j in numeric], axis=1)
+        return pca2(M), ["PC 1", "PC 2"]
+    first = np.asarray(columns[numeric[0]], float) if numeric else np.zeros(len(score))
+    return np.stack([first, score], axis=1), [names[numeric[0]] if numeric else "", "prediction"]
+
+
+def attribution_table(cache: dict, modality: str, names: list[str], pick):
+    """The cached explanations as a DataFrame: for tables a row per explained instance and a
+    column per feature; for texts a row per token. ``pick(exp, i)`` is the output shown."""
+    import pandas as pd
+
+    rows = sorted(cache)
+    if modality == "text":  # tokens differ by document: one row per token
+        recs = []
+        for i in rows:
+            exp = cache[i]
+            k = pick(exp, i)
+            tokens = zip(exp.feature_names or [], exp.values[k])
+            recs += [(i, j, t, float(v)) for j, (t, v) in enumerate(tokens)]
+        return pd.DataFrame(recs, columns=["index", "position", "token", "value"])
+    data = np.zeros((len(rows), len(names)))
+    for r, i in enumerate(rows):
+        data[r] = cache[i].values[pick(cache[i], i)]
+    return pd.DataFrame(data, index=pd.Index(rows, name="index"), columns=list(names))

@@ -140,7 +140,7 @@ def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict, arr
             ex = _alive(ref)
             if ex is None:
                 return False
-            feat = np.stack([ex._feature_code(j, rows[: r + 1]) for j in range(d)], axis=1)
+            feat = np.stack([feature_code(ex._columns[j], rows[: r + 1]) for j in range(d)], axis=1)
             arrays.update(
                 swarm_values=values[: r + 1],
                 swarm_index=rows[: r + 1].astype(np.int32),
@@ -154,6 +154,16 @@ def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict, arr
     if ex is not None:
         ex.global_["swarm"] = (rows, values)
     return True
+
+
+def feature_code(col: Any, rows: np.ndarray) -> np.ndarray:
+    """A feature's values scaled to [0, 1] by rank within the data (dot colours)."""
+    col = np.asarray(col)
+    if not np.issubdtype(col.dtype, np.number):
+        return np.full(len(rows), np.nan)
+    col = col.astype(float)
+    lo, hi = np.nanpercentile(col, [5, 95])
+    return rank_code(col, rows, lo, hi)
 
 
 def rank_code(col: np.ndarray, rows: np.ndarray, lo: float, hi: float) -> np.ndarray:

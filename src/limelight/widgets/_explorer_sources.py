@@ -107,3 +107,13 @@ def model_for_texts(model: Any, options: dict) -> Any:
     return TextModel.from_any(
         model, output_names=opts.get("output_names"), output=opts.get("model_output", "auto")
     )
+
+
+def row_stream(make, i: int, cache: dict, served):
+    """Row ``i``'s explanation, streamed; the final one is cached. (Holds no explorer.)"""
+    model, inst, explainer = make()
+    for exp in explainer.stream(model, inst):
+        if exp.done:
+            cache[i] = exp
+            served.set()
+        yield exp

@@ -26,10 +26,9 @@ from ..errors import InputError, LimelightError
 from ..explanation import Explanation
 from . import ExplanationWidget, _buffers, _esm, send_snapshot
 from . import _explorer_global as global_views
-from ._explorer_data import outcomes, pca2, table_columns
+from ._explorer_data import attribution_table, coordinates, outcomes, table_columns
 from ._explorer_filters import check_input, normalise_filters, visible_rows
-from ._explorer_global import rank_code
-from ._explorer_sources import init_images, init_texts, plan_row
+from ._explorer_sources import init_images, init_texts, plan_row, row_stream
 
 TABLE_COLUMNS = 12  # feature columns sent for the table
 PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
@@ -39,16 +38,6 @@ NO_FILTERS = {"misclassified": False, "classes": None, "prediction": None}
 
 def _is_frame(obj: Any) -> bool:
     return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
-
-
-def _row_stream(make, i: int, cache: dict, served: threading.Event):
-    """Row ``i``'s explanation, streamed; the final one is cached. (Holds no explorer.)"""
-    model, inst, explainer = make()
-    for exp in explainer.stream(model, inst):
-        if exp.done:
-            cache[i] = exp
-            served.set()
-        yield exp
 
 
 class Explorer(anywidget.AnyWidget):
@@ -212,28 +201,7 @@ class Explorer(anywidget.AnyWidget):
         self._publish(coords, axes, table=table, columns=shown, categories=categories)
 
     def _coordinates(self, names: list[str], xy) -> tuple[np.ndarray, list[str]]:
-        """Two chosen columns, else a PCA of the standardised numeric columns."""
-        numeric = [
-            j for j, c in enumerate(self._columns) if np.issubdtype(np.asarray(c).dtype, np.number)
-        ]
-        if xy is not None:
-            missing = [c for c in xy if c not in names]
-            if len(xy) != 2 or missing:
-                raise InputError(
-                    f"xy={xy!r} does not name two columns of X", fix=f"use two of {names[:20]}"
-                )
-            a, b = (names.index(c) for c in xy)
-            return np.stack(
-                [np.asarray(self._columns[a], float), np.asarray(self._columns[b], float)], axis=1
-            ), list(xy)
-        if len(numeric) >= 2:
-            M = np.stack([np.asarray(self._columns[j], dtype=float) for j in numeric], axis=1)
-            return pca2(M), ["PC 1", "PC 2"]
-        first = np.asarray(self._columns[numeric[0]], float) if numeric else np.zeros(self._n)
-        return np.stack([first, self._score], axis=1), [
-            names[numeric[0]] if numeric else "",
-            "prediction",
-        ]
+        return coordinates(self._columns, names, xy, self._score)
 
     # -- selection ----------------------------------------------------------------------------
     @traitlets.validate("selected")
@@ -284,7 +252,7 @@ class Explorer(anywidget.AnyWidget):
                 return plan_row(*args)
 
         cache, served = self._cache, self._first_served
-        panel.run(lambda: _row_stream(make, i, cache, served), view=self._modality, restart=True)
+        panel.run(lambda: row_stream(make, i, cache, served), view=self._modality, restart=True)
 
     def _on_message(self, _widget, content, _buffers) -> None:
         if not isinstance(content, dict):
@@ -364,30 +332,14 @@ class Explorer(anywidget.AnyWidget):
 
     def explanations_for(self, output: int | str | None = None):
         """Like :attr:`explanations` for one output (name or index) of every row."""
-        import pandas as pd
-
-        rows = sorted(self._cache)
         if self._modality == "image":
             raise InputError(
                 "an attribution table is for tabular and text data sets",
                 fix="use .explanation (or ex._cache[i]) for an image's map",
             )
-        if self._modality == "text":  # tokens differ by document: one row per token
-            recs = []
-            for i in rows:
-                exp = self._cache[i]
-                k = self._output_for(exp, i, output)
-                recs += [
-                    (i, j, t, float(v))
-                    for j, (t, v) in enumerate(zip(exp.feature_names or [], exp.values[k]))
-                ]
-            return pd.DataFrame(recs, columns=["index", "position", "token", "value"])
-        names = list(self._inst0.feature_names)
-        data = np.zeros((len(rows), len(names)))
-        for r, i in enumerate(rows):
-            exp = self._cache[i]
-            data[r] = exp.values[self._output_for(exp, i, output)]
-        return pd.DataFrame(data, index=pd.Index(rows, name="index"), columns=names)
+        pick = lambda exp, i: self._output_for(exp, i, output)  # noqa: E731
+        names = [] if self._modality == "text" else self._inst0.feature_names
+        return attribution_table(self._cache, self._modality, names, pick)
 
     def _output_for(self, exp: Explanation, i: int, output: int | str | None) -> int:
         if output is not None:
@@ -413,15 +365,6 @@ class Explorer(anywidget.AnyWidget):
         if panel is not None:
             panel.close()
         super().close()
-
-    def _feature_code(self, j: int, rows: np.ndarray) -> np.ndarray:
-        """A feature's values scaled to [0, 1] by rank within the data (dot colours)."""
-        col = np.asarray(self._columns[j])
-        if not np.issubdtype(col.dtype, np.number):
-            return np.full(len(rows), np.nan)
-        col = col.astype(float)
-        lo, hi = np.nanpercentile(col, [5, 95])
-        return rank_code(col, rows, lo, hi)
 
     # -- snapshots: the selected row's explanation, as the panel shows it ----------------------
     def _check_selection(self) -> None:
