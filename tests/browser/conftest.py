@@ -100,10 +100,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def jupyter_lab(tmp_path_factory):
-    """A JupyterLab server on 127.0.0.1 (token auth), notebooks in a temporary folder."""
-    root = tmp_path_factory.mktemp("lab")
+APPS = {
+    "lab": (
+        "JupyterLab",
+        "lab",
+        [
+            "--LabApp.expose_app_in_browser=True",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        ],
+    ),
+    "nb7": ("Notebook 7", "notebook", ["--JupyterNotebookApp.expose_app_in_browser=True"]),
+}
+
+
+def _jupyter_server(tmp_path_factory, app: str):
+    """A JupyterLab or Notebook 7 server (``APPS``) on 127.0.0.1 with token auth and
+    notebooks in a temporary folder; yields ``{url, token, dir}``, stops it after."""
+    title, command, flags = APPS[app]
+    root = tmp_path_factory.mktemp(app)
     nbdir = root / "notebooks"
     nbdir.mkdir()
     env = dict(
@@ -114,41 +129,20 @@ def jupyter_lab(tmp_path_factory):
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
     )
+    announcements = "@jupyterlab/apputils-extension:announcements"
     subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "labextension",
-            "disable",
-            "@jupyterlab/apputils-extension:announcements",
-        ],
+        [sys.executable, "-m", "jupyter", "labextension", "disable", announcements],
         env=env,
         capture_output=True,
         check=False,
     )
     port, token = _free_port(), uuid.uuid4().hex
-    log = open(root / "lab.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--allow-root",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={nbdir}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.extension_manager=readonly",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log_path = root / f"{app}.log"
+    log = open(log_path, "wb")
+    args = [sys.executable, "-m", "jupyter", command, "--no-browser", "--ip=127.0.0.1"]
+    args += [f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}"]
+    args += [f"--ServerApp.root_dir={nbdir}", *flags]
+    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 90
     while True:
@@ -158,7 +152,7 @@ def jupyter_lab(tmp_path_factory):
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 proc.kill()
-                pytest.fail("JupyterLab did not start:\n" + (root / "lab.log").read_text()[-3000:])
+                pytest.fail(f"{title} did not start:\n" + log_path.read_text()[-3000:])
             time.sleep(0.5)
     yield {"url": url, "token": token, "dir": nbdir}
     proc.terminate()
@@ -167,6 +161,12 @@ def jupyter_lab(tmp_path_factory):
     except subprocess.TimeoutExpired:
         proc.kill()
     log.close()
+
+
+@pytest.fixture(scope="session")
+def jupyter_lab(tmp_path_factory):
+    """A JupyterLab 4 server on 127.0.0.1 (token auth), notebooks in a temporary folder."""
+    yield from _jupyter_server(tmp_path_factory, "lab")
 
 
 def write_notebook(path: Path, cells: list[str]) -> None:
@@ -244,68 +244,7 @@ def kernel_eval(page, code: str, timeout: float = 30_000) -> str:
 @pytest.fixture(scope="session")
 def jupyter_nb7(tmp_path_factory):
     """A Notebook 7 server on 127.0.0.1 (token auth), notebooks in a temporary folder."""
-    root = tmp_path_factory.mktemp("nb7")
-    nbdir = root / "notebooks"
-    nbdir.mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(root / "cfg"),
-        JUPYTER_RUNTIME_DIR=str(root / "rt"),
-        JUPYTER_PLATFORM_DIRS="1",
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-    )
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "labextension",
-            "disable",
-            "@jupyterlab/apputils-extension:announcements",
-        ],
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    port, token = _free_port(), uuid.uuid4().hex
-    log = open(root / "nb7.log", "wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "notebook",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--allow-root",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={nbdir}",
-            "--JupyterNotebookApp.expose_app_in_browser=True",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail("Notebook 7 did not start:\n" + (root / "nb7.log").read_text()[-3000:])
-            time.sleep(0.5)
-    yield {"url": url, "token": token, "dir": nbdir}
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    yield from _jupyter_server(tmp_path_factory, "nb7")
 
 
 @pytest.fixture()
