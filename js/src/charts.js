@@ -4,7 +4,7 @@
 // notebook the first chart view asks the kernel (`{type: "vega"}`) and gets it as one
 // binary buffer. It is imported from a Blob URL and cached on globalThis, so later views
 // (any widget, any cell) reuse it. No CDN, no network.
-import { isDark } from "./theme.js";
+import { h, isDark, onThemeChange } from "./theme.js";
 
 const KEY = Symbol.for("limelight.vega.page");
 /** Where a page without a kernel (an HTML export) leaves the renderer's source text. */
@@ -136,4 +136,35 @@ export function chartSlot(model, el) {
       current = null;
     },
   };
+}
+
+const STATE_EVENTS = ["change:_arrays", "change:_meta", "change:_specs"];
+
+/**
+ * The frame of a chart view: a box (class `cls`) holding a title, the chart slot and a
+ * note line. `follow(draw, { theme })` draws now and on every change of the widget's
+ * state (and of the page theme with `theme: true`); it returns the view's cleanup.
+ */
+export function chartPanel(model, el, cls) {
+  const box = h("div", cls);
+  const title = h("div", "ll-title");
+  title.style.fontWeight = "600";
+  const chart = h("div", "ll-chart");
+  const note = h("div", "ll-note");
+  note.style.cssText = "opacity:.75;font-size:12px";
+  box.append(title, chart, note);
+  el.append(box);
+  const slot = chartSlot(model, chart);
+  const follow = (draw, { theme = false } = {}) => {
+    for (const ev of STATE_EVENTS) model.on(ev, draw);
+    const offTheme = theme ? onThemeChange(el, draw) : () => {};
+    draw();
+    return () => {
+      for (const ev of STATE_EVENTS) model.off(ev, draw);
+      offTheme();
+      slot.destroy();
+      box.remove();
+    };
+  };
+  return { box, title, chart, note, slot, follow };
 }

@@ -3,8 +3,7 @@
 // (altair); the rows are built here from binary buffers, and redrawn as more grid points
 // stream in (points not computed yet are NaN and left out).
 import { decodeArray, row } from "../buffers.js";
-import { chartSlot } from "../charts.js";
-import { h } from "../theme.js";
+import { chartPanel } from "../charts.js";
 
 /** `{ice, avg}` rows for the one-feature chart. */
 export function curveRows(meta, arrays) {
@@ -42,15 +41,7 @@ export function cellRows(arrays) {
 }
 
 export function render({ model, el }) {
-  const box = h("div", "ll-dependence");
-  const title = h("div", "ll-title");
-  title.style.fontWeight = "600";
-  const chart = h("div", "ll-chart");
-  const note = h("div", "ll-note");
-  note.style.cssText = "opacity:.75;font-size:12px";
-  box.append(title, chart, note);
-  el.append(box);
-  const slot = chartSlot(model, chart);
+  const { title, note, slot, follow } = chartPanel(model, el, "ll-dependence");
 
   function draw() {
     const meta = model.get("_meta") || {};
@@ -69,13 +60,7 @@ export function render({ model, el }) {
       slot.draw(specs.dependence, curveRows(meta, arrays), "1d");
     }
   }
-  for (const ev of ["change:_arrays", "change:_meta", "change:_specs"]) model.on(ev, draw);
-  draw();
-  return () => {
-    for (const ev of ["change:_arrays", "change:_meta", "change:_specs"]) model.off(ev, draw);
-    slot.destroy();
-    box.remove();
-  };
+  return follow(draw);
 }
 
 export default { render };

@@ -1,8 +1,7 @@
 // Feature-elimination view: the score against the number of features kept, the
 // recommended count marked, and the recommended features listed.
 import { decodeArray } from "../buffers.js";
-import { chartSlot } from "../charts.js";
-import { h } from "../theme.js";
+import { chartPanel } from "../charts.js";
 
 export function eliminationRows(meta, arrays) {
   const n = decodeArray(arrays.n) || [];
@@ -14,15 +13,9 @@ export function eliminationRows(meta, arrays) {
 }
 
 export function render({ model, el }) {
-  const box = h("div", "ll-elimination");
-  const title = h("div", "ll-title");
-  title.style.fontWeight = "600";
-  const chart = h("div", "ll-chart");
-  const keep = h("div", "ll-keep");
+  const { title, note: keep, slot, follow } = chartPanel(model, el, "ll-elimination");
+  keep.className = "ll-keep";
   keep.style.cssText = "font-size:12px;margin-top:4px";
-  box.append(title, chart, keep);
-  el.append(box);
-  const slot = chartSlot(model, chart);
 
   function draw() {
     const meta = model.get("_meta") || {};
@@ -34,13 +27,7 @@ export function render({ model, el }) {
     keep.textContent = `recommended (${meta.n_recommended}): ${(meta.recommended || []).join(", ")}`;
     slot.draw(specs.elimination, eliminationRows(meta, arrays), "elim");
   }
-  for (const ev of ["change:_arrays", "change:_meta", "change:_specs"]) model.on(ev, draw);
-  draw();
-  return () => {
-    for (const ev of ["change:_arrays", "change:_meta", "change:_specs"]) model.off(ev, draw);
-    slot.destroy();
-    box.remove();
-  };
+  return follow(draw);
 }
 
 export default { render };

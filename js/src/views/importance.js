@@ -1,21 +1,14 @@
 // Global importance (permutation importance): mean drop in score per feature with its
 // standard error, filling in one repeat at a time.
 import { decodeArray, row } from "../buffers.js";
-import { chartSlot } from "../charts.js";
+import { chartPanel } from "../charts.js";
 import { signColours } from "../colors.js";
-import { h, isDark, onThemeChange } from "../theme.js";
+import { isDark } from "../theme.js";
 import { barRows, fmt } from "./tabular.js";
 
 export function render({ model, el }) {
-  const box = h("div", "ll-importance");
-  const title = h("div", "ll-title");
-  title.style.cssText = "font-weight:600;margin:4px 0 6px";
-  const chart = h("div", "ll-chart");
-  const note = h("div", "ll-note");
-  note.style.cssText = "opacity:.75;font-size:12px";
-  box.append(title, chart, note);
-  el.append(box);
-  const slot = chartSlot(model, chart);
+  const { title, note, slot, follow } = chartPanel(model, el, "ll-importance");
+  title.style.margin = "4px 0 6px";
 
   function draw() {
     const meta = model.get("_meta") || {};
@@ -31,15 +24,7 @@ export function render({ model, el }) {
     const rows = barRows({ feature_names: meta.feature_names }, values, stderr, 0, signColours(isDark(el)));
     slot.draw(specs.importance, { rows }, `imp${isDark(el)}`);
   }
-  for (const ev of ["change:_arrays", "change:_meta", "change:_specs"]) model.on(ev, draw);
-  const offTheme = onThemeChange(el, draw);
-  draw();
-  return () => {
-    for (const ev of ["change:_arrays", "change:_meta", "change:_specs"]) model.off(ev, draw);
-    offTheme();
-    slot.destroy();
-    box.remove();
-  };
+  return follow(draw, { theme: true });
 }
 
 export default { render };
