@@ -34,6 +34,7 @@ from .leverage import CoalitionDesign, LeverageShap, leverage_fit
 # below this many coalitions per feature each fold's fit is too noisy for its correction
 # (measured: a 201-token text at 1,000 coalitions lost every planted cue), so Leverage SHAP
 MIN_PER_FEATURE = 10
+FOLDS = 2  # cross-fitting folds
 TREES = {"n_trees": 25, "depth": 4, "rate": 0.2, "min_leaf": 4}  # tuned in bench: error vs time
 
 
@@ -129,26 +130,27 @@ def _fit_trees(z: np.ndarray, r: np.ndarray):
     return predict, phi
 
 
-def _folds(cls: np.ndarray, unit: np.ndarray) -> np.ndarray:
-    """Fold 0/1 of each coalition: a class's units alternate between folds."""
+def _folds(cls: np.ndarray, unit: np.ndarray, k: int) -> np.ndarray:
+    """Fold ``0 .. k-1`` of each coalition: a class's units take the folds in turn (in
+    drawing order, which is random: each fold is a uniform sample of the class)."""
     fold = np.zeros(len(unit), int)
     for c in np.unique(cls):
         sel = np.flatnonzero(cls == c)
         ids, inv = np.unique(unit[sel], return_inverse=True)
-        fold[sel] = inv % 2
+        fold[sel] = inv % k
     return fold
 
 
 def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str = "tree"):
-    """Cross-fitted regression-adjusted values and standard errors, each ``(d, k)``."""
-    d, k = design.d, len(delta)
+    """Cross-fitted regression-adjusted values and standard errors, each ``(d, k)``: for each
+    of ``FOLDS`` folds, a fit on the other folds and its correction on this one."""
+    d, K = design.d, FOLDS
     enum = design.enumerated[cls]
-    fold = _folds(cls, unit)
+    fold = _folds(cls, unit, K)
     sampled = np.flatnonzero(~design.enumerated & (design.drawn > 0))
-    test_units = [
-        np.bincount(cls[~enum & (fold == f)], minlength=len(design.classes)) // 2 for f in (0, 1)
-    ]
-    if len(z) < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in test_units):
+    n_cls = len(design.classes)
+    fold_units = [np.bincount(cls[~enum & (fold == f)], minlength=n_cls) // 2 for f in range(K)]
+    if len(z) < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in fold_units):
         return leverage_fit(design, z, y, cls, unit, delta)  # too few to cross-fit
     sizes = z.sum(axis=1)
     inv_c = 1.0 / np.array([float(comb(d, int(s))) for s in sizes])
@@ -156,10 +158,12 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
         z, 1.0 / np.maximum(sizes, 1)[:, None], -1.0 / np.maximum(d - sizes, 1)[:, None]
     )
     sign -= sign.mean(axis=1, keepdims=True)  # the projection onto sum-zero corrections
+    weight = inv_c[:, None] * sign  # (n, d): a coalition's residual -> its correction
     ests, variances = [], []
-    for f in (0, 1):
-        train = enum | (fold == f)
-        counts = np.where(design.enumerated, design.drawn, test_units[1 - f])
+    for f in range(K):
+        test = ~enum & (fold == f)
+        train = ~test
+        counts = np.where(design.enumerated, design.drawn, design.drawn - fold_units[f])
         beta, _ = leverage_fit(
             design, z[train], y[train], cls[train], unit[train], delta, counts=counts, with_se=False
         )
@@ -169,28 +173,32 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
             predict, phi_t = _fit_trees(z[train].astype(float), r[train])
             r = r - predict(z)
             phi_f += phi_t
-        test = ~enum & (fold == 1 - f)
-        per = r[:, None, :] * (inv_c[:, None] * sign)[:, :, None]  # (n, d, k)
         factor = np.zeros(len(z))
         factor[enum] = 1.0
-        nt = test_units[1 - f]
+        nt = fold_units[f]
         factor[test] = design.units[cls[test]] / np.maximum(nt[cls[test]], 1)
         # the empty and full coalitions' terms are the same for every feature: the
         # projection below (efficiency) accounts for them exactly
-        corr = np.einsum("n,ndk->dk", factor, per)
-        var = np.zeros((d, k))
-        for c in sampled:
-            sel = np.flatnonzero(test & (cls == c))
-            order = sel[np.argsort(unit[sel], kind="stable")]  # a unit's two coalitions adjacent
-            G = per[order].reshape(-1, 2, d, k).sum(axis=1)
-            n_u = len(G)
-            fpc = max(0.0, 1 - design.drawn[c] / design.units[c])
-            var += (design.units[c] / n_u) ** 2 * n_u * G.var(axis=0, ddof=1) * fpc
-        ests.append(phi_f + corr)
-        variances.append(var)
-    phi = (ests[0] + ests[1]) / 2
+        ests.append(phi_f + np.einsum("n,nd,nk->dk", factor, weight, r))
+        variances.append(_correction_variance(design, sampled, test, cls, unit, weight, r, nt))
+    phi = sum(ests) / K
     phi += ((delta - phi.sum(axis=0)) / d)[None, :]  # efficiency, exactly
-    return phi, np.sqrt((variances[0] + variances[1]) / 4)
+    return phi, np.sqrt(sum(variances)) / K
+
+
+def _correction_variance(design, sampled, test, cls, unit, weight, r, nt) -> np.ndarray:
+    """The variance ``(d, k)`` of one fold's stratified correction sum (its fit held
+    fixed): per size class, the spread of its units' terms, finite-population corrected."""
+    var = np.zeros((weight.shape[1], r.shape[1]))
+    for c in sampled:
+        sel = np.flatnonzero(test & (cls == c))
+        order = sel[np.argsort(unit[sel], kind="stable")]  # a unit's two coalitions adjacent
+        per = weight[order][:, :, None] * r[order][:, None, :]
+        G = per.reshape(-1, 2, *per.shape[1:]).sum(axis=1)
+        n_u = len(G)
+        fpc = max(0.0, 1 - n_u / design.units[c])
+        var += (design.units[c] / n_u) ** 2 * n_u * G.var(axis=0, ddof=1) * fpc
+    return var
 
 
 class MsrShap(LeverageShap):
