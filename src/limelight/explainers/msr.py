@@ -25,10 +25,11 @@ efficiency constraint is then imposed exactly by projection, which keeps it unbi
 
 from __future__ import annotations
 
-from math import comb, factorial
+from math import comb
 
 import numpy as np
 
+from .coalition_trees import boost_groups, route_groups, tree_shapley
 from .leverage import CoalitionDesign, LeverageShap, leverage_fit
 
 # below this many coalitions per feature each fold's fit is too noisy for its correction
@@ -38,96 +39,26 @@ FOLDS = 2  # cross-fitting folds
 TREES = {"n_trees": 25, "depth": 4, "rate": 0.2, "min_leaf": 4}  # tuned in bench: error vs time
 
 
-def leaf_shapley(need, forbid, value: float, out: np.ndarray) -> None:
-    """Add to ``out`` the Shapley values of ``value * [need in S and forbid not in S]``: each
-    of the ``a`` needed features gets ``(a-1)! b! / (a+b)!`` of it, each of the ``b``
-    forbidden ones ``-a! (b-1)! / (a+b)!`` (they add up to the game's full - empty)."""
-    a, b = len(need), len(forbid)
-    if a + b:
-        v = value / factorial(a + b)
-        out[list(need)] += v * factorial(a - 1) * factorial(b) if a else 0.0
-        out[list(forbid)] -= v * factorial(a) * factorial(b - 1) if b else 0.0
-
-
-def boost(
-    z: np.ndarray, r: np.ndarray, *, n_trees: int, depth: int, rate: float, min_leaf: int
-) -> list[tuple[list, np.ndarray]]:
-    """Gradient-boosted regression trees (squared loss) on 0/1 coalition inputs ``z`` for
-    targets ``r`` ``(n,)``, grown level by level (one matrix product per level): each tree
-    is its split feature per node and level (-1: no split) and its ``2**depth`` leaf values
-    (the first tree holds the mean)."""
-    zb, zf = z.astype(bool), z.astype(float)
-    n = len(r)
-    resid = r - r.mean()
-    trees = [([np.full(2**lv, -1) for lv in range(depth)], np.r_[r.mean(), np.zeros(2**depth - 1)])]
-    rows = np.arange(n)
-    for _ in range(n_trees):
-        node, feats = np.zeros(n, int), []
-        for lv in range(depth):
-            L = 2**lv
-            both = np.zeros((2 * L, n))  # per node: its indicator, then its residuals
-            both[node, rows] = 1.0
-            both[L + node, rows] = resid
-            sums = both @ zf  # one product gives every node's counts and sums per feature
-            cnt, tot = both[:L].sum(axis=1), both[L:].sum(axis=1)
-            n1, s1 = sums[:L], sums[L:]
-            n0, s0 = cnt[:, None] - n1, tot[:, None] - s1
-            ok = (n1 >= min_leaf) & (n0 >= min_leaf)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                gain = np.where(ok, s1**2 / n1 + s0**2 / n0 - (tot**2 / cnt)[:, None], -np.inf)
-            j = np.argmax(gain, axis=1)
-            f = np.where(gain[np.arange(len(j)), j] > 1e-12, j, -1)
-            feats.append(f)
-            fn = f[node]
-            node = 2 * node + (zb[rows, np.maximum(fn, 0)] & (fn >= 0))
-        values = (
-            rate
-            * np.bincount(node, resid, 2**depth)
-            / np.maximum(np.bincount(node, None, 2**depth), 1)
-        )
-        resid -= values[node]
-        trees.append((feats, values))
-    return trees
-
-
-def _route(trees, z: np.ndarray) -> np.ndarray:
-    """The boosted trees' sum on 0/1 inputs ``z``."""
-    zb, rows, out = z.astype(bool), np.arange(len(z)), np.zeros(len(z))
-    for feats, values in trees:
-        node = np.zeros(len(z), int)
-        for f in feats:
-            fn = f[node]
-            node = 2 * node + (zb[rows, np.maximum(fn, 0)] & (fn >= 0))
-        out += values[node]
+def _adjust_with_trees(z, fits, tests, K: int) -> list:
+    """Boosted trees on each fold's linear residuals (fitted on its training rows, all folds
+    in one pass): each fold's residuals after its trees (training rows: the fit's own
+    residuals; test rows: routed through that fold's trees) and its trees' Shapley values."""
+    d = z.shape[1]
+    train = [np.flatnonzero(~t) for t in tests]
+    test = [np.flatnonzero(t) for t in tests]
+    tr, te = np.concatenate(train), np.concatenate(test)
+    g_tr = np.concatenate([np.full(len(i), f) for f, i in enumerate(train)])
+    g_te = np.concatenate([np.full(len(i), f) for f, i in enumerate(test)])
+    out = [(r.copy(), np.zeros((d, r.shape[1]))) for _, r in fits]
+    for j in range(fits[0][1].shape[1]):
+        R = np.concatenate([fits[f][1][train[f], j] for f in range(K)])
+        trees, res = boost_groups(z[tr], R, g_tr, K, **TREES)
+        pred = route_groups(trees, z[te], g_te)
+        for f, (r, phi) in enumerate(out):
+            r[train[f], j] = res[g_tr == f]
+            r[test[f], j] -= pred[g_te == f]
+            phi[:, j] = tree_shapley(trees, d, f)
     return out
-
-
-def _tree_shapley(trees, d: int) -> np.ndarray:
-    """Exact Shapley values ``(d,)`` of the game ``S -> trees(1_S)``, leaf by leaf."""
-    out = np.zeros(d)
-    for feats, values in trees:
-        depth = len(feats)
-        for leaf in np.flatnonzero(values):
-            need, forbid = set(), set()
-            for lv, f in enumerate(feats):
-                j = int(f[leaf >> (depth - lv)])
-                if j >= 0:
-                    (need if (leaf >> (depth - 1 - lv)) & 1 else forbid).add(j)
-            if not need & forbid:
-                leaf_shapley(need, forbid, float(values[leaf]), out)
-    return out
-
-
-def _fit_trees(z: np.ndarray, r: np.ndarray):
-    """Boosted trees on residuals ``r`` ``(n, k)``: their predictor and Shapley values."""
-    d, k = z.shape[1], r.shape[1]
-    fits = [boost(z, r[:, j], **TREES) for j in range(k)]
-    phi = np.stack([_tree_shapley(t, d) for t in fits], axis=1)
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        return np.stack([_route(t, x) for t in fits], axis=1)
-
-    return predict, phi
 
 
 def _folds(cls: np.ndarray, unit: np.ndarray, k: int) -> np.ndarray:
@@ -159,20 +90,20 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
     )
     sign -= sign.mean(axis=1, keepdims=True)  # the projection onto sum-zero corrections
     weight = inv_c[:, None] * sign  # (n, d): a coalition's residual -> its correction
-    ests, variances = [], []
-    for f in range(K):
-        test = ~enum & (fold == f)
-        train = ~test
+    tests = [~enum & (fold == f) for f in range(K)]
+    fits = []  # per fold: the linear fit on the other folds, and its residuals
+    for f, test in enumerate(tests):
         counts = np.where(design.enumerated, design.drawn, design.drawn - fold_units[f])
+        tr = ~test
         beta, _ = leverage_fit(
-            design, z[train], y[train], cls[train], unit[train], delta, counts=counts, with_se=False
+            design, z[tr], y[tr], cls[tr], unit[tr], delta, counts=counts, with_se=False
         )
-        r = y - z @ beta
-        phi_f = beta.copy()
-        if adjust == "tree":
-            predict, phi_t = _fit_trees(z[train].astype(float), r[train])
-            r = r - predict(z)
-            phi_f += phi_t
+        fits.append((beta, y - z @ beta))
+    if adjust == "tree":
+        adjusted = _adjust_with_trees(z, fits, tests, K)
+        fits = [(beta + phi_t, r) for (beta, _), (r, phi_t) in zip(fits, adjusted)]
+    ests, variances = [], []
+    for f, ((phi_f, r), test) in enumerate(zip(fits, tests)):
         factor = np.zeros(len(z))
         factor[enum] = 1.0
         nt = fold_units[f]
