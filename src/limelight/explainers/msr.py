@@ -10,10 +10,14 @@ with ``r = v - f`` and Shapley's ``p[s] = 1 / (d comb(d-1, s))``; within one coa
 (our strata, each sampled uniformly) the weight is ``r(S) (1/s if i in S else -1/(d-s))``.
 Here ``f`` is the Leverage SHAP fit (``adjust="linear"``) plus, for ``adjust="tree"``,
 gradient-boosted trees on its residuals, whose Shapley values on 0/1 coalition inputs are
-exact (:func:`leaf_shapley`). The coalitions are those of
-:class:`~limelight.explainers.leverage.CoalitionDesign`, split in two folds (cross-fitting:
-each fold's fit is corrected on the other fold), so the estimate stays unbiased; the
-efficiency constraint is then imposed exactly by projection, which keeps it unbiased.
+exact (:mod:`.coalition_trees`). The coalitions are those of
+:class:`~limelight.explainers.leverage.CoalitionDesign`, split in ``FOLDS`` folds
+(cross-fitting): each fold's fit is made on the other folds, and its sum counts the
+coalitions that fit saw exactly and estimates the rest of each size from this fold's
+coalitions, a uniform draw from the ones the fit never saw, so each fold's estimate is
+unbiased given its fit. Their mean gets the efficiency constraint exactly by projection,
+which keeps it unbiased (a function of the size alone, like the sum's empty and full
+terms, moves every value equally).
 
     >>> import numpy as np
     >>> from limelight.explainers.leverage import estimate_game
