@@ -152,14 +152,6 @@ def _numeric(data: np.ndarray) -> bool:
         return False
 
 
-def _chunk_task(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
-    """One chunk in a worker process (joblib or Dask): no thread pools fighting for cores."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return explain_chunk(mp, values, rows)
-
-
 def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(a, min(n, a + chunk_size)) for a in range(0, n, chunk_size)]
 
@@ -172,44 +164,22 @@ def compute_chunks(
     *,
     n_jobs: int | None = None,
     client: Any = None,
+    workers: Any = None,
 ) -> Iterator[tuple[int, Explanations]]:
-    """``(chunk index, explanations)`` for the chunks ``todo``, in order, as each is done;
-    at most a few chunks of ``X`` are in flight at once (memory stays bounded)."""
+    """``(chunk index, explanations)`` for the chunks ``todo`` as each is done: here, or
+    in ``workers`` (:func:`.remote.workers`, made from ``n_jobs``/``client`` when not
+    given); at most two chunks of ``X`` per worker are in flight (memory stays bounded)."""
+    from . import remote
+
     bounds = chunk_bounds(mp.n_rows, chunk_size)
 
     def args(c: int) -> tuple[list[np.ndarray], np.ndarray]:
         a, b = bounds[c]
         return mp.rows(X, a, b), np.arange(a, b)
 
-    if client is not None:
-        yield from _dask_chunks(mp, todo, args, client)
-    elif n_jobs is not None and n_jobs != 1:
-        from joblib import Parallel, delayed
-
-        par = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        results = par(delayed(_chunk_task)(mp, *args(c)) for c in todo)
-        yield from zip(todo, results)
+    pool = workers if workers is not None else remote.workers(n_jobs, client)
+    if pool is not None:
+        yield from remote.map_chunks(pool, mp, todo, args)
     else:
         for c in todo:
             yield c, explain_chunk(mp, *args(c))
-
-
-def _dask_chunks(mp: ManyPlan, todo: list[int], args: Any, client: Any):
-    """Chunks on a Dask cluster: the plan sent once to every worker, a window of chunks
-    submitted at a time, results taken in order."""
-    from collections import deque
-
-    planned = client.scatter(mp, broadcast=True)
-    window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
-    queue: deque = deque()
-    pending = iter(todo)
-    for c in pending:
-        queue.append((c, client.submit(_chunk_task, planned, *args(c), pure=False)))
-        if len(queue) >= window:
-            break
-    while queue:
-        c, fut = queue.popleft()
-        nxt = next(pending, None)
-        if nxt is not None:
-            queue.append((nxt, client.submit(_chunk_task, planned, *args(nxt), pure=False)))
-        yield c, fut.result()

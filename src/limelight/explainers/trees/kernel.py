@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from limelight._cancel import check as check_cancelled
 from limelight.explainers.trees.rules import goes_left
 
 ROWS_PER_STEP = 512  # x rows decided at a time by the numpy walk (rows x nodes booleans)
@@ -234,6 +235,7 @@ def interventional(
     rule, player, tree = _arrays(ens, owner)
     bl = _decisions(ens, B, rule)
     for a in range(0, len(X), ROWS_PER_STEP):
+        check_cancelled()  # no model call here: a cancelled run stops between steps
         xl = _decisions(ens, X[a : a + ROWS_PER_STEP], rule)
         kernel(
             xl,
@@ -287,6 +289,7 @@ def _numpy_rows(ens, X, bl, w, owner, d, tables, out) -> np.ndarray:
     from limelight.explainers.trees.walk_numpy import walk_row
 
     for a in range(0, len(X), ROWS_PER_STEP):
+        check_cancelled()
         xl = goes_left(ens, X[a : a + ROWS_PER_STEP])
         for i in range(len(xl)):
             phi = walk_row(ens, xl[i], bl, ens.value, tables, owner, d)  # (m, d, k)
