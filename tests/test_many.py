@@ -223,3 +223,87 @@ def test_pipelines_behind_a_column_transformer_equal_row_by_row():
         )
         for i, r in enumerate(ref):
             np.testing.assert_allclose(ex.values[i], r.values, atol=1e-10)
+
+
+class Logged:
+    """A slow model that logs each call (time, process) to a file: the calls made in worker
+    processes can be counted from the test's process."""
+
+    def __init__(self, path, delay=0.05):
+        self.path, self.delay = str(path), delay
+
+    def __call__(self, Z):
+        import os
+        import time
+
+        with open(self.path, "a") as f:
+            f.write(f"{time.time()} {os.getpid()}\n")
+        time.sleep(self.delay)
+        return np.asarray(Z, dtype=float)[:, 0] * np.asarray(Z, dtype=float)[:, 1]
+
+
+def _worker_calls(path):
+    import os
+
+    lines = [ln.split() for ln in open(path).read().splitlines()] if path.exists() else []
+    return [float(t) for t, pid in lines if int(pid) != os.getpid()]
+
+
+@pytest.mark.parametrize("where", ["n_jobs", "dask"])
+def test_cancel_reaches_chunks_running_in_workers_and_resume_continues(tmp_path, where):
+    """Each chunk makes 30 model calls (~1.5 s); cancelled once the workers' first calls
+    are seen, no worker starts another call a second later; the chunks written are kept
+    and a resumed run gives the single-process numbers."""
+    import threading
+    import time
+
+    from limelight._cancel import cancellable
+    from limelight.errors import Cancelled
+
+    log = tmp_path / "calls.log"
+    model = Logged(log)
+    kw = dict(
+        background=BG[:5], method="lime", n_samples=3000, batch_size=100, random_state=0,
+        chunk_size=4, out=tmp_path / "attr",
+    )
+    stop, box, ctx = threading.Event(), {}, None
+    if where == "dask":
+        distributed = pytest.importorskip("distributed")
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        ctx = distributed.Client(cluster)
+    parallel = {"client": ctx} if ctx is not None else {"n_jobs": 2}
+
+    def go():
+        with cancellable(stop):
+            try:
+                ll.attribute_many(model, X[:16], **parallel, **kw)
+            except Cancelled as exc:
+                box["error"] = exc
+
+    try:
+        thread = threading.Thread(target=go)
+        thread.start()
+        deadline = time.time() + 120
+        while len(_worker_calls(log)) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        stop.set()
+        cancelled_at = time.time()
+        thread.join(60)
+        time.sleep(1.5)  # a chunk the cancel missed would still be calling the model now
+        calls = _worker_calls(log)
+    finally:
+        if ctx is not None:
+            ctx.close()
+            cluster.close()
+    assert isinstance(box.get("error"), Cancelled)
+    late = [t for t in calls if t > cancelled_at + 1.0]
+    assert late == [], f"{len(late)} model calls in the workers a second after the cancel"
+    assert len(calls) < 2 * 30  # less than the two chunks that were running would make
+    again = Logged(log)
+    resumed = ll.attribute_many(again, X[:16], resume=True, **kw)
+    one = ll.attribute_many(
+        Logged(tmp_path / "other.log"), X[:16], **{**kw, "out": tmp_path / "one"}
+    )
+    assert np.array_equal(resumed.values, one.values) and resumed.ok.all()

@@ -120,9 +120,11 @@ class LokyWorkers:
         self.stop = FlagFile(os.path.join(self.folder, "cancelled"))
 
     def send(self, plan: Any) -> str:
+        import cloudpickle  # joblib's own dependency: a notebook's functions go by value
+
         path = os.path.join(self.folder, "plan.pickle")
         with open(path, "wb") as f:
-            pickle.dump(plan, f, protocol=pickle.HIGHEST_PROTOCOL)
+            cloudpickle.dump(plan, f, protocol=pickle.HIGHEST_PROTOCOL)
         return path
 
     def submit(self, *args: Any) -> Any:
