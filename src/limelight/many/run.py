@@ -19,7 +19,7 @@ from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
 from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, row_context, run_rows
 from .plan import ManyPlan
-from .trees import tree_rows
+from .trees import fast_tree_rows, tree_rows
 
 
 def rows_per_request(mp: ManyPlan) -> int:
@@ -63,15 +63,16 @@ class _Failed:
 def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
     """The explanations of the rows ``rows`` (positions in X) with ``values``."""
     rows = np.asarray(rows, dtype=np.int64)
-    insts = [mp.instance(v, int(r)) for v, r in zip(values, rows)]
     pool = _pool(mp)
     if mp.method == "tree":
-        jobs, arrays = tree_rows(mp, insts, pool)
-        if arrays is not None:  # every row at once
+        arrays = fast_tree_rows(mp, values, pool)
+        if arrays is not None:  # every row at once, no per-row instance
             out = _assemble(mp, arrays, values, rows, None, {"algorithm": "tree paths"})
             out.params.update(model_seconds=pool.model_seconds, model_calls=pool.calls)
             return out
-        threads = 1
+    insts = [mp.instance(v, int(r)) for v, r in zip(values, rows)]
+    if mp.method == "tree":
+        jobs, threads = tree_rows(mp, insts, pool), 1
     else:
         ctx = mp.plan.model
         jobs = [

@@ -34,9 +34,9 @@ def many_rows_entry():
     return interventional
 
 
-def predictions(pool: Any, insts: list[Any]) -> list[_Request]:
-    """Each row's own outputs: one pooled call (row by row where it fails)."""
-    reqs = [_Request(inst.x_batch()) for inst in insts]
+def predictions(pool: Any, batches: list[Any]) -> list[_Request]:
+    """The model's outputs on each batch: one pooled call (batch by batch where it fails)."""
+    reqs = [_Request(b) for b in batches]
     with pool.cv:
         pool.live, pool.pending = 1, reqs
         pool._flush_if_ready()
@@ -65,39 +65,50 @@ def unmatched(mp: Any, X: np.ndarray, outs: np.ndarray) -> np.ndarray:
         return ~ok | ~(np.abs(ours - outs).max(axis=1) <= tol)
 
 
-def tree_rows(mp: Any, insts: list[Any], pool: Any) -> tuple[list[Any], dict | None]:
-    """``(jobs, arrays)``: per-row jobs for the planned tree explainer, or (fast path) the
-    arrays of every row at once and no jobs."""
+def fast_tree_rows(mp: Any, values: list[np.ndarray], pool: Any) -> dict | None:
+    """Every row's arrays at once from the many-rows kernel: the rows as one float array,
+    one model call for their outputs (row by row only if it fails), no per-row instance;
+    None where the rows must go one by one (a DataFrame model, trees behind a pipeline's
+    split, no kernel)."""
+    ctx = mp.plan.model
+    entry = many_rows_entry()
+    if entry is None or ctx.trees.through_split or mp.template.frame:
+        return None
+    X = np.stack(values).astype(float) if values else np.empty((0, mp.template.d))
+    k = ctx.probed[1].shape[1]
+    (whole,) = predictions(pool, [X])
+    if whole.error is None:
+        outs, failed = whole.out, [None] * len(X)
+    else:  # find the rows that fail
+        reqs = predictions(pool, [X[i : i + 1] for i in range(len(X))])
+        outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
+        failed = [r.error for r in reqs]
+    bad = unmatched(mp, X, outs) & np.array([e is None for e in failed], dtype=bool)
+    for i in np.flatnonzero(bad):
+        failed[i] = InputError(
+            "the trees do not reproduce the model's output on this row (a missing value "
+            "the model routes its own way?)",
+            fix="use method='kernel' for these rows",
+        )
+    return _fast(mp, entry, X, outs, failed)
+
+
+def tree_rows(mp: Any, insts: list[Any], pool: Any) -> list[Any]:
+    """Per-row jobs for the planned tree explainer (each row's own outputs from one
+    pooled call; a row whose call failed fails alone)."""
     from .batch import row_context
     from .run import _Failed
 
     ctx = mp.plan.model
     f_bg = ctx.probed[1]  # every output, on every background row: from the plan's probe
-    reqs = predictions(pool, insts)
-    k = f_bg.shape[1]
-    outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
-    failed = [r.error for r in reqs]
-    numeric = not ctx.trees.through_split and not mp.template.frame
-    X = np.stack([np.asarray(i.x, dtype=float) for i in insts]) if numeric else None
-    if numeric:
-        bad = unmatched(mp, X, outs) & np.array([e is None for e in failed])
-        for i in np.flatnonzero(bad):
-            failed[i] = InputError(
-                "the trees do not reproduce the model's output on this row (a missing value "
-                "the model routes its own way?)",
-                fix="use method='kernel' for these rows",
-            )
-    entry = many_rows_entry()
-    if entry is None or not numeric:
-        jobs = []
-        for inst, r, err in zip(insts, reqs, failed):
-            if err is not None:
-                jobs.append((_Failed(err), None, inst))
-            else:
-                model = row_context(ctx, pool, inst, probed=(r.out, f_bg))
-                jobs.append((mp.explainer(0), model, inst))
-        return jobs, None
-    return [], _fast(mp, entry, X, outs, failed)
+    jobs = []
+    for inst, r in zip(insts, predictions(pool, [inst.x_batch() for inst in insts])):
+        if r.error is not None:
+            jobs.append((_Failed(r.error), None, inst))
+        else:
+            model = row_context(ctx, pool, inst, probed=(r.out, f_bg))
+            jobs.append((mp.explainer(0), model, inst))
+    return jobs
 
 
 def _fast(mp: Any, entry: Any, X: np.ndarray, outs: np.ndarray, failed: list) -> dict:

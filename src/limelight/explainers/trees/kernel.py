@@ -232,24 +232,20 @@ def interventional(
     kernel = _kernel() if compiled is not False else None
     if kernel is None:
         return _numpy_rows(ens, X, goes_left(ens, B), w, owner, d, (WA, WB), out)
+    from limelight.explainers.trees.patterns import (
+        background_patterns,
+        tree_nodes,
+        walk_by_patterns,
+    )
+
     rule, player, tree = _arrays(ens, owner)
-    bl = _decisions(ens, B, rule)
+    nodes, tcol = tree_nodes(ens), _tcol(ens)
+    bg = background_patterns(_decisions(ens, B, rule), w, nodes)
     for a in range(0, len(X), ROWS_PER_STEP):
         check_cancelled()  # no model call here: a cancelled run stops between steps
         xl = _decisions(ens, X[a : a + ROWS_PER_STEP], rule)
-        kernel(
-            xl,
-            bl,
-            player,
-            *tree,
-            _tcol(ens),
-            w,
-            WA,
-            WB,
-            out[a : a + ROWS_PER_STEP],
-            int(ens.depth),
-            False,
-        )
+        part = out[a : a + ROWS_PER_STEP]
+        walk_by_patterns(kernel, xl, bg, player, tree, tcol, nodes, WA, WB, part, int(ens.depth))
     return out
 
 
