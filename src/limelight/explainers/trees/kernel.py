@@ -26,6 +26,7 @@ from limelight._cancel import check as check_cancelled
 from limelight.explainers.trees.rules import goes_left
 
 ROWS_PER_STEP = 512  # x rows decided at a time by the numpy walk (rows x nodes booleans)
+STEP_CELLS = 8_000_000  # the compiled walk's (rows x nodes) decisions at a time: 8 MB
 
 try:  # the optional compiled walk
     import numba as _numba
@@ -241,10 +242,11 @@ def interventional(
     rule, player, tree = _arrays(ens, owner)
     nodes, tcol = tree_nodes(ens), _tcol(ens)
     bg = background_patterns(_decisions(ens, B, rule), w, nodes)
-    for a in range(0, len(X), ROWS_PER_STEP):
+    step = int(np.clip(STEP_CELLS // max(1, len(player)), 64, 8192))
+    for a in range(0, len(X), step):
         check_cancelled()  # no model call here: a cancelled run stops between steps
-        xl = _decisions(ens, X[a : a + ROWS_PER_STEP], rule)
-        part = out[a : a + ROWS_PER_STEP]
+        xl = _decisions(ens, X[a : a + step], rule)
+        part = out[a : a + step]
         walk_by_patterns(kernel, xl, bg, player, tree, tcol, nodes, WA, WB, part, int(ens.depth))
     return out
 
