@@ -307,3 +307,24 @@ def test_cancel_reaches_chunks_running_in_workers_and_resume_continues(tmp_path,
         Logged(tmp_path / "other.log"), X[:16], **{**kw, "out": tmp_path / "one"}
     )
     assert np.array_equal(resumed.values, one.values) and resumed.ok.all()
+
+
+def test_tree_rows_sharing_paths_equal_brute_force_and_do_not_depend_on_the_chunk():
+    """Rows that go the same way through a tree share its walk (trees/patterns.py): many
+    duplicated and rounded rows, a deeper forest, two outputs; checked against brute-force
+    Shapley values and across chunk sizes, bit for bit."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(4)
+    Z = np.round(rng.normal(size=(300, 6)), 1)
+    Z[100:200] = Z[:100]  # duplicated rows: the same pattern in every tree
+    y = (Z[:, 0] * Z[:, 1] + Z[:, 2] > 0).astype(int) + (Z[:, 3] > 1)
+    forest = RandomForestClassifier(n_estimators=8, max_depth=6, random_state=0).fit(Z, y)
+    bg = np.vstack([Z[:10], Z[:10]])  # repeated background rows: their weights add up
+    a = ll.attribute_many(forest, Z[:150], background=bg, method="tree", chunk_size=150)
+    b = ll.attribute_many(forest, Z[:150], background=bg, method="tree", chunk_size=7)
+    assert np.array_equal(a.values, b.values) and a.ok.all()
+    assert np.array_equal(a.values[100:150], a.values[:50])  # same rows, same numbers
+    for i in (0, 3, 120):
+        ref = brute_force_shapley(forest.predict_proba, Z[i], bg)  # (k, d)
+        np.testing.assert_allclose(a.values[i], ref, atol=1e-12)
