@@ -99,21 +99,31 @@ def test_output_selects_one_column():
 
 
 def test_processes_and_dask_cluster_give_identical_results():
+    """Kernel SHAP (the model called in the workers) and tree paths (the model called
+    here, the trees walked there): the same bits as one process."""
     distributed = pytest.importorskip("distributed")
     rows = X[:24]
-    kw = dict(background=BG[:10], method="kernel", max_evals=30, random_state=3, chunk_size=5)
-    one = ll.attribute_many(smooth, rows, **kw)
-    procs = ll.attribute_many(smooth, rows, n_jobs=2, **kw)
-    assert np.array_equal(one.values, procs.values) and np.array_equal(one.seeds, procs.seeds)
+    gb = GradientBoostingRegressor(n_estimators=10, max_depth=3, random_state=0)
+    gb.fit(X, X[:, 0] * X[:, 1])
+    runs = [
+        (smooth, dict(background=BG[:10], method="kernel", max_evals=30, random_state=3)),
+        (gb, dict(background=BG[:10], method="tree")),
+    ]
+    ones = [ll.attribute_many(m, rows, chunk_size=5, **kw) for m, kw in runs]
+    for (m, kw), one in zip(runs, ones):
+        procs = ll.attribute_many(m, rows, n_jobs=2, chunk_size=5, **kw)
+        assert np.array_equal(one.values, procs.values) and np.array_equal(one.seeds, procs.seeds)
+        assert np.array_equal(one.prediction, procs.prediction)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_dask = ll.attribute_many(smooth, rows, client=client, **kw)
-    assert np.array_equal(one.values, on_dask.values)
-    assert on_dask.row.tolist() == list(range(24))
+        on_dask = [ll.attribute_many(m, rows, client=client, chunk_size=5, **kw) for m, kw in runs]
+    for one, there in zip(ones, on_dask):
+        assert np.array_equal(one.values, there.values)
+        assert there.row.tolist() == list(range(24))
 
 
 class Counting:

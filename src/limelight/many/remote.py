@@ -88,7 +88,7 @@ def _plan(ref: Any) -> Any:
     return _PLANS[ref]
 
 
-def chunk_task(ref: Any, values: Any, rows: Any, stop: Any) -> Any:
+def chunk_task(ref: Any, values: Any, rows: Any, known: Any, stop: Any) -> Any:
     """One chunk in a worker: one thread for numpy's pools (the processes are the
     parallelism), model calls and tree steps checking ``stop``."""
     from threadpoolctl import threadpool_limits
@@ -99,7 +99,7 @@ def chunk_task(ref: Any, values: Any, rows: Any, stop: Any) -> Any:
     if stop.is_set():
         raise Cancelled("the run was cancelled", fix="run it again to compute the rest")
     with threadpool_limits(1), cancellable(stop):
-        return explain_chunk(_plan(ref), values, rows)
+        return explain_chunk(_plan(ref), values, rows, known)
 
 
 class LokyWorkers:

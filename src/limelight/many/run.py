@@ -17,6 +17,7 @@ import numpy as np
 
 from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
+from . import trees
 from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, row_context, run_rows
 from .plan import ManyPlan
 from .trees import fast_tree_rows, tree_rows
@@ -60,12 +61,15 @@ class _Failed:
         raise self.error
 
 
-def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
-    """The explanations of the rows ``rows`` (positions in X) with ``values``."""
+def explain_chunk(
+    mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray, known: Any = None
+) -> Explanations:
+    """The explanations of the rows ``rows`` (positions in X) with ``values``; ``known``:
+    the rows' outputs on the tree paths when computed elsewhere (``trees.outputs``)."""
     rows = np.asarray(rows, dtype=np.int64)
     pool = _pool(mp)
     if mp.method == "tree":
-        arrays = fast_tree_rows(mp, values, pool)
+        arrays = fast_tree_rows(mp, values, pool, known)
         if arrays is not None:  # every row at once, no per-row instance
             out = _assemble(mp, arrays, values, rows, None, {"algorithm": "tree paths"})
             out.params.update(model_seconds=pool.model_seconds, model_calls=pool.calls)
@@ -180,7 +184,14 @@ def compute_chunks(
 
     pool = workers if workers is not None else remote.workers(n_jobs, client)
     if pool is not None:
-        yield from remote.map_chunks(pool, mp, todo, args)
+        shipped = trees.without_model(mp)
+        here = _pool(mp) if shipped is not mp else None
+
+        def shipped_args(c: int) -> tuple:
+            values, rows = args(c)
+            return values, rows, (None if here is None else trees.outputs(mp, values, here))
+
+        yield from remote.map_chunks(pool, shipped, todo, shipped_args)
     else:
         for c in todo:
             yield c, explain_chunk(mp, *args(c))

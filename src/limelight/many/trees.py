@@ -65,24 +65,42 @@ def unmatched(mp: Any, X: np.ndarray, outs: np.ndarray) -> np.ndarray:
         return ~ok | ~(np.abs(ours - outs).max(axis=1) <= tol)
 
 
-def fast_tree_rows(mp: Any, values: list[np.ndarray], pool: Any) -> dict | None:
-    """Every row's arrays at once from the many-rows kernel: the rows as one float array,
-    one model call for their outputs (row by row only if it fails), no per-row instance;
-    None where the rows must go one by one (a DataFrame model, trees behind a pipeline's
-    split, no kernel)."""
+def fast(mp: Any) -> bool:
+    """Whether the chunks' rows go through the many-rows kernel all at once (not a
+    DataFrame model, not trees behind a pipeline's split)."""
     ctx = mp.plan.model
-    entry = many_rows_entry()
-    if entry is None or ctx.trees.through_split or mp.template.frame:
-        return None
+    return (
+        mp.method == "tree"
+        and many_rows_entry() is not None
+        and not ctx.trees.through_split
+        and not mp.template.frame
+    )
+
+
+def outputs(mp: Any, values: list[np.ndarray], pool: Any) -> tuple[np.ndarray, list]:
+    """``(outs, failed)``: the rows' own outputs from one model call (row by row only if
+    it fails), and each row's error (None where its call went through)."""
     X = np.stack(values).astype(float) if values else np.empty((0, mp.template.d))
-    k = ctx.probed[1].shape[1]
     (whole,) = predictions(pool, [X])
     if whole.error is None:
-        outs, failed = whole.out, [None] * len(X)
-    else:  # find the rows that fail
-        reqs = predictions(pool, [X[i : i + 1] for i in range(len(X))])
-        outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
-        failed = [r.error for r in reqs]
+        return whole.out, [None] * len(X)
+    k = mp.plan.model.probed[1].shape[1]
+    reqs = predictions(pool, [X[i : i + 1] for i in range(len(X))])
+    outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
+    return outs, [r.error for r in reqs]
+
+
+def fast_tree_rows(
+    mp: Any, values: list[np.ndarray], pool: Any, known: tuple | None = None
+) -> dict | None:
+    """Every row's arrays at once from the many-rows kernel: the rows as one float array,
+    one model call for their outputs (or ``known``, made where the model is: see
+    :func:`without_model`), no per-row instance; None where rows must go one by one."""
+    if not fast(mp):
+        return None
+    X = np.stack(values).astype(float) if values else np.empty((0, mp.template.d))
+    outs, failed = known if known is not None else outputs(mp, values, pool)
+    failed = list(failed)
     bad = unmatched(mp, X, outs) & np.array([e is None for e in failed], dtype=bool)
     for i in np.flatnonzero(bad):
         failed[i] = InputError(
@@ -90,7 +108,38 @@ def fast_tree_rows(mp: Any, values: list[np.ndarray], pool: Any) -> dict | None:
             "the model routes its own way?)",
             fix="use method='kernel' for these rows",
         )
-    return _fast(mp, entry, X, outs, failed)
+    return _fast(mp, many_rows_entry(), X, outs, failed)
+
+
+class _ModelStaysHome:
+    """The adapter a worker gets on the tree paths: the trees, not the model (whose
+    library, scikit-learn's ensembles for one, takes seconds to import in each worker)."""
+
+    def __init__(self, output_names: list[str]) -> None:
+        self.output_names, self.estimator = list(output_names), None
+
+    @staticmethod
+    def _fn(batch: Any) -> Any:
+        raise ModelError(
+            "the model is called in the main process on the tree paths",
+            fix="pass the rows' outputs (known=) to explain_chunk",
+        )
+
+
+def without_model(mp: Any) -> Any:
+    """``mp`` as workers need it on the tree paths: the model left out (its outputs on
+    each chunk are computed here and sent with the chunk); ``mp`` itself elsewhere."""
+    import copy
+
+    if not fast(mp):
+        return mp
+    ctx = copy.copy(mp.plan.model)
+    ctx.adapter = _ModelStaysHome(ctx.adapter.output_names)
+    plan = copy.copy(mp.plan)
+    plan.model = ctx
+    out = copy.copy(mp)
+    out.plan = plan
+    return out
 
 
 def tree_rows(mp: Any, insts: list[Any], pool: Any) -> list[Any]:
