@@ -130,7 +130,7 @@ def _assemble(
     params: dict,
 ) -> Explanations:
     t = mp.template
-    data = np.stack(values) if values else np.empty((0, t.d))
+    data = np.stack(values) if len(values) else np.empty((0, t.d))
     data = data.astype(object if t.frame and not _numeric(data) else float)
     return Explanations(
         values=arrays["values"],

@@ -80,7 +80,7 @@ def fast(mp: Any) -> bool:
 def outputs(mp: Any, values: list[np.ndarray], pool: Any) -> tuple[np.ndarray, list]:
     """``(outs, failed)``: the rows' own outputs from one model call (row by row only if
     it fails), and each row's error (None where its call went through)."""
-    X = np.stack(values).astype(float) if values else np.empty((0, mp.template.d))
+    X = np.stack(values).astype(float) if len(values) else np.empty((0, mp.template.d))
     (whole,) = predictions(pool, [X])
     if whole.error is None:
         return whole.out, [None] * len(X)
@@ -98,7 +98,7 @@ def fast_tree_rows(
     :func:`without_model`), no per-row instance; None where rows must go one by one."""
     if not fast(mp):
         return None
-    X = np.stack(values).astype(float) if values else np.empty((0, mp.template.d))
+    X = np.stack(values).astype(float) if len(values) else np.empty((0, mp.template.d))
     outs, failed = known if known is not None else outputs(mp, values, pool)
     failed = list(failed)
     bad = unmatched(mp, X, outs) & np.array([e is None for e in failed], dtype=bool)
