@@ -99,21 +99,31 @@ def test_output_selects_one_column():
 
 
 def test_processes_and_dask_cluster_give_identical_results():
+    """Kernel SHAP (the model called in the workers) and tree paths (the model called
+    here, the trees walked there): the same bits as one process."""
     distributed = pytest.importorskip("distributed")
     rows = X[:24]
-    kw = dict(background=BG[:10], method="kernel", max_evals=30, random_state=3, chunk_size=5)
-    one = ll.attribute_many(smooth, rows, **kw)
-    procs = ll.attribute_many(smooth, rows, n_jobs=2, **kw)
-    assert np.array_equal(one.values, procs.values) and np.array_equal(one.seeds, procs.seeds)
+    gb = GradientBoostingRegressor(n_estimators=10, max_depth=3, random_state=0)
+    gb.fit(X, X[:, 0] * X[:, 1])
+    runs = [
+        (smooth, dict(background=BG[:10], method="kernel", max_evals=30, random_state=3)),
+        (gb, dict(background=BG[:10], method="tree")),
+    ]
+    ones = [ll.attribute_many(m, rows, chunk_size=5, **kw) for m, kw in runs]
+    for (m, kw), one in zip(runs, ones):
+        procs = ll.attribute_many(m, rows, n_jobs=2, chunk_size=5, **kw)
+        assert np.array_equal(one.values, procs.values) and np.array_equal(one.seeds, procs.seeds)
+        assert np.array_equal(one.prediction, procs.prediction)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
         distributed.Client(cluster) as client,
     ):
-        on_dask = ll.attribute_many(smooth, rows, client=client, **kw)
-    assert np.array_equal(one.values, on_dask.values)
-    assert on_dask.row.tolist() == list(range(24))
+        on_dask = [ll.attribute_many(m, rows, client=client, chunk_size=5, **kw) for m, kw in runs]
+    for one, there in zip(ones, on_dask):
+        assert np.array_equal(one.values, there.values)
+        assert there.row.tolist() == list(range(24))
 
 
 class Counting:
@@ -223,3 +233,108 @@ def test_pipelines_behind_a_column_transformer_equal_row_by_row():
         )
         for i, r in enumerate(ref):
             np.testing.assert_allclose(ex.values[i], r.values, atol=1e-10)
+
+
+class Logged:
+    """A slow model that logs each call (time, process) to a file: the calls made in worker
+    processes can be counted from the test's process."""
+
+    def __init__(self, path, delay=0.05):
+        self.path, self.delay = str(path), delay
+
+    def __call__(self, Z):
+        import os
+        import time
+
+        with open(self.path, "a") as f:
+            f.write(f"{time.time()} {os.getpid()}\n")
+        time.sleep(self.delay)
+        return np.asarray(Z, dtype=float)[:, 0] * np.asarray(Z, dtype=float)[:, 1]
+
+
+def _worker_calls(path):
+    import os
+
+    lines = [ln.split() for ln in open(path).read().splitlines()] if path.exists() else []
+    return [float(t) for t, pid in lines if int(pid) != os.getpid()]
+
+
+@pytest.mark.parametrize("where", ["n_jobs", "dask"])
+def test_cancel_reaches_chunks_running_in_workers_and_resume_continues(tmp_path, where):
+    """Each chunk makes 30 model calls (~1.5 s); cancelled once the workers' first calls
+    are seen, no worker starts another call a second later; the chunks written are kept
+    and a resumed run gives the single-process numbers."""
+    import threading
+    import time
+
+    from limelight._cancel import cancellable
+    from limelight.errors import Cancelled
+
+    log = tmp_path / "calls.log"
+    model = Logged(log)
+    kw = dict(
+        background=BG[:5], method="lime", n_samples=3000, batch_size=100, random_state=0,
+        chunk_size=4, out=tmp_path / "attr",
+    )
+    stop, box, ctx = threading.Event(), {}, None
+    if where == "dask":
+        distributed = pytest.importorskip("distributed")
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        )
+        ctx = distributed.Client(cluster)
+    parallel = {"client": ctx} if ctx is not None else {"n_jobs": 2}
+
+    def go():
+        with cancellable(stop):
+            try:
+                ll.attribute_many(model, X[:16], **parallel, **kw)
+            except Cancelled as exc:
+                box["error"] = exc
+
+    try:
+        thread = threading.Thread(target=go)
+        thread.start()
+        deadline = time.time() + 120
+        while len(_worker_calls(log)) < 2 and time.time() < deadline:
+            time.sleep(0.02)
+        stop.set()
+        cancelled_at = time.time()
+        thread.join(60)
+        time.sleep(1.5)  # a chunk the cancel missed would still be calling the model now
+        calls = _worker_calls(log)
+    finally:
+        if ctx is not None:
+            ctx.close()
+            cluster.close()
+    assert isinstance(box.get("error"), Cancelled)
+    late = [t for t in calls if t > cancelled_at + 1.0]
+    assert late == [], f"{len(late)} model calls in the workers a second after the cancel"
+    assert len(calls) < 2 * 30  # less than the two chunks that were running would make
+    again = Logged(log)
+    resumed = ll.attribute_many(again, X[:16], resume=True, **kw)
+    one = ll.attribute_many(
+        Logged(tmp_path / "other.log"), X[:16], **{**kw, "out": tmp_path / "one"}
+    )
+    assert np.array_equal(resumed.values, one.values) and resumed.ok.all()
+
+
+def test_tree_rows_sharing_paths_equal_brute_force_and_do_not_depend_on_the_chunk():
+    """Rows that go the same way through a tree share its walk (trees/patterns.py): many
+    duplicated and rounded rows, a deeper forest, two outputs; checked against brute-force
+    Shapley values and across chunk sizes, bit for bit."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    rng = np.random.default_rng(4)
+    Z = np.round(rng.normal(size=(300, 6)), 1)
+    Z[100:200] = Z[:100]  # duplicated rows: the same pattern in every tree
+    y = (Z[:, 0] * Z[:, 1] + Z[:, 2] > 0).astype(int) + (Z[:, 3] > 1)
+    forest = RandomForestClassifier(n_estimators=8, max_depth=6, random_state=0).fit(Z, y)
+    bg = np.vstack([Z[:10], Z[:10]])  # repeated background rows: their weights add up
+    a = ll.attribute_many(forest, Z[:150], background=bg, method="tree", chunk_size=150)
+    b = ll.attribute_many(forest, Z[:150], background=bg, method="tree", chunk_size=7)
+    assert np.array_equal(a.values, b.values) and a.ok.all()
+    assert np.array_equal(a.values[100:150], a.values[:50])  # same rows, same numbers
+    for i in (0, 3, 120):
+        ref = brute_force_shapley(forest.predict_proba, Z[i], bg)  # (k, d)
+        np.testing.assert_allclose(a.values[i], ref, atol=1e-12)

@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import InputError
 from ..explanations import Explanations
 from .plan import ManyPlan, plan_many, row_seed
+from .remote import workers
 from .run import chunk_bounds, compute_chunks
 from .store import ChunkStore
 
@@ -49,6 +50,7 @@ class ManyRun:
         if int(chunk_size) < 1:
             raise InputError(f"chunk_size={chunk_size}", fix="use chunk_size >= 1")
         self.chunk_size, self.n_jobs, self.client = int(chunk_size), n_jobs, client
+        self.workers = workers(n_jobs, client)  # started now: they import while we plan
         self.store = None if out is None else ChunkStore(out)
         old = self.store.manifest() if self.store is not None and resume else None
         if random_state is None and old is not None:
@@ -82,7 +84,7 @@ class ManyRun:
                 yield c, self.store.read(c)
         todo = [c for c in range(self.n_chunks) if c not in set(self.done)]
         for c, ex in compute_chunks(
-            self.plan, self.X, todo, self.chunk_size, n_jobs=self.n_jobs, client=self.client
+            self.plan, self.X, todo, self.chunk_size, workers=self.workers
         ):
             if self.store is not None:
                 self.store.write(c, ex)

@@ -51,15 +51,16 @@ class ManyPlan:
     def method(self) -> str:
         return self.plan.explainer.name
 
-    def rows(self, X: Any, a: int, b: int) -> list[np.ndarray]:
-        """Rows ``a:b`` of ``X`` as each row's values (1-D, one per feature)."""
+    def rows(self, X: Any, a: int, b: int) -> list[np.ndarray] | np.ndarray:
+        """Rows ``a:b`` of ``X`` as each row's values (1-D, one per feature): a 2-D float
+        array when they are numbers (one buffer to send to a worker, not one per row)."""
         if self.frame:
             part = X.iloc[a:b]
             cols = [part[c].to_numpy() for c in self.columns]
             return [np.array([c[i] for c in cols], dtype=object) for i in range(b - a)]
         part = X[a:b] if isinstance(X, np.ndarray) else np.asarray(X)[a:b]
         if part.dtype.kind in "fiub":  # numbers already: no per-value check
-            return list(part.astype(float))
+            return part.astype(float)
         return list(_numeric(part, "X", self.template.feature_names))
 
     def instance(self, values: np.ndarray, row: int) -> TabularInstance:

@@ -17,9 +17,10 @@ import numpy as np
 
 from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
+from . import trees
 from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, row_context, run_rows
 from .plan import ManyPlan
-from .trees import tree_rows
+from .trees import fast_tree_rows, tree_rows
 
 
 def rows_per_request(mp: ManyPlan) -> int:
@@ -60,18 +61,22 @@ class _Failed:
         raise self.error
 
 
-def explain_chunk(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
-    """The explanations of the rows ``rows`` (positions in X) with ``values``."""
+def explain_chunk(
+    mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray, known: Any = None
+) -> Explanations:
+    """The explanations of the rows ``rows`` (positions in X) with ``values``; ``known``:
+    the rows' outputs on the tree paths when computed elsewhere (``trees.outputs``)."""
     rows = np.asarray(rows, dtype=np.int64)
-    insts = [mp.instance(v, int(r)) for v, r in zip(values, rows)]
     pool = _pool(mp)
     if mp.method == "tree":
-        jobs, arrays = tree_rows(mp, insts, pool)
-        if arrays is not None:  # every row at once
+        arrays = fast_tree_rows(mp, values, pool, known)
+        if arrays is not None:  # every row at once, no per-row instance
             out = _assemble(mp, arrays, values, rows, None, {"algorithm": "tree paths"})
             out.params.update(model_seconds=pool.model_seconds, model_calls=pool.calls)
             return out
-        threads = 1
+    insts = [mp.instance(v, int(r)) for v, r in zip(values, rows)]
+    if mp.method == "tree":
+        jobs, threads = tree_rows(mp, insts, pool), 1
     else:
         ctx = mp.plan.model
         jobs = [
@@ -125,7 +130,7 @@ def _assemble(
     params: dict,
 ) -> Explanations:
     t = mp.template
-    data = np.stack(values) if values else np.empty((0, t.d))
+    data = np.stack(values) if len(values) else np.empty((0, t.d))
     data = data.astype(object if t.frame and not _numeric(data) else float)
     return Explanations(
         values=arrays["values"],
@@ -152,14 +157,6 @@ def _numeric(data: np.ndarray) -> bool:
         return False
 
 
-def _chunk_task(mp: ManyPlan, values: list[np.ndarray], rows: np.ndarray) -> Explanations:
-    """One chunk in a worker process (joblib or Dask): no thread pools fighting for cores."""
-    from threadpoolctl import threadpool_limits
-
-    with threadpool_limits(1):
-        return explain_chunk(mp, values, rows)
-
-
 def chunk_bounds(n: int, chunk_size: int) -> list[tuple[int, int]]:
     return [(a, min(n, a + chunk_size)) for a in range(0, n, chunk_size)]
 
@@ -172,44 +169,29 @@ def compute_chunks(
     *,
     n_jobs: int | None = None,
     client: Any = None,
+    workers: Any = None,
 ) -> Iterator[tuple[int, Explanations]]:
-    """``(chunk index, explanations)`` for the chunks ``todo``, in order, as each is done;
-    at most a few chunks of ``X`` are in flight at once (memory stays bounded)."""
+    """``(chunk index, explanations)`` for the chunks ``todo`` as each is done: here, or
+    in ``workers`` (:func:`.remote.workers`, made from ``n_jobs``/``client`` when not
+    given); at most two chunks of ``X`` per worker are in flight (memory stays bounded)."""
+    from . import remote
+
     bounds = chunk_bounds(mp.n_rows, chunk_size)
 
     def args(c: int) -> tuple[list[np.ndarray], np.ndarray]:
         a, b = bounds[c]
         return mp.rows(X, a, b), np.arange(a, b)
 
-    if client is not None:
-        yield from _dask_chunks(mp, todo, args, client)
-    elif n_jobs is not None and n_jobs != 1:
-        from joblib import Parallel, delayed
+    pool = workers if workers is not None else remote.workers(n_jobs, client)
+    if pool is not None:
+        shipped = trees.without_model(mp)
+        here = _pool(mp) if shipped is not mp else None
 
-        par = Parallel(n_jobs=n_jobs, return_as="generator", pre_dispatch="2*n_jobs")
-        results = par(delayed(_chunk_task)(mp, *args(c)) for c in todo)
-        yield from zip(todo, results)
+        def shipped_args(c: int) -> tuple:
+            values, rows = args(c)
+            return values, rows, (None if here is None else trees.outputs(mp, values, here))
+
+        yield from remote.map_chunks(pool, shipped, todo, shipped_args)
     else:
         for c in todo:
             yield c, explain_chunk(mp, *args(c))
-
-
-def _dask_chunks(mp: ManyPlan, todo: list[int], args: Any, client: Any):
-    """Chunks on a Dask cluster: the plan sent once to every worker, a window of chunks
-    submitted at a time, results taken in order."""
-    from collections import deque
-
-    planned = client.scatter(mp, broadcast=True)
-    window = 2 * max(1, len(client.scheduler_info().get("workers", {})))
-    queue: deque = deque()
-    pending = iter(todo)
-    for c in pending:
-        queue.append((c, client.submit(_chunk_task, planned, *args(c), pure=False)))
-        if len(queue) >= window:
-            break
-    while queue:
-        c, fut = queue.popleft()
-        nxt = next(pending, None)
-        if nxt is not None:
-            queue.append((nxt, client.submit(_chunk_task, planned, *args(nxt), pure=False)))
-        yield c, fut.result()

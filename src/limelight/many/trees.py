@@ -34,9 +34,9 @@ def many_rows_entry():
     return interventional
 
 
-def predictions(pool: Any, insts: list[Any]) -> list[_Request]:
-    """Each row's own outputs: one pooled call (row by row where it fails)."""
-    reqs = [_Request(inst.x_batch()) for inst in insts]
+def predictions(pool: Any, batches: list[Any]) -> list[_Request]:
+    """The model's outputs on each batch: one pooled call (batch by batch where it fails)."""
+    reqs = [_Request(b) for b in batches]
     with pool.cv:
         pool.live, pool.pending = 1, reqs
         pool._flush_if_ready()
@@ -65,39 +65,99 @@ def unmatched(mp: Any, X: np.ndarray, outs: np.ndarray) -> np.ndarray:
         return ~ok | ~(np.abs(ours - outs).max(axis=1) <= tol)
 
 
-def tree_rows(mp: Any, insts: list[Any], pool: Any) -> tuple[list[Any], dict | None]:
-    """``(jobs, arrays)``: per-row jobs for the planned tree explainer, or (fast path) the
-    arrays of every row at once and no jobs."""
+def fast(mp: Any) -> bool:
+    """Whether the chunks' rows go through the many-rows kernel all at once (not a
+    DataFrame model, not trees behind a pipeline's split)."""
+    ctx = mp.plan.model
+    return (
+        mp.method == "tree"
+        and many_rows_entry() is not None
+        and not ctx.trees.through_split
+        and not mp.template.frame
+    )
+
+
+def outputs(mp: Any, values: list[np.ndarray], pool: Any) -> tuple[np.ndarray, list]:
+    """``(outs, failed)``: the rows' own outputs from one model call (row by row only if
+    it fails), and each row's error (None where its call went through)."""
+    X = np.stack(values).astype(float) if len(values) else np.empty((0, mp.template.d))
+    (whole,) = predictions(pool, [X])
+    if whole.error is None:
+        return whole.out, [None] * len(X)
+    k = mp.plan.model.probed[1].shape[1]
+    reqs = predictions(pool, [X[i : i + 1] for i in range(len(X))])
+    outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
+    return outs, [r.error for r in reqs]
+
+
+def fast_tree_rows(
+    mp: Any, values: list[np.ndarray], pool: Any, known: tuple | None = None
+) -> dict | None:
+    """Every row's arrays at once from the many-rows kernel: the rows as one float array,
+    one model call for their outputs (or ``known``, made where the model is: see
+    :func:`without_model`), no per-row instance; None where rows must go one by one."""
+    if not fast(mp):
+        return None
+    X = np.stack(values).astype(float) if len(values) else np.empty((0, mp.template.d))
+    outs, failed = known if known is not None else outputs(mp, values, pool)
+    failed = list(failed)
+    bad = unmatched(mp, X, outs) & np.array([e is None for e in failed], dtype=bool)
+    for i in np.flatnonzero(bad):
+        failed[i] = InputError(
+            "the trees do not reproduce the model's output on this row (a missing value "
+            "the model routes its own way?)",
+            fix="use method='kernel' for these rows",
+        )
+    return _fast(mp, many_rows_entry(), X, outs, failed)
+
+
+class _ModelStaysHome:
+    """The adapter a worker gets on the tree paths: the trees, not the model (whose
+    library, scikit-learn's ensembles for one, takes seconds to import in each worker)."""
+
+    def __init__(self, output_names: list[str]) -> None:
+        self.output_names, self.estimator = list(output_names), None
+
+    @staticmethod
+    def _fn(batch: Any) -> Any:
+        raise ModelError(
+            "the model is called in the main process on the tree paths",
+            fix="pass the rows' outputs (known=) to explain_chunk",
+        )
+
+
+def without_model(mp: Any) -> Any:
+    """``mp`` as workers need it on the tree paths: the model left out (its outputs on
+    each chunk are computed here and sent with the chunk); ``mp`` itself elsewhere."""
+    import copy
+
+    if not fast(mp):
+        return mp
+    ctx = copy.copy(mp.plan.model)
+    ctx.adapter = _ModelStaysHome(ctx.adapter.output_names)
+    plan = copy.copy(mp.plan)
+    plan.model = ctx
+    out = copy.copy(mp)
+    out.plan = plan
+    return out
+
+
+def tree_rows(mp: Any, insts: list[Any], pool: Any) -> list[Any]:
+    """Per-row jobs for the planned tree explainer (each row's own outputs from one
+    pooled call; a row whose call failed fails alone)."""
     from .batch import row_context
     from .run import _Failed
 
     ctx = mp.plan.model
     f_bg = ctx.probed[1]  # every output, on every background row: from the plan's probe
-    reqs = predictions(pool, insts)
-    k = f_bg.shape[1]
-    outs = np.vstack([r.out if r.out is not None else np.full((1, k), np.nan) for r in reqs])
-    failed = [r.error for r in reqs]
-    numeric = not ctx.trees.through_split and not mp.template.frame
-    X = np.stack([np.asarray(i.x, dtype=float) for i in insts]) if numeric else None
-    if numeric:
-        bad = unmatched(mp, X, outs) & np.array([e is None for e in failed])
-        for i in np.flatnonzero(bad):
-            failed[i] = InputError(
-                "the trees do not reproduce the model's output on this row (a missing value "
-                "the model routes its own way?)",
-                fix="use method='kernel' for these rows",
-            )
-    entry = many_rows_entry()
-    if entry is None or not numeric:
-        jobs = []
-        for inst, r, err in zip(insts, reqs, failed):
-            if err is not None:
-                jobs.append((_Failed(err), None, inst))
-            else:
-                model = row_context(ctx, pool, inst, probed=(r.out, f_bg))
-                jobs.append((mp.explainer(0), model, inst))
-        return jobs, None
-    return [], _fast(mp, entry, X, outs, failed)
+    jobs = []
+    for inst, r in zip(insts, predictions(pool, [inst.x_batch() for inst in insts])):
+        if r.error is not None:
+            jobs.append((_Failed(r.error), None, inst))
+        else:
+            model = row_context(ctx, pool, inst, probed=(r.out, f_bg))
+            jobs.append((mp.explainer(0), model, inst))
+    return jobs
 
 
 def _fast(mp: Any, entry: Any, X: np.ndarray, outs: np.ndarray, failed: list) -> dict:

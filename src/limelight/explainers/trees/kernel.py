@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from limelight._cancel import check as check_cancelled
 from limelight.explainers.trees.rules import goes_left
 
 ROWS_PER_STEP = 512  # x rows decided at a time by the numpy walk (rows x nodes booleans)
+STEP_CELLS = 8_000_000  # the compiled walk's (rows x nodes) decisions at a time: 8 MB
 
 try:  # the optional compiled walk
     import numba as _numba
@@ -231,23 +233,21 @@ def interventional(
     kernel = _kernel() if compiled is not False else None
     if kernel is None:
         return _numpy_rows(ens, X, goes_left(ens, B), w, owner, d, (WA, WB), out)
+    from limelight.explainers.trees.patterns import (
+        background_patterns,
+        tree_nodes,
+        walk_by_patterns,
+    )
+
     rule, player, tree = _arrays(ens, owner)
-    bl = _decisions(ens, B, rule)
-    for a in range(0, len(X), ROWS_PER_STEP):
-        xl = _decisions(ens, X[a : a + ROWS_PER_STEP], rule)
-        kernel(
-            xl,
-            bl,
-            player,
-            *tree,
-            _tcol(ens),
-            w,
-            WA,
-            WB,
-            out[a : a + ROWS_PER_STEP],
-            int(ens.depth),
-            False,
-        )
+    nodes, tcol = tree_nodes(ens), _tcol(ens)
+    bg = background_patterns(_decisions(ens, B, rule), w, nodes)
+    step = int(np.clip(STEP_CELLS // max(1, len(player)), 64, 8192))
+    for a in range(0, len(X), step):
+        check_cancelled()  # no model call here: a cancelled run stops between steps
+        xl = _decisions(ens, X[a : a + step], rule)
+        part = out[a : a + step]
+        walk_by_patterns(kernel, xl, bg, player, tree, tcol, nodes, WA, WB, part, int(ens.depth))
     return out
 
 
@@ -287,6 +287,7 @@ def _numpy_rows(ens, X, bl, w, owner, d, tables, out) -> np.ndarray:
     from limelight.explainers.trees.walk_numpy import walk_row
 
     for a in range(0, len(X), ROWS_PER_STEP):
+        check_cancelled()
         xl = goes_left(ens, X[a : a + ROWS_PER_STEP])
         for i in range(len(xl)):
             phi = walk_row(ens, xl[i], bl, ens.value, tables, owner, d)  # (m, d, k)
