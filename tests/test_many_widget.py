@@ -60,3 +60,99 @@ def test_cancel_stops_within_a_chunk_and_keeps_the_chunks_done():
 def test_bad_input_fails_in_the_callers_cell():
     with pytest.raises(InputError, match="rows of a table"):
         ll.explain_many(f, X[0], background=X[:8])
+
+
+def _record(monkeypatch):
+    """Every message the widget sends (state syncs and custom messages), with its bytes."""
+    from limelight.widgets.many import ManyWidget
+
+    sent = []
+
+    def _send(self, msg, buffers=None):
+        sent.append((msg, [bytes(b) for b in buffers or []]))
+
+    monkeypatch.setattr(ManyWidget, "_send", _send)
+    return sent
+
+
+def _replay(sent):
+    """What a view holds after the messages: the store protocol of js/src/views/many_store.js
+    (an append after the points held, a full that replaces them, `_arrays` at the end)."""
+    pts, final = None, None
+    for msg, bufs in sent:
+        if msg.get("method") == "custom":
+            c = msg["content"]
+            arrays = {
+                k: np.frombuffer(bufs[e["buffer"]], dtype=e["dtype"]).reshape(e["shape"])
+                for k, e in c["arrays"].items()
+            }
+            if c["type"] == "full" or pts is None:
+                pts = {}
+            assert c["start"] == len(pts.get("row", []))
+            pts = {k: np.concatenate([pts[k], v]) if k in pts else v for k, v in arrays.items()}
+            pts["mean_abs"] = np.array(c["mean_abs"], dtype=np.float32)
+        elif msg.get("method") == "update" and "_arrays" in msg.get("state", {}):
+            final = msg["buffer_paths"], bufs
+    return pts, final
+
+
+def test_each_push_sends_only_the_new_chunks_points(monkeypatch):
+    from limelight.widgets import many
+
+    monkeypatch.setattr(many, "PUSH_INTERVAL", 0.0)  # a push per chunk
+    sent = _record(monkeypatch)
+    n, chunk, d = 600, 50, X.shape[1]
+    Xn = np.random.default_rng(5).normal(size=(n, d))
+    w = ll.explain_many(f, Xn, background=Xn[:8], method="exact", chunk_size=chunk)
+    ex = w.wait(timeout=120)
+    appends = [
+        (m["content"], b)
+        for m, b in sent
+        if m.get("method") == "custom" and m["content"]["type"] == "append"
+    ]
+    per_point = 4 * (2 * d + 2)  # float32 values and data rows, a prediction, an int32 row
+    assert len(appends) == n // chunk
+    for content, bufs in appends:
+        assert content["count"] == chunk
+        assert sum(len(b) for b in bufs) == chunk * per_point  # this chunk's points only
+    # replayed as the view does, the appends give the same points as a one-shot summary
+    pts, final = _replay(sent)
+    ref = summary_arrays(ex, 0)
+    for k in ref:
+        np.testing.assert_array_equal(pts[k], ref[k])
+    # everything crosses once more at the end (as `_arrays`, for views opened later and a
+    # saved notebook); in all about twice the points, where resending grew as n**2 / chunk
+    total = sum(len(b) for _, bufs in sent for b in bufs)
+    assert total < 2.2 * n * per_point
+    assert final is not None and sum(len(b) for b in final[1]) >= n * per_point
+
+
+def test_a_view_that_starts_late_gets_every_point_so_far(monkeypatch):
+    import time
+
+    from limelight.widgets import many
+
+    monkeypatch.setattr(many, "PUSH_INTERVAL", 0.0)
+    sent = _record(monkeypatch)
+
+    def slow(Z):
+        time.sleep(0.02)
+        return f(Z)
+
+    w = ll.explain_many(slow, X, background=X[:8], method="exact", chunk_size=10)
+    t0 = time.perf_counter()
+    while w._rows_done() < 20 and time.perf_counter() - t0 < 60:
+        time.sleep(0.005)
+    w._on_message(w, {"type": "points"}, [])  # what a view opened now sends
+    ex = w.wait(timeout=60)
+    custom = [s for s in sent if s[0].get("method") == "custom"]
+    kinds = [m["content"]["type"] for m, _ in custom]
+    first = kinds.index("full")
+    assert custom[first][0]["content"]["count"] >= 20
+    # from the full reply on, the late view holds what a one-shot summary draws
+    pts, _ = _replay(custom[first:])
+    ref = summary_arrays(ex, 0)
+    for k in ref:
+        np.testing.assert_array_equal(pts[k], ref[k])
+    w._on_message(w, {"type": "points"}, [])  # after the end `_arrays` has them all
+    assert len([s for s in sent if s[0].get("method") == "custom"]) == len(custom)

@@ -38,10 +38,20 @@ window.llRender = (meta, arrays, row) => {
     send: (m) => window.llSent.push(m),
   };
   window.llModel = model;
+  window.llEmit = (msg, bufs) => {
+    const views = bufs.map((b) => {
+      const bytes = Uint8Array.from(atob(b), (c) => c.charCodeAt(0));
+      return new DataView(bytes.buffer);
+    });
+    (listeners["msg:custom"] || []).forEach((f) => f(msg, views));
+  };
   const t0 = performance.now();
   window.llCleanup = render({ model, el: document.getElementById("out") });
   return performance.now() - t0;
 };
+window.llFrame = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+window.llPixels = () => [...document.querySelectorAll("canvas")].map((c) =>
+  Array.from(c.getContext("2d").getImageData(0, 0, c.width, c.height).data).join(","));
 window.llInk = (i) => {
   const c = document.querySelectorAll("canvas")[i];
   const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
@@ -126,3 +136,59 @@ def test_a_hundred_thousand_points_draw(source_page):
     )
     assert page.evaluate("window.llInk(0)") > 20000
     page.screenshot(path="/tmp/ll_many_100k.png", full_page=True)
+
+
+def test_chunks_streamed_draw_what_a_one_shot_display_draws(source_page, monkeypatch):
+    """A real run pushed chunk by chunk (only each chunk's points in each message), fed
+    to the view as the kernel sends them: the bars and both canvases after the last chunk
+    are the one-shot display's, pixel for pixel."""
+    from limelight.widgets import many
+
+    monkeypatch.setattr(many, "PUSH_INTERVAL", 0.0)
+    sent = []
+    monkeypatch.setattr(
+        many.ManyWidget, "_send", lambda self, msg, buffers=None: sent.append((msg, buffers))
+    )
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1200, 4))
+    names = ["alpha", "beta", "<i>gamma</i>", "delta"]
+    f = lambda Z: np.tanh(Z @ np.array([2.0, -1.0, 0.5, 1.5]) / 2)  # noqa: E731
+    w = ll.explain_many(
+        f, X, background=X[:10], method="exact", feature_names=names, chunk_size=200
+    )
+    ex = w.wait(timeout=120)
+    pushes = [(m["content"], b) for m, b in sent if m.get("method") == "custom"]
+    assert [c["type"] for c, _ in pushes] == ["append"] * 6
+    page = source_page(PAGE)
+    page.evaluate("([m, a, r]) => window.llRender(m, a, r)", [w._meta, {}, {}])
+    assert page.evaluate("window.llSent") == [{"type": "points"}]  # no points: it asks
+    empty = {k: np.zeros((0, 4) if k in ("values", "data") else 0, np.float32) for k in
+             ("values", "data", "prediction")}
+    empty["row"] = np.zeros(0, np.int32)
+    first = {**pushes[0][0], "type": "full", "start": 0, "count": 0}
+    page.evaluate("([m, b]) => window.llEmit(m, b)", [first, [
+        base64.b64encode(empty[k].tobytes()).decode() for k in ("values", "data", "prediction", "row")
+    ]])
+    for k, (content, bufs) in enumerate(pushes):
+        page.evaluate(
+            "([m, b]) => window.llEmit(m, b)",
+            [content, [base64.b64encode(bytes(b)).decode() for b in bufs]],
+        )
+        if k == 2:  # half way: the view shows the rows so far
+            page.evaluate("window.llFrame()")
+            assert page.locator(".ll-many-count").text_content().startswith("600 rows")
+            page.screenshot(path="/tmp/ll_many_stream_half.png", full_page=True)
+    page.evaluate("window.llFrame()")
+    assert page.locator(".ll-many-count").text_content().startswith("1,200 rows")
+    streamed_bars = page.locator(".ll-many-bars").inner_text()
+    streamed = page.evaluate("window.llPixels()")
+    page.screenshot(path="/tmp/ll_many_stream_done.png", full_page=True)
+    page.evaluate(
+        "([m, a, r]) => window.llRender(m, a, r)", [w._meta, payload(summary_arrays(ex, 0)), {}]
+    )
+    assert page.locator(".ll-many-bars").inner_text() == streamed_bars
+    assert page.locator(".ll-many-bars i").count() == 0
+    one_shot = page.evaluate("window.llPixels()")
+    assert len(streamed) == 2 and streamed == one_shot
+    assert page.evaluate("window.llInk(0)") > 2000
+    page.screenshot(path="/tmp/ll_many_oneshot.png", full_page=True)
