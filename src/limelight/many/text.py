@@ -23,12 +23,13 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from .batch import MAX_THREADS, CallPool, error_text, run_rows
+from .batch import CallPool, error_text, run_rows
 from .items import ItemExplanations
 from .plan import row_seed
 
 #: per-text options that make no sense for a list of texts
 PER_TEXT = ("tokens", "spans")
+THREADS = 8  # items explained at once, their model calls joined
 
 
 class _Item:
@@ -79,7 +80,7 @@ def run_items(
             except Exception as exc:  # noqa: BLE001 - reported for this item
                 results.append(exc)
     else:
-        results = run_rows(jobs, pool, MAX_THREADS)
+        results = run_rows(jobs, pool, THREADS)
     errors = ["" if not isinstance(r, BaseException) else error_text(r) for r in results]
     done = [None if isinstance(r, BaseException) else r for r in results]
     params = {}
