@@ -58,6 +58,16 @@ class ItemExplanations:
     def __len__(self) -> int:
         return len(self.items)
 
+    @classmethod
+    def concat(cls, parts: list[ItemExplanations]) -> ItemExplanations:
+        """The parts' items one after another (as ``explain`` gave them, chunk by chunk)."""
+        return cls(
+            [e for p in parts for e in p.items],
+            errors=[str(x) for p in parts for x in p.errors],
+            seeds=np.concatenate([p.seeds for p in parts]) if parts else [],
+            method=parts[0].method if parts else "",
+        )
+
     def __repr__(self) -> str:
         return (
             f"ItemExplanations({len(self)} {self.modality or 'item'}s, method={self.method!r}, "

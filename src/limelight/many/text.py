@@ -91,50 +91,92 @@ def run_items(
     )
 
 
-def attribute_texts(
-    model: Any,
-    texts: list[Any],
-    *,
-    method: Any = "auto",
-    output: Any = None,
-    random_state: int | None = None,
-    **options: Any,
-) -> ItemExplanations:
-    """The explanation of every text (see the module's docstring)."""
-    from ..models.text import TextModel
-    from ..plans import plan
+class TextRun:
+    """Many texts planned (the first text planned as ``ll.attribute`` plans it: model
+    adapted and probed, outputs chosen); :meth:`explain` explains any of them.
 
-    given = [k for k in PER_TEXT if options.get(k) is not None]
-    if given:
-        raise InputError(
-            f"{given[0]}= describes one text, and these are {len(texts)}",
-            fix="pass tokenizer= (or nothing: words and punctuation) to split every text",
+        >>> run = TextRun(lambda xs: [[len(s)] for s in xs], ["ab cd", "e"], method="occlusion")
+        >>> [e.values[0].tolist() for e in run.explain([1, 0])]
+        [[1.0], [2.0, 2.0]]
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        texts: list[Any],
+        *,
+        method: Any = "auto",
+        output: Any = None,
+        random_state: int | None = None,
+        **options: Any,
+    ) -> None:
+        from ..plans import plan
+
+        given = [k for k in PER_TEXT if options.get(k) is not None]
+        if given:
+            raise InputError(
+                f"{given[0]}= describes one text, and these are {len(texts)}",
+                fix="pass tokenizer= (or nothing: words and punctuation) to split every text",
+            )
+        self.model, self.texts, self.base = model, texts, base_seed(random_state)
+        self.first = plan(
+            model,
+            texts[0],
+            method=method,
+            output=output,
+            random_state=row_seed(self.base, 0),
+            modality="text",
+            **options,
         )
-    base = base_seed(random_state)
-    first = plan(
-        model,
-        texts[0],
-        method=method,
-        output=output,
-        random_state=row_seed(base, 0),
-        modality="text",
-        **options,
-    )
-    used = first.model
-    adapted = getattr(used, "inner", used)
-    outputs = getattr(used, "columns", list(range(adapted.n_outputs)))
-    rest = {**options, "method": method, "output": outputs}
-    if not isinstance(adapted, TextModel):  # torch, transformers: one text at a time
+        used = self.first.model
+        self.adapted = getattr(used, "inner", used)
+        outputs = getattr(used, "columns", list(range(self.adapted.n_outputs)))
+        self.options = {**options, "method": method, "output": outputs}
+
+    @property
+    def output_names(self) -> list[str]:
+        return list(self.first.model.output_names)
+
+    def explain(self, positions: Any = None) -> ItemExplanations:
+        """The texts at ``positions`` (all by default), item ``i`` seeded
+        ``row_seed(seed, i)``; a pool made here (its cancel event is this thread's)."""
+        from ..models.text import TextModel
+
+        idx = list(range(len(self.texts)) if positions is None else positions)
+        items = [self.texts[i] for i in idx]
+        a, opts = self.adapted, dict(self.options)
+        if not isinstance(a, TextModel):  # torch, transformers: one text at a time
+            return run_items(
+                items,
+                self.first,
+                lambda: self.model,
+                None,
+                modality="text",
+                base=self.base,
+                options=opts,
+                positions=idx,
+            )
+        pool = CallPool(a._fn, n_outputs=a.n_outputs)
+
+        def make() -> TextModel:
+            return TextModel(
+                lambda xs: pool.request(list(xs)), output_names=a.output_names, kind=a.kind
+            )
+
+        opts.pop("output_names", None)
+        opts.pop("model_output", None)
         return run_items(
-            texts, first, lambda: model, None, modality="text", base=base, options=rest
+            items,
+            self.first,
+            make,
+            pool,
+            modality="text",
+            base=self.base,
+            options=opts,
+            positions=idx,
         )
-    pool = CallPool(adapted._fn, n_outputs=adapted.n_outputs)
 
-    def make() -> TextModel:
-        return TextModel(
-            lambda xs: pool.request(list(xs)), output_names=adapted.output_names, kind=adapted.kind
-        )
 
-    rest.pop("output_names", None)
-    rest.pop("model_output", None)
-    return run_items(texts, first, make, pool, modality="text", base=base, options=rest)
+def attribute_texts(model: Any, texts: list[Any], **options: Any) -> ItemExplanations:
+    """The explanation of every text (see the module's docstring)."""
+    return TextRun(model, texts, **options).explain()
