@@ -40,6 +40,7 @@ def pipe():
         ("lime", {"budget": 100}),
         ("leverage", {"budget": 80}),
         ("msr", {"budget": 80}),
+        ("hierarchical", {"budget": 60}),
     ],
 )
 def test_each_text_equals_attribute_with_its_seed(pipe, method, opts):
@@ -124,6 +125,8 @@ def test_each_image_equals_attribute_with_its_seed():
         ("occlusion", {"window": 4, "stride": 4}),
         ("shapley", {"segments": "grid", "n_segments": 9, "budget": 60}),
         ("lime", {"segments": "grid", "n_segments": 9, "budget": 60}),
+        ("leverage", {"segments": "grid", "n_segments": 9, "budget": 60}),
+        ("msr", {"segments": "grid", "n_segments": 9, "budget": 60}),
     ):
         ex = ll.attribute_many(f, imgs, method=method, random_state=3, **opts)
         assert ex.ok.all() and ex.method == method
