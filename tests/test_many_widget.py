@@ -156,3 +156,52 @@ def test_a_view_that_starts_late_gets_every_point_so_far(monkeypatch):
         np.testing.assert_array_equal(pts[k], ref[k])
     w._on_message(w, {"type": "points"}, [])  # after the end `_arrays` has them all
     assert len([s for s in sent if s[0].get("method") == "custom"]) == len(custom)
+
+
+TEXTS = ["a good day", "bad, bad news", "good food, bad service", "nothing here", "so good"]
+
+
+def g(xs):
+    return np.array([[s.count("good") - 2 * s.count("bad"), len(s) / 10] for s in xs], float)
+
+
+def test_texts_widget_equals_attribute_many_and_lists_a_tokens_texts():
+    w = ll.explain_many(g, TEXTS, method="shapley", budget=60, random_state=4, chunk_size=2)
+    ex = w.wait(timeout=60)
+    ref = ll.attribute_many(g, TEXTS, method="shapley", budget=60, random_state=4)
+    assert w._progress["status"] == "done" and w._progress["n_evals"] == 5
+    for a, b in zip(ex, ref):
+        np.testing.assert_array_equal(a.values, b.values)
+    # the top tokens are the mean |attribution| over each token's occurrences
+    means = ref.mean_abs(0)
+    toks = w._tokens["tokens"]
+    assert toks[:3] == list(means)[:3]
+    assert w._tokens["mean_abs"][0] == pytest.approx(list(means.values())[0])
+    assert toks[0] == "bad" and w._tokens["count"][0] == 3  # twice in text 1, once in 2
+    w._on_message(w, {"type": "token", "token": "good"}, [])
+    items = [m["item"] for m in w._matches["items"]]
+    assert sorted(items) == [0, 2, 4]
+    assert w._matches["items"][0]["value"] == pytest.approx(
+        max((ex[i].values[0][ex[i].feature_names.index("good")] for i in items), key=abs)
+    )
+    w._on_message(w, {"type": "select", "item": 2}, [])
+    assert w._item["text"] == TEXTS[2] and w._item["values"] == ex[2].values[0].tolist()
+    w.output_index = 1
+    assert w._tokens["tokens"] != toks  # the other output's tokens
+
+
+def test_texts_widget_cancels_between_chunks():
+    import time
+
+    def slow(xs):
+        time.sleep(0.05)
+        return g(xs)
+
+    w = ll.explain_many(slow, TEXTS * 6, method="occlusion", chunk_size=3)
+    t0 = time.perf_counter()
+    while w.explanations is None and time.perf_counter() - t0 < 30:
+        time.sleep(0.01)
+    w.cancel()
+    with pytest.raises(Cancelled):
+        w.wait(timeout=30)
+    assert 3 <= len(w.explanations) < 30 and len(w.explanations) % 3 == 0

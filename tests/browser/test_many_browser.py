@@ -192,3 +192,69 @@ def test_chunks_streamed_draw_what_a_one_shot_display_draws(source_page, monkeyp
     assert len(streamed) == 2 and streamed == one_shot
     assert page.evaluate("window.llInk(0)") > 2000
     page.screenshot(path="/tmp/ll_many_oneshot.png", full_page=True)
+
+
+TEXT_PAGE = """<!doctype html><html><head><meta charset="utf-8"></head><body>
+<div id="out" style="width:900px;font:13px sans-serif"></div>
+<script type="module">
+import { render } from "/views/many_text.js";
+window.llRender = (state) => {
+  const listeners = {};
+  window.llSent = [];
+  const model = {
+    get: (k) => state[k],
+    set: (k, v) => { state[k] = v; (listeners["change:" + k] || []).forEach((f) => f()); },
+    save_changes: () => {},
+    on: (ev, cb) => { (listeners[ev] ||= []).push(cb); },
+    off: (ev, cb) => { listeners[ev] = (listeners[ev] || []).filter((f) => f !== cb); },
+    send: (m) => window.llSent.push(m),
+  };
+  window.llModel = model;
+  render({ model, el: document.getElementById("out") });
+};
+window.llReady = true;
+</script></body></html>"""
+
+
+def test_texts_view_lists_tokens_a_tokens_texts_and_one_text(source_page):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    docs = [
+        "a great film with a great cast",
+        "terrible plot and terrible acting",
+        "great music but a dull story",
+        "dull, slow and far too long",
+        "the cast is great and the story <b>moving</b>",
+        "not great, not terrible",
+    ]
+    pipe = make_pipeline(TfidfVectorizer(), LogisticRegression()).fit(docs, [1, 0, 1, 0, 1, 0])
+    w = ll.explain_many(pipe, docs, method="shapley", budget=200, random_state=0, chunk_size=2)
+    ex = w.wait(timeout=120)
+    w.output_index = 1
+    state = {k: getattr(w, k) for k in ("_meta", "_tokens", "_matches", "_item")}
+    state["output_index"] = 1
+    page = source_page(TEXT_PAGE)
+    page.evaluate("(s) => window.llRender(s)", state)
+    names = page.locator(".ll-texts-name").all_text_contents()
+    assert names == w._tokens["tokens"] and len(names) > 5
+    want = ex.mean_abs(1)
+    assert names[:3] == list(want)[:3]
+    page.locator(".ll-texts-bar").filter(has_text="great").first.click()
+    sent = page.evaluate("window.llSent")
+    assert sent == [{"type": "token", "token": "great"}]
+    w._on_message(w, sent[0], [])  # what the widget does with it
+    page.evaluate("(m) => window.llModel.set('_matches', m)", w._matches)
+    assert page.locator(".ll-texts-match").count() == 4  # the texts with "great"
+    page.locator(".ll-texts-match").nth(0).click()
+    pick = page.evaluate("window.llSent")[1]
+    assert pick["type"] == "select" and "great" in docs[pick["item"]]
+    w._on_message(w, pick, [])
+    page.evaluate("(m) => window.llModel.set('_item', m)", w._item)
+    assert page.locator(".ll-texts-text").text_content() == docs[pick["item"]]
+    w.selected = 4  # the text with markup in it: drawn as text
+    page.evaluate("(m) => window.llModel.set('_item', m)", w._item)
+    assert page.locator(".ll-texts-text").text_content() == docs[4]
+    assert page.locator(".ll-texts-text b").count() == 0
+    page.screenshot(path="/tmp/ll_many_texts.png", full_page=True)

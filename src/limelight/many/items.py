@@ -104,8 +104,8 @@ class ItemExplanations:
         return iter(self.items)
 
     def mean_abs(self, output: int = 0) -> dict[str, float]:
-        """Mean |attribution| of each token (or segment label) over the items it appears
-        in, largest first: the texts' global picture.
+        """Mean |attribution| of each token over its occurrences in the texts (stripped,
+        lower case), largest first: the texts' global picture.
 
             >>> ex.mean_abs()   # doctest: +SKIP
             {'terrible': 0.41, 'great': 0.38, ...}
@@ -115,7 +115,7 @@ class ItemExplanations:
             if e is None or e.modality != "text":
                 continue
             for tok, v in zip(e.feature_names, np.abs(e.values[output])):
-                total.setdefault(tok.strip().lower(), []).append(float(v))
+                total.setdefault(token_key(tok), []).append(float(v))
         means = {t: float(np.mean(v)) for t, v in total.items() if t}
         return dict(sorted(means.items(), key=lambda kv: -kv[1]))
 
@@ -157,6 +157,11 @@ class ItemExplanations:
         )
         pq.write_table(table, path)
         return path
+
+
+def token_key(token: str) -> str:
+    """A token as the texts' summary counts it: stripped, lower case."""
+    return str(token).strip().lower()
 
 
 def _item_frame(i: int, e: Explanation) -> Any:

@@ -263,18 +263,22 @@ def explain_many(
     *,
     background: Any = None,
     method: str = "auto",
-    chunk_size: int = 256,
+    chunk_size: int | None = None,
     **kwargs: Any,
 ) -> ManyWidget:
     """Like :func:`limelight.attribute_many` (same arguments), but return a widget at once
     that fills in as chunks finish; ``.wait()`` gives the :class:`Explanations`. Planning
-    (and any error in the arguments) happens here, in the caller's cell.
+    (and any error in the arguments) happens here, in the caller's cell. A list of texts
+    gives a :class:`~limelight.widgets.many_text.TextsWidget` (top tokens, one text).
 
         >>> w = ll.explain_many(model, X_test, background=X_train)   # doctest: +SKIP
         >>> w.selected = 12   # that row's explanation, as a click on its dot  # doctest: +SKIP
     """
-    from ..many import ManyRun
+    from ..many import ManyRun, _items_kind
 
+    kind = _items_kind(X)
+    if kind is not None:
+        return _explain_items(kind, model, X, background, method, chunk_size, kwargs)
     opts = {k: kwargs.pop(k, None) for k in ("output", "random_state", "n_jobs", "client", "out")}
     resume = bool(kwargs.pop("resume", False))
     run = ManyRun(
@@ -282,9 +286,23 @@ def explain_many(
         X,
         background=background,
         method=method,
-        chunk_size=chunk_size,
+        chunk_size=256 if chunk_size is None else chunk_size,
         resume=resume,
         options=kwargs,
         **opts,
     )
     return ManyWidget().run(run)
+
+
+def _explain_items(kind, model, X, background, method, chunk_size, kwargs):
+    from ..errors import InputError
+    from .many_text import explain_texts
+
+    if kind != "text":
+        raise InputError(
+            "explain_many draws tables and texts; many images have no widget yet",
+            fix="use ll.attribute_many(model, images, ...) and look at ex[i]",
+        )
+    if background is not None:
+        raise InputError("text explanations take no background", fix="drop background=")
+    return explain_texts(model, X, method=method, chunk_size=chunk_size or 32, **kwargs)
