@@ -63,3 +63,29 @@ def test_streamed_views_in_jupyterlab(lab_notebook):
     )
     assert len(pixels) == 4 and pixels[0] == pixels[2] and pixels[1] == pixels[3]
     page.screenshot(path="/tmp/ll_lab_many.png", full_page=True)
+
+
+def test_a_page_reloaded_during_the_run_gets_every_point(lab_notebook):
+    """The page's view starts over after a reload while the kernel still runs: it asks
+    (a `points` message) and gets every point so far, then the appends."""
+    from tests.browser.conftest import kernel_eval
+
+    page = lab_notebook([RUN.replace("0.15", "0.4")])
+    page.wait_for_function(
+        "document.querySelector('.jp-OutputArea-output .ll-many-count')", timeout=90_000
+    )
+    count = "print(sum(1 for m, t, b in sent if t == 'full'))"
+    before = int(kernel_eval(page, count))
+    page.evaluate("window.jupyterapp.commands.execute('docmanager:save')")
+    page.wait_for_timeout(1000)
+    page.reload()
+    page.wait_for_function(
+        "document.querySelector('.jp-OutputArea-output .ll-many-count')"
+        "?.textContent.startsWith('3,000 rows')",
+        timeout=120_000,
+    )
+    assert int(kernel_eval(page, "print(len(w.wait(60)))")) == 3000
+    assert int(kernel_eval(page, count)) == before + 1  # the reloaded view asked, mid-run
+    bars = page.locator(".jp-OutputArea-output .ll-many-bars .ll-many-name").all_text_contents()
+    assert bars == ["alpha", "delta", "beta", "<i>gamma</i>"]
+    page.screenshot(path="/tmp/ll_lab_many_reloaded.png")
