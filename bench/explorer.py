@@ -18,11 +18,14 @@ import argparse
 import base64
 import json
 import statistics
+import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "src" / "limelight" / "static" / "widget.js"
@@ -148,105 +151,23 @@ CLICK_JS = """async (i) => {
 
 def lab_clicks(browser, repeats: int) -> list[float]:
     """Click table rows in JupyterLab; ms from each click to the panel's first change."""
-    import os
-    import socket
-    import subprocess
-    import sys
     import tempfile
-    import urllib.request
-    import uuid
 
-    root = Path(tempfile.mkdtemp(prefix="ll-bench-lab-"))
-    nbdir = root / "nb"
-    nbdir.mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(root / "cfg"),
-        JUPYTER_RUNTIME_DIR=str(root / "rt"),
-        JUPYTER_PLATFORM_DIRS="1",
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-    )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = uuid.uuid4().hex
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "metadata": {},
-                "outputs": [],
-                "source": c,
-            }
-            for c in LAB_CELLS
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (nbdir / "bench.ipynb").write_text(json.dumps(nb))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--allow-root",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={nbdir}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.route(
-            "**/*",
-            lambda r: (
-                r.continue_()
-                if r.request.url.startswith(
-                    ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:")
-                )
-                else r.abort()
-            ),
-        )
-        page.goto(f"{url}/lab/workspaces/bench/tree/bench.ipynb?token={token}&reset")
-        page.wait_for_function(
-            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
-            "?.kernel?.status === 'idle'",
-            timeout=120_000,
-        )
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    from lab_server import jupyter_server, run_lab_notebook, write_notebook
+
+    with jupyter_server(Path(tempfile.mkdtemp(prefix="ll-bench-lab-"))) as server:
+        write_notebook(server["dir"] / "bench.ipynb", LAB_CELLS)
+        page = run_lab_notebook(browser, server, "bench.ipynb")
         page.wait_for_selector(".jp-OutputArea-output .ll-ex-row", timeout=120_000)
         times = []
         for k in range(repeats):
             times.append(page.evaluate(CLICK_JS, 2 + k))
             page.wait_for_function(
-                "document.querySelector('.jp-OutputArea-output .ll-progress')?.dataset.status"
+                "document.querySelector('.jp-OutputArea-output .ll-ex-panel .ll-progress')?.dataset.status"
                 " === 'done'",
                 timeout=120_000,
             )
         return times
-    finally:
-        proc.terminate()
-        proc.wait(10)
 
 
 def main() -> None:

@@ -17,21 +17,16 @@ network blocked):
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-import uuid
 from pathlib import Path
 
 import limelight as ll
 
-LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file:", "about:")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from lab_server import LOCAL, jupyter_server, run_lab_notebook, write_notebook  # noqa: E402
 
 
 def med(xs):
@@ -168,77 +163,10 @@ MEASURE_JS = """async ([seconds, code]) => {
 
 def lab_monitor(browser, rates: list[int], seconds: float = 4.0):
     root = Path(tempfile.mkdtemp(prefix="ll-bench-lab-"))
-    nbdir = root / "nb"
-    nbdir.mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(root / "cfg"),
-        JUPYTER_RUNTIME_DIR=str(root / "rt"),
-        JUPYTER_PLATFORM_DIRS="1",
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-    )
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    token = uuid.uuid4().hex
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "metadata": {},
-                "outputs": [],
-                "source": c,
-            }
-            for c in CELLS
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (nbdir / "bench.ipynb").write_text(json.dumps(nb))
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "jupyter",
-            "lab",
-            "--no-browser",
-            "--ip=127.0.0.1",
-            f"--port={port}",
-            "--allow-root",
-            f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={nbdir}",
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     out = []
-    try:
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(180):
-            try:
-                urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.route(
-            "**/*", lambda r: r.continue_() if r.request.url.startswith(LOCAL) else r.abort()
-        )
-        page.goto(f"{url}/lab/workspaces/bench/tree/bench.ipynb?token={token}&reset")
-        page.wait_for_function(
-            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session"
-            "?.kernel?.status === 'idle'",
-            timeout=120_000,
-        )
-        page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    with jupyter_server(root) as server:
+        write_notebook(server["dir"] / "bench.ipynb", CELLS)
+        page = run_lab_notebook(browser, server, "bench.ipynb")
         page.wait_for_selector(".jp-OutputArea-output .ll-monitor", timeout=120_000)
         page.wait_for_timeout(1000)
         for rate in rates:
@@ -247,9 +175,6 @@ def lab_monitor(browser, rates: list[int], seconds: float = 4.0):
             out.append((rate, r))
         page.screenshot(path=str(root / "monitor.png"))
         print(f"(screenshot: {root / 'monitor.png'})")
-    finally:
-        proc.terminate()
-        proc.wait(10)
     return out
 
 

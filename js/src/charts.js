@@ -81,6 +81,22 @@ export function themeConfig(el) {
  * A chart slot: `draw(spec, datasets)` embeds the spec (once per spec object) and then
  * only swaps the named datasets, so streaming partials redraw without rebuilding.
  */
+/** Room a chart needs beside its plot (feature names on the left, labels, legend). */
+export const CHART_MARGIN = 200;
+
+/**
+ * A spec drawn in a box narrower than its plot plus labels (a compare panel, a side
+ * panel) is fitted to the box instead of being clipped at its edge; wider boxes keep
+ * the spec's own width. Returns the spec (changed in place).
+ */
+export function fitWidth(spec, boxWidth) {
+  if (typeof spec.width === "number" && boxWidth > 0 && boxWidth < spec.width + CHART_MARGIN) {
+    spec.width = "container";
+    spec.autosize = { type: "fit-x", contains: "padding" };
+  }
+  return spec;
+}
+
 export function chartSlot(model, el) {
   let current = null; // {spec, view, finalize}
   let pending = Promise.resolve();
@@ -97,7 +113,7 @@ export function chartSlot(model, el) {
     if (!current || current.spec !== spec || current.key !== key) {
       current?.finalize();
       el.replaceChildren();
-      const copy = structuredClone(spec);
+      const copy = fitWidth(structuredClone(spec), el.clientWidth);
       copy.datasets = { ...(copy.datasets || {}), ...datasets };
       const res = await embed(el, copy, {
         actions: false,

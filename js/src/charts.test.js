@@ -1,7 +1,7 @@
 // The chart renderer crosses once per page: the first chart view asks the kernel for it
 // ({type: "vega"}, one binary buffer back); later views, of any widget, reuse it.
 import { describe, expect, it } from "vitest";
-import { loadEmbed } from "./charts.js";
+import { fitWidth, loadEmbed } from "./charts.js";
 import { standInModel } from "./standin.js";
 
 const RENDERER = new TextEncoder().encode("export const embed = (el, spec) => ({ drawn: spec });");
@@ -35,5 +35,16 @@ describe("the chart renderer", () => {
     expect(await loadEmbed(first)).toBe(embed);
     expect([silent.requests, first.requests, later.requests]).toEqual([1, 1, 0]);
     expect(first.listeners["msg:custom"] || []).toHaveLength(0); // the listener is gone
+  });
+});
+
+describe("a chart in a narrow box", () => {
+  it("is fitted to the box, and keeps its own width in a wide one", () => {
+    const narrow = fitWidth({ width: 420, mark: "bar" }, 470);
+    expect(narrow.width).toBe("container");
+    expect(narrow.autosize).toEqual({ type: "fit-x", contains: "padding" });
+    expect(fitWidth({ width: 420 }, 900)).toEqual({ width: 420 });
+    // not laid out yet (width 0): nothing to fit to
+    expect(fitWidth({ width: 420 }, 0)).toEqual({ width: 420 });
   });
 });

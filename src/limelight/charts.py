@@ -58,7 +58,7 @@ def bar_chart(rows: list[dict] | None = None, *, title: str = "attribution") -> 
         ),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(
-        x=alt.X("value:Q", title=title, scale=alt.Scale(padding=36)),
+        x=alt.X("value:Q", title=title, scale=alt.Scale(padding=64)),
         color=alt.Color("colour:N", scale=None),
         tooltip=_tooltip(
             ("feature", "feature"), ("value", "attribution"), ("lo", "−1 s.e."), ("hi", "+1 s.e.")
@@ -95,7 +95,7 @@ def waterfall_chart(
         ),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(
-        x=alt.X("start:Q", title="model output", scale=alt.Scale(zero=False, padding=36)),
+        x=alt.X("start:Q", title="model output", scale=alt.Scale(zero=False, padding=64)),
         x2="end:Q",
         color=alt.Color("colour:N", scale=None),
         tooltip=_tooltip(

@@ -7,20 +7,13 @@ returns the page once the kernel is idle again. See ``/work/shared/TESTING.md``.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from pathlib import Path
 
 import pytest
+from lab_server import KERNEL_IDLE, LOCAL, jupyter_server, write_notebook
 
 CHROMIUM = "/usr/bin/chromium"
-LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "file:", "about:")
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 
@@ -94,100 +87,20 @@ def chromium():
         b.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-APPS = {
-    "lab": (
-        "JupyterLab",
-        "lab",
-        [
-            "--LabApp.expose_app_in_browser=True",
-            "--LabApp.extension_manager=readonly",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        ],
-    ),
-    "nb7": ("Notebook 7", "notebook", ["--JupyterNotebookApp.expose_app_in_browser=True"]),
-}
-
-
 def _jupyter_server(tmp_path_factory, app: str):
-    """A JupyterLab or Notebook 7 server (``APPS``) on 127.0.0.1 with token auth and
-    notebooks in a temporary folder; yields ``{url, token, dir}``, stops it after."""
-    title, command, flags = APPS[app]
-    root = tmp_path_factory.mktemp(app)
-    nbdir = root / "notebooks"
-    nbdir.mkdir()
-    env = dict(
-        os.environ,
-        JUPYTER_CONFIG_DIR=str(root / "cfg"),
-        JUPYTER_RUNTIME_DIR=str(root / "rt"),
-        JUPYTER_PLATFORM_DIRS="1",
-        OMP_NUM_THREADS="1",
-        OPENBLAS_NUM_THREADS="1",
-    )
-    announcements = "@jupyterlab/apputils-extension:announcements"
-    subprocess.run(
-        [sys.executable, "-m", "jupyter", "labextension", "disable", announcements],
-        env=env,
-        capture_output=True,
-        check=False,
-    )
-    port, token = _free_port(), uuid.uuid4().hex
-    log_path = root / f"{app}.log"
-    log = open(log_path, "wb")
-    args = [sys.executable, "-m", "jupyter", command, "--no-browser", "--ip=127.0.0.1"]
-    args += [f"--port={port}", "--allow-root", f"--IdentityProvider.token={token}"]
-    args += [f"--ServerApp.root_dir={nbdir}", *flags]
-    proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None or time.time() > deadline:
-                proc.kill()
-                pytest.fail(f"{title} did not start:\n" + log_path.read_text()[-3000:])
-            time.sleep(0.5)
-    yield {"url": url, "token": token, "dir": nbdir}
-    proc.terminate()
+    """A JupyterLab or Notebook 7 server on 127.0.0.1 with token auth and notebooks in a
+    temporary folder; yields ``{url, token, dir}``, stops it after."""
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+        with jupyter_server(tmp_path_factory.mktemp(app), app) as server:
+            yield server
+    except RuntimeError as err:
+        pytest.fail(str(err))
 
 
 @pytest.fixture(scope="session")
 def jupyter_lab(tmp_path_factory):
     """A JupyterLab 4 server on 127.0.0.1 (token auth), notebooks in a temporary folder."""
     yield from _jupyter_server(tmp_path_factory, "lab")
-
-
-def write_notebook(path: Path, cells: list[str]) -> None:
-    nb = {
-        "cells": [
-            {
-                "cell_type": "code",
-                "execution_count": None,
-                "metadata": {},
-                "outputs": [],
-                "source": c,
-            }
-            for c in cells
-        ],
-        "metadata": {
-            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    path.write_text(json.dumps(nb))
 
 
 @pytest.fixture()
@@ -208,11 +121,7 @@ def lab_notebook(chromium, jupyter_lab):
             f"{jupyter_lab['url']}/lab/workspaces/{name[:-6]}/tree/{name}"
             f"?token={jupyter_lab['token']}&reset"
         )
-        page.wait_for_function(
-            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-            " === 'idle'",
-            timeout=timeout,
-        )
+        page.wait_for_function(KERNEL_IDLE, timeout=timeout)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         return page
 
@@ -268,11 +177,7 @@ def open_notebook(chromium, jupyter_lab, jupyter_nb7):
             else f"/notebooks/{name}?"
         )
         page.goto(f"{server['url']}{path}token={server['token']}")
-        page.wait_for_function(
-            "window.jupyterapp?.shell.currentWidget?.sessionContext?.session?.kernel?.status"
-            " === 'idle'",
-            timeout=timeout,
-        )
+        page.wait_for_function(KERNEL_IDLE, timeout=timeout)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         return page
 

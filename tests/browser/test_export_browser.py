@@ -77,6 +77,40 @@ def test_tabular_export_draws_one_bar_per_feature(open_export):
     assert page.locator("#ll-root .ll-snapshot").is_hidden()
 
 
+LABEL_BOXES = """() => {
+  const svg = document.querySelector('#ll-root svg');
+  const yAxis = [...svg.querySelectorAll('g.role-axis')].find(
+    (a) => (a.getAttribute('aria-label') || '').startsWith('Y-axis'));
+  const right = Math.max(...[...yAxis.querySelectorAll('.role-axis-label text')].map(
+    (t) => t.getBoundingClientRect().right));
+  const values = [...svg.querySelectorAll('g.mark-text.role-mark text')].map((t) => {
+    const r = t.getBoundingClientRect();
+    return [t.textContent, r.left, r.right];
+  });
+  return { axisRight: right, svgRight: svg.getBoundingClientRect().right, values };
+}"""
+
+
+def test_value_labels_stay_clear_of_feature_names(open_export):
+    # the longest negative bar's label sits left of its end: it must not run into the
+    # feature names, nor the longest positive one's off the chart
+    e = Explanation(
+        values=[[0.51234, -0.852341, 0.0123, -0.3]],
+        base_values=[1.0],
+        prediction=[0.5],
+        output_names=["y"],
+        feature_names=["alpha", "a_long_feature_name", "c", "d"],
+        data=np.array([3.25, 4.5, 1.0, 2.0]),
+    )
+    page = open_export(e)
+    page.wait_for_selector("#ll-root svg .mark-rect path", timeout=20_000)
+    boxes = page.evaluate(LABEL_BOXES)
+    assert len(boxes["values"]) == 4
+    for text, left, right in boxes["values"]:
+        assert left > boxes["axisRight"], (text, left, boxes["axisRight"])
+        assert right < boxes["svgRight"], (text, right, boxes["svgRight"])
+
+
 def test_text_export_shows_tokens_switches_class_and_runs_no_payload(open_export):
     text = f"good film {PAYLOAD} bad plot"
     exp = ll.attribute(

@@ -110,6 +110,17 @@ def test_dependence_chart_draws_ice_and_average(lab_notebook):
         f"document.querySelectorAll('{OUT} .ll-agreement tr').length === 4", timeout=120_000
     )
     assert page.locator(f"{OUT} .ll-compare .ll-panel").count() == 3
+    # each panel's chart fits inside its panel (no value label cut at the edge)
+    page.wait_for_function(
+        f"document.querySelectorAll('{OUT} .ll-compare .ll-panel svg.marks').length === 3",
+        timeout=60_000,
+    )
+    overflow = page.evaluate(
+        f"""() => [...document.querySelectorAll('{OUT} .ll-compare .ll-panel')].map(
+          (p) => p.querySelector('svg.marks').getBoundingClientRect().right
+                 - p.getBoundingClientRect().right)"""
+    )
+    assert max(overflow) <= 0, overflow
     page.wait_for_function(
         f"document.querySelectorAll('{OUT} .ll-elimination svg .mark-symbol path').length >= 12",
         timeout=120_000,

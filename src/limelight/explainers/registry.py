@@ -188,6 +188,24 @@ def build(
     return entry.cls(**kwargs)
 
 
+def check_request(
+    modality: str,
+    method: Any,
+    options: dict,
+    inputs: tuple[str, ...],
+    random_state: Any,
+) -> None:
+    """Refuse, before any work, a bad seed, an unknown method or option, or options given
+    beside an explainer object (``options`` loses a stray ``modality`` key)."""
+    options.pop("modality", None)
+    check_random_state(random_state)
+    if isinstance(method, Explainer):
+        configured(modality, method, options)
+    else:
+        cls = None if method == "auto" else lookup(modality, method).cls
+        check_options(modality, cls, options, inputs, warn=False)
+
+
 def configured(modality: str, explainer: Explainer, options: dict) -> Explainer:
     """A copy of the caller's explainer object (the plan may set its targets; the caller's
     object is never changed); options beside it are an error, as they would be ignored."""

@@ -21,8 +21,7 @@ from ..explainers.base import Explainer
 from ..explainers.registry import (
     Method,
     build,
-    check_options,
-    check_random_state,
+    check_request,
     configured,
     entry_of,
     lookup,
@@ -66,13 +65,7 @@ def plan(
     outputs get a map (the rule in :mod:`limelight.plans.outputs`); ``outputs=`` is its
     deprecated old name.
     """
-    options.pop("modality", None)
-    check_random_state(random_state)
-    if isinstance(method, Explainer):
-        configured("image", method, options)
-    else:
-        cls = None if method == "auto" else lookup("image", method).cls
-        check_options("image", cls, options, INPUT_OPTIONS, warn=False)
+    check_request("image", method, options, INPUT_OPTIONS, random_state)
     if background is not None:
         raise InputError(
             "image explanations do not take a background",

@@ -18,8 +18,7 @@ from ..explainers.base import Explainer
 from ..explainers.registry import (
     Method,
     build,
-    check_options,
-    check_random_state,
+    check_request,
     configured,
     entry_of,
     lookup,
@@ -81,13 +80,7 @@ def plan(
     ``tokenizer=``) or a text-classification ``pipeline`` (:mod:`limelight.models.hf`);
     ``device=`` for torch models.
     """
-    options.pop("modality", None)
-    check_random_state(random_state)
-    if isinstance(method, Explainer):
-        configured("text", method, options)
-    else:
-        cls = None if method == "auto" else lookup("text", method).cls
-        check_options("text", cls, options, INPUT_OPTIONS, warn=False)
+    check_request("text", method, options, INPUT_OPTIONS, random_state)
     if background is not None:
         raise InputError(
             "text explanations do not use a background",
