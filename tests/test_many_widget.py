@@ -205,3 +205,33 @@ def test_texts_widget_cancels_between_chunks():
     with pytest.raises(Cancelled):
         w.wait(timeout=30)
     assert 3 <= len(w.explanations) < 30 and len(w.explanations) % 3 == 0
+
+
+def test_a_saved_notebook_holds_every_point(tmp_path):
+    """Executed and saved with its widget state (as ``nbconvert --execute
+    --ExecutePreprocessor.store_widget_state=True`` does, which keeps state updates and
+    drops custom messages): the many widget's saved ``_arrays`` has every row's point."""
+    import base64
+
+    nbclient = pytest.importorskip("nbclient")
+    import nbformat
+
+    cells = [
+        "import numpy as np, limelight as ll\n"
+        "X = np.random.default_rng(0).normal(size=(900, 3))\n"
+        "w = ll.explain_many(lambda Z: Z @ [1.0, 2.0, 3.0], X, background=X[:5],"
+        " method='exact', chunk_size=100)\nw",
+        "ex = w.wait(60)",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbclient.NotebookClient(
+        nb, timeout=120, kernel_name="python3", store_widget_state=True,
+        resources={"metadata": {"path": str(tmp_path)}},
+    ).execute()
+    state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]
+    many = [m for m in state.values() if m["state"].get("_view") == "many"]
+    assert len(many) == 1 and many[0]["state"]["_progress"]["status"] == "done"
+    rows = next(b for b in many[0]["buffers"] if b["path"] == ["_arrays", "row", "view"])
+    got = np.frombuffer(base64.b64decode(rows["data"]), dtype=np.int32)
+    np.testing.assert_array_equal(got, np.arange(900))
