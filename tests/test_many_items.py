@@ -160,3 +160,27 @@ def test_options_for_tables_are_refused_for_texts(pipe):
         ll.attribute_many(pipe, DOCS, tokens=["a"])
     with pytest.raises(InputError, match="background"):
         ll.attribute_many(pipe, DOCS, background=DOCS)
+
+
+def test_torch_texts_and_images_run_one_after_another_with_the_same_numbers():
+    torch = pytest.importorskip("torch")
+    from tests.test_text_torch import BagClassifier, WordPieceTokenizer
+
+    tok, net = WordPieceTokenizer(), BagClassifier()
+    docs = ["a wonderful evening", "dreadful and boring", "fine"]
+    for method in ("integrated_gradients", "occlusion"):
+        ex = ll.attribute_many(net, docs, tokenizer=tok, method=method, random_state=0)
+        assert ex.ok.all() and ex.method == method
+        for i, d in enumerate(docs):
+            ref = ll.attribute(net, d, tokenizer=tok, method=method, random_state=int(ex.seeds[i]))
+            np.testing.assert_allclose(ex[i].values, ref.values, atol=1e-10)
+    assert net.training  # the user's module is left as it was (fresh modules train)
+    torch.manual_seed(0)
+    cnn = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU(), torch.nn.Flatten(), torch.nn.Linear(144, 3)
+    ).eval()
+    imgs = np.random.default_rng(0).random((3, 1, 8, 8)).astype(np.float32)
+    ex = ll.attribute_many(cnn, imgs, method="saliency")
+    for i in range(3):
+        ref = ll.attribute(cnn, imgs[i], method="saliency")
+        np.testing.assert_allclose(ex[i].values, ref.values, atol=1e-7)
