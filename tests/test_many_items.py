@@ -153,6 +153,16 @@ def test_images_of_two_sizes_and_one_the_model_fails_on():
     assert set(frame["item"]) == {0, 1, 3} and {"y", "x"} <= set(frame.columns)
 
 
+def test_texts_as_an_array_or_a_series(pipe):
+    import pandas as pd
+
+    a = ll.attribute_many(pipe, np.array(DOCS[:3]), method="occlusion")
+    b = ll.attribute_many(pipe, pd.Series(DOCS[:3]), method="occlusion")
+    for x, y, d in zip(a, b, DOCS):
+        np.testing.assert_array_equal(x.values, y.values)
+        assert x.data == d
+
+
 def test_options_for_tables_are_refused_for_texts(pipe):
     with pytest.raises(InputError, match="n_jobs"):
         ll.attribute_many(pipe, DOCS, n_jobs=2)

@@ -127,6 +127,34 @@ def test_each_push_sends_only_the_new_chunks_points(monkeypatch):
     assert final is not None and sum(len(b) for b in final[1]) >= n * per_point
 
 
+def test_another_output_mid_run_starts_the_views_over(monkeypatch):
+    import time
+
+    from limelight.widgets import many
+
+    monkeypatch.setattr(many, "PUSH_INTERVAL", 0.0)
+    sent = _record(monkeypatch)
+
+    def two(Z):
+        time.sleep(0.02)
+        return np.stack([f(Z), np.sin(Z @ W)], axis=1)
+
+    w = ll.explain_many(two, X, background=X[:8], method="exact", chunk_size=10)
+    t0 = time.perf_counter()
+    while w._rows_done() < 20 and time.perf_counter() - t0 < 60:
+        time.sleep(0.005)
+    w.output_index = 1  # as the view's output menu does
+    ex = w.wait(timeout=60)
+    custom = [m["content"] for m, _ in sent if m.get("method") == "custom"]
+    full = next(k for k, c in enumerate(custom) if c["type"] == "full")
+    assert custom[full]["epoch"] > custom[0]["epoch"]  # views drop the other output's points
+    assert all(c["epoch"] == custom[full]["epoch"] for c in custom[full:])
+    pts, _ = _replay(sent)
+    ref = summary_arrays(ex, 1)
+    for k in ref:
+        np.testing.assert_array_equal(pts[k], ref[k])
+
+
 def test_a_view_that_starts_late_gets_every_point_so_far(monkeypatch):
     import time
 

@@ -167,10 +167,14 @@ def attribute_many(
 def _items_kind(X: Any) -> str | None:
     """``"text"`` for a list (or Series) of strings, ``"image"`` for a stack ``(n, H, W[,
     C])`` or a list of images; None for a table."""
+    import numpy as np
+
     if isinstance(X, str):
         return None
     if getattr(X, "ndim", 2) >= 3:
         return "image"
+    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "UO" and len(X):
+        return "text" if isinstance(X[0], str) else None
     if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
         first = next(iter(X), None)
         if isinstance(first, str):
