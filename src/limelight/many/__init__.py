@@ -117,17 +117,18 @@ def attribute_many(
     (refused when the model, background or options changed). ``collect=False`` (with
     ``out``) returns None instead of holding every row in memory: ``ll.load(out)`` later.
     A row that fails (the model raises, or returns NaN) has NaN values and its reason in
-    ``ex.errors``; the others are unaffected.
+    ``ex.errors``; the others are unaffected. A list of texts, or a stack or list of
+    images, gives an :class:`~limelight.many.items.ItemExplanations` (``many.text``,
+    ``many.images``).
 
         >>> ex = ll.attribute_many(model, X_test, background=X_train)    # doctest: +SKIP
         >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
     """
-    items = _items_kind(X)
-    if items is not None:  # texts or images: limelight.many.text / .images
-        return _attribute_items(
-            items, model, X, background, method, output, random_state,
-            {"n_jobs": n_jobs, "client": client, "out": out}, options,
-        )
+    from .items import attribute_items, items_kind
+
+    if items_kind(X) is not None:  # texts or images: limelight.many.text / .images
+        table_only = {"n_jobs": n_jobs, "client": client, "out": out}
+        return attribute_items(model, X, background, method, output, random_state, table_only, options)
     if n_jobs is not None and client is not None:
         raise InputError(
             "give n_jobs or client, not both",
@@ -163,41 +164,3 @@ def attribute_many(
         result.params.pop(key, None)
     return result
 
-
-def _items_kind(X: Any) -> str | None:
-    """``"text"`` for a list (or Series) of strings, ``"image"`` for a stack ``(n, H, W[,
-    C])`` or a list of images; None for a table."""
-    import numpy as np
-
-    if isinstance(X, str):
-        return None
-    if getattr(X, "ndim", 2) >= 3:
-        return "image"
-    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "UO" and len(X):
-        return "text" if isinstance(X[0], str) else None
-    if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
-        first = next(iter(X), None)
-        if isinstance(first, str):
-            return "text"
-        if getattr(first, "ndim", 0) >= 2 or type(first).__name__.endswith("Image"):
-            return "image"
-    return None
-
-
-def _attribute_items(kind, model, X, background, method, output, random_state, unused, options):
-    from .images import attribute_images
-    from .text import attribute_texts
-
-    given = [k for k, v in unused.items() if v is not None]
-    if given:
-        raise InputError(
-            f"{given[0]}= is for tables; many {kind}s run in this process",
-            fix=f"drop {given[0]}=",
-        )
-    if background is not None:
-        raise InputError(f"{kind} explanations take no background", fix="drop background=")
-    if len(X) == 0:
-        raise InputError(f"no {kind}s to explain", fix=f"pass at least one {kind}")
-    run = attribute_texts if kind == "text" else attribute_images
-    items = list(X) if kind == "text" else X
-    return run(model, items, method=method, output=output, random_state=random_state, **options)

@@ -219,3 +219,54 @@ def load_items(path: str | Path) -> ItemExplanations:
     return ItemExplanations(
         items, errors=meta["errors"], seeds=meta["seeds"], method=meta["method"]
     )
+
+
+def items_kind(X: Any) -> str | None:
+    """``"text"`` for a list (or Series) of strings, ``"image"`` for a stack ``(n, H, W[,
+    C])`` or a list of images; None for a table."""
+    import numpy as np
+
+    if isinstance(X, str):
+        return None
+    if getattr(X, "ndim", 2) >= 3:
+        return "image"
+    if isinstance(X, np.ndarray) and X.ndim == 1 and X.dtype.kind in "UO" and len(X):
+        return "text" if isinstance(X[0], str) else None
+    if isinstance(X, (list, tuple)) or type(X).__name__ == "Series":
+        first = next(iter(X), None)
+        if isinstance(first, str):
+            return "text"
+        if getattr(first, "ndim", 0) >= 2 or type(first).__name__.endswith("Image"):
+            return "image"
+    return None
+
+
+def attribute_items(
+    model: Any,
+    X: Any,
+    background: Any,
+    method: Any,
+    output: Any,
+    random_state: int | None,
+    unused: dict[str, Any],
+    options: dict[str, Any],
+) -> ItemExplanations:
+    """``attribute_many`` over texts or images (``X`` as :func:`items_kind` reads it);
+    ``unused``: the table-only arguments, refused when given."""
+    kind = items_kind(X)
+    from .images import attribute_images
+    from .text import attribute_texts
+
+    given = [k for k, v in unused.items() if v is not None]
+    if given:
+        raise InputError(
+            f"{given[0]}= is for tables; many {kind}s run in this process",
+            fix=f"drop {given[0]}=",
+        )
+    if background is not None:
+        raise InputError(f"{kind} explanations take no background", fix="drop background=")
+    if len(X) == 0:
+        raise InputError(f"no {kind}s to explain", fix=f"pass at least one {kind}")
+    run = attribute_texts if kind == "text" else attribute_images
+    items = list(X) if kind == "text" else X
+    return run(model, items, method=method, output=output, random_state=random_state, **options)

@@ -274,9 +274,10 @@ def explain_many(
         >>> w = ll.explain_many(model, X_test, background=X_train)   # doctest: +SKIP
         >>> w.selected = 12   # that row's explanation, as a click on its dot  # doctest: +SKIP
     """
-    from ..many import ManyRun, _items_kind
+    from ..many import ManyRun
+    from ..many.items import items_kind
 
-    kind = _items_kind(X)
+    kind = items_kind(X)
     if kind is not None:
         return _explain_items(kind, model, X, background, method, chunk_size, kwargs)
     opts = {k: kwargs.pop(k, None) for k in ("output", "random_state", "n_jobs", "client", "out")}
