@@ -258,3 +258,47 @@ def test_texts_view_lists_tokens_a_tokens_texts_and_one_text(source_page):
     assert page.locator(".ll-texts-text").text_content() == docs[4]
     assert page.locator(".ll-texts-text b").count() == 0
     page.screenshot(path="/tmp/ll_many_texts.png", full_page=True)
+
+
+def test_the_html_export_draws_every_row_offline(chromium, source_page, tmp_path):
+    """``w.save("x.html")``: a page with no kernel and no network that draws the same
+    bars and pixels as the live view of the finished run."""
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1500, 4))
+    names = ["alpha", "beta", "<i>gamma</i>", "delta"]
+    f = lambda Z: np.tanh(Z @ np.array([2.0, -1.0, 0.5, 1.5]) / 2)  # noqa: E731
+    w = ll.explain_many(f, X, background=X[:10], method="exact", feature_names=names)
+    ex = w.wait(timeout=120)
+    path = w.save(tmp_path / "many.html", title="</title><b>x</b>")
+    page = chromium.new_page()
+    outside, errors = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:", "blob:", "about:")):
+            return r.continue_()
+        outside.append(r.request.url)
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri())
+    page.wait_for_function("document.body.dataset.llReady === '1'", timeout=20_000)
+    assert page.locator(".ll-many-count").text_content().startswith("1,500 rows")
+    bars = page.locator(".ll-many-bars .ll-many-name").all_text_contents()
+    means = np.abs(ex.values[:, 0]).mean(0)
+    assert bars == [names[j] for j in np.argsort(-means)]
+    assert page.locator("b").count() == 0 and page.title() == "</title><b>x</b>"
+    pixels = page.evaluate(
+        """() => [...document.querySelectorAll('canvas')].map((c) =>
+          Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data).join(','))"""
+    )
+    page.screenshot(path="/tmp/ll_many_export.png", full_page=True)
+    page.close()
+    assert outside == [] and errors == [] and len(pixels) == 2
+    live = source_page(PAGE)  # the view of the finished widget, drawn from its state
+    live.evaluate(
+        "([m, a, r]) => window.llRender(m, a, r)", [w._meta, payload(summary_arrays(ex, 0)), {}]
+    )
+    assert live.evaluate("window.llPixels()") == pixels
+    with pytest.raises(ll.errors.LimelightError, match="html"):
+        w.save(tmp_path / "many.png")

@@ -207,6 +207,51 @@ class ManyWidget(anywidget.AnyWidget):
         self.send(content, buffers=bufs)
         self._sent = start + len(pts["row"])
 
+    def to_html(self, *, title: str | None = None) -> str:
+        """One self-contained HTML page with the summary of every row done so far (the
+        bars, the beeswarm, the dependence scatter); opens from ``file://``, no kernel.
+
+            >>> w.save("summary.html")   # doctest: +SKIP
+        """
+        import base64
+
+        from ..export import page
+
+        ex = self.explanations
+        arrays = {} if ex is None else _buffers(summary_arrays(ex, self.output_index))
+        state = {
+            "_view": "many",
+            "_meta": dict(self._meta),
+            "_arrays": {
+                k: {
+                    "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
+                    "dtype": v["dtype"],
+                    "shape": v["shape"],
+                }
+                for k, v in arrays.items()
+            },
+            "_progress": dict(self._progress),
+            "_row": {},
+            "output_index": self.output_index,
+            "_static": True,
+        }
+        method = self._meta.get("method", "")
+        title = title or f"limelight: {method} explanations of many rows"
+        return page(state, title=title, chart=False)
+
+    def save(self, path: Any, *, title: str | None = None) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
+        from pathlib import Path
+
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise LimelightError(
+                f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
+                fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
+            )
+        path.write_text(self.to_html(title=title), encoding="utf-8")
+        return path
+
     def _redraw(self, _change: Any = None) -> None:
         with self._lock:
             if not self._stream.parts:
