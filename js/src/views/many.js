@@ -313,7 +313,11 @@ export function render({ model, el }) {
     const names = meta.feature_names || [];
     const p = pointsOf(store);
     if (!p.n || !names.length) {
-      if (!built) body.replaceChildren(h("div", "ll-empty", "waiting for the first chunk…"));
+      const status = model.get("_progress")?.status;
+      const failed = store.failed || meta.failed;
+      const why = !status || status === "running" ? "waiting for the first chunk…"
+        : `no row was explained${failed ? ` (${failed} failed)` : ""}`;
+      if (!built) body.replaceChildren(h("div", "ll-empty", why));
       return;
     }
     const d = names.length;
@@ -338,11 +342,13 @@ export function render({ model, el }) {
   const drawRow = () => panel.replaceChildren(rowPanel(model.get("_meta") || {}, model.get("_row")));
   store.subs.add(later);
   model.on("change:_row", drawRow);
+  model.on("change:_progress", later); // a run that ends with no row says so
   draw();
   drawRow();
   return () => {
     store.subs.delete(later);
     model.off("change:_row", drawRow);
+    model.off("change:_progress", later);
     root.remove();
   };
 }

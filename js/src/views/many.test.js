@@ -153,4 +153,14 @@ describe("streamed points", () => {
     el1.remove();
     el2.remove();
   });
+
+  it("says when a finished run explained no row", async () => {
+    const model = standInModel({ _meta: { ...meta, failed: 3 }, _arrays: {}, _row: {}, _progress: { status: "running" } });
+    const el = document.createElement("div");
+    render({ model, el });
+    expect(el.textContent).toContain("waiting for the first chunk");
+    model.set("_progress", { status: "done" });
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    expect(el.textContent).toContain("no row was explained (3 failed)");
+  });
 });
