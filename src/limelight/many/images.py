@@ -5,10 +5,11 @@ The first image is planned as ``ll.attribute`` plans it (the model adapted and p
 the method and its segmentation settings chosen); then every image runs the same planning
 and explainer seeded ``row_seed(seed, i)``, in a few threads whose model calls (occlusion
 windows, segment coalitions, the probes) a :class:`~limelight.many.batch.CallPool` joins
-into large batches, images of one size together. So item ``i`` equals
-``ll.attribute(model, images[i], random_state=ex.seeds[i])``; an image the model fails on
-fails alone. Torch and Keras models (gradient methods) are explained one image after
-another.
+into large batches, images of one size together; a torch module's gradients too
+(:mod:`limelight.many.torch_images`). So item ``i`` equals
+``ll.attribute(model, images[i], random_state=ex.seeds[i])`` (to float32 rounding for
+gradients taken in a larger batch); an image the model fails on fails alone. Keras models
+are explained one image after another.
 
     >>> import numpy as np, limelight as ll
     >>> imgs = np.zeros((2, 4, 4)); imgs[1, :2, :2] = 1.0
@@ -40,8 +41,9 @@ def attribute_images(
     **options: Any,
 ) -> ItemExplanations:
     """The explanation of every image (see the module's docstring)."""
-    from ..models.torch import ImageFunction
+    from ..models.torch import ImageFunction, TorchModel
     from ..plans import plan
+    from .torch_images import GradPool, TorchItem
 
     items = list(images)
     base = base_seed(random_state)
@@ -56,7 +58,19 @@ def attribute_images(
     )
     targets = list(first.explainer.targets)
     rest = {**options, "method": method, "output": targets}
-    if not isinstance(first.model, ImageFunction):  # torch, keras: one image at a time
+    if isinstance(first.model, TorchModel):  # its calls pooled, the module one thread's
+        pool = GradPool()
+        return run_items(
+            items,
+            first,
+            None,
+            pool,
+            modality="image",
+            base=base,
+            options=rest,
+            job=lambda opts: TorchItem(opts, model, pool),
+        )
+    if not isinstance(first.model, ImageFunction):  # keras: one image at a time
         return run_items(
             items, first, lambda: model, None, modality="image", base=base, options=rest
         )

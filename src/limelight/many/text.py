@@ -62,16 +62,16 @@ def run_items(
     base: int,
     options: dict[str, Any],
     positions: list[int] | None = None,
+    job: Any = None,
 ) -> ItemExplanations:
     """Explain each item with the model ``make()`` returns (one whose calls go to ``pool``;
     the real model when ``pool`` is None: one item at a time), item ``i`` seeded
     ``row_seed(base, i)`` (``i`` the item's place in ``positions`` when given); ``first``
-    is the planned first item (its method's name)."""
+    is the planned first item (its method's name); ``job(options)`` makes an item's job
+    (an ``_Item`` by default)."""
     seeds = [row_seed(base, i) for i in (positions or range(len(items)))]
-    jobs = [
-        (_Item(modality, {**options, "random_state": s}, make), None, x)
-        for x, s in zip(items, seeds)
-    ]
+    job = job or (lambda opts: _Item(modality, opts, make))
+    jobs = [(job({**options, "random_state": s}), None, x) for x, s in zip(items, seeds)]
     if pool is None:
         results = []
         for job, model, x in jobs:
