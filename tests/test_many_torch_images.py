@@ -18,8 +18,11 @@ class Counted(torch.nn.Module):
         super().__init__()
         torch.manual_seed(0)
         self.net = torch.nn.Sequential(
-            torch.nn.Conv2d(1, 4, 3, padding=1), torch.nn.ReLU(), torch.nn.Dropout(0.5),
-            torch.nn.Flatten(), torch.nn.Linear(4 * 8 * 8, 3),
+            torch.nn.Conv2d(1, 4, 3, padding=1),
+            torch.nn.ReLU(),
+            torch.nn.Dropout(0.5),
+            torch.nn.Flatten(),
+            torch.nn.Linear(4 * 8 * 8, 3),
         )
         self.calls = 0
 
@@ -58,19 +61,23 @@ def test_each_image_equals_attribute_with_fewer_module_calls(method, opts):
 
 
 def test_an_image_the_module_fails_on_fails_alone():
+    """The module rejects image 1's interpolations (not the image itself, so planning
+    passes): the joint gradient call fails, is retried image by image, and only image 1
+    fails; the others equal ll.attribute."""
+
     class Picky(Counted):
         def forward(self, x):
-            if torch.isnan(x).any():
-                raise ValueError("NaN pixels")
+            v = x[:, 0, 0, 0]
+            if ((v > 0.70) & (v < 0.776)).any():
+                raise ValueError("cannot read this pixel")
             return super().forward(x)
 
-    imgs = IMGS.copy()
+    imgs = IMGS[:3].copy()
+    imgs[:, 0, 0, 0] = [0.1, 0.777, 0.1]
     net = Picky()
-    ex0 = ll.attribute_many(net, imgs[:3], method="saliency")
-    imgs[1, 0, 2, 2] = np.nan
-    with pytest.raises(Exception):  # ll.attribute refuses it in planning
-        ll.attribute(net, imgs[1], method="saliency")
-    ex = ll.attribute_many(net, imgs[:3], method="saliency")
-    assert ex.ok.tolist() == [True, False, True] and ex.errors[1]
+    ex = ll.attribute_many(net, imgs, method="integrated_gradients", n_steps=16, max_steps=16)
+    assert ex.ok.tolist() == [True, False, True]
+    assert "cannot read this pixel" in ex.errors[1]
     for i in (0, 2):
-        np.testing.assert_allclose(ex[i].values, ex0[i].values, rtol=1e-5, atol=1e-7)
+        ref = ll.attribute(net, imgs[i], method="integrated_gradients", n_steps=16, max_steps=16)
+        np.testing.assert_allclose(ex[i].values, ref.values, rtol=1e-4, atol=1e-6)
