@@ -119,11 +119,18 @@ def attribute_many(
     (refused when the model, background or options changed). ``collect=False`` (with
     ``out``) returns None instead of holding every row in memory: ``ll.load(out)`` later.
     A row that fails (the model raises, or returns NaN) has NaN values and its reason in
-    ``ex.errors``; the others are unaffected.
+    ``ex.errors``; the others are unaffected. A list of texts, or a stack or list of
+    images, gives an :class:`~limelight.many.items.ItemExplanations` (``many.text``,
+    ``many.images``).
 
         >>> ex = ll.attribute_many(model, X_test, background=X_train)    # doctest: +SKIP
         >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
     """
+    from .items import attribute_items, items_kind
+
+    if items_kind(X) is not None:  # texts or images: limelight.many.text / .images
+        table_only = {"n_jobs": n_jobs, "client": client, "out": out}
+        return attribute_items(model, X, background, method, output, random_state, table_only, options)
     if n_jobs is not None and client is not None:
         raise InputError(
             "give n_jobs or client, not both",
@@ -158,3 +165,4 @@ def attribute_many(
     for key in ("model_seconds", "model_calls"):
         result.params.pop(key, None)
     return result
+
