@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .._cancel import check as check_cancelled
-from ..errors import LimelightError
+from ..errors import Cancelled, LimelightError
 from .batch import CallPool
 from .text import _Item
 
@@ -55,6 +55,8 @@ class GradPool(CallPool):
                 r.out = out
             self.calls += 1
             self.rows += sum(len(r.batch) for r in group if r.batch is not None)
+        except Cancelled:
+            raise  # the run stops: every thread
         except (LimelightError, Exception) as exc:  # noqa: BLE001 - this image's failure
             if len(group) == 1:
                 group[0].error = exc
