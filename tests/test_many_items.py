@@ -172,6 +172,42 @@ def test_options_for_tables_are_refused_for_texts(pipe):
         ll.attribute_many(pipe, DOCS, background=DOCS)
 
 
+def test_a_bad_first_item_fails_alone_and_one_text_or_nothing_is_refused(pipe):
+    # the first text is empty, the second is not a string: both fail alone, the rest run
+    docs = ["", None, *DOCS[:3]]
+    ex = ll.attribute_many(pipe, docs, method="occlusion")
+    assert ex.ok.tolist() == [False, False, True, True, True]
+    assert "empty" in ex.errors[0] and "str" in ex.errors[1]
+    for i in (2, 3, 4):
+        ref = ll.attribute(pipe, docs[i], method="occlusion")
+        np.testing.assert_allclose(ex[i].values, ref.values, atol=1e-12)
+    # so does a first image the model cannot take
+    rng = np.random.default_rng(2)
+    imgs = [np.full((8, 8), np.nan), rng.random((8, 8))]
+    f = lambda b: b.sum(axis=(1, 2))[:, None]  # noqa: E731
+    ex = ll.attribute_many(f, imgs, method="occlusion", window=4, stride=4)
+    assert ex.ok.tolist() == [False, True]
+    # a generator of texts is read once, as the list it yields
+    gen = ll.attribute_many(pipe, (d for d in DOCS[:2]), method="occlusion")
+    assert [e.data for e in gen] == DOCS[:2]
+    with pytest.raises(InputError, match="one text"):
+        ll.attribute_many(pipe, DOCS[0])
+    with pytest.raises(InputError, match="empty"):
+        ll.attribute_many(pipe, [])
+    # a model that fails on every text is the model's problem: raised, not 8 failures
+    def broken(xs):
+        raise RuntimeError("no")
+
+    with pytest.raises(ll.errors.LimelightError, match="no"):
+        ll.attribute_many(broken, DOCS, method="occlusion")
+
+
+def test_n_jobs_must_be_a_number():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(InputError, match="n_jobs='two'"):
+        ll.attribute_many(lambda z: z.sum(1), X, background=X, n_jobs="two")
+
+
 def test_torch_texts_and_images_run_one_after_another_with_the_same_numbers():
     torch = pytest.importorskip("torch")
     from tests.test_text_torch import BagClassifier, WordPieceTokenizer

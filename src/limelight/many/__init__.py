@@ -13,6 +13,7 @@ as Parquet and ``resume=True`` continues an interrupted run.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from numbers import Integral
 from typing import Any
 
 from ..errors import InputError
@@ -126,11 +127,17 @@ def attribute_many(
         >>> ex = ll.attribute_many(model, X_test, background=X_train)    # doctest: +SKIP
         >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
     """
-    from .items import attribute_items, items_kind
+    from .items import attribute_items, items_kind, many_input
 
+    X = many_input(X)
     if items_kind(X) is not None:  # texts or images: limelight.many.text / .images
         table_only = {"n_jobs": n_jobs, "client": client, "out": out}
         return attribute_items(model, X, background, method, output, random_state, table_only, options)
+    if n_jobs is not None and (isinstance(n_jobs, bool) or not isinstance(n_jobs, Integral)):
+        raise InputError(
+            f"n_jobs={n_jobs!r} is not a number of processes",
+            fix="pass an integer (-1: every core), or None for this process only",
+        )
     if n_jobs is not None and client is not None:
         raise InputError(
             "give n_jobs or client, not both",

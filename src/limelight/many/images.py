@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from .batch import CallPool
-from .items import ItemExplanations
+from .items import ItemExplanations, plan_first
 from .plan import row_seed
 from .text import base_seed, run_items
 
@@ -47,14 +47,17 @@ def attribute_images(
 
     items = list(images)
     base = base_seed(random_state)
-    first = plan(
-        model,
-        items[0],
-        method=method,
-        output=output,
-        random_state=row_seed(base, 0),
-        modality="image",
-        **options,
+    first = plan_first(
+        items,
+        lambda i: plan(
+            model,
+            items[i],
+            method=method,
+            output=output,
+            random_state=row_seed(base, i),
+            modality="image",
+            **options,
+        ),
     )
     targets = list(first.explainer.targets)
     rest = {**options, "method": method, "output": targets}

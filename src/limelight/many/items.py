@@ -221,6 +221,43 @@ def load_items(path: str | Path) -> ItemExplanations:
     )
 
 
+#: items tried in turn for the run's first plan before the first one's error is raised
+FIRST_TRIES = 5
+
+
+def plan_first(items: list[Any], plan_one: Any) -> Any:
+    """``plan_one(i)`` for the first item that plans (an empty text or a picture the model
+    refuses fails alone, later, in ``ex.errors``); when the first ``FIRST_TRIES`` all fail,
+    the first one's limelight error is raised: the model, not an item, is the problem."""
+    from ..errors import LimelightError
+
+    first_error = None
+    for i in range(min(FIRST_TRIES, len(items))):
+        try:
+            return plan_one(i)
+        except LimelightError as exc:
+            first_error = first_error or exc
+    raise first_error
+
+
+def many_input(X: Any) -> Any:
+    """``X`` as ``attribute_many`` reads it: an iterator of texts or images becomes a list;
+    one text, or nothing at all, is refused with what to pass instead."""
+    if isinstance(X, (str, bytes)):
+        raise InputError(
+            "X is one text; attribute_many explains many texts (or rows, or images)",
+            fix="pass a list of texts, or use ll.attribute(model, text) for one",
+        )
+    if hasattr(X, "__next__"):  # a generator or another iterator: read once, here
+        X = list(X)
+    if isinstance(X, (list, tuple)) and len(X) == 0:
+        raise InputError(
+            "X is empty: there is nothing to explain",
+            fix="pass a list of texts or images, or a table with at least one row",
+        )
+    return X
+
+
 def items_kind(X: Any) -> str | None:
     """``"text"`` for a list (or Series) of strings, ``"image"`` for a stack ``(n, H, W[,
     C])`` or a list of images; None for a table."""

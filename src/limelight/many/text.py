@@ -24,7 +24,7 @@ import numpy as np
 
 from ..errors import InputError
 from .batch import CallPool, error_text, run_rows
-from .items import ItemExplanations
+from .items import ItemExplanations, plan_first
 from .plan import row_seed
 
 #: per-text options that make no sense for a list of texts
@@ -92,7 +92,7 @@ def run_items(
 
 
 class TextRun:
-    """Many texts planned (the first text planned as ``ll.attribute`` plans it: model
+    """Many texts planned (the first text that plans planned as ``ll.attribute`` plans it: model
     adapted and probed, outputs chosen); :meth:`explain` explains any of them.
 
         >>> run = TextRun(lambda xs: [[len(s)] for s in xs], ["ab cd", "e"], method="occlusion")
@@ -119,14 +119,17 @@ class TextRun:
                 fix="pass tokenizer= (or nothing: words and punctuation) to split every text",
             )
         self.model, self.texts, self.base = model, texts, base_seed(random_state)
-        self.first = plan(
-            model,
-            texts[0],
-            method=method,
-            output=output,
-            random_state=row_seed(self.base, 0),
-            modality="text",
-            **options,
+        self.first = plan_first(
+            texts,
+            lambda i: plan(
+                model,
+                texts[i],
+                method=method,
+                output=output,
+                random_state=row_seed(self.base, i),
+                modality="text",
+                **options,
+            ),
         )
         used = self.first.model
         self.adapted = getattr(used, "inner", used)
