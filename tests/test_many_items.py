@@ -202,10 +202,17 @@ def test_a_bad_first_item_fails_alone_and_one_text_or_nothing_is_refused(pipe):
         ll.attribute_many(broken, DOCS, method="occlusion")
 
 
-def test_n_jobs_must_be_a_number():
+def test_run_options_that_make_no_sense_are_refused_by_name():
     X = np.random.default_rng(0).normal(size=(20, 3))
+    f = lambda z: z.sum(1)  # noqa: E731
     with pytest.raises(InputError, match="n_jobs='two'"):
-        ll.attribute_many(lambda z: z.sum(1), X, background=X, n_jobs="two")
+        ll.attribute_many(f, X, background=X, n_jobs="two")
+    with pytest.raises(InputError, match="chunk_size=2.5"):
+        ll.attribute_many(f, X, background=X, chunk_size=2.5)
+    with pytest.raises(InputError, match="resume=True"):  # it would silently start over
+        ll.attribute_many(f, X, background=X, resume=True)
+    with pytest.raises(InputError, match="chunk_size=0"):
+        ll.explain_many(f, X, background=X, chunk_size=0)
 
 
 def test_torch_texts_and_images_run_one_after_another_with_the_same_numbers():
