@@ -215,6 +215,18 @@ def test_run_options_that_make_no_sense_are_refused_by_name():
         ll.explain_many(f, X, background=X, chunk_size=0)
 
 
+def test_rows_as_a_list_of_records_are_a_table():
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(30, 3)), columns=["a", "b", "c"])
+    model = LinearRegression().fit(X, X @ [1.0, 2.0, 3.0])
+    ex = ll.attribute_many(model, X.iloc[:5].to_dict("records"), background=X, method="exact")
+    closed = (X.iloc[:5] - X.mean()).to_numpy() * [1.0, 2.0, 3.0]  # w * (x - mean)
+    np.testing.assert_allclose(ex.values[:, 0], closed, atol=1e-9)
+    assert ex.feature_names == ["a", "b", "c"]
+
+
 def test_torch_texts_and_images_run_one_after_another_with_the_same_numbers():
     torch = pytest.importorskip("torch")
     from tests.test_text_torch import BagClassifier, WordPieceTokenizer

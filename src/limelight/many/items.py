@@ -241,7 +241,8 @@ def plan_first(items: list[Any], plan_one: Any) -> Any:
 
 
 def many_input(X: Any) -> Any:
-    """``X`` as ``attribute_many`` reads it: an iterator of texts or images becomes a list;
+    """``X`` as ``attribute_many`` reads it: an iterator of texts or images becomes a list,
+    a list of dicts (records) a frame;
     one text, or nothing at all, is refused with what to pass instead."""
     if isinstance(X, (str, bytes)):
         raise InputError(
@@ -250,6 +251,10 @@ def many_input(X: Any) -> Any:
         )
     if hasattr(X, "__next__"):  # a generator or another iterator: read once, here
         X = list(X)
+    if isinstance(X, (list, tuple)) and X and all(isinstance(r, dict) for r in X):
+        import pandas as pd
+
+        return pd.DataFrame(list(X))  # rows as records: a table, columns by name
     if isinstance(X, (list, tuple)) and len(X) == 0:
         raise InputError(
             "X is empty: there is nothing to explain",
