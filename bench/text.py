@@ -126,7 +126,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--part", choices=["all", "sklearn", "transformers"], default="all")
     parser.add_argument("--docs", type=int, default=5, help="transformers part: documents")
-    parser.add_argument("--only", default=None, help="explainers whose name holds one of these, e.g. leverage,shap")
+    parser.add_argument(
+        "--only", default=None, help="explainers whose name holds one of these, e.g. leverage,shap"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     if args.part != "transformers":

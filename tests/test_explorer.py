@@ -406,7 +406,11 @@ def test_the_beeswarm_is_attribute_many_and_a_loop_of_attribute():
             np.testing.assert_allclose(sw.data[r].astype(float), X[i])
             if method == "exact":
                 e = ll.attribute(
-                    model, X[i], background=small, background_size=10, method="exact",
+                    model,
+                    X[i],
+                    background=small,
+                    background_size=10,
+                    method="exact",
                     random_state=3,
                 )
             else:

@@ -252,9 +252,16 @@ def test_a_saved_notebook_holds_every_point(tmp_path):
         "ex = w.wait(60)",
     ]
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbclient.NotebookClient(
-        nb, timeout=120, kernel_name="python3", store_widget_state=True,
+        nb,
+        timeout=120,
+        kernel_name="python3",
+        store_widget_state=True,
         resources={"metadata": {"path": str(tmp_path)}},
     ).execute()
     state = nb.metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"]

@@ -60,8 +60,9 @@ def test_text_auto_picks_leverage_from_eight_rows_per_token_and_permutation_belo
         return np.median(
             [
                 np.linalg.norm(
-                    ll.attribute(text_model, TEXT, method=method, budget=8 * n, random_state=s)
-                    .values[0]
+                    ll.attribute(
+                        text_model, TEXT, method=method, budget=8 * n, random_state=s
+                    ).values[0]
                     - exact[0]
                 )
                 for s in range(6)

@@ -162,13 +162,22 @@ def test_chunks_streamed_draw_what_a_one_shot_display_draws(source_page, monkeyp
     page = source_page(PAGE)
     page.evaluate("([m, a, r]) => window.llRender(m, a, r)", [w._meta, {}, {}])
     assert page.evaluate("window.llSent") == [{"type": "points"}]  # no points: it asks
-    empty = {k: np.zeros((0, 4) if k in ("values", "data") else 0, np.float32) for k in
-             ("values", "data", "prediction")}
+    empty = {
+        k: np.zeros((0, 4) if k in ("values", "data") else 0, np.float32)
+        for k in ("values", "data", "prediction")
+    }
     empty["row"] = np.zeros(0, np.int32)
     first = {**pushes[0][0], "type": "full", "start": 0, "count": 0}
-    page.evaluate("([m, b]) => window.llEmit(m, b)", [first, [
-        base64.b64encode(empty[k].tobytes()).decode() for k in ("values", "data", "prediction", "row")
-    ]])
+    page.evaluate(
+        "([m, b]) => window.llEmit(m, b)",
+        [
+            first,
+            [
+                base64.b64encode(empty[k].tobytes()).decode()
+                for k in ("values", "data", "prediction", "row")
+            ],
+        ],
+    )
     for k, (content, bufs) in enumerate(pushes):
         page.evaluate(
             "([m, b]) => window.llEmit(m, b)",
