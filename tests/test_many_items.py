@@ -194,6 +194,7 @@ def test_a_bad_first_item_fails_alone_and_one_text_or_nothing_is_refused(pipe):
         ll.attribute_many(pipe, DOCS[0])
     with pytest.raises(InputError, match="empty"):
         ll.attribute_many(pipe, [])
+
     # a model that fails on every text is the model's problem: raised, not 8 failures
     def broken(xs):
         raise RuntimeError("no")
