@@ -104,3 +104,12 @@ export function mountWidget(model, el, host) {
     }
   };
 }
+
+/**
+ * A notebook entry (anywidget's default export) drawing the core views and `views`:
+ * each widget family ships only the views it shows (js/build.mjs).
+ */
+export function entry(views = {}) {
+  for (const [name, view] of Object.entries(views)) registerView(name, view);
+  return { render: ({ model, el, host }) => mountWidget(model, el, host) };
+}

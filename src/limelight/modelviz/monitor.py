@@ -35,7 +35,7 @@ class Monitor(anywidget.AnyWidget):
     and ``.watch(module, every=N)`` log for you; ``.save("curves.html")`` exports.
     """
 
-    _esm = _esm()
+    _esm = _esm("modelviz.js")
     _view = traitlets.Unicode("monitor").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
     _arrays = traitlets.Dict().tag(sync=True)  # empty live; exports carry every point here

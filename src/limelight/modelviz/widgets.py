@@ -56,7 +56,7 @@ def detail(report: LayerReport, name: str) -> tuple[dict, dict[str, np.ndarray]]
 
 
 class _ModelView(anywidget.AnyWidget):
-    _esm = _esm()
+    _esm = _esm("modelviz.js")
     _view = traitlets.Unicode("").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
     _detail = traitlets.Dict().tag(sync=True)

@@ -38,17 +38,19 @@ _MISSING_BUNDLE = """
 export default { render({ el }) {
   const d = document.createElement("div");
   d.style.cssText = "color:#b71c1c;padding:8px;font:13px system-ui";
-  d.textContent = "limelight's frontend bundle is missing (src/limelight/static/widget.js). " +
+  d.textContent = "limelight's frontend bundle is missing (src/limelight/static/). " +
     "Reinstall with `pip install .` (it builds the JS with npm) or run `npm install && npm run build`.";
   el.append(d);
 } };
 """
 
 
-def _esm() -> str | Path:
-    """The bundle's text. (As a Path, anywidget would watch the file and keep every widget
-    alive through the watcher's callback; only live reload while developing wants that.)"""
-    path = STATIC / "widget.js"
+def _esm(bundle: str = "explain.js") -> str | Path:
+    """A widget family's bundle's text (``js/src/entries/``: each carries the core views
+    and its own, so a saved notebook holds only what its widgets draw). (As a Path,
+    anywidget would watch the file and keep every widget alive through the watcher's
+    callback; only live reload while developing wants that.)"""
+    path = STATIC / bundle
     if not path.exists():
         return _MISSING_BUNDLE
     return path if os.environ.get("ANYWIDGET_HMR") else path.read_text(encoding="utf-8")

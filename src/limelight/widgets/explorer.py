@@ -50,7 +50,7 @@ class Explorer(anywidget.AnyWidget):
     ``.panel`` the :class:`ExplanationWidget` showing the selected row.
     """
 
-    _esm = _esm()
+    _esm = _esm("explorer.js")
     _view = traitlets.Unicode("explorer").tag(sync=True)
     panel = anywidget.WidgetTrait().tag(sync=True)
     _data_meta = traitlets.Dict().tag(sync=True)

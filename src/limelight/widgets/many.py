@@ -42,7 +42,7 @@ class ManyWidget(anywidget.AnyWidget):
     ``.cancel()`` stops after the chunk being computed; ``.selected`` is the row shown.
     """
 
-    _esm = _esm()
+    _esm = _esm("many.js")
     _view = traitlets.Unicode("many").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
     _arrays = traitlets.Dict().tag(sync=True)

@@ -33,7 +33,7 @@ class TextsWidget(anywidget.AnyWidget):
     ``.wait()`` gives the :class:`~limelight.many.items.ItemExplanations`, ``.cancel()``
     stops after the chunk being computed, ``.selected`` is the text shown."""
 
-    _esm = _esm()
+    _esm = _esm("many.js")
     _view = traitlets.Unicode("many_text").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
     _tokens = traitlets.Dict().tag(sync=True)
