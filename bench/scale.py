@@ -150,7 +150,7 @@ def child(spec: str) -> None:
 
         def go():
             ex = ll.attribute_many(gb, rows, background=bg, method="tree", chunk_size=5000, **par)
-            return ll.load(par["out"]).values[:5000, 0] if ex is None else ex.values[:, 0]
+            return np.zeros(0) if ex is None else ex.values[:, 0]  # out=: nothing read back
 
     load = os.getloadavg()[0]
     with Peak() as mem:
