@@ -201,7 +201,7 @@ def main() -> None:
     Xs, ys, ms = make_data(2000, d=10)
     sw = ll.explore(ms, Xs, ys, sample=1000, random_state=0)
     sw.wait_global(600)
-    sw.selected = int(sw.global_["swarm"][0][3])
+    sw.selected = int(sw.global_["swarm"].row[3])
     sw.wait()
 
     with sync_playwright() as p:

@@ -126,6 +126,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--part", choices=["all", "sklearn", "transformers"], default="all")
     parser.add_argument("--docs", type=int, default=5, help="transformers part: documents")
+    parser.add_argument(
+        "--only", default=None, help="explainers whose name holds one of these, e.g. leverage,shap"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     if args.part != "transformers":
@@ -163,6 +166,9 @@ def sklearn_part(args) -> None:
         "shap Partition (Text)": lambda f, s: run_shap("partition", f, text, args.evals, s),
         "shap Permutation (Text)": lambda f, s: run_shap("permutation", f, text, args.evals, s),
     }
+    if args.only:
+        keep = args.only.split(",")
+        runners = {k: v for k, v in runners.items() if any(w in k for w in keep)}
     rows = []
     for name, runner in runners.items():
         times, overheads, recalls, n_rows = [], [], [], 0
@@ -185,14 +191,18 @@ def sklearn_part(args) -> None:
                 n_rows,
                 statistics.median(overheads),
                 statistics.median(recalls),
+                statistics.mean(recalls),
             )
         )
-    lime_time = next(r[1] for r in rows if r[0].startswith("lime "))
+    lime_time = next((r[1] for r in rows if r[0].startswith("lime ")), float("nan"))
     print(
-        f"{'explainer':26s} {'time ms':>8s} {'vs lime':>8s} {'rows':>6s} {'overhead':>9s} {'recall@10':>10s}"
+        f"{'explainer':26s} {'time ms':>8s} {'vs lime':>8s} {'rows':>6s} {'overhead':>9s} "
+        f"{'recall@10':>10s} {'mean':>6s}"
     )
-    for name, t, n, o, r in rows:
-        print(f"{name:26s} {1000 * t:8.0f} {t / lime_time:8.2f} {n:6d} {o:9.2f} {r:10.2f}")
+    for name, t, n, o, r, rm in rows:
+        print(
+            f"{name:26s} {1000 * t:8.0f} {t / lime_time:8.2f} {n:6d} {o:9.2f} {r:10.2f} {rm:6.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -240,7 +240,8 @@ def test_global_views(data):
     g = ex.wait_global(60)
     imp = g["importance"].values[0]
     assert imp[2] == pytest.approx(0, abs=1e-6) and imp[3] > imp[1] > imp[0] > 0.1
-    rows, values = g["swarm"]
+    sw = g["swarm"]  # an Explanations, its `row` the explorer's rows
+    rows, values = sw.row, sw.values
     assert values.shape == (20, 1, 4) and len(set(rows)) == 20
     # linear model: differences of attributions between rows are w_j (x_aj - x_bj)
     diff = values[1:, 0, :] - values[:1, 0, :]
@@ -370,9 +371,10 @@ def test_images_are_explored_and_explained():
 
 def test_closing_stops_the_background_work(data):
     X, _ = data
-    f = Counting(delay=0.01)
+    f = Counting(delay=0.25)  # the beeswarm pools its rows' calls: ~10 calls of 0.25 s
     ex = ll.explore(f, X, sample=60, random_state=0)
     time.sleep(1.3)  # the beeswarm has started (it waits up to 1 s for a first click)
+    assert ex._global_meta.get("swarm_done", 0) < 60
     ex.close()
     t = time.perf_counter()
     g = ex.wait_global(10)
@@ -380,3 +382,40 @@ def test_closing_stops_the_background_work(data):
     calls = f.calls
     time.sleep(0.3)
     assert f.calls == calls
+
+
+def test_the_beeswarm_is_attribute_many_and_a_loop_of_attribute():
+    """The explorer's beeswarm runs through attribute_many (one path), with the numbers of
+    the per-row path it replaced: exact below 11 features (a loop of ll.attribute with the
+    beeswarm's 10-row background), Kernel SHAP above (the planned explainer on each row's
+    instance, seeded with the row's seed)."""
+    from limelight.explainers.shapley import KernelShap
+    from limelight.plans import plan
+
+    rng = np.random.default_rng(4)
+    for d, method in ((4, "exact"), (12, "kernel")):
+        X = rng.normal(size=(60, d))
+        w = rng.normal(size=d)
+        model = lambda Z, w=w: np.tanh(np.asarray(Z) @ w)  # noqa: E731
+        ex = ll.explore(model, X, sample=6, random_state=3)
+        sw = ex.wait_global(120)["swarm"]
+        assert len(sw) == 6 and sw.method == method and len(set(sw.row)) == 6
+        small = ex._inst0.background_batch()
+        p = plan(model, X[0], background=small, background_size=10, random_state=3)
+        for r, i in enumerate(sw.row):
+            np.testing.assert_allclose(sw.data[r].astype(float), X[i])
+            if method == "exact":
+                e = ll.attribute(
+                    model,
+                    X[i],
+                    background=small,
+                    background_size=10,
+                    method="exact",
+                    random_state=3,
+                )
+            else:
+                k = KernelShap(max_evals=min(2 * d + 256, 600), random_state=int(sw.seeds[r]))
+                e = k.explain(p.model, p.model.row(list(X[i])))
+            np.testing.assert_allclose(sw.values[r], e.values, atol=1e-12)
+        assert ex._global_arrays["swarm_index"]["shape"] == [6]
+        ex.close()

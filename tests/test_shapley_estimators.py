@@ -93,6 +93,24 @@ def test_paired_leverage_sampling_is_exact_for_interactions_of_order_two():
     assert rel(run(higher_order, D, None, 80, 0).values[0], EXACT) > 1e-4
 
 
+def test_msr_trees_shapley_values_match_enumeration_of_their_own_game():
+    # the regression adjustment is exact only if the trees' Shapley values are: boosted
+    # trees fitted per group (cross-fitting folds), each group's game enumerated
+    from limelight.explainers.coalition_trees import boost_groups, route_groups, tree_shapley
+
+    rng = np.random.default_rng(3)
+    z = rng.random((500, 7)) < 0.5
+    r = np.sin(z @ rng.normal(size=7)) + 2.0 * z[:, 0] * z[:, 1] * z[:, 2]
+    group = rng.integers(0, 3, len(z))
+    trees, resid = boost_groups(z, r, group, 3, n_trees=8, depth=4, rate=0.5, min_leaf=3)
+    np.testing.assert_allclose(resid, r - route_groups(trees, z, group), atol=1e-12)
+    for g in range(3):
+        fit = lambda m: route_groups(trees, m, np.full(len(m), g))[:, None]  # noqa: B023, E731
+        exact = shapley_by_subsets(at(fit, 7), 7)[:, 0]
+        assert np.abs(exact).max() > 0.1  # the fit is not trivial
+        np.testing.assert_allclose(tree_shapley(trees, 7, g), exact, atol=1e-12)
+
+
 @pytest.mark.parametrize("adjust", [None, "linear", "tree"])
 def test_efficiency_holds_exactly_and_seeds_reproduce(adjust):
     a, b, c = (run(higher_order, D, adjust, 300, s) for s in (3, 3, 4))
@@ -109,6 +127,21 @@ def test_standard_errors_are_honest(adjust):
         est = run(higher_order, D, adjust, 300, 100 + s)
         inside.append(np.abs(est.values[0] - EXACT) <= 2 * est.stderr[0])
     assert 0.8 <= np.mean(inside) <= 1.0
+
+
+@pytest.mark.parametrize("adjust", ["linear", "tree"])
+def test_msr_is_unbiased_and_its_standard_errors_match_its_spread_over_seeds(adjust):
+    # cross-fitted folds whose standard error leaves out their covariance: measured here
+    # against the spread over 60 seeds, and the mean error against that spread's own noise
+    vals, se2 = [], []
+    for s in range(60):
+        est = run(higher_order, D, adjust, 400, 500 + s)
+        vals.append(est.values[0])
+        se2.append(est.stderr[0] ** 2)
+    err = np.array(vals) - EXACT
+    mse = (err**2).mean(axis=0)
+    assert 0.7 <= np.median(mse / np.mean(se2, axis=0)) <= 1.4
+    assert np.all(np.abs(err.mean(axis=0)) <= 4 * np.sqrt(mse / len(err)))
 
 
 @pytest.mark.parametrize("adjust", [None, "tree"])

@@ -49,6 +49,31 @@ def test_token_estimators_are_exact_with_every_coalition_and_close_below(method)
     np.testing.assert_array_equal(e.values, again.values)
 
 
+def test_text_auto_picks_leverage_from_eight_rows_per_token_and_permutation_below():
+    n = len(tokenize(TEXT))
+    big = ll.attribute(text_model, TEXT, budget=8 * n, random_state=0)
+    small = ll.attribute(text_model, TEXT, budget=8 * n - 1, random_state=0)
+    assert (big.method, small.method) == ("leverage", "shapley")
+    exact = text_exact()
+
+    def error(method):  # median relative error over seeds at 8 rows per token
+        return np.median(
+            [
+                np.linalg.norm(
+                    ll.attribute(
+                        text_model, TEXT, method=method, budget=8 * n, random_state=s
+                    ).values[0]
+                    - exact[0]
+                )
+                for s in range(6)
+            ]
+        )
+
+    assert error("auto") < error("shapley")
+    long_text = " ".join(["good plot"] * 40)  # 80 tokens: the default 2,000 rows are 25 each
+    assert ll.attribute(text_model, long_text, random_state=0).method == "leverage"
+
+
 def seg_model(batch):
     q = batch.reshape(len(batch), 2, 4, 4, 4).mean(axis=(2, 4)).reshape(len(batch), 8)
     return np.stack(

@@ -195,7 +195,8 @@ def test_the_explorer_beeswarm_of_a_forest_is_exact(data):
     wide = np.c_[X, X[:, :3] * 0.5 + 1]
     model = RandomForestRegressor(15, max_depth=6, random_state=0).fit(wide, z)
     ex = ll.explore(model, wide[:40], sample=6, random_state=0)
-    rows, values = ex.wait_global(60)["swarm"]
+    sw = ex.wait_global(60)["swarm"]
+    rows, values = sw.row, sw.values
     small = ex._inst0.background_batch()  # the swarm's background is summarised from this
     for r, i in enumerate(rows[:2]):
         e = ll.attribute(model, wide[i], background=small, background_size=10, random_state=0)

@@ -1,6 +1,7 @@
 // The widget's one ESM entry (anywidget): the explanation widget's view (widget.js) for
 // every view named by `_view`: text, image, tabular, importance, explorer (the explorer
-// widget), structure, layers and monitor (limelight.modelviz), many (explain_many) and
+// widget), structure, layers and monitor (limelight.modelviz), many and many_text
+// (explain_many over rows and over texts) and
 // compare, surrogate, dependence, elimination (the trust and global views).
 import * as compare from "./views/compare.js";
 import * as dependence from "./views/dependence.js";
@@ -8,6 +9,7 @@ import * as elimination from "./views/elimination.js";
 import * as explorer from "./views/explorer.js";
 import * as layers from "./views/layers.js";
 import * as many from "./views/many.js";
+import * as many_text from "./views/many_text.js";
 import * as monitor from "./views/monitor.js";
 import * as structure from "./views/structure.js";
 import * as surrogate from "./views/surrogate.js";
@@ -16,7 +18,7 @@ import { mountWidget, registerView } from "./widget.js";
 export { standInModel } from "./standin.js";
 export { registerView };
 
-const EXTRA = { explorer, structure, layers, monitor, many, compare, surrogate, dependence, elimination };
+const EXTRA = { explorer, structure, layers, monitor, many, many_text, compare, surrogate, dependence, elimination };
 for (const [name, view] of Object.entries(EXTRA)) registerView(name, view);
 
 function render({ model, el, host }) {

@@ -337,6 +337,11 @@ def load_many(path: str | Path) -> Explanations:
         return read_parquet(files)
     if not path.is_file():
         raise InputError(f"no file at {str(path)!r}", fix="check the path")
+    _, pq = _pyarrow()
+    from .many.items import is_items_file, load_items
+
+    if is_items_file(pq.read_schema(path).metadata):  # texts or images (ItemExplanations)
+        return load_items(path)
     return read_parquet([path])
 
 

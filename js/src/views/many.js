@@ -3,10 +3,11 @@
 // attribution, colour the feature's value, spread by local density so 100k+ points
 // stay fast); a dependence scatter (a feature's value against its attribution, coloured
 // by another feature). Clicking a dot asks Python for that row (`select`) and shows its
-// explanation below. Names reach the page as textContent only.
-import { decodeArray } from "../buffers.js";
+// explanation below. Names reach the page as textContent only. The points live in the
+// model's store (many_store.js): chunks are appended as they arrive, drawn once a frame.
 import { NEG, POS } from "../colors.js";
 import { h } from "../theme.js";
+import { pointsOf, storeOf } from "./many_store.js";
 import { fmt } from "./tabular.js";
 
 export const TOP = 12; // features in the beeswarm
@@ -245,6 +246,8 @@ function select(options, value, onChange) {
   return s;
 }
 
+const frame = globalThis.requestAnimationFrame || ((f) => setTimeout(f, 16));
+
 export function render({ model, el }) {
   const root = h("div", "ll-many");
   const style = h("style");
@@ -255,62 +258,97 @@ export function render({ model, el }) {
   root.append(body, panel);
   el.append(root);
   const ui = { dep: null, by: null };
+  const store = storeOf(model, (model.get("_meta")?.feature_names || []).length);
+  // the parts that stay (controls) and those redrawn when points arrive
+  const head = h("div", "ll-many-controls");
+  const barBox = h("div");
+  const swarmBox = h("div");
+  const depControls = h("div", "ll-many-controls");
+  const depBox = h("div");
+  let built = false;
+  let pending = false;
+  let plotted = { n: -1 };
 
-  const draw = () => {
-    const meta = model.get("_meta") || {};
-    const arrays = model.get("_arrays") || {};
-    body.replaceChildren();
-    const names = meta.feature_names || [];
-    const values = decodeArray(arrays.values);
-    if (!values?.length) {
-      body.append(h("div", "ll-empty", "waiting for the first chunk…"));
-      return;
-    }
-    const d = names.length;
-    const state = { values, data: decodeArray(arrays.data), d, n: values.length / d, names };
-    const rows = decodeArray(arrays.row);
-    const meanAbs = decodeArray(arrays.mean_abs);
-    const ranks = order(meanAbs);
+  const clickable = (plot, rows) => {
+    plot.el.addEventListener("click", (ev) => {
+      const box = plot.el.getBoundingClientRect();
+      const k = nearest(plot.px, plot.py, ev.clientX - box.left, ev.clientY - box.top);
+      if (k >= 0) model.send({ type: "select", row: rows[plot.rowOf(k)] });
+    });
+    return plot.el;
+  };
+
+  const drawDep = (state, rows) => {
+    depBox.replaceChildren(clickable(drawDependence(state, ui.dep, ui.by), rows));
+  };
+
+  const build = (names, ranks) => {
     ui.dep ??= ranks[0];
     ui.by ??= ranks[1] ?? ranks[0];
-    const head = h("div", "ll-many-controls");
-    head.append(h("span", null, `${state.n.toLocaleString("en-US")} rows · ${meta.method || ""}`));
+    const counts = h("span", "ll-many-count");
+    head.append(counts);
+    const meta = model.get("_meta") || {};
     if ((meta.output_names || []).length > 1) {
       head.append(select(meta.output_names, model.get("output_index") || 0, (v) => {
         model.set("output_index", v);
         model.save_changes();
       }));
     }
-    if (meta.failed) head.append(h("span", "ll-many-failed", `${meta.failed} rows failed`));
-    body.append(head, h("h4", null, "mean |attribution|"), bars(names, meanAbs, ranks.slice(0, TOP)));
-    body.append(h("h4", null, "beeswarm (click a dot for its row)"));
-    const clickable = (plot) => {
-      plot.el.addEventListener("click", (ev) => {
-        const box = plot.el.getBoundingClientRect();
-        const k = nearest(plot.px, plot.py, ev.clientX - box.left, ev.clientY - box.top);
-        if (k >= 0) model.send({ type: "select", row: rows[plot.rowOf(k)] });
-      });
-      return plot.el;
-    };
-    body.append(clickable(drawBeeswarm(state, ranks.slice(0, TOP))));
-    const deps = h("div", "ll-many-controls");
-    deps.append(h("span", null, "dependence of"), select(names, ui.dep, (v) => {
+    head.append(h("span", "ll-many-failed"));
+    depControls.append(h("span", null, "dependence of"), select(names, ui.dep, (v) => {
       ui.dep = v;
-      draw();
+      drawDep(plotted.state, plotted.rows);
     }), h("span", null, "coloured by"), select(names, ui.by, (v) => {
       ui.by = v;
-      draw();
+      drawDep(plotted.state, plotted.rows);
     }));
-    body.append(deps, clickable(drawDependence(state, ui.dep, ui.by)));
+    body.replaceChildren(head, h("h4", null, "mean |attribution|"), barBox,
+      h("h4", null, "beeswarm (click a dot for its row)"), swarmBox, depControls, depBox);
+    built = true;
+  };
+
+  const draw = () => {
+    pending = false;
+    const meta = model.get("_meta") || {};
+    const names = meta.feature_names || [];
+    const p = pointsOf(store);
+    if (!p.n || !names.length) {
+      const status = model.get("_progress")?.status;
+      const failed = store.failed || meta.failed;
+      const why = !status || status === "running" ? "waiting for the first chunk…"
+        : `no row was explained${failed ? ` (${failed} failed)` : ""}`;
+      if (!built) body.replaceChildren(h("div", "ll-empty", why));
+      return;
+    }
+    const d = names.length;
+    const state = { values: p.values, data: p.data, d, n: p.n, names };
+    const ranks = order(p.meanAbs);
+    if (!built) build(names, ranks);
+    head.querySelector(".ll-many-count").textContent =
+      `${p.n.toLocaleString("en-US")} rows · ${meta.method || ""}`;
+    const failed = store.failed || meta.failed;
+    head.querySelector(".ll-many-failed").textContent = failed ? `${failed} rows failed` : "";
+    barBox.replaceChildren(bars(names, p.meanAbs, ranks.slice(0, TOP)));
+    swarmBox.replaceChildren(clickable(drawBeeswarm(state, ranks.slice(0, TOP)), p.row));
+    plotted = { n: p.n, state, rows: p.row };
+    drawDep(state, p.row);
+  };
+  // chunks that arrive between two frames are drawn once
+  const later = () => {
+    if (pending) return;
+    pending = true;
+    frame(draw);
   };
   const drawRow = () => panel.replaceChildren(rowPanel(model.get("_meta") || {}, model.get("_row")));
-  model.on("change:_arrays", draw);
+  store.subs.add(later);
   model.on("change:_row", drawRow);
+  model.on("change:_progress", later); // a run that ends with no row says so
   draw();
   drawRow();
   return () => {
-    model.off("change:_arrays", draw);
+    store.subs.delete(later);
     model.off("change:_row", drawRow);
+    model.off("change:_progress", later);
     root.remove();
   };
 }

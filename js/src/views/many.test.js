@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { standInModel } from "../standin.js";
 import { nearest, order, range, render, swarm } from "./many.js";
+import { applyMessage, emptyStore, pointsOf } from "./many_store.js";
 
 describe("helpers", () => {
   it("orders features by mean |attribution|", () => {
@@ -69,5 +70,97 @@ describe("render", () => {
     expect(model.sent[0].type).toBe("select");
     expect(model.sent[0].row).toBeGreaterThanOrEqual(140);
     el.remove();
+  });
+});
+
+describe("streamed points", () => {
+  const d = 2;
+  const chunk = (start, count) => {
+    const values = new Float32Array(count * d);
+    const data = new Float32Array(count * d);
+    const row = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      row[i] = start + i;
+      for (let j = 0; j < d; j++) {
+        values[i * d + j] = (j + 1) * ((start + i) / 40 - 0.5);
+        data[i * d + j] = (start + i) / 40;
+      }
+    }
+    return { values, data, prediction: new Float32Array(count), row };
+  };
+  const message = (type, start, count, epoch = 1) => {
+    const c = chunk(start, count);
+    const names = ["values", "data", "prediction", "row"];
+    const arrays = {};
+    names.forEach((k, i) => {
+      arrays[k] = { buffer: i, dtype: k === "row" ? "int32" : "float32", shape: [count] };
+    });
+    const buffers = names.map((k) => new DataView(c[k].buffer));
+    return [{ type, epoch, start, count, arrays, mean_abs: [0.25, 0.5], failed: 0 }, buffers];
+  };
+  const meta = { feature_names: ["a", "b"], output_names: ["y"], method: "exact" };
+  const emit = (model, [msg, bufs]) => {
+    for (const f of model.listeners["msg:custom"] || []) f(msg, bufs);
+  };
+
+  it("appends each chunk, skips one held, asks once on a gap, and a full replaces", () => {
+    const store = emptyStore(d);
+    expect(applyMessage(store, ...message("full", 0, 10))).toBe("applied");
+    expect(applyMessage(store, ...message("append", 10, 10))).toBe("applied");
+    expect(applyMessage(store, ...message("append", 10, 10))).toBe("held");
+    expect(applyMessage(store, ...message("append", 30, 10))).toBe("gap");
+    expect(applyMessage(store, ...message("append", 20, 10, 2))).toBe("gap"); // another output
+    const p = pointsOf(store);
+    expect(p.n).toBe(20);
+    expect(Array.from(p.row)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(p.values[2 * 19 + 1]).toBeCloseTo(2 * (19 / 40 - 0.5));
+  });
+
+  it("a view fed chunk by chunk draws the same pixels as one given every point", async () => {
+    const live = standInModel({ _meta: meta, _arrays: {}, _row: {} });
+    const el1 = document.createElement("div");
+    document.body.append(el1);
+    render({ model: live, el: el1 });
+    expect(live.sent).toEqual([{ type: "points" }]); // no points yet: it asks once
+    emit(live, message("full", 0, 0));
+    for (let s = 0; s < 40; s += 10) emit(live, message("append", s, 10));
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    const all = chunk(0, 40);
+    const entry = (a, dtype) => ({ view: a, dtype, shape: [a.length] });
+    const shot = standInModel({
+      _meta: meta,
+      _arrays: {
+        values: entry(all.values, "float32"),
+        data: entry(all.data, "float32"),
+        prediction: entry(all.prediction, "float32"),
+        row: entry(all.row, "int32"),
+        mean_abs: entry(Float32Array.from([0.25, 0.5]), "float32"),
+      },
+      _row: {},
+    });
+    const el2 = document.createElement("div");
+    document.body.append(el2);
+    render({ model: shot, el: el2 });
+    expect(el1.querySelector(".ll-many-count").textContent).toContain("40 rows");
+    const pixels = (el) =>
+      [...el.querySelectorAll("canvas")].map((c) => {
+        const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
+        return Array.from(px).join(",");
+      });
+    const a = pixels(el1);
+    expect(a.length).toBe(2);
+    expect(a).toEqual(pixels(el2));
+    el1.remove();
+    el2.remove();
+  });
+
+  it("says when a finished run explained no row", async () => {
+    const model = standInModel({ _meta: { ...meta, failed: 3 }, _arrays: {}, _row: {}, _progress: { status: "running" } });
+    const el = document.createElement("div");
+    render({ model, el });
+    expect(el.textContent).toContain("waiting for the first chunk");
+    model.set("_progress", { status: "done" });
+    await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+    expect(el.textContent).toContain("no row was explained (3 failed)");
   });
 });

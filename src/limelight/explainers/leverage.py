@@ -58,8 +58,10 @@ class CoalitionDesign:
             [float(comb(d, t) if 2 * t != d else comb(d, t) // 2) for t in self.classes]
         )
         self.per_unit = 2  # coalitions per unit
-        share = np.array([1.0 if 2 * t != d else 0.5 for t in self.classes])
-        self.target = _water_fill(self.units, share, max(budget, 2) // 2).astype(int)
+        # the middle size (d even) is one class of half as many units (a unit: S and its
+        # complement, both of size d/2), so it gets half their share
+        self.share = np.array([1.0 if 2 * t != d else 0.5 for t in self.classes])
+        self.target = _water_fill(self.units, self.share, max(budget, 2) // 2).astype(int)
         self.enumerated = self.target >= self.units
         self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
         self.drawn = np.zeros(len(self.classes), int)  # units so far, per class
@@ -286,7 +288,10 @@ def estimate_game(
         if np.all(design.enumerated):
             se = np.zeros_like(phi)  # every coalition seen: exact
         # a standard error from fewer pairs per size than this is itself too noisy to trust
-        settled = np.all(design.drawn[~design.enumerated] >= MIN_PAIRS_FOR_TOL)
+        # (the middle class, at half share, from half as many: else at even d the rule waited
+        # for twice the coalitions it needs, measured at d = 60)
+        sampled = ~design.enumerated
+        settled = np.all(design.drawn[sampled] >= MIN_PAIRS_FOR_TOL * design.share[sampled])
         stop = bool(
             tol > 0 and settled and se is not None and np.all(se.max(axis=0) <= tol * np.abs(delta))
         )

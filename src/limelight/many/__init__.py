@@ -13,6 +13,7 @@ as Parquet and ``resume=True`` continues an interrupted run.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from numbers import Integral
 from typing import Any
 
 from ..errors import InputError
@@ -47,8 +48,7 @@ class ManyRun:
         resume: bool,
         options: dict[str, Any],
     ) -> None:
-        if int(chunk_size) < 1:
-            raise InputError(f"chunk_size={chunk_size}", fix="use chunk_size >= 1")
+        _check_run_options(chunk_size, n_jobs, client, out, resume, collect=True)
         self.chunk_size, self.n_jobs, self.client = int(chunk_size), n_jobs, client
         self.workers = workers(n_jobs, client)  # started now: they import while we plan
         self.store = None if out is None else ChunkStore(out)
@@ -83,9 +83,7 @@ class ManyRun:
             for c in self.done:
                 yield c, self.store.read(c)
         todo = [c for c in range(self.n_chunks) if c not in set(self.done)]
-        for c, ex in compute_chunks(
-            self.plan, self.X, todo, self.chunk_size, workers=self.workers
-        ):
+        for c, ex in compute_chunks(self.plan, self.X, todo, self.chunk_size, workers=self.workers):
             if self.store is not None:
                 self.store.write(c, ex)
             yield c, ex
@@ -119,21 +117,22 @@ def attribute_many(
     (refused when the model, background or options changed). ``collect=False`` (with
     ``out``) returns None instead of holding every row in memory: ``ll.load(out)`` later.
     A row that fails (the model raises, or returns NaN) has NaN values and its reason in
-    ``ex.errors``; the others are unaffected.
+    ``ex.errors``; the others are unaffected. A list of texts, or a stack or list of
+    images, gives an :class:`~limelight.many.items.ItemExplanations` (``many.text``,
+    ``many.images``).
 
         >>> ex = ll.attribute_many(model, X_test, background=X_train)    # doctest: +SKIP
         >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
     """
-    if n_jobs is not None and client is not None:
-        raise InputError(
-            "give n_jobs or client, not both",
-            fix="n_jobs for processes on this machine, client for a Dask cluster",
+    from .items import attribute_items, items_kind, many_input
+
+    X = many_input(X)
+    if items_kind(X) is not None:  # texts or images: limelight.many.text / .images
+        table_only = {"n_jobs": n_jobs, "client": client, "out": out}
+        return attribute_items(
+            model, X, background, method, output, random_state, table_only, options
         )
-    if not collect and out is None:
-        raise InputError(
-            "collect=False keeps no result without out=",
-            fix="pass out='folder/' to write the chunks",
-        )
+    _check_run_options(chunk_size, n_jobs, client, out, resume, collect)
     run = ManyRun(
         model,
         X,
@@ -158,3 +157,35 @@ def attribute_many(
     for key in ("model_seconds", "model_calls"):
         result.params.pop(key, None)
     return result
+
+
+def _is_count(v: Any) -> bool:
+    return isinstance(v, Integral) and not isinstance(v, bool)
+
+
+def _check_run_options(
+    chunk_size: Any, n_jobs: Any, client: Any, out: Any, resume: bool, collect: bool
+) -> None:
+    """Refuse, by name, run options that do not fit together or are not what they say."""
+    if not _is_count(chunk_size) or chunk_size < 1:
+        raise InputError(f"chunk_size={chunk_size!r}", fix="use an integer chunk_size >= 1")
+    if n_jobs is not None and not _is_count(n_jobs):
+        raise InputError(
+            f"n_jobs={n_jobs!r} is not a number of processes",
+            fix="pass an integer (-1: every core), or None for this process only",
+        )
+    if n_jobs is not None and client is not None:
+        raise InputError(
+            "give n_jobs or client, not both",
+            fix="n_jobs for processes on this machine, client for a Dask cluster",
+        )
+    if resume and out is None:
+        raise InputError(
+            "resume=True continues a run written to a folder, and no out= was given",
+            fix="pass out='folder/' (the one the interrupted run wrote to)",
+        )
+    if not collect and out is None:
+        raise InputError(
+            "collect=False keeps no result without out=",
+            fix="pass out='folder/' to write the chunks",
+        )

@@ -108,6 +108,8 @@ class CallPool:
             batch = group[0].batch
         elif isinstance(group[0].batch, np.ndarray):
             batch = np.concatenate([r.batch for r in group])
+        elif isinstance(group[0].batch, list):  # texts (limelight.many.text)
+            batch = [item for r in group for item in r.batch]
         else:
             import pandas as pd
 

@@ -50,9 +50,9 @@ def _work(ref: weakref.ref) -> None:
         if ex._y is not None:
             _importance(ex, meta, arrays)
         if ex._sample > 0:
-            rows, explainer, small = _swarm_plan(ex)
+            rows, run = _swarm_plan(ex)
             del ex
-            if not _swarm(ref, rows, explainer, small, meta, arrays):
+            if not _swarm(ref, rows, run, meta, arrays):
                 return
             ex = _alive(ref)
             if ex is None:
@@ -84,76 +84,106 @@ def _importance(ex: Any, meta: dict, arrays: dict) -> None:
 
 
 def _swarm_plan(ex: Any):
-    """The sample of rows and a cheap explainer for them: a small background, exact
-    Shapley up to 10 features (or from the trees' paths for tree ensembles), else Kernel
-    SHAP with a few hundred coalitions."""
+    """The sample of rows and its planned many-rows run (``attribute_many``'s plan): a
+    small background, exact Shapley up to 10 features (or from the trees' paths for tree
+    ensembles), else Kernel SHAP with a few hundred coalitions, a seed per row."""
     from ..explainers.shapley import ExactShapley, KernelShap
     from ..explainers.tree import TreeShap
-    from ..plans import plan
+    from ..many import ManyRun
 
     rng = np.random.default_rng(ex._random_state)
     s = min(ex._sample, ex._n)
     rows = np.sort(rng.choice(ex._n, s, replace=False)) if s < ex._n else np.arange(s)
-    bg = ex._inst0.background_batch()
     options = {
         k: v
         for k, v in ex._options.items()
         if k in ("feature_names", "output_names", "model_output")
     }
-    k = ex._adapted.n_outputs
-    small = plan(
+    run = ManyRun(
         ex._adapted,
-        ex._row(0),
-        background=bg,
+        ex._X.iloc[rows] if ex._frame else np.asarray(ex._X)[rows],
+        background=ex._inst0.background_batch(),
         method="auto",
-        background_size=SWARM_BACKGROUND,
+        output=list(range(ex._adapted.n_outputs)),
         random_state=ex._random_state,
-        output=list(range(k)),
-        **options,
+        chunk_size=max(1, s // 10),
+        n_jobs=None,
+        client=None,
+        out=None,
+        resume=False,
+        options={"background_size": SWARM_BACKGROUND, **options},
     )
-    d = small.instance.d
-    explainer = (
-        ExactShapley()
-        if d <= 10
-        else KernelShap(max_evals=min(2 * d + 256, 600), random_state=ex._random_state)
-    )
-    if isinstance(small.explainer, TreeShap):  # exact at any width, m + 1 rows a row
-        explainer = small.explainer
-    return rows, explainer, small
+    planned, d = run.plan.plan, run.plan.template.d
+    if not isinstance(planned.explainer, TreeShap):  # trees: exact at any width
+        planned.explainer = (
+            ExactShapley()
+            if d <= 10
+            else KernelShap(max_evals=min(2 * d + 256, 600), random_state=ex._random_state)
+        )
+    return rows, run
 
 
-def _swarm(ref: weakref.ref, rows: np.ndarray, explainer, small, meta: dict, arrays: dict) -> bool:
-    """Explain each sampled row, publishing every tenth; False if the explorer went."""
-    s, d = len(rows), small.instance.d
-    values = None
-    every = max(1, s // 10)
-    for r, i in enumerate(rows):
-        ex = _alive(ref)
-        if ex is None:
-            return False
-        if values is None:
-            values = np.zeros((s, ex._adapted.n_outputs, d), dtype=np.float32)
-        inst = ex._instance(int(i), small.model)
-        del ex
-        values[r] = explainer.explain(small.model, inst).values
-        if (r + 1) % every == 0 or r + 1 == s:
-            ex = _alive(ref)
-            if ex is None:
-                return False
-            feat = np.stack([feature_code(ex._columns[j], rows[: r + 1]) for j in range(d)], axis=1)
-            arrays.update(
-                swarm_values=values[: r + 1],
-                swarm_index=rows[: r + 1].astype(np.int32),
-                swarm_feature=feat.astype(np.float32),
-            )
-            meta["swarm_done"] = r + 1
-            meta["swarm_total"] = s
-            ex._global_meta, ex._global_arrays = dict(meta), buffers(arrays)
-            del ex
+def _swarm(ref: weakref.ref, rows: np.ndarray, run: Any, meta: dict, arrays: dict) -> bool:
+    """Explain the sampled rows chunk by chunk (a tenth of them each), publishing each
+    chunk; False if the explorer went. ``global_["swarm"]`` is the :class:`Explanations`,
+    its ``row`` the explorer's row numbers."""
+    from .._cancel import cancellable
+    from ..errors import Cancelled
+    from ..explanations import Explanations
+
+    ex = _alive(ref)
+    if ex is None:
+        return False
+    closed = ex._closed  # closing the explorer stops the chunk being computed
+    del ex
+    s, parts = len(rows), []
+    chunks = run.chunks()
+    try:
+        with cancellable(closed):
+            for _, part in chunks:
+                parts.append(part)
+                ex = _alive(ref)
+                if ex is None:
+                    return False
+                done = _published(Explanations.concat(parts), rows, meta)
+                d = done.values.shape[2]
+                feat = np.stack([feature_code(ex._columns[j], done.row) for j in range(d)], axis=1)
+                arrays.update(
+                    swarm_values=done.values.astype(np.float32),
+                    swarm_index=done.row.astype(np.int32),
+                    swarm_feature=feat.astype(np.float32),
+                )
+                meta["swarm_done"], meta["swarm_total"] = len(done), s
+                ex._global_meta, ex._global_arrays = dict(meta), buffers(arrays)
+                del ex
+    except Cancelled:
+        return False
+    finally:
+        chunks.close()
     ex = ref()
     if ex is not None:
-        ex.global_["swarm"] = (rows, values)
+        for key in ("model_seconds", "model_calls"):
+            done.params.pop(key, None)
+        ex.global_["swarm"] = done
     return True
+
+
+def _published(done: Any, rows: np.ndarray, meta: dict) -> Any:
+    """The rows explained so far, numbered as the explorer's rows; rows that failed are
+    counted in ``meta`` and left out (all failing: the first one's error is raised)."""
+    from ..errors import ModelError
+
+    done.row = rows[done.row]
+    ok = done.ok
+    if not ok.any():
+        raise ModelError(
+            f"the beeswarm's rows failed: {done.errors[0]}",
+            fix="check that the model takes every row of X",
+        )
+    if not ok.all():
+        meta["swarm_failed"] = int((~ok).sum())
+        meta["swarm_error"] = str(done.errors[~ok][0])
+    return done[ok]
 
 
 def feature_code(col: Any, rows: np.ndarray) -> np.ndarray:

@@ -349,7 +349,8 @@ class Explorer(anywidget.AnyWidget):
 
     def wait_global(self, timeout: float | None = None) -> dict:
         """Block until the global views are computed; returns ``{"importance": Explanation
-        or None, "swarm": (indices, values (rows, outputs, features))}``."""
+        or None, "swarm": Explanations or None}`` (the beeswarm's rows, computed by
+        ``attribute_many``; ``swarm.row`` their row numbers in ``X``)."""
         if not self._global_done.wait(timeout):
             raise TimeoutError(f"the global views are still running after {timeout} s")
         if self._global_error is not None:

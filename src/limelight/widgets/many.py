@@ -23,40 +23,11 @@ import traitlets
 from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
+from ._many_stream import MAX_POINTS, Stream, summary_arrays
+
+__all__ = ["MAX_POINTS", "ManyWidget", "explain_many", "summary_arrays"]
 
 PUSH_INTERVAL = 0.5  # seconds between pushes of the growing summary, plus 1 s per 100k rows
-MAX_POINTS = 200_000  # rows drawn at most (evenly spaced); the bars average every row
-
-
-def summary_arrays(ex: Explanations, output: int) -> dict[str, np.ndarray]:
-    """What the view draws, for one output: per-row values, feature values (NaN where a
-    value is not a number), predictions and row numbers; mean |attribution| per feature."""
-    ok = ex.ok
-    mean = (
-        np.abs(ex.values[ok, output, :]).mean(axis=0)
-        if ok.any()
-        else np.zeros(len(ex.feature_names))
-    )
-    if ok.sum() > MAX_POINTS:  # ~50 MB of points a push at most
-        keep = np.flatnonzero(ok)
-        ok = np.zeros_like(ok)
-        ok[keep[np.linspace(0, len(keep) - 1, MAX_POINTS).astype(int)]] = True
-    vals = ex.values[ok, output, :]
-    data = np.full(vals.shape, np.nan)
-    if ex.data is not None:
-        raw = ex.data[ok]
-        for j in range(raw.shape[1]):
-            try:
-                data[:, j] = raw[:, j].astype(float)
-            except (TypeError, ValueError):
-                pass  # a category: the view colours it grey
-    return {
-        "values": vals.astype(np.float32),
-        "data": data.astype(np.float32),
-        "prediction": ex.prediction[ok, output].astype(np.float32),
-        "row": ex.row[ok].astype(np.int32),
-        "mean_abs": mean.astype(np.float32),
-    }
 
 
 def _short(v: Any) -> str:
@@ -82,12 +53,15 @@ class ManyWidget(anywidget.AnyWidget):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._parts: list[Explanations] = []
+        self._stream = Stream(0, 1)
+        self._sent = 0  # points the views hold (appends since the last reset)
+        self._epoch = 0  # bumped when the views must start over (another output)
+        self._final = False  # `_arrays` holds every point: views need no messages
         self._error: BaseException | None = None
         self._cancel = threading.Event()
         self._finished = threading.Event()
         self._finished.set()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.on_msg(self._on_message)
         self.observe(self._redraw, names=["output_index"])
         self.observe(self._show_row, names=["selected"])
@@ -96,7 +70,7 @@ class ManyWidget(anywidget.AnyWidget):
     def explanations(self) -> Explanations | None:
         """The rows explained so far (all of them once done), in row order."""
         with self._lock:
-            parts = list(self._parts)
+            parts = list(self._stream.parts)
         if not parts:
             return None
         ex = Explanations.concat(sorted(parts, key=lambda p: int(p.row[0])))
@@ -122,6 +96,10 @@ class ManyWidget(anywidget.AnyWidget):
     def run(self, run: Any) -> ManyWidget:
         """Compute ``run`` (a :class:`limelight.many.ManyRun`) in a background thread."""
         plan = run.plan
+        with self._lock:
+            self._stream = Stream(plan.n_rows, len(plan.plan.model.output_names))
+            self._sent, self._final = 0, False
+            self._epoch += 1
         self._meta = {
             "feature_names": list(plan.template.feature_names),
             "output_names": list(plan.plan.model.output_names),
@@ -163,13 +141,13 @@ class ManyWidget(anywidget.AnyWidget):
 
     def _rows_done(self) -> int:
         with self._lock:
-            return sum(len(p) for p in self._parts)
+            return self._stream.n_rows_done
 
     def _consume(self, run: Any, chunks: Any, t0: float) -> None:
         last, done = 0.0, 0
         for _, ex in chunks:
             with self._lock:
-                self._parts.append(ex)
+                self._stream.add(ex)
             done += len(ex)
             now = time.perf_counter()
             if now - last >= PUSH_INTERVAL + done / 100_000 or done >= run.plan.n_rows:
@@ -179,7 +157,9 @@ class ManyWidget(anywidget.AnyWidget):
                 return
 
     def _push(self, done: int, total: int, elapsed: float, status: str) -> None:
-        ex = self.explanations
+        """Send what is new: the points of the chunks since the last push (an ``append``
+        message, binary buffers), then the progress; at the end every point once, as
+        ``_arrays`` (what a saved notebook or a view opened later shows)."""
         progress = {
             "status": status,
             "n_evals": done,
@@ -194,16 +174,100 @@ class ManyWidget(anywidget.AnyWidget):
             progress["message"] = (
                 str(err) if isinstance(err, LimelightError) else f"{type(err).__name__}: {err}"
             )
-        with self.hold_sync():
-            if ex is not None:
-                self._arrays = _buffers(summary_arrays(ex, self.output_index))
-                self._meta = {**self._meta, "failed": int((~ex.ok).sum())}
+        with self._lock, self.hold_sync():
+            if status == "running":
+                self._send_points("append", self._stream.take(self.output_index))
+            elif self._stream.parts:
+                self._set_final()
+            self._meta = {**self._meta, "failed": self._stream.failed}
             self._progress = progress
 
-    def _redraw(self, _change: Any = None) -> None:
+    def _set_final(self) -> None:
+        o = self.output_index
+        self._arrays = _buffers({**self._stream.full(o), "mean_abs": self._stream.mean_abs(o)})
+        self._final, self._sent = True, 0
+
+    def _send_points(self, kind: str, pts: dict[str, np.ndarray]) -> None:
+        """One ``append`` (points after the ``start`` the views hold) or ``full`` (every
+        point: the views start over) message; arrays as buffers, never JSON lists."""
+        start = 0 if kind == "full" else self._sent
+        arrays, bufs = {}, []
+        for name, entry in _buffers(pts).items():
+            arrays[name] = {"buffer": len(bufs), "dtype": entry["dtype"], "shape": entry["shape"]}
+            bufs.append(entry["view"])
+        content = {
+            "type": kind,
+            "epoch": self._epoch,
+            "start": start,
+            "count": len(pts["row"]),
+            "arrays": arrays,
+            "mean_abs": [float(v) for v in self._stream.mean_abs(self.output_index)],
+            "failed": self._stream.failed,
+        }
+        self.send(content, buffers=bufs)
+        self._sent = start + len(pts["row"])
+
+    def to_html(self, *, title: str | None = None) -> str:
+        """One self-contained HTML page with the summary of every row done so far (the
+        bars, the beeswarm, the dependence scatter); opens from ``file://``, no kernel.
+
+            >>> w.save("summary.html")   # doctest: +SKIP
+        """
+        import base64
+
+        from ..export import page
+
         ex = self.explanations
-        if ex is not None:
-            self._arrays = _buffers(summary_arrays(ex, self.output_index))
+        arrays = {} if ex is None else _buffers(summary_arrays(ex, self.output_index))
+        state = {
+            "_view": "many",
+            "_meta": dict(self._meta),
+            "_arrays": {
+                k: {
+                    "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
+                    "dtype": v["dtype"],
+                    "shape": v["shape"],
+                }
+                for k, v in arrays.items()
+            },
+            "_progress": dict(self._progress),
+            "_row": {},
+            "output_index": self.output_index,
+            "_static": True,
+        }
+        method = self._meta.get("method", "")
+        title = title or f"limelight: {method} explanations of many rows"
+        return page(state, title=title, chart=False)
+
+    def save(self, path: Any, *, title: str | None = None) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
+        from pathlib import Path
+
+        path = Path(path)
+        if path.suffix.lower() not in (".html", ".htm"):
+            raise LimelightError(
+                f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
+                fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
+            )
+        path.write_text(self.to_html(title=title), encoding="utf-8")
+        return path
+
+    def _redraw(self, _change: Any = None) -> None:
+        with self._lock:
+            if not self._stream.parts:
+                return
+            if self._final:
+                self._set_final()
+            else:  # running: every view starts over with this output's points
+                self._epoch += 1
+                self._send_points("full", self._stream.full(self.output_index))
+
+    def _catch_up(self) -> None:
+        """A view that started late (or lost its place) gets every point so far."""
+        with self._lock:
+            if self._final:
+                return  # `_arrays` has them
+            self._send_points("full", self._stream.full(self.output_index))
 
     def _show_row(self, _change: Any = None) -> None:
         ex, i = self.explanations, self.selected
@@ -234,6 +298,8 @@ class ManyWidget(anywidget.AnyWidget):
             self.selected = int(content["row"])
         elif kind == "ready":
             self.send_state(["_view", "_meta", "_arrays", "_progress", "_row", "output_index"])
+        elif kind == "points":  # the many view has no (or not all) points: send them
+            self._catch_up()
 
 
 def explain_many(
@@ -242,18 +308,23 @@ def explain_many(
     *,
     background: Any = None,
     method: str = "auto",
-    chunk_size: int = 256,
+    chunk_size: int | None = None,
     **kwargs: Any,
 ) -> ManyWidget:
     """Like :func:`limelight.attribute_many` (same arguments), but return a widget at once
     that fills in as chunks finish; ``.wait()`` gives the :class:`Explanations`. Planning
-    (and any error in the arguments) happens here, in the caller's cell.
+    (and any error in the arguments) happens here, in the caller's cell. A list of texts
+    gives a :class:`~limelight.widgets.many_text.TextsWidget` (top tokens, one text).
 
         >>> w = ll.explain_many(model, X_test, background=X_train)   # doctest: +SKIP
         >>> w.selected = 12   # that row's explanation, as a click on its dot  # doctest: +SKIP
     """
     from ..many import ManyRun
+    from ..many.items import items_kind
 
+    kind = items_kind(X)
+    if kind is not None:
+        return _explain_items(kind, model, X, background, method, chunk_size, kwargs)
     opts = {k: kwargs.pop(k, None) for k in ("output", "random_state", "n_jobs", "client", "out")}
     resume = bool(kwargs.pop("resume", False))
     run = ManyRun(
@@ -261,9 +332,23 @@ def explain_many(
         X,
         background=background,
         method=method,
-        chunk_size=chunk_size,
+        chunk_size=256 if chunk_size is None else chunk_size,
         resume=resume,
         options=kwargs,
         **opts,
     )
     return ManyWidget().run(run)
+
+
+def _explain_items(kind, model, X, background, method, chunk_size, kwargs):
+    from ..errors import InputError
+    from .many_text import explain_texts
+
+    if kind != "text":
+        raise InputError(
+            "explain_many draws tables and texts; many images have no widget yet",
+            fix="use ll.attribute_many(model, images, ...) and look at ex[i]",
+        )
+    if background is not None:
+        raise InputError("text explanations take no background", fix="drop background=")
+    return explain_texts(model, X, method=method, chunk_size=chunk_size or 32, **kwargs)
