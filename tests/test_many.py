@@ -338,3 +338,20 @@ def test_tree_rows_sharing_paths_equal_brute_force_and_do_not_depend_on_the_chun
     for i in (0, 3, 120):
         ref = brute_force_shapley(forest.predict_proba, Z[i], bg)  # (k, d)
         np.testing.assert_allclose(a.values[i], ref, atol=1e-12)
+
+
+def test_tree_paths_a_row_the_model_refuses_fails_alone_here_and_in_workers():
+    """The chunk's one model call raises (NaN in a model without missing-value support):
+    the rows are called one by one and only that row fails, in one process and with the
+    model called here for workers that walk the trees."""
+    gb = GradientBoostingRegressor(n_estimators=10, random_state=0).fit(X, X[:, 0] * X[:, 1])
+    rows = X[:8].copy()
+    rows[3, 2] = np.nan
+    one = ll.attribute_many(gb, rows, background=BG, method="tree", chunk_size=5)
+    assert one.ok.tolist() == [True] * 3 + [False] + [True] * 4
+    assert "NaN" in one.errors[3] and np.isnan(one.values[3]).all()
+    clean = ll.attribute_many(gb, rows[[0, 4]], background=BG, method="tree")
+    assert np.array_equal(one.values[[0, 4]], clean.values)
+    procs = ll.attribute_many(gb, rows, background=BG, method="tree", chunk_size=5, n_jobs=2)
+    assert np.array_equal(one.values, procs.values, equal_nan=True)
+    assert procs.errors.tolist() == one.errors.tolist()
