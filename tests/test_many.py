@@ -273,8 +273,13 @@ def test_cancel_reaches_chunks_running_in_workers_and_resume_continues(tmp_path,
     log = tmp_path / "calls.log"
     model = Logged(log)
     kw = dict(
-        background=BG[:5], method="lime", n_samples=3000, batch_size=100, random_state=0,
-        chunk_size=4, out=tmp_path / "attr",
+        background=BG[:5],
+        method="lime",
+        n_samples=3000,
+        batch_size=100,
+        random_state=0,
+        chunk_size=4,
+        out=tmp_path / "attr",
     )
     stop, box, ctx = threading.Event(), {}, None
     if where == "dask":
@@ -355,3 +360,37 @@ def test_tree_paths_a_row_the_model_refuses_fails_alone_here_and_in_workers():
     procs = ll.attribute_many(gb, rows, background=BG, method="tree", chunk_size=5, n_jobs=2)
     assert np.array_equal(one.values, procs.values, equal_nan=True)
     assert procs.errors.tolist() == one.errors.tolist()
+
+
+def test_a_neural_net_is_called_in_cache_sized_slices_with_the_same_numbers():
+    from sklearn.neural_network import MLPRegressor
+
+    from limelight.many.batch import NET_ROWS
+
+    class MLPCounting(MLPRegressor):  # an MLP that records the rows of each call
+        sizes: list[int] = []
+
+        def predict(self, X):
+            MLPCounting.sizes.append(len(X))
+            return super().predict(X)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 14))
+    net = MLPCounting(hidden_layer_sizes=(16,), max_iter=300, random_state=0)
+    net.fit(X, X[:, 0] * X[:, 1] + X[:, 2])
+    MLPCounting.sizes = []
+    ex = ll.attribute_many(
+        net, X[:6], background=X[:20], method="kernel", max_evals=1200, random_state=3
+    )
+    pooled = MLPCounting.sizes[1:]  # after the plan's probe call
+    assert max(pooled) <= NET_ROWS and sum(pooled) > 2 * NET_ROWS  # sliced, not one call
+    for i in range(6):
+        ref = ll.attribute(
+            net,
+            X[i],
+            background=X[:20],
+            method="kernel",
+            max_evals=1200,
+            random_state=int(ex.seeds[i]),
+        )
+        np.testing.assert_allclose(ex.values[i], ref.values, rtol=0, atol=1e-10)

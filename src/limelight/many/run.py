@@ -18,7 +18,15 @@ import numpy as np
 from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
 from . import trees
-from .batch import MAX_THREADS, ROWS_PER_CALL, CallPool, error_text, row_context, run_rows
+from .batch import (
+    MAX_THREADS,
+    ROWS_PER_CALL,
+    CallPool,
+    error_text,
+    net_rows,
+    row_context,
+    run_rows,
+)
 from .plan import ManyPlan
 from .trees import fast_tree_rows, tree_rows
 
@@ -48,6 +56,7 @@ def _pool(mp: ManyPlan) -> CallPool:
         n_outputs=len(adapted.output_names),
         frame=mp.template.frame,
         rows_per_call=max(ROWS_PER_CALL, EXPLAINER_ROWS),
+        slice_rows=net_rows(adapted),
     )
 
 
