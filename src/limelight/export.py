@@ -127,6 +127,19 @@ def _script_json(value: Any) -> str:
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
+def b64_arrays(arrays: dict) -> dict:
+    """Encoded arrays (``{name: {view, dtype, shape}}``) with their bytes as base64, as a
+    page without a kernel reads them."""
+    return {
+        k: {
+            "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
+            "dtype": v["dtype"],
+            "shape": v["shape"],
+        }
+        for k, v in arrays.items()
+    }
+
+
 def widget_state(exp: Explanation) -> dict:
     """The widget's synced state for ``exp`` with arrays as base64 (for pages and tests)."""
     view, meta, arrays = encode(exp)
@@ -139,14 +152,7 @@ def widget_state(exp: Explanation) -> dict:
             "n_evals": exp.n_evals,
             "budget": exp.params.get("budget"),
         },
-        "_arrays": {
-            k: {
-                "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
-                "dtype": v["dtype"],
-                "shape": v["shape"],
-            }
-            for k, v in arrays.items()
-        },
+        "_arrays": b64_arrays(arrays),
         "_specs": chart_specs() if view in CHART_VIEWS else {},
         "_static": True,  # no kernel behind this state: the Snapshot control hides itself
     }

@@ -31,14 +31,7 @@ def page_state(obj: Any) -> dict:
         "_meta": meta,
         "_progress": {},
         "_static": True,
-        "_arrays": {
-            k: {
-                "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
-                "dtype": v["dtype"],
-                "shape": v["shape"],
-            }
-            for k, v in enc.items()
-        },
+        "_arrays": core.b64_arrays(enc),
     }
 
 

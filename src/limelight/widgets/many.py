@@ -23,6 +23,7 @@ import traitlets
 from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
+from ._background import BackgroundRun
 from ._many_stream import MAX_POINTS, Stream, summary_arrays
 
 __all__ = ["MAX_POINTS", "ManyWidget", "explain_many", "summary_arrays"]
@@ -35,13 +36,14 @@ def _short(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
-class ManyWidget(anywidget.AnyWidget):
+class ManyWidget(BackgroundRun, anywidget.AnyWidget):
     """The live summary of an ``attribute_many`` run (see :func:`explain_many`).
 
     ``.explanations`` holds the rows done so far, ``.wait()`` the whole result,
     ``.cancel()`` stops after the chunk being computed; ``.selected`` is the row shown.
     """
 
+    _CANCELLED_FIX = "read .explanations for the rows done, or rerun"
     _esm = _esm("many.js")
     _view = traitlets.Unicode("many").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
@@ -57,10 +59,7 @@ class ManyWidget(anywidget.AnyWidget):
         self._sent = 0  # points the views hold (appends since the last reset)
         self._epoch = 0  # bumped when the views must start over (another output)
         self._final = False  # `_arrays` holds every point: views need no messages
-        self._error: BaseException | None = None
-        self._cancel = threading.Event()
-        self._finished = threading.Event()
-        self._finished.set()
+        self._init_run()
         self._lock = threading.RLock()
         self.on_msg(self._on_message)
         self.observe(self._redraw, names=["output_index"])
@@ -77,21 +76,6 @@ class ManyWidget(anywidget.AnyWidget):
         for key in ("model_seconds", "model_calls"):
             ex.params.pop(key, None)
         return ex
-
-    def wait(self, timeout: float | None = None) -> Explanations:
-        """Block until the run ends; the run's error, ``Cancelled`` or ``TimeoutError``."""
-        if not self._finished.wait(timeout):
-            raise TimeoutError(f"the run is still going after {timeout} s")
-        if self._error is not None:
-            raise self._error
-        if self._progress.get("status") == "cancelled":
-            raise Cancelled(
-                "the run was cancelled", fix="read .explanations for the rows done, or rerun"
-            )
-        return self.explanations
-
-    def cancel(self) -> None:
-        self._cancel.set()
 
     def run(self, run: Any) -> ManyWidget:
         """Compute ``run`` (a :class:`limelight.many.ManyRun`) in a background thread."""
@@ -213,23 +197,14 @@ class ManyWidget(anywidget.AnyWidget):
 
             >>> w.save("summary.html")   # doctest: +SKIP
         """
-        import base64
-
-        from ..export import page
+        from ..export import b64_arrays, page
 
         ex = self.explanations
         arrays = {} if ex is None else _buffers(summary_arrays(ex, self.output_index))
         state = {
             "_view": "many",
             "_meta": dict(self._meta),
-            "_arrays": {
-                k: {
-                    "b64": base64.b64encode(bytes(v["view"])).decode("ascii"),
-                    "dtype": v["dtype"],
-                    "shape": v["shape"],
-                }
-                for k, v in arrays.items()
-            },
+            "_arrays": b64_arrays(arrays),
             "_progress": dict(self._progress),
             "_row": {},
             "output_index": self.output_index,

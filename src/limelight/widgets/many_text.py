@@ -23,16 +23,18 @@ import traitlets
 from ..errors import Cancelled, LimelightError
 from ..many.items import ItemExplanations, token_key
 from . import _esm
+from ._background import BackgroundRun
 
 TOP_TOKENS = 30  # tokens the view lists
 MATCHES = 20  # texts listed for a clicked token
 
 
-class TextsWidget(anywidget.AnyWidget):
+class TextsWidget(BackgroundRun, anywidget.AnyWidget):
     """The live summary of ``attribute_many`` over texts (see :func:`explain_texts`):
     ``.wait()`` gives the :class:`~limelight.many.items.ItemExplanations`, ``.cancel()``
     stops after the chunk being computed, ``.selected`` is the text shown."""
 
+    _CANCELLED_FIX = "read .explanations for the texts done"
     _esm = _esm("many.js")
     _view = traitlets.Unicode("many_text").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
@@ -47,10 +49,7 @@ class TextsWidget(anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._parts: list[ItemExplanations] = []
         self._sums: dict[str, np.ndarray] = {}  # token -> [sum |v| per output..., count]
-        self._error: BaseException | None = None
-        self._cancel = threading.Event()
-        self._finished = threading.Event()
-        self._finished.set()
+        self._init_run()
         self._lock = threading.Lock()
         self.on_msg(self._on_message)
         self.observe(self._show_item, names=["selected"])
@@ -62,19 +61,6 @@ class TextsWidget(anywidget.AnyWidget):
         with self._lock:
             parts = list(self._parts)
         return ItemExplanations.concat(parts) if parts else None
-
-    def wait(self, timeout: float | None = None) -> ItemExplanations:
-        """Block until the run ends; the run's error, ``Cancelled`` or ``TimeoutError``."""
-        if not self._finished.wait(timeout):
-            raise TimeoutError(f"the run is still going after {timeout} s")
-        if self._error is not None:
-            raise self._error
-        if self._progress.get("status") == "cancelled":
-            raise Cancelled("the run was cancelled", fix="read .explanations for the texts done")
-        return self.explanations
-
-    def cancel(self) -> None:
-        self._cancel.set()
 
     def run(self, run: Any, chunk_size: int) -> TextsWidget:
         """Explain the texts of ``run`` (a :class:`~limelight.many.text.TextRun`) in a
