@@ -89,7 +89,9 @@ class CallPool:
             self.cv.notify_all()
 
     def _flush_if_ready(self) -> None:
-        if not self.pending or len(self.pending) < self.live:
+        if not self.pending:
+            return
+        if len(self.pending) < self.live and not self._sliced(self.pending):
             return  # a row is still computing: its request may join this call
         reqs, self.pending = self.pending, []
         try:
@@ -116,7 +118,9 @@ class CallPool:
 
     def _sliced(self, reqs: list[_Request]) -> bool:
         """Whether every request is large enough to be called on its own, in slices of
-        ``slice_rows`` (no copy of them all into one batch first)."""
+        ``slice_rows``: then no copy of them all into one batch, and no wait for the rows
+        still building theirs (a request's outputs do not depend on the others pending),
+        so one row's model calls run while the next row builds its batch."""
         s = self.slice_rows
         return s is not None and all(len(r.batch) >= s for r in reqs)
 

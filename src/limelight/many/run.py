@@ -92,7 +92,10 @@ def explain_chunk(
             (mp.explainer(int(r)), row_context(ctx, pool, inst), inst)
             for r, inst in zip(rows, insts)
         ]
-        threads = int(np.clip(ROWS_PER_CALL // max(1, rows_per_request(mp)), 1, MAX_THREADS))
+        # rows of requests called in slices do not wait for each other: two at once let one
+        # build its batch (numpy, no GIL) while the other's model calls run
+        least = 2 if pool.slice_rows else 1
+        threads = int(np.clip(ROWS_PER_CALL // max(1, rows_per_request(mp)), least, MAX_THREADS))
     results = run_rows(jobs, pool, threads)
     out = _collect(mp, results, values, rows)
     out.params["model_seconds"] = pool.model_seconds
