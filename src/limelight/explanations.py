@@ -30,6 +30,18 @@ from .explanation import Explanation, _encode
 
 SCHEMA = "limelight.explanations"
 SCHEMA_VERSION = 1
+#: the fields holding one entry per row (sliced and concatenated together)
+ROW_FIELDS = (
+    "values",
+    "base_values",
+    "prediction",
+    "stderr",
+    "n_evals",
+    "errors",
+    "seeds",
+    "row",
+    "data",
+)
 
 
 @dataclass(eq=False)
@@ -92,19 +104,9 @@ class Explanations:
                 raise IndexError(f"row {i} out of range for {len(self)} explanations")
             return self._one(i % len(self))
         idx = np.arange(len(self))[key]
-        arrays = (
-            "values",
-            "base_values",
-            "prediction",
-            "stderr",
-            "n_evals",
-            "errors",
-            "seeds",
-            "row",
-            "data",
-        )
         return replace(
-            self, **{a: None if getattr(self, a) is None else getattr(self, a)[idx] for a in arrays}
+            self,
+            **{a: None if getattr(self, a) is None else getattr(self, a)[idx] for a in ROW_FIELDS},
         )
 
     def __iter__(self) -> Iterator[Explanation]:
@@ -150,18 +152,7 @@ class Explanations:
                 [getattr(p, a) for p in parts]
             )
         )
-        arrays = (
-            "values",
-            "base_values",
-            "prediction",
-            "stderr",
-            "n_evals",
-            "errors",
-            "seeds",
-            "row",
-            "data",
-        )
-        return replace(first, **{a: cat(a) for a in arrays})
+        return replace(first, **{a: cat(a) for a in ROW_FIELDS})
 
     # -- summaries ------------------------------------------------------------------------
     def mean_abs(self) -> np.ndarray:

@@ -9,7 +9,8 @@ path's features fall into: both ``x`` and ``b`` go that way (free), only ``x`` (
 The Shapley value of the game ``[A in S, B out of S]`` is ``(|A|-1)! |B|! / (|A|+|B|)!``
 for a feature of ``A`` and ``-|A|! (|B|-1)! / (|A|+|B|)!`` for one of ``B`` (the
 interventional Tree SHAP of Lundberg et al. 2020). The trees are walked for all trees and
-a chunk of background rows at once, as array operations (see :func:`per_row`).
+a chunk of background rows at once (:mod:`limelight.explainers.trees`: numba, or array
+operations in :mod:`~limelight.explainers.trees.walk_numpy`).
 
 Supported: scikit-learn decision trees, random forests and extra trees (regressors on
 ``predict``, classifiers on ``predict_proba``), gradient boosting and histogram gradient
@@ -49,7 +50,6 @@ from .shapley import RunningMean, _explanation
 from .trees.kernel import against_rows
 
 WALKERS_PER_CHUNK = 20_000  # (background rows x trees) started per step
-SCORE_CELLS = 4_000_000  # (leaves reached x features x outputs) scored at a time: ~32 MB
 
 
 @dataclass
@@ -235,100 +235,6 @@ def shapley_table(depth: int) -> tuple[np.ndarray, np.ndarray]:
         WA = np.where(a > 0, np.exp(gammaln(np.maximum(a, 1)) + gammaln(b + 1) - total), 0.0)
         WB = np.where(b > 0, np.exp(gammaln(a + 1) + gammaln(np.maximum(b, 1)) - total), 0.0)
     return WA, WB
-
-
-def _bits(masks: np.ndarray, d: int) -> np.ndarray:
-    """``(n, words)`` uint64 bit sets -> ``(n, d)`` booleans."""
-    shifts = np.arange(min(d, 64), dtype=np.uint64)
-    bits = (masks[:, :, None] >> shifts) & np.uint64(1)
-    return bits.reshape(len(masks), -1)[:, :d].astype(bool)
-
-
-def per_row(
-    ens: TreeEnsemble,
-    x: np.ndarray,
-    B: np.ndarray,
-    value: np.ndarray,
-    tables: tuple[np.ndarray, np.ndarray],
-    owner: np.ndarray | None = None,
-    d: int | None = None,
-) -> np.ndarray:
-    """Shapley values ``(rows of B, d, k)`` of ``x`` against each background row.
-
-    Walks every tree for every background row at once. A walker is (row, node, A, B) with A
-    and B bit sets of features; where x and the row part ways on a feature not yet in A or
-    B, it splits in two (x's way, adding the feature to A; the row's way, adding it to B),
-    so it visits only the leaves some hybrid of x and that row can reach.
-
-    With ``owner`` (the trees' columns -> ``d`` input features, e.g. a one-hot block ->
-    its category column), the players are the input features: a block moves as one."""
-    WA, WB = tables
-    m = B.shape[0]
-    if owner is None:
-        owner, d = np.arange(B.shape[1]), B.shape[1]
-    words = (d + 63) // 64
-    n_trees = len(ens.roots)
-    row = np.repeat(np.arange(m), n_trees)
-    node = np.tile(ens.roots, m)
-    in_a = np.zeros((len(row), words), dtype=np.uint64)
-    in_b = np.zeros((len(row), words), dtype=np.uint64)
-    done: list[tuple[np.ndarray, ...]] = []  # walkers that reached a leaf
-    while len(node):
-        f = ens.feature[node]
-        leaf = f < 0
-        if leaf.any():
-            done.append((row[leaf], in_a[leaf], in_b[leaf], node[leaf]))
-            keep = ~leaf
-            row, node, in_a, in_b, f = row[keep], node[keep], in_a[keep], in_b[keep], f[keep]
-            if not len(node):
-                break
-        thr = ens.threshold[node]
-        x_left = x[f] <= thr
-        b_left = B[row, f] <= thr
-        player = owner[f]
-        word, bit = player // 64, np.left_shift(np.uint64(1), (player % 64).astype(np.uint64))
-        idx = np.arange(len(node))
-        has_a = (in_a[idx, word] & bit) != 0
-        has_b = (in_b[idx, word] & bit) != 0
-        # where the walker goes: x's way (feature in A), the row's way (in B), the common way
-        go_left = np.where(has_a, x_left, b_left)
-        split = ~has_a & ~has_b & (x_left != b_left)
-        nxt = np.where(go_left, ens.left[node], ens.right[node])
-        if split.any():
-            s = np.flatnonzero(split)
-            # the walker itself takes the row's way (B); a copy takes x's way (A)
-            copy_a, copy_b = in_a[s], in_b[s]  # fancy indexing: copies
-            copy_a[np.arange(len(s)), word[s]] |= bit[s]
-            in_b[s, word[s]] |= bit[s]
-            copy_node = np.where(x_left[s], ens.left[node[s]], ens.right[node[s]])
-            row = np.concatenate([row, row[s]])
-            nxt = np.concatenate([nxt, copy_node])
-            in_a = np.concatenate([in_a, copy_a])
-            in_b = np.concatenate([in_b, copy_b])
-        node = nxt
-    row, in_a, in_b, node = (np.concatenate(parts) for parts in zip(*done))
-    out = np.zeros((m, d, value.shape[1]))
-    step = max(1, SCORE_CELLS // (d * value.shape[1]))  # bounds the (walkers, d, k) block
-    for a in range(0, len(row), step):
-        part = slice(a, a + step)
-        out += _score_leaves(m, row[part], in_a[part], in_b[part], value[node[part]], d, WA, WB)
-    return out
-
-
-def _score_leaves(m, row, in_a, in_b, v, d, WA, WB) -> np.ndarray:
-    """``(m, d, k)``: each finished walker's leaf value added to its row's features in A
-    (weight WA) and subtracted from those in B (weight WB)."""
-    from scipy import sparse
-
-    a_bits, b_bits = _bits(in_a, d), _bits(in_b, d)
-    n_a, n_b = a_bits.sum(axis=1), b_bits.sum(axis=1)
-    live = (n_a + n_b) > 0  # x and the row share the leaf: no feature changes it
-    a_bits, b_bits, n_a, n_b, v, row = (t[live] for t in (a_bits, b_bits, n_a, n_b, v, row))
-    weight = a_bits * WA[n_a, n_b][:, None] - b_bits * WB[n_a, n_b][:, None]  # (n, d)
-    k = v.shape[1]
-    contrib = (weight[:, :, None] * v[:, None, :]).reshape(len(v), d * k)
-    rows = sparse.csr_matrix((np.ones(len(row)), (row, np.arange(len(row)))), shape=(m, len(row)))
-    return np.asarray(rows @ contrib).reshape(m, d, k)
 
 
 class TreeShap(Explainer):

@@ -283,7 +283,7 @@ def against_rows(
 
 
 def _numpy_rows(ens, X, bl, w, owner, d, tables, out) -> np.ndarray:
-    """Without numba: the vectorised walk of :func:`..tree.per_row`, one x row at a time."""
+    """Without numba: the vectorised walk of :func:`.walk_numpy.walk_row`, one x row at a time."""
     from limelight.explainers.trees.walk_numpy import walk_row
 
     for a in range(0, len(X), ROWS_PER_STEP):

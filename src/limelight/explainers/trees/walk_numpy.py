@@ -1,6 +1,6 @@
 """The numpy walk (no numba): one row x against every background row, all trees at once,
 as array operations, from precomputed "goes left" decisions (see :func:`.kernel._walk`
-for the rule and :func:`limelight.explainers.tree.per_row`, which it follows).
+for the rule; the module docstring of :mod:`limelight.explainers.tree` for the game).
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeRegressor
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from limelight.explainers.tree import SCORE_CELLS, _score_leaves
+SCORE_CELLS = 4_000_000  # (leaves reached x features x outputs) scored at a time: ~32 MB
 
 
 def walk_row(
@@ -71,3 +71,26 @@ def walk_row(
         part = slice(a, a + step)
         out += _score_leaves(m, row[part], in_a[part], in_b[part], value[node[part]], d, WA, WB)
     return out
+
+
+def _bits(masks: np.ndarray, d: int) -> np.ndarray:
+    """``(n, words)`` uint64 bit sets -> ``(n, d)`` booleans."""
+    shifts = np.arange(min(d, 64), dtype=np.uint64)
+    bits = (masks[:, :, None] >> shifts) & np.uint64(1)
+    return bits.reshape(len(masks), -1)[:, :d].astype(bool)
+
+
+def _score_leaves(m, row, in_a, in_b, v, d, WA, WB) -> np.ndarray:
+    """``(m, d, k)``: each finished walker's leaf value added to its row's features in A
+    (weight WA) and subtracted from those in B (weight WB)."""
+    from scipy import sparse
+
+    a_bits, b_bits = _bits(in_a, d), _bits(in_b, d)
+    n_a, n_b = a_bits.sum(axis=1), b_bits.sum(axis=1)
+    live = (n_a + n_b) > 0  # x and the row share the leaf: no feature changes it
+    a_bits, b_bits, n_a, n_b, v, row = (t[live] for t in (a_bits, b_bits, n_a, n_b, v, row))
+    weight = a_bits * WA[n_a, n_b][:, None] - b_bits * WB[n_a, n_b][:, None]  # (n, d)
+    k = v.shape[1]
+    contrib = (weight[:, :, None] * v[:, None, :]).reshape(len(v), d * k)
+    rows = sparse.csr_matrix((np.ones(len(row)), (row, np.arange(len(row)))), shape=(m, len(row)))
+    return np.asarray(rows @ contrib).reshape(m, d, k)
