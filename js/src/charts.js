@@ -99,6 +99,7 @@ export function fitWidth(spec, boxWidth) {
 
 export function chartSlot(model, el) {
   let current = null; // {spec, view, finalize}
+  let room = 0; // the box's width at the last draw that could measure it
   let pending = Promise.resolve();
   let dead = false;
 
@@ -113,7 +114,10 @@ export function chartSlot(model, el) {
     if (!current || current.spec !== spec || current.key !== key) {
       current?.finalize();
       el.replaceChildren();
-      const copy = fitWidth(structuredClone(spec), el.clientWidth);
+      // the room from the parent (vega-embed makes `el` an inline-block shrunk to its chart);
+      // a redraw while the page re-lays itself out (a theme switch) measures 0: keep the last
+      room = el.parentElement?.clientWidth || el.clientWidth || room;
+      const copy = fitWidth(structuredClone(spec), room);
       copy.datasets = { ...(copy.datasets || {}), ...datasets };
       const res = await embed(el, copy, {
         actions: false,

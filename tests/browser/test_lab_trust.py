@@ -115,12 +115,22 @@ def test_dependence_chart_draws_ice_and_average(lab_notebook):
         f"document.querySelectorAll('{OUT} .ll-compare .ll-panel svg.marks').length === 3",
         timeout=60_000,
     )
-    overflow = page.evaluate(
-        f"""() => [...document.querySelectorAll('{OUT} .ll-compare .ll-panel')].map(
+    overflow = f"""() => [...document.querySelectorAll('{OUT} .ll-compare .ll-panel')].map(
           (p) => p.querySelector('svg.marks').getBoundingClientRect().right
                  - p.getBoundingClientRect().right)"""
+    assert max(page.evaluate(overflow)) <= 0, page.evaluate(overflow)
+    # and still after a theme switch redraws them (it lays the page out again meanwhile)
+    page.evaluate(
+        "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})"
     )
-    assert max(overflow) <= 0, overflow
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'false'", timeout=20_000)
+    page.wait_for_timeout(1500)
+    page.locator(f"{OUT} .ll-compare").screenshot(path=str(SHOTS / "compare-dark.png"))
+    assert max(page.evaluate(overflow)) <= 0, page.evaluate(overflow)
+    page.evaluate(
+        "window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Light'})"
+    )
+    page.wait_for_function("document.body.dataset.jpThemeLight === 'true'", timeout=20_000)
     page.wait_for_function(
         f"document.querySelectorAll('{OUT} .ll-elimination svg .mark-symbol path').length >= 12",
         timeout=120_000,
