@@ -40,18 +40,31 @@ from ..inputs.tabular import TabularInstance
 from ..models.base import Model
 from .base import Explainer
 from .kernel import call_rows, kernel_mass, size_masks
-from .shapley import ROWS_PER_CALL, coalition_values, tabular_explanation
+from .shapley import (
+    ROWS_PER_CALL,
+    background_groups,
+    coalition_values,
+    group_values,
+    tabular_explanation,
+)
 
+# "auto" background groups: one per background row up to this many (each draws its own
+# coalitions: their errors average out across the groups; measured in
+# bench/shapley_estimators.py)
+MAX_GROUPS = 32
 MIN_PAIRS_FOR_TOL = 8  # measured: at 3 pairs per size |error| / stderr reached 4
 
 
 class CoalitionDesign:
     """Which coalitions to evaluate: size classes ``t = 1 .. d//2`` (sizes ``t`` and
     ``d - t``), each unit a coalition and its complement; ``budget`` coalitions in all
-    (besides the empty and the full one), the same number for every size."""
+    (besides the empty and the full one), the same number for every size. With
+    ``groups`` > 1, that many designs at once (one per background group), the same
+    counts per size in each, each group's coalitions drawn independently of the others':
+    masks are ``(groups, n, d)``."""
 
-    def __init__(self, d: int, budget: int, rng: np.random.Generator) -> None:
-        self.d, self.rng = d, rng
+    def __init__(self, d: int, budget: int, rng: np.random.Generator, groups: int = 1) -> None:
+        self.d, self.rng, self.groups = d, rng, int(groups)
         self.classes = list(range(1, d // 2 + 1))
         # float: comb(200, 100) is far beyond int64
         self.units = np.array(
@@ -66,9 +79,10 @@ class CoalitionDesign:
         self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
         self.drawn = np.zeros(len(self.classes), int)  # units so far, per class
         self._seen = [np.zeros(0, np.uint64) for _ in self.classes]
-        self._hash = (
-            np.random.default_rng(12345).integers(0, 2**63, size=d, dtype=np.uint64) * 2 + 1
-        )
+        keys = np.random.default_rng(12345).integers(0, 2**63, size=d + 1, dtype=np.uint64)
+        self._hash = keys[:d] * 2 + 1
+        # each group's coalitions are drawn on their own: its keys are offset by its salt
+        self._salt = np.arange(self.groups, dtype=np.uint64) * (keys[d] * 2 + 1)
         # sampled units in an interleaved order, so that every prefix is spread evenly
         sampled = np.flatnonzero(~self.enumerated)
         keys = [((i + 0.5) / self.target[c], c) for c in sampled for i in range(self.target[c])]
@@ -80,8 +94,8 @@ class CoalitionDesign:
         return int(self.target.sum())
 
     def enumerated_units(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every unit of the enumerated classes: masks ``(2u, d)`` (a half, then its
-        complements) and each unit's class."""
+        """Every unit of the enumerated classes: masks ``(groups, 2u, d)`` (a half, then
+        its complements) and each unit's class."""
         halves, cls = [], []
         for c in np.flatnonzero(self.enumerated):
             t = self.classes[c]
@@ -92,39 +106,48 @@ class CoalitionDesign:
             cls.append(np.full(len(mk), c))
             self.drawn[c] = len(mk)
         if not halves:
-            return np.zeros((0, self.d), bool), np.zeros(0, int)
+            return np.zeros((self.groups, 0, self.d), bool), np.zeros(0, int)
         h = np.concatenate(halves)
-        return np.concatenate([h, ~h]), np.concatenate(cls)
+        both = np.concatenate([h, ~h])  # every group evaluates all of them
+        return np.broadcast_to(both, (self.groups, *both.shape)), np.concatenate(cls)
 
     def sample_units(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         """The next ``n`` sampled units (fewer at the end), as :meth:`enumerated_units`."""
         cls = self._schedule[self._pos : self._pos + n]
         self._pos += len(cls)
-        halves = np.zeros((len(cls), self.d), bool)
+        halves = np.zeros((self.groups, len(cls), self.d), bool)
         for c in np.unique(cls):
             where = np.flatnonzero(cls == c)
-            halves[where] = self._distinct(c, len(where))
+            halves[:, where] = self._distinct(c, len(where))
             self.drawn[c] += len(where)
-        return np.concatenate([halves, ~halves]), cls
+        return np.concatenate([halves, ~halves], axis=1), cls
 
     def _distinct(self, c: int, n: int) -> np.ndarray:
-        """``n`` new units of class ``c``, none drawn before (without replacement): each
-        coalition is keyed by a random 64-bit hash (a collision is a 1e-19 event)."""
-        t, d, out, got = self.classes[c], self.d, [], 0
-        while got < n:
-            want = n - got
-            ranks = np.argsort(self.rng.random((want + want // 8 + 8, d)), axis=1)
+        """``n`` new units of class ``c`` for each group ``(groups, n, d)``, none drawn
+        before in that group (without replacement): each coalition is keyed by a random
+        64-bit hash plus its group's salt (a collision is a 1e-19 event)."""
+        t, d, G = self.classes[c], self.d, self.groups
+        out, got = np.zeros((G, n, d), bool), np.zeros(G, int)
+        while np.any(got < n):
+            rows = np.flatnonzero(got < n)
+            need = n - got[rows]
+            k = int(need.max())
+            ranks = np.argsort(self.rng.random((len(rows), k + k // 8 + 8, d)), axis=-1)
             mk = ranks < t
-            if 2 * t == d:
-                mk[~mk[:, 0]] = ~mk[~mk[:, 0]]  # canonical half: the one holding feature 0
-            keys = (mk * self._hash).sum(axis=1)  # wraps modulo 2**64
-            keys, first = np.unique(keys, return_index=True)
-            fresh = ~np.isin(keys, self._seen[c])
-            take = np.sort(first[fresh])[:want]  # in drawing order: reproducible
-            out.append(mk[take])
-            self._seen[c] = np.concatenate([self._seen[c], (mk[take] * self._hash).sum(axis=1)])
-            got += len(take)
-        return np.concatenate(out).reshape(n, d)
+            if 2 * t == d:  # canonical half: the one holding feature 0
+                flip = ~mk[..., 0]
+                mk[flip] = ~mk[flip]
+            keys = (mk * self._hash).sum(axis=-1) + self._salt[rows][:, None]  # mod 2**64
+            fresh = np.zeros(keys.size, bool)
+            fresh[np.unique(keys, return_index=True)[1]] = True  # first of equal draws
+            fresh = fresh.reshape(keys.shape) & ~np.isin(keys, self._seen[c])
+            rank = np.cumsum(fresh, axis=1)
+            take = fresh & (rank <= need[:, None])  # in drawing order: reproducible
+            r, j = np.nonzero(take)
+            out[rows[r], got[rows[r]] + rank[r, j] - 1] = mk[r, j]
+            self._seen[c] = np.concatenate([self._seen[c], keys[r, j]])
+            got[rows] += take.sum(axis=1)
+        return out
 
 
 def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
@@ -165,44 +188,59 @@ class Samples:
         self.n_units += u
 
     def arrays(self):
+        """Masks ``(groups, n, d)``, values ``(groups, n, k)``, each coalition's class and
+        unit ``(n,)`` (the same in every group)."""
         return (
-            np.concatenate(self.masks),
-            np.concatenate(self.y),
+            np.concatenate(self.masks, axis=1),
+            np.concatenate(self.y, axis=1),
             np.concatenate(self.cls),
             np.concatenate(self.unit),
         )
 
 
 def leverage_fit(design: CoalitionDesign, z, y, cls, unit, delta, *, counts=None, with_se=True):
-    """The constrained weighted least-squares values ``(d, k)`` from coalitions ``z`` with
-    values ``y`` (minus the base value) and, if ``with_se``, their standard errors."""
+    """The constrained weighted least-squares values ``(groups, d, k)`` of each group from
+    its coalitions ``z`` ``(groups, n, d)`` with values ``y`` ``(groups, n, k)`` (minus
+    its base value; ``delta`` ``(groups, k)``) and, if ``with_se``, their standard errors.
+    Every group has the same classes and units (``cls``, ``unit``) and so the same weights
+    and sizes: the sums run over all groups at once."""
     d = design.d
     counts = design.drawn if counts is None else counts
-    s = z.sum(axis=1, keepdims=True).astype(float)
-    A = z - s / d  # rows projected off the all-ones direction
-    t = y - s * delta[None, :] / d
-    w = design.mass[cls] / (design.per_unit * np.maximum(counts[cls], 1))
-    Aw = A * w[:, None]
-    H = Aw.T @ A + np.ones((d, d))  # + 11': the projected rows never move along 1
+    order = np.lexsort((unit, cls))  # by class, a unit's two coalitions adjacent
+    z, y, cls = z[:, order], y[:, order], cls[order]
+    s = z[0].sum(axis=-1).astype(float)[:, None]  # sizes: the same in every group
+    sw = np.sqrt(design.mass[cls] / (design.per_unit * np.maximum(counts[cls], 1)))[:, None]
+    B = z * sw - (s * sw) / d  # rows projected off the all-ones direction, times sqrt(w)
+    t = y - s * delta[:, None, :] / d
+    BT = B.transpose(0, 2, 1)
+    H = BT @ B + np.ones((d, d))  # + 11': the projected rows never move along 1
     try:
         Hinv = np.linalg.inv(H)
     except np.linalg.LinAlgError:  # too few coalitions to pin every value down
         Hinv = np.linalg.pinv(H)
-    x = Hinv @ (Aw.T @ t)
-    phi = x + delta[None, :] / d
+    x = Hinv @ (BT @ (t * sw))  # (groups, d, k)
+    phi = x + delta[:, None, :] / d
     if not with_se:
         return phi, None
-    # sandwich variance: each pair's influence Hinv a r, its spread within each size class
-    var = np.zeros((d, len(delta)))
-    for c in np.flatnonzero(~design.enumerated & (counts >= 2)):
-        sel = np.flatnonzero(cls == c)
-        order = sel[np.argsort(unit[sel], kind="stable")]  # a unit's two coalitions adjacent
-        fpc = 1 - counts[c] / design.units[c]
-        R = t[order] - A[order] @ x  # (n, k)
-        for j in range(len(delta)):
-            g = (Aw[order] * R[:, j : j + 1]).reshape(-1, 2, d).sum(axis=1) @ Hinv
-            var[:, j] += len(g) * g.var(axis=0, ddof=1) * fpc
-    return phi, np.sqrt(var)
+    return phi, _sandwich(design, counts, cls, B, sw * t - B @ x, Hinv)
+
+
+def _sandwich(design: CoalitionDesign, counts, cls, B, Rw, Hinv) -> np.ndarray:
+    """Standard errors ``(groups, d, k)``: each pair's influence ``Hinv a w r`` (rows ``B``
+    and weighted residuals ``Rw`` sorted by class, a unit's two coalitions adjacent), its
+    spread within each sampled size class, finite-population corrected."""
+    G, n, d = B.shape
+    var = np.zeros((G, d, Rw.shape[2]))
+    ucls = cls[::2]  # each unit's class, sorted
+    live = ~design.enumerated & (counts >= 2)
+    bounds = np.flatnonzero(np.r_[True, ucls[1:] != ucls[:-1], True])
+    spans = [(a, b, ucls[a]) for a, b in zip(bounds[:-1], bounds[1:]) if live[ucls[a]]]
+    for j in range(Rw.shape[2]) if spans else ():
+        g = (B * Rw[:, :, j : j + 1]).reshape(G, -1, 2, d).sum(axis=2) @ Hinv  # (G, units, d)
+        for a, b, c in spans:
+            fpc = 1 - counts[c] / design.units[c]
+            var[:, :, j] += (b - a) * g[:, a:b].var(axis=1, ddof=1) * fpc
+    return np.sqrt(var)
 
 
 @dataclass
@@ -228,82 +266,114 @@ def estimate_game(
     tol: float = 0.0,
     adjust: str | None = None,
     watched: bool = True,
+    weights: np.ndarray | None = None,
 ) -> Iterator[GameEstimate]:
     """Shapley values of ``game`` (boolean masks ``(n, d)`` -> values ``(n, k)``) from
     ``budget`` coalitions, one partial after each call of ``game`` of up to ``batch``
     coalitions. ``adjust``: None (Leverage SHAP), ``"linear"`` or ``"tree"`` (the
     regression-adjusted Monte Carlo estimator of :mod:`.msr` on the same coalitions).
-    Stops early once every standard error is within ``tol * |v(full) - v(empty)|``."""
+    Stops early once every standard error is within ``tol * |v(full) - v(empty)|``.
+
+    With ``weights`` ``(G,)`` (summing to 1), ``game`` is ``G`` games at once (masks
+    ``(G, n, d)`` -> values ``(G, n, k)``: a background's groups of rows), each explained
+    from ``budget`` coalitions of its own, drawn independently, and the values are their
+    weighted mean: the Shapley values of the weighted mean game, with the coalitions'
+    errors independent across the groups (:class:`LeverageShap`)."""
     from .msr import msr_estimate
 
-    ends = np.array([np.zeros(d, bool), np.ones(d, bool)])
+    if weights is None:
+        single = game
+        game = lambda masks: single(masks[0])[None]  # noqa: E731
+        weights = np.ones(1)
+    G = len(weights)
+    ends = np.broadcast_to(np.array([np.zeros(d, bool), np.ones(d, bool)]), (G, 2, d))
     if d == 1:
-        v = game(ends)
+        v = np.tensordot(weights, game(ends), axes=1)
         yield GameEstimate(
             (v[1] - v[0])[:, None], np.zeros((v.shape[1], 1)), v[0], v[1], 2, True, {}
         )
         return
-    design = CoalitionDesign(d, max(budget - 2, 2), rng)
+    design = CoalitionDesign(d, max(budget - 2, 2), rng, groups=G)
     samples = Samples(d)
-    per_call = max(1, batch // 2)  # units per call
+    per_call = max(1, batch // 2)  # units per call and group
+    chunks = _first_chunks(design, per_call, tol)
+    base = pred = delta = None
+    n, last_fit = 0, 0
+    while True:
+        for mk, cl in chunks:
+            if base is None:  # the empty and full coalitions ride in the first call
+                out = game(np.concatenate([ends, mk], axis=1))
+                base, pred, vals = out[:, 0], out[:, 1], out[:, 2:]
+                delta = pred - base
+                n += 2
+            else:
+                vals = game(mk)
+            samples.add(mk, vals - base[:, None, :], cl)
+            n += mk.shape[1]
+        finished = samples.n_units >= design.total_units
+        z, y, c_, un = samples.arrays()
+        info = {"coalitions": n, "enumerated": int(2 * design.drawn[design.enumerated].sum())}
+        refit = adjust and (finished or ((watched or tol > 0) and n >= 2 * last_fit))
+        fit = msr_estimate if refit else leverage_fit
+        kw = {"adjust": adjust} if refit else {}
+        phi, se = _pooled(weights, *fit(design, z, y, c_, un, delta, **kw), design)
+        # a standard error from fewer pairs per size than this is itself too noisy to trust
+        # (the middle class, at half share, from half as many: else at even d the rule waited
+        # for twice the coalitions it needs, measured at d = 60)
+        sampled = ~design.enumerated
+        settled = np.all(design.drawn[sampled] >= MIN_PAIRS_FOR_TOL * design.share[sampled])
+        span = np.abs(weights @ delta)
+        stop = bool(tol > 0 and settled and se is not None and np.all(se.max(axis=0) <= tol * span))
+        if stop and adjust and not refit:
+            fitted = msr_estimate(design, z, y, c_, un, delta, adjust=adjust)
+            phi, se = _pooled(weights, *fitted, design)
+        done = finished or stop
+        if done or watched:
+            yield GameEstimate(
+                phi.T, None if se is None else se.T, weights @ base, weights @ pred, n, done, info
+            )
+        if done:
+            return
+        last_fit = n if refit else last_fit
+        chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
+
+
+def _first_chunks(design: CoalitionDesign, per_call: int, tol: float) -> list:
+    """The first calls' ``(masks, classes)``: every enumerated unit, in calls of
+    ``per_call`` units, and the first sampled units in the room the last one leaves."""
     e_masks, e_cls = design.enumerated_units()
     u = len(e_cls)
+    halves, rest = e_masks[:, :u], e_masks[:, u:]
     chunks = [
         (
-            np.concatenate([e_masks[:u][i : i + per_call], e_masks[u:][i : i + per_call]]),
+            np.concatenate([halves[:, i : i + per_call], rest[:, i : i + per_call]], axis=1),
             e_cls[i : i + per_call],
         )
         for i in range(0, u, per_call)
     ]
     room = per_call - (len(chunks[-1][1]) if chunks else 0)
     if tol > 0:  # batches grow from ~2d coalitions, doubling, so tol stops near its target
-        room = min(room, max(d, 8))
+        room = min(room, max(design.d, 8))
     if room > 0:  # the first sampled units share the last enumerated call
         s_masks, s_cls = design.sample_units(room)
         if chunks:
             mk, cl = chunks.pop()
-            h = len(cl)
-            s_masks = np.concatenate([mk[:h], s_masks[: len(s_cls)], mk[h:], s_masks[len(s_cls) :]])
-            s_cls = np.concatenate([cl, s_cls])
+            h, k = len(cl), len(s_cls)
+            parts = [mk[:, :h], s_masks[:, :k], mk[:, h:], s_masks[:, k:]]
+            s_masks, s_cls = np.concatenate(parts, axis=1), np.concatenate([cl, s_cls])
         chunks.append((s_masks, s_cls))
-    base = pred = delta = None
-    n, last_fit = 0, 0
-    while True:
-        for mk, cl in chunks:
-            if base is None:  # the empty and full coalitions ride in the first call
-                out = game(np.concatenate([ends, mk]))
-                base, pred, vals = out[0], out[1], out[2:]
-                delta = pred - base
-                n += 2
-            else:
-                vals = game(mk)
-            samples.add(mk, vals - base[None, :], cl)
-            n += len(mk)
-        finished = samples.n_units >= design.total_units
-        z, y, c_, un = samples.arrays()
-        info = {"coalitions": n, "enumerated": int(2 * design.drawn[design.enumerated].sum())}
-        refit = adjust and (finished or ((watched or tol > 0) and n >= 2 * last_fit))
-        fit = msr_estimate if refit else leverage_fit
-        phi, se = fit(design, z, y, c_, un, delta, **({"adjust": adjust} if refit else {}))
-        if np.all(design.enumerated):
-            se = np.zeros_like(phi)  # every coalition seen: exact
-        # a standard error from fewer pairs per size than this is itself too noisy to trust
-        # (the middle class, at half share, from half as many: else at even d the rule waited
-        # for twice the coalitions it needs, measured at d = 60)
-        sampled = ~design.enumerated
-        settled = np.all(design.drawn[sampled] >= MIN_PAIRS_FOR_TOL * design.share[sampled])
-        stop = bool(
-            tol > 0 and settled and se is not None and np.all(se.max(axis=0) <= tol * np.abs(delta))
-        )
-        if stop and adjust and not refit:
-            phi, se = msr_estimate(design, z, y, c_, un, delta, adjust=adjust)
-        done = finished or stop
-        if done or watched:
-            yield GameEstimate(phi.T, None if se is None else se.T, base, pred, n, done, info)
-        if done:
-            return
-        last_fit = n if refit else last_fit
-        chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
+    return chunks
+
+
+def _pooled(weights: np.ndarray, phi: np.ndarray, se, design: CoalitionDesign):
+    """The groups' weighted mean ``(d, k)`` and its standard error (the groups' draws are
+    independent); zero error once every coalition is seen."""
+    mean = np.tensordot(weights, phi, axes=1)
+    if np.all(design.enumerated):
+        return mean, np.zeros_like(mean)  # every coalition seen: exact
+    if se is None:
+        return mean, None
+    return mean, np.sqrt(np.tensordot(weights**2, se**2, axes=1))
 
 
 class LeverageShap(Explainer):
@@ -327,7 +397,15 @@ class LeverageShap(Explainer):
         random_state=None,
         rows_per_call: int = ROWS_PER_CALL,
         batch_size: int | None = None,
+        groups: int | str = "auto",
     ) -> None:
+        if not (groups == "auto" or (isinstance(groups, int | np.integer) and groups >= 1)):
+            raise InputError(
+                f"groups={groups!r} is not a number of background groups",
+                fix="use groups='auto' or an integer >= 1 (1: every coalition meets the whole "
+                "background)",
+            )
+        self.groups = groups
         if max_evals is not None and int(max_evals) < 4:
             raise InputError(f"max_evals={max_evals} is too small", fix="use max_evals >= 4")
         self.max_evals = None if max_evals is None else int(max_evals)
@@ -336,14 +414,28 @@ class LeverageShap(Explainer):
         self.rows_per_call = int(rows_per_call)
         self.batch_size = batch_size
 
+    def _groups(self, d: int, m: int, max_evals: int) -> int:
+        """How many background groups: ``groups``, or for "auto" one per background row up
+        to ``MAX_GROUPS``, and one when the budget sees every coalition anyway."""
+        if max_evals >= 2**d:
+            return 1
+        return min(m, MAX_GROUPS) if self.groups == "auto" else int(self.groups)
+
     def stream(self, model: Model, inst: TabularInstance) -> Iterator[Explanation]:
         d, m = inst.d, inst.m
         max_evals = self.max_evals if self.max_evals is not None else 2 * d + 2048
         batch = call_rows(d, m, self.rows_per_call)
         batch = min(batch, int(self.batch_size)) if self.batch_size else batch
+        groups = background_groups(m, self._groups(d, m, max_evals))
         params = {"budget": max_evals * m, "max_evals": max_evals, "tol": self.tol}
+        params["groups"] = len(groups)
+        if len(groups) > 1:
+            weights = np.array([inst.weights[g].sum() for g in groups])
+            game = lambda masks: group_values(model, inst, masks, groups)  # noqa: E731
+        else:
+            weights, game = None, lambda masks: coalition_values(model, inst, masks)  # noqa: E731
         for est in estimate_game(
-            lambda masks: coalition_values(model, inst, masks),
+            game,
             d,
             budget=max_evals,
             rng=np.random.default_rng(self.random_state),
@@ -351,6 +443,7 @@ class LeverageShap(Explainer):
             tol=self.tol,
             adjust=self.adjust,
             watched=self.watched,
+            weights=None if weights is None else weights / weights.sum(),
         ):
             yield tabular_explanation(
                 model,

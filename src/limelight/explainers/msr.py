@@ -80,8 +80,21 @@ def _folds(cls: np.ndarray, unit: np.ndarray, k: int) -> np.ndarray:
 
 
 def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str = "tree"):
-    """Cross-fitted regression-adjusted values and standard errors, each ``(d, k)``: for each
-    of ``FOLDS`` folds, a fit on the other folds and its correction on this one."""
+    """Cross-fitted regression-adjusted values and standard errors, each ``(groups, d, k)``,
+    for each group's coalitions (arrays as :func:`~.leverage.leverage_fit`'s)."""
+    fits = [_msr_one(design, z[g], y[g], cls, unit, delta[g], adjust) for g in range(len(z))]
+    return np.stack([f[0] for f in fits]), np.stack([f[1] for f in fits])
+
+
+def _linear(design, z, y, cls, unit, delta, **options):
+    """:func:`~.leverage.leverage_fit` on one group's arrays."""
+    phi, se = leverage_fit(design, z[None], y[None], cls, unit, delta[None], **options)
+    return phi[0], None if se is None else se[0]
+
+
+def _msr_one(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
+    """One game's values and standard errors ``(d, k)``: for each of ``FOLDS`` folds, a
+    fit on the other folds and its correction on this one."""
     d, K = design.d, FOLDS
     enum = design.enumerated[cls]
     fold = _folds(cls, unit, K)
@@ -89,7 +102,7 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
     n_cls = len(design.classes)
     fold_units = [np.bincount(cls[~enum & (fold == f)], minlength=n_cls) // 2 for f in range(K)]
     if len(z) < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in fold_units):
-        return leverage_fit(design, z, y, cls, unit, delta)  # too few to cross-fit
+        return _linear(design, z, y, cls, unit, delta)  # too few to cross-fit
     sizes = z.sum(axis=1)
     inv_c = 1.0 / np.array([float(comb(d, int(s))) for s in sizes])
     sign = np.where(
@@ -102,7 +115,7 @@ def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str
     for f, test in enumerate(tests):
         counts = np.where(design.enumerated, design.drawn, design.drawn - fold_units[f])
         tr = ~test
-        beta, _ = leverage_fit(
+        beta, _ = _linear(
             design, z[tr], y[tr], cls[tr], unit[tr], delta, counts=counts, with_se=False
         )
         fits.append((beta, y - z @ beta))

@@ -25,7 +25,7 @@ from ..errors import InputError
 from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
 from ..models.base import Model
-from ..models.tabular import predict_hybrids
+from ..models.tabular import predict_hybrids, predict_paired
 from .base import Explainer
 
 ROWS_PER_CALL = 65_536  # measured: larger calls gain little for sklearn models here
@@ -60,6 +60,35 @@ def coalition_values(model: Model, inst: TabularInstance, masks: np.ndarray) -> 
     check_cancelled()
     out = predict_hybrids(model, inst, masks)
     return np.einsum("nmk,m->nk", out.reshape(len(masks), inst.m, -1), inst.weights)
+
+
+def background_groups(m: int, groups: int) -> list[np.ndarray]:
+    """The background's rows in ``groups`` groups of consecutive rows (sizes within one)."""
+    return np.array_split(np.arange(m), max(1, min(int(groups), m)))
+
+
+def group_values(
+    model: Model, inst: TabularInstance, masks: np.ndarray, groups: list[np.ndarray]
+) -> np.ndarray:
+    """The value ``(G, n, k)`` of each group's coalitions ``masks`` ``(G, n, d)``: the
+    model's outputs averaged over that group's (weighted) background rows, one model call
+    for all groups."""
+    check_cancelled()
+    n = masks.shape[1]
+    sizes = [len(g) for g in groups]
+    if max(sizes) == 1:  # one row a group: every coalition meets its own row
+        rows = np.repeat(np.concatenate(groups), n)
+        out = predict_paired(model, inst, masks.reshape(-1, inst.d), rows)
+        return out.reshape(len(groups), n, -1)
+    stacked = np.concatenate([np.repeat(mk, s, axis=0) for mk, s in zip(masks, sizes)])
+    rows = np.concatenate([np.tile(g, n) for g in groups])
+    out = predict_paired(model, inst, stacked, rows)
+    parts = np.split(out, np.cumsum([n * s for s in sizes])[:-1])
+    vals = []
+    for part, g in zip(parts, groups):
+        w = inst.weights[g] / inst.weights[g].sum()
+        vals.append(np.einsum("nmk,m->nk", part.reshape(n, len(g), -1), w))
+    return np.stack(vals)
 
 
 def tabular_explanation(
