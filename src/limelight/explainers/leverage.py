@@ -132,8 +132,7 @@ class CoalitionDesign:
             rows = np.flatnonzero(got < n)
             need = n - got[rows]
             k = int(need.max())
-            ranks = np.argsort(self.rng.random((len(rows), k + k // 8 + 8, d)), axis=-1)
-            mk = ranks < t
+            mk = _subsets(self.rng, (len(rows), k + k // 8 + 8), d, t)
             if 2 * t == d:  # canonical half: the one holding feature 0
                 flip = ~mk[..., 0]
                 mk[flip] = ~mk[flip]
@@ -148,6 +147,17 @@ class CoalitionDesign:
             self._seen[c] = np.concatenate([self._seen[c], keys[r, j]])
             got[rows] += take.sum(axis=1)
         return out
+
+
+def _subsets(rng: np.random.Generator, shape: tuple, d: int, t: int) -> np.ndarray:
+    """Uniform random ``t``-subsets of ``d`` features as boolean masks ``(*shape, d)``, by
+    Floyd's algorithm (``t`` steps over all of them at once, ``t`` random integers each)."""
+    n = int(np.prod(shape))
+    mk, rows = np.zeros((n, d), bool), np.arange(n)
+    for j in range(d - t, d):
+        r = rng.integers(0, j + 1, n)
+        mk[rows, np.where(mk[rows, r], j, r)] = True
+    return mk.reshape(*shape, d)
 
 
 def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
@@ -203,44 +213,60 @@ def leverage_fit(design: CoalitionDesign, z, y, cls, unit, delta, *, counts=None
     its coalitions ``z`` ``(groups, n, d)`` with values ``y`` ``(groups, n, k)`` (minus
     its base value; ``delta`` ``(groups, k)``) and, if ``with_se``, their standard errors.
     Every group has the same classes and units (``cls``, ``unit``) and so the same weights
-    and sizes: the sums run over all groups at once."""
+    and sizes: the sums run over all groups at once. A unit's two coalitions are
+    complements, so their projected rows are ``b`` and ``-b``: each unit contributes
+    ``2 b b'`` to the normal equations and ``b (t1 - t2)`` to the right-hand side."""
     d = design.d
     counts = design.drawn if counts is None else counts
     order = np.lexsort((unit, cls))  # by class, a unit's two coalitions adjacent
-    z, y, cls = z[:, order], y[:, order], cls[order]
-    s = z[0].sum(axis=-1).astype(float)[:, None]  # sizes: the same in every group
-    sw = np.sqrt(design.mass[cls] / (design.per_unit * np.maximum(counts[cls], 1)))[:, None]
-    B = z * sw - (s * sw) / d  # rows projected off the all-ones direction, times sqrt(w)
-    t = y - s * delta[:, None, :] / d
+    first, second = order[0::2], order[1::2]
+    zh, ucls = z[:, first], cls[first]
+    s = zh[0].sum(axis=-1).astype(float)  # the sizes of the units' first coalitions
+    sw = np.sqrt(design.mass[ucls] / (design.per_unit * np.maximum(counts[ucls], 1)))
+    B = zh.astype(float)  # the first coalitions' rows off the ones direction, times sqrt(w)
+    B *= sw[:, None]
+    B -= (s / d * sw)[:, None]
+    t = y - z[0].sum(axis=-1)[None, :, None] * delta[:, None, :] / d
+    dt = (t[:, first] - t[:, second]) * sw[None, :, None]  # (groups, units, k)
     BT = B.transpose(0, 2, 1)
-    H = BT @ B + np.ones((d, d))  # + 11': the projected rows never move along 1
+    H = 2 * (BT @ B) + np.ones((d, d))  # + 11': the projected rows never move along 1
     try:
         Hinv = np.linalg.inv(H)
     except np.linalg.LinAlgError:  # too few coalitions to pin every value down
         Hinv = np.linalg.pinv(H)
-    x = Hinv @ (BT @ (t * sw))  # (groups, d, k)
+    x = Hinv @ (BT @ dt)  # (groups, d, k)
     phi = x + delta[:, None, :] / d
     if not with_se:
         return phi, None
-    return phi, _sandwich(design, counts, cls, B, sw * t - B @ x, Hinv)
+    return phi, _sandwich(design, counts, ucls, B, dt - 2 * (B @ x), Hinv)
 
 
-def _sandwich(design: CoalitionDesign, counts, cls, B, Rw, Hinv) -> np.ndarray:
-    """Standard errors ``(groups, d, k)``: each pair's influence ``Hinv a w r`` (rows ``B``
-    and weighted residuals ``Rw`` sorted by class, a unit's two coalitions adjacent), its
-    spread within each sampled size class, finite-population corrected."""
-    G, n, d = B.shape
-    var = np.zeros((G, d, Rw.shape[2]))
-    ucls = cls[::2]  # each unit's class, sorted
-    live = ~design.enumerated & (counts >= 2)
-    bounds = np.flatnonzero(np.r_[True, ucls[1:] != ucls[:-1], True])
-    spans = [(a, b, ucls[a]) for a, b in zip(bounds[:-1], bounds[1:]) if live[ucls[a]]]
-    for j in range(Rw.shape[2]) if spans else ():
-        g = (B * Rw[:, :, j : j + 1]).reshape(G, -1, 2, d).sum(axis=2) @ Hinv  # (G, units, d)
-        for a, b, c in spans:
-            fpc = 1 - counts[c] / design.units[c]
-            var[:, :, j] += (b - a) * g[:, a:b].var(axis=1, ddof=1) * fpc
-    return np.sqrt(var)
+def _sandwich(design: CoalitionDesign, counts, ucls, B, dr, Hinv) -> np.ndarray:
+    """Standard errors ``(groups, d, k)`` from the sandwich (linearised) variance: each
+    unit's influence ``Hinv p``, ``p = b (r1 - r2)`` (its first row ``B`` and weighted
+    residuals' difference ``dr``, units sorted by class), its spread within each sampled
+    size class, finite-population corrected: ``diag(Hinv M Hinv)``, ``M`` the classes'
+    scatter of ``p``, each scaled by ``n fpc / (n - 1)``, from ``Q = p sqrt(scale)`` as
+    ``Q'Q - sum_c q_c q_c' / n_c`` (``q_c``: class c's sum of ``Q``)."""
+    G, _, d = B.shape
+    var = np.zeros((G, d, dr.shape[2]))
+    per = np.bincount(ucls, minlength=len(design.classes))
+    live = ~design.enumerated & (counts >= 2) & (per >= 2)
+    cs = np.flatnonzero(live)
+    if not len(cs):
+        return var
+    keep = np.flatnonzero(live[ucls])
+    sel = slice(keep[0], keep[-1] + 1) if len(keep) == keep[-1] - keep[0] + 1 else keep
+    n_c = per[cs].astype(float)
+    root = np.sqrt(n_c * (1 - counts[cs] / design.units[cs]) / (n_c - 1))
+    starts = np.r_[0, np.cumsum(per[cs])[:-1]]
+    Bk = B[:, sel]
+    for j in range(dr.shape[2]):
+        Q = Bk * (dr[:, sel, j] * np.repeat(root, per[cs])[None, :])[..., None]
+        q = np.add.reduceat(Q, starts, axis=1)  # (G, classes, d)
+        M = Q.transpose(0, 2, 1) @ Q - (q.transpose(0, 2, 1) / n_c) @ q
+        var[:, :, j] = ((Hinv @ M) * Hinv).sum(axis=-1)
+    return np.sqrt(np.maximum(var, 0.0))
 
 
 @dataclass
