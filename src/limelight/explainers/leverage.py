@@ -111,22 +111,33 @@ class CoalitionDesign:
         both = np.concatenate([h, ~h])  # every group evaluates all of them
         return np.broadcast_to(both, (self.groups, *both.shape)), np.concatenate(cls)
 
-    def sample_units(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The next ``n`` sampled units (fewer at the end), as :meth:`enumerated_units`."""
+    def sample_units(self, n: int, shared: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """The next ``n`` sampled units (fewer at the end), as :meth:`enumerated_units`;
+        ``shared``: the same units in every group (a pilot that compares the groups)."""
         cls = self._schedule[self._pos : self._pos + n]
         self._pos += len(cls)
-        halves = np.zeros((self.groups, len(cls), self.d), bool)
+        G = 1 if shared else self.groups
+        halves = np.zeros((G, len(cls), self.d), bool)
         for c in np.unique(cls):
             where = np.flatnonzero(cls == c)
-            halves[:, where] = self._distinct(c, len(where))
+            halves[:, where] = self._distinct(c, len(where), G)
             self.drawn[c] += len(where)
+            if shared and self.groups > 1:  # drawn in every group: keyed with each salt
+                keys = (halves[0, where] * self._hash).sum(axis=-1)
+                salted = (keys[None, :] + self._salt[1:, None]).ravel()
+                self._seen[c] = np.concatenate([self._seen[c], salted])
+        halves = np.broadcast_to(halves, (self.groups, *halves.shape[1:]))
         return np.concatenate([halves, ~halves], axis=1), cls
 
-    def _distinct(self, c: int, n: int) -> np.ndarray:
-        """``n`` new units of class ``c`` for each group ``(groups, n, d)``, none drawn
-        before in that group (without replacement): each coalition is keyed by a random
-        64-bit hash plus its group's salt (a collision is a 1e-19 event)."""
-        t, d, G = self.classes[c], self.d, self.groups
+    def collapse(self) -> None:
+        """Go on as one design (the groups' draws so far were shared)."""
+        self.groups, self._salt = 1, self._salt[:1]
+
+    def _distinct(self, c: int, n: int, G: int) -> np.ndarray:
+        """``n`` new units of class ``c`` for each of the first ``G`` groups ``(G, n, d)``,
+        none drawn before in that group (without replacement): each coalition is keyed by
+        a random 64-bit hash plus its group's salt (a collision is a 1e-19 event)."""
+        t, d = self.classes[c], self.d
         out, got = np.zeros((G, n, d), bool), np.zeros(G, int)
         while np.any(got < n):
             rows = np.flatnonzero(got < n)
@@ -293,6 +304,7 @@ def estimate_game(
     adjust: str | None = None,
     watched: bool = True,
     weights: np.ndarray | None = None,
+    pilot: bool = False,
 ) -> Iterator[GameEstimate]:
     """Shapley values of ``game`` (boolean masks ``(n, d)`` -> values ``(n, k)``) from
     ``budget`` coalitions, one partial after each call of ``game`` of up to ``batch``
@@ -304,7 +316,9 @@ def estimate_game(
     ``(G, n, d)`` -> values ``(G, n, k)``: a background's groups of rows), each explained
     from ``budget`` coalitions of its own, drawn independently, and the values are their
     weighted mean: the Shapley values of the weighted mean game, with the coalitions'
-    errors independent across the groups (:class:`LeverageShap`)."""
+    errors independent across the groups (:class:`LeverageShap`). With ``pilot``, the
+    first sampled coalitions are shared by every group and measure whether the groups
+    lower the error (:func:`_grouping_gain`); if not, the rest is one pooled design."""
     from .msr import msr_estimate
 
     if weights is None:
@@ -322,9 +336,10 @@ def estimate_game(
     design = CoalitionDesign(d, max(budget - 2, 2), rng, groups=G)
     samples = Samples(d)
     per_call = max(1, batch // 2)  # units per call and group
-    chunks = _first_chunks(design, per_call, tol)
+    pilot = pilot and G > 1
+    chunks = _first_chunks(design, per_call, tol, pilot=pilot)
     base = pred = delta = None
-    n, last_fit = 0, 0
+    n, last_fit, info = 0, 0, {}
     while True:
         for mk, cl in chunks:
             if base is None:  # the empty and full coalitions ride in the first call
@@ -336,9 +351,16 @@ def estimate_game(
                 vals = game(mk)
             samples.add(mk, vals - base[:, None, :], cl)
             n += mk.shape[1]
+        if pilot:  # after the pilot: groups only where they lower the error
+            gain, pilot = _grouping_gain(design, samples, weights, delta), False
+            if gain <= 1.0:
+                game, base, pred = _collapse(game, weights, base, pred, samples, design)
+                delta, weights, G = pred - base, np.ones(1), 1
+            info = {"groups": G, "grouping_gain": round(gain, 3)}
         finished = samples.n_units >= design.total_units
         z, y, c_, un = samples.arrays()
-        info = {"coalitions": n, "enumerated": int(2 * design.drawn[design.enumerated].sum())}
+        info["coalitions"] = n
+        info["enumerated"] = int(2 * design.drawn[design.enumerated].sum())
         refit = adjust and (finished or ((watched or tol > 0) and n >= 2 * last_fit))
         fit = msr_estimate if refit else leverage_fit
         kw = {"adjust": adjust} if refit else {}
@@ -364,9 +386,45 @@ def estimate_game(
         chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
 
 
-def _first_chunks(design: CoalitionDesign, per_call: int, tol: float) -> list:
+def _grouping_gain(design: CoalitionDesign, samples: Samples, weights, delta) -> float:
+    """How many times lower the variance is with each group drawing its own coalitions
+    than with one design for the pooled game, measured on the pilot (coalitions every
+    group shares): the pooled game's sandwich variance over the groups' pooled one (the
+    groups' errors are independent when their draws are). Above 1 when the groups' games
+    share their non-additive part (their errors then add up in the pooled game), below
+    when it cancels across them."""
+    z, y, cls, unit = samples.arrays()
+    _, se = leverage_fit(design, z, y, cls, unit, delta)
+    grouped = float(np.tensordot(weights**2, se**2, axes=1).sum())
+    y1, d1 = np.tensordot(weights, y, axes=1)[None], (weights @ delta)[None]
+    _, se1 = leverage_fit(design, z[:1], y1, cls, unit, d1)
+    pooled = float((se1**2).sum())
+    return pooled / grouped if grouped > 0 else 1.0
+
+
+def _collapse(game, weights, base, pred, samples: Samples, design: CoalitionDesign):
+    """One pooled game from here on (the pilot's values pooled): its game, base, pred."""
+    G = len(weights)
+    samples.masks = [mk[:1] for mk in samples.masks]
+    samples.y = [np.tensordot(weights, v, axes=1)[None] for v in samples.y]
+    design.collapse()
+
+    def pooled(masks):
+        return np.tensordot(weights, game(np.broadcast_to(masks, (G, *masks.shape[1:]))), 1)[None]
+
+    return pooled, (weights @ base)[None], (weights @ pred)[None]
+
+
+# the pilot's share of the sampled units when there are background groups (shared by
+# every group, it measures whether the groups lower the error), and at least this many
+# units per sampled size class
+PILOT_SHARE, PILOT_PER_CLASS = 1 / 8, MIN_PAIRS_FOR_TOL
+
+
+def _first_chunks(design: CoalitionDesign, per_call: int, tol: float, pilot: bool) -> list:
     """The first calls' ``(masks, classes)``: every enumerated unit, in calls of
-    ``per_call`` units, and the first sampled units in the room the last one leaves."""
+    ``per_call`` units, and the first sampled units in the room the last one leaves
+    (with ``pilot``, at most the pilot's, the same in every group)."""
     e_masks, e_cls = design.enumerated_units()
     u = len(e_cls)
     halves, rest = e_masks[:, :u], e_masks[:, u:]
@@ -380,8 +438,12 @@ def _first_chunks(design: CoalitionDesign, per_call: int, tol: float) -> list:
     room = per_call - (len(chunks[-1][1]) if chunks else 0)
     if tol > 0:  # batches grow from ~2d coalitions, doubling, so tol stops near its target
         room = min(room, max(design.d, 8))
+    if pilot:
+        sampled = design.total_units - u
+        n_cls = int((~design.enumerated).sum())
+        room = min(room, max(int(PILOT_SHARE * sampled), PILOT_PER_CLASS * n_cls))
     if room > 0:  # the first sampled units share the last enumerated call
-        s_masks, s_cls = design.sample_units(room)
+        s_masks, s_cls = design.sample_units(room, shared=pilot)
         if chunks:
             mk, cl = chunks.pop()
             h, k = len(cl), len(s_cls)
@@ -470,6 +532,7 @@ class LeverageShap(Explainer):
             adjust=self.adjust,
             watched=self.watched,
             weights=None if weights is None else weights / weights.sum(),
+            pilot=self.groups == "auto",
         ):
             yield tabular_explanation(
                 model,
