@@ -111,13 +111,14 @@ def test_auto_keeps_groups_only_where_they_lower_the_error_at_the_same_model_row
             for g in (1, 12, "auto")
         }
         err = {g: np.median([rel(e.values[0], exact) for e in es]) for g, es in runs.items()}
-        chosen = {e.params["groups"] for e in runs["auto"]}
+        kept = sum(e.params["groups"] == 12 for e in runs["auto"])
         assert all(e.n_evals == 300 * 12 for es in runs.values() for e in es)  # same rows
-        if name == "shared":
-            assert err[12] < 0.9 * err[1] and chosen == {12}
-            assert all(e.params["grouping_gain"] > 1 for e in runs["auto"])
+        if name == "shared":  # a small pilot can misjudge a gain near 1: most runs keep
+            assert err[12] < 0.9 * err[1] and kept >= 8
+            assert err["auto"] < 0.9 * err[1]
         else:
-            assert err[1] < 0.8 * err[12] and chosen == {1}
+            assert err[1] < 0.8 * err[12] and kept == 0
+            assert all(e.params["grouping_gain"] < 0.5 for e in runs["auto"])
             assert err["auto"] < 0.8 * err[12]
 
 

@@ -169,6 +169,9 @@ class MsrShap(LeverageShap):
     """
 
     name = "msr"
+    # each group fits its own trees: measured (bench/shapley_estimators.py, d = 30) 4
+    # groups take most of the groups' gain (MLP 3.75% -> 2.36%, 8: 2.26%)
+    max_groups = 4
 
     def __init__(self, *, adjust: str = "tree", **options) -> None:
         if adjust not in ("tree", "linear"):
