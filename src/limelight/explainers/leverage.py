@@ -122,20 +122,12 @@ class CoalitionDesign:
                 mk[~mk[:, 0]] = ~mk[~mk[:, 0]]  # canonical half: the one holding feature 0
             keys = (mk * self._hash).sum(axis=1)  # wraps modulo 2**64
             keys, first = np.unique(keys, return_index=True)
-            fresh = _absent(keys, self._seen[c])
+            fresh = ~np.isin(keys, self._seen[c])
             take = np.sort(first[fresh])[:want]  # in drawing order: reproducible
             out.append(mk[take])
             self._seen[c] = np.concatenate([self._seen[c], (mk[take] * self._hash).sum(axis=1)])
             got += len(take)
         return np.concatenate(out).reshape(n, d)
-
-
-def _absent(keys: np.ndarray, seen: np.ndarray) -> np.ndarray:
-    """``~np.isin(keys, seen)``, by a binary search (7x faster at this size, measured)."""
-    if not len(seen):
-        return np.ones(len(keys), bool)
-    seen = np.sort(seen)
-    return seen[np.minimum(np.searchsorted(seen, keys), len(seen) - 1)] != keys
 
 
 def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
