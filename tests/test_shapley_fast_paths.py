@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from limelight.explainers.coalition_trees import boost_groups, route_groups
-from limelight.inputs._cross import hybrid_rows
+from limelight.inputs._cross import hybrid_rows, paired_rows
 
 numba = pytest.importorskip("numba")
 
@@ -57,3 +57,12 @@ def test_hybrid_rows_compiled_numpy_and_a_plain_loop_agree(d):
     loop = np.array([[np.where(mk, x, b) for b in bg] for mk in masks]).reshape(-1, d)
     np.testing.assert_array_equal(hybrid_rows(masks, x, bg, compiled=True), loop)
     np.testing.assert_array_equal(hybrid_rows(masks, x, bg, compiled=False), loop)
+
+
+def test_paired_rows_compiled_numpy_and_a_plain_loop_agree():
+    rng = np.random.default_rng(4)
+    masks, x, bg = rng.random((60, 30)) < 0.5, rng.normal(size=30), rng.normal(size=(7, 30))
+    rows = rng.integers(0, 7, 60)
+    loop = np.array([np.where(mk, x, bg[r]) for mk, r in zip(masks, rows)])
+    np.testing.assert_array_equal(paired_rows(masks, x, bg, rows, compiled=True), loop)
+    np.testing.assert_array_equal(paired_rows(masks, x, bg, rows, compiled=False), loop)

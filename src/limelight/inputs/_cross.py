@@ -32,16 +32,30 @@ def _fill(masks, x, bg, out):
                 out[i, r, j] = x[j] if masks[i, j] else bg[r, j]
 
 
+def _fill_paired(masks, x, bg, rows, out):
+    """``out[i, j] = x[j] if masks[i, j] else bg[rows[i], j]``; compiled by numba."""
+    n, d = masks.shape
+    for i in range(n):
+        r = rows[i]
+        for j in range(d):
+            out[i, j] = x[j] if masks[i, j] else bg[r, j]
+
+
 _compiled: dict = {}
 
 
-def _kernel():
-    """The compiled loop (once per process, cached on disk), or None without numba."""
+def _kernel(name: str = "fill"):
+    """A compiled loop (once per process, cached on disk), or None without numba."""
     if _numba is None:
         return None
     if not _compiled:
         _compiled["fill"] = _numba.njit(cache=True, nogil=True)(_fill)
-    return _compiled["fill"]
+        _compiled["paired"] = _numba.njit(cache=True, nogil=True)(_fill_paired)
+    return _compiled[name]
+
+
+def _use(kernel, compiled: bool | None, values: int) -> bool:
+    return kernel is not None and (bool(compiled) or values >= COMPILED_MIN_VALUES)
 
 
 def hybrid_rows(
@@ -53,7 +67,7 @@ def hybrid_rows(
     n, d = masks.shape
     m = len(bg)
     kernel = None if compiled is False else _kernel()
-    if kernel is not None and (compiled or n * m * d >= COMPILED_MIN_VALUES):
+    if _use(kernel, compiled, n * m * d):
         out = np.empty((n, m, d))
         kernel(
             np.ascontiguousarray(masks).view(np.uint8),
@@ -72,3 +86,22 @@ def hybrid_rows(
     else:
         out = np.where(masks[:, None, :], x[None, None, :], bg[None, :, :])
     return out.reshape(n * m, d)
+
+
+def paired_rows(
+    masks: np.ndarray, x: np.ndarray, bg: np.ndarray, rows: np.ndarray, *, compiled=None
+) -> np.ndarray:
+    """``(n, d)`` masks, each with its background row ``rows[i]`` -> ``(n, d)`` rows (LIME's
+    samples, one background row per coalition), as :func:`hybrid_rows`."""
+    kernel = None if compiled is False else _kernel("paired")
+    if not _use(kernel, compiled, masks.size):
+        return np.where(masks, x[None, :], bg[rows])
+    out = np.empty(masks.shape)
+    kernel(
+        np.ascontiguousarray(masks).view(np.uint8),
+        np.ascontiguousarray(x, dtype=float),
+        np.ascontiguousarray(bg, dtype=float),
+        np.ascontiguousarray(rows, dtype=np.int64),
+        out,
+    )
+    return out

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
-from ._cross import hybrid_rows
+from ._cross import hybrid_rows, paired_rows
 from .background import summarise
 
 BACKGROUND_ROWS = 100  # above this, the background is summarised
@@ -88,7 +88,7 @@ class TabularInstance:
         masks = np.asarray(masks, dtype=bool)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            return np.where(masks, x[None, :], self.bg_matrix[rows])
+            return paired_rows(masks, x, self.bg_matrix, np.asarray(rows))
         cols = [np.where(masks[:, j], self.x_cols[j], self.bg_cols[j][rows]) for j in range(self.d)]
         return self.assemble(cols)
 
