@@ -66,3 +66,26 @@ def test_paired_rows_compiled_numpy_and_a_plain_loop_agree():
     loop = np.array([np.where(mk, x, bg[r]) for mk, r in zip(masks, rows)])
     np.testing.assert_array_equal(paired_rows(masks, x, bg, rows, compiled=True), loop)
     np.testing.assert_array_equal(paired_rows(masks, x, bg, rows, compiled=False), loop)
+
+
+def test_quality_curves_wait_until_read_and_equal_the_eager_ones():
+    from limelight.api import plan
+    from limelight.quality import assess
+
+    X = np.random.default_rng(0).normal(size=(60, 12))
+    calls = []
+
+    def model(B):
+        calls.append(len(B))
+        return np.tanh(np.asarray(B) @ np.arange(1.0, 13.0) / 10)
+
+    p = plan(model, X[0], background=X[:30], method="kernel", max_evals=600, random_state=0)
+    e = p.run()
+    before = len(calls)
+    lazy = e.quality
+    assert lazy.stderr is not None and len(calls) == before  # cheap numbers, no model call
+    eager = assess(p, p.explainer.explain(p.model, p.instance), eager=True).quality
+    assert lazy.computed and len(calls) > before + 1  # read: the curves' one call ran
+    for name in ("deletion", "insertion", "random_deletion", "random_insertion", "extra_rows"):
+        assert getattr(lazy, name) == getattr(eager, name)
+    assert lazy.curves == eager.curves and lazy.to_dict()["verdict"] == eager.verdict

@@ -19,7 +19,8 @@ except ImportError:  # pragma: no cover - numpy fallback
 
 # the compiled loop is 2-5x faster at any size (measured: 0.03 vs 0.06 ms at 25,600 values,
 # 1.5 vs 5.2 ms at 1.6M), but numba's first call in a process costs ~0.8 s (once for every
-# compiled kernel): only blocks where it gains a millisecond or more start it
+# compiled kernel): only blocks where it gains a millisecond or more start it; once
+# started, every block takes it
 COMPILED_MIN_VALUES = 1_000_000
 
 
@@ -55,7 +56,8 @@ def _kernel(name: str = "fill"):
 
 
 def _use(kernel, compiled: bool | None, values: int) -> bool:
-    return kernel is not None and (bool(compiled) or values >= COMPILED_MIN_VALUES)
+    big = values >= COMPILED_MIN_VALUES or bool(kernel.signatures) if kernel else False
+    return kernel is not None and (bool(compiled) or big)  # signatures: started already
 
 
 def hybrid_rows(
