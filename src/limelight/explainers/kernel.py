@@ -223,10 +223,9 @@ class KernelShap(Explainer):
             """``nb`` coalitions in complementary pairs, sizes drawn from the kernel."""
             half = nb // 2
             sizes = rng.choice(rest, size=half, p=p)
-            order = np.argsort(rng.random((half, d)), axis=1)
-            ranks = np.empty_like(order)
-            np.put_along_axis(ranks, order, np.arange(d)[None, :].repeat(half, 0), axis=1)
-            mk = ranks < sizes[:, None]
+            u = rng.random((half, d))
+            # the `size` features of smallest u: below the row's size-th smallest value
+            mk = u < np.sort(u, axis=1)[np.arange(half), sizes][:, None]
             return np.concatenate([mk, ~mk])
 
         # Few, large model calls: the first holds the empty and full coalitions, the
