@@ -34,6 +34,16 @@ except ImportError:  # pragma: no cover - numpy fallback
 # a tree: its split feature per group, level and node (-1: none), (G, 2**lv) per level,
 # and its leaf values (G, 2**depth)
 Tree = tuple[list[np.ndarray], np.ndarray]
+
+
+class Trees(list):
+    """Fitted trees: a list of :data:`Tree` (the first holds each group's mean), with the
+    same numbers stacked in arrays (as :func:`_stack`: ``feats``, ``values``)."""
+
+    feats: np.ndarray
+    values: np.ndarray
+
+
 # a split must gain more than this fraction of its gain's size (rounding is not a gain)
 MIN_GAIN = 1e-4
 
@@ -71,10 +81,13 @@ def boost_groups(
     kernel = _kernel("boost") if compiled is not False else None
     grow = kernel if kernel is not None else _boost_numpy
     grow(z8, group, G, D, float(rate), float(min_leaf), resid, feats, values)
-    base = np.zeros((G, 2**D))
-    base[:, 0] = mean
-    trees: list[Tree] = [([np.full((G, 2**lv), -1) for lv in range(D)], base)]
-    trees += [([feats[t, lv, :, : 2**lv] for lv in range(D)], values[t]) for t in range(n_trees)]
+    feats = np.concatenate([np.full((1, *feats.shape[1:]), -1), feats])
+    values = np.concatenate([np.zeros((1, G, 2**D)), values])
+    values[0, :, 0] = mean  # the first tree: each group's mean, in its first leaf
+    trees = Trees(
+        ([feats[t, lv, :, : 2**lv] for lv in range(D)], values[t]) for t in range(n_trees + 1)
+    )
+    trees.feats, trees.values = feats, values
     return trees, resid
 
 
@@ -224,12 +237,8 @@ def route_groups(
     """Each row's fit ``(n,)``: the sum of its group's trees on boolean ``z``."""
     z8 = np.ascontiguousarray(z, dtype=bool).view(np.uint8)
     group = np.asarray(group, np.int64)
-    depth, G = len(trees[0][0]), trees[0][1].shape[0]
-    feats = np.full((len(trees), depth, G, 2 ** max(depth - 1, 0)), -1, np.int64)
-    for t, (levels, _) in enumerate(trees):
-        for lv, f in enumerate(levels):
-            feats[t, lv, :, : f.shape[1]] = f
-    values = np.stack([v for _, v in trees])
+    feats, values = _stack(trees)
+    depth = feats.shape[1]
     out = np.zeros(len(z8))
     kernel = _kernel("route") if compiled is not False else None
     if kernel is not None:
@@ -245,28 +254,48 @@ def route_groups(
     return out
 
 
-def tree_shapley(trees: list[Tree], d: int, g: int) -> np.ndarray:
-    """Exact Shapley values ``(d,)`` of the game ``S -> fit_g(1_S)``, every leaf at once. A
-    leaf with value ``v`` is ``v * [A in S, B out of S]`` (``A``: the features its path
-    needs, ``B``: those it forbids); each of the ``a`` needed features gets
-    ``v (a-1)! b! / (a+b)!`` and each of the ``b`` forbidden ones ``-v a! (b-1)! / (a+b)!``
-    (they add up to the leaf's full - empty; a leaf needing and forbidding one feature is
-    never reached)."""
-    depth = len(trees[0][0])
-    values = np.stack([t[1][g] for t in trees])  # (T, 2**depth)
-    T, L = values.shape
-    leaf, tt = np.arange(L), np.arange(T)[:, None]
-    need, forbid = np.zeros((T, L, d + 1), bool), np.zeros((T, L, d + 1), bool)
+def _stack(trees: list[Tree]) -> tuple[np.ndarray, np.ndarray]:
+    """The trees as arrays: split features ``(T, depth, G, 2**(depth-1))`` (-1: none, and
+    past each level's nodes) and leaf values ``(T, G, 2**depth)``."""
+    if isinstance(trees, Trees):
+        return trees.feats, trees.values
+    depth, G = len(trees[0][0]), trees[0][1].shape[0]
+    feats = np.full((len(trees), depth, G, 2 ** max(depth - 1, 0)), -1, np.int64)
     for lv in range(depth):
-        f = np.stack([t[0][lv][g] for t in trees])[:, leaf >> (depth - lv)]  # (T, L)
-        split = f >= 0
-        go = ((leaf >> (depth - 1 - lv)) & 1).astype(bool)[None, :]
-        need[tt, leaf, np.where(split & go, f, d)] = True  # no split: the spare column d
-        forbid[tt, leaf, np.where(split & ~go, f, d)] = True
-    need, forbid = need[..., :d], forbid[..., :d]
-    a, b = need.sum(axis=2), forbid.sum(axis=2)
+        level = np.stack([levels[lv] for levels, _ in trees])
+        feats[:, lv, :, : level.shape[2]] = level
+    return feats, np.stack([v for _, v in trees])
+
+
+def tree_shapley(trees: list[Tree], d: int, g: int | None = None) -> np.ndarray:
+    """Exact Shapley values ``(d,)`` of the game ``S -> fit_g(1_S)`` (``(G, d)``, every
+    group's, for ``g=None``), every leaf at once. A leaf with value ``v`` is
+    ``v * [A in S, B out of S]`` (``A``: the features its path needs, ``B``: those it
+    forbids); each of the ``a`` needed features gets ``v (a-1)! b! / (a+b)!`` and each of
+    the ``b`` forbidden ones ``-v a! (b-1)! / (a+b)!`` (they add up to the leaf's full -
+    empty; a leaf needing and forbidding one feature is never reached). A feature met
+    twice on a path the same way counts once."""
+    feats, values = _stack(trees)
+    T, depth, G = feats.shape[:3]
+    leaf = np.arange(values.shape[2])
+    # each leaf's path: the feature split on at each level (T, G, L, depth), the way taken
+    path = np.stack([feats[:, lv][..., leaf >> (depth - lv)] for lv in range(depth)], -1)
+    go = ((leaf[:, None] >> (depth - 1 - np.arange(depth))) & 1).astype(bool)
+    go = np.broadcast_to(go, path.shape)
+    split = path >= 0
+    first, never = split.copy(), np.zeros(path.shape[:3], bool)
+    for lv in range(1, depth):
+        for up in range(lv):  # the same feature higher on the path: once, or unreachable
+            same = split[..., lv] & (path[..., up] == path[..., lv])
+            first[..., lv] &= ~(same & (go[..., up] == go[..., lv]))
+            never |= same & (go[..., up] != go[..., lv])
+    need, forbid = first & go, first & ~go
+    a, b = need.sum(axis=-1), forbid.sum(axis=-1)
     fact = np.array([float(factorial(i)) for i in range(depth + 1)])
-    v = np.where(~(need & forbid).any(axis=2), values, 0.0) / fact[a + b]
-    wn = v * fact[np.maximum(a - 1, 0)] * fact[b]
-    wf = v * fact[a] * fact[np.maximum(b - 1, 0)]
-    return np.einsum("tl,tld->d", wn, need) - np.einsum("tl,tld->d", wf, forbid)
+    v = np.where(never, 0.0, values) / fact[a + b]
+    wn = np.broadcast_to((v * fact[np.maximum(a - 1, 0)] * fact[b])[..., None], path.shape)
+    wf = np.broadcast_to((v * fact[a] * fact[np.maximum(b - 1, 0)])[..., None], path.shape)
+    cell = np.arange(G)[None, :, None, None] * d + path  # (group, feature) of each split
+    phi = np.bincount(cell[need], wn[need], G * d) - np.bincount(cell[forbid], wf[forbid], G * d)
+    phi = phi.reshape(G, d)
+    return phi if g is None else phi[g]

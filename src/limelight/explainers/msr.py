@@ -61,10 +61,11 @@ def _adjust_with_trees(z, fits, tests, K: int) -> list:
         R = np.concatenate([fits[f][1][train[f], j] for f in range(K)])
         trees, res = boost_groups(z[tr], R, g_tr, K, **TREES)
         pred = route_groups(trees, z[te], g_te)
+        phi_trees = tree_shapley(trees, d)  # (K, d): every fold's at once
         for f, (r, phi) in enumerate(out):
             r[train[f], j] = res[g_tr == f]
             r[test[f], j] -= pred[g_te == f]
-            phi[:, j] = tree_shapley(trees, d, f)
+            phi[:, j] = phi_trees[f]
     return out
 
 
