@@ -10,7 +10,8 @@ a logistic regression (one bare ``predict_proba`` on the 53,000 hybrid rows of d
 - quality: the badges after the run, read (``quality.assess``, then ``to_dict()``: the
   curves are computed when first read);
 - total: ``plan(...).run()`` (quality not read); beyond: total - bare model call;
-  total+q: with the quality read.
+  total+q: with the quality read; fixed: total with a model that costs nothing (a
+  constant), the fixed cost itself.
 
 ``--slow``: the same run on slower models (an MLP of 2 x 256 hidden units and a forest of
 200 trees: the bare call on the hybrid rows takes 50-500 ms), the ratio total / bare
@@ -66,10 +67,10 @@ def data():
     return Xtr, ytr, bg, Xte[0]
 
 
-def planner(model, x, bg, method):
+def planner(model, x, bg, method, output=1):
     options = {"n_samples": LIME_SAMPLES} if method == "lime" else {"max_evals": EVALS}
     return lambda: plan(
-        model, x, background=bg, method=method, output=1, tol=0.0, random_state=0,
+        model, x, background=bg, method=method, output=output, tol=0.0, random_state=0,
         background_summary="sample", **options,
     )  # fmt: skip
 
@@ -84,11 +85,12 @@ def fast(args) -> None:
     Xtr, ytr, bg, x = data()
     model = LogisticRegression(max_iter=1000).fit(Xtr, ytr)
     masks = np.random.default_rng(1).random((EVALS, D)) < 0.5
-    header = ["method", "total", "beyond", "total+q", "plan", "hybrid rows", "model"]
+    header = ["method", "total", "beyond", "total+q", "fixed", "plan", "hybrid rows", "model"]
     header += ["sampling+solve", "quality"]
     rows = []
     for method in args.methods.split(","):
         make = planner(model, x, bg, method)
+        free_model = planner(lambda B: np.full(len(B), 0.5), x, bg, method, output=None)
         p = make()
         inst = p.instance
         hybrid = inst.cross(masks)
@@ -105,6 +107,7 @@ def fast(args) -> None:
         parts = {
             "total": timed(lambda: make().run(), args.repeats),
             "total+q": timed(lambda: make().run().quality.to_dict(), args.repeats),
+            "fixed": timed(lambda: free_model().run(), args.repeats),
             "plan": timed(make, args.repeats),
             "hybrid rows": timed(lambda: inst.cross(masks), args.repeats),
             "model": timed(lambda: p.model.predict(hybrid), args.repeats),
