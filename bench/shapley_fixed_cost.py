@@ -7,10 +7,18 @@ a logistic regression (one bare ``predict_proba`` on the 53,000 hybrid rows of d
 - hybrid rows: the coalitions' rows (``TabularInstance.cross``);
 - model: the model on those rows through limelight's adapter (and bare, for the ratio);
 - sampling + solve: the estimator on a game that costs nothing (precomputed values);
-- quality: the badges computed after the run (``quality.assess``);
-- total: ``plan(...).run()``.
+- quality: the badges after the run, read (``quality.assess``, then ``to_dict()``: the
+  curves are computed when first read);
+- total: ``plan(...).run()`` (quality not read); beyond: total - bare model call;
+  total+q: with the quality read; fixed: total with a model that costs nothing (a
+  constant), the fixed cost itself.
+
+``--slow``: the same run on slower models (an MLP of 2 x 256 hidden units and a forest of
+200 trees: the bare call on the hybrid rows takes 50-500 ms), the ratio total / bare
+model time on the rows each method evaluates, per method (LIME on its own samples).
 
     python bench/shapley_fixed_cost.py [--repeats 15] [--methods kernel,leverage,msr]
+    python bench/shapley_fixed_cost.py --slow [--repeats 5]
 """
 
 # ruff: noqa: B023  (every lambda here is timed at once, inside its loop iteration)
@@ -28,8 +36,10 @@ import sys
 import time
 
 import numpy as np
+from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tabular import synthetic  # noqa: E402
@@ -38,7 +48,7 @@ from limelight.api import plan  # noqa: E402
 from limelight.explainers.leverage import estimate_game  # noqa: E402
 from limelight.quality import assess  # noqa: E402
 
-D, EVALS = 30, 1060
+D, EVALS, LIME_SAMPLES = 30, 1060, 5000
 
 
 def timed(fn, repeats: int) -> float:
@@ -50,27 +60,37 @@ def timed(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=15)
-    ap.add_argument("--methods", default="kernel,leverage,msr")
-    args = ap.parse_args()
+def data():
     X, y = synthetic(D, seed=D)
     Xtr, Xte, ytr, _ = train_test_split(X, y, test_size=0.3, random_state=0)
     bg = Xtr[np.random.default_rng(0).choice(len(Xtr), 50, replace=False)]
+    return Xtr, ytr, bg, Xte[0]
+
+
+def planner(model, x, bg, method, output=1):
+    options = {"n_samples": LIME_SAMPLES} if method == "lime" else {"max_evals": EVALS}
+    return lambda: plan(
+        model, x, background=bg, method=method, output=output, tol=0.0, random_state=0,
+        background_summary="sample", **options,
+    )  # fmt: skip
+
+
+def print_table(header, rows):
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    for r in [header, *rows]:
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+
+
+def fast(args) -> None:
+    Xtr, ytr, bg, x = data()
     model = LogisticRegression(max_iter=1000).fit(Xtr, ytr)
-    x = Xte[0]
     masks = np.random.default_rng(1).random((EVALS, D)) < 0.5
-    header = ["method", "total", "plan", "hybrid rows", "model", "sampling+solve", "quality"]
+    header = ["method", "total", "beyond", "total+q", "fixed", "plan", "hybrid rows", "model"]
+    header += ["sampling+solve", "quality"]
     rows = []
     for method in args.methods.split(","):
-
-        def make(method=method):
-            return plan(
-                model, x, background=bg, method=method, output=1, max_evals=EVALS, tol=0.0,
-                random_state=0, background_summary="sample",
-            )  # fmt: skip
-
+        make = planner(model, x, bg, method)
+        free_model = planner(lambda B: np.full(len(B), 0.5), x, bg, method, output=None)
         p = make()
         inst = p.instance
         hybrid = inst.cross(masks)
@@ -79,34 +99,72 @@ def main() -> None:
         free = lambda z: values[(z[:, :12] @ (1 << np.arange(12))) % len(values)]  # noqa: E731
         adjust = {"leverage": None, "msr": "tree"}.get(method, None)
         e = p.run()
+        game = lambda: list(
+            estimate_game(
+                free, D, budget=EVALS, rng=np.random.default_rng(0), adjust=adjust, watched=False
+            )
+        )  # fmt: skip
         parts = {
             "total": timed(lambda: make().run(), args.repeats),
+            "total+q": timed(lambda: make().run().quality.to_dict(), args.repeats),
+            "fixed": timed(lambda: free_model().run(), args.repeats),
             "plan": timed(make, args.repeats),
             "hybrid rows": timed(lambda: inst.cross(masks), args.repeats),
             "model": timed(lambda: p.model.predict(hybrid), args.repeats),
-            "sampling+solve": timed(
-                lambda: list(
-                    estimate_game(
-                        free,
-                        D,
-                        budget=EVALS,
-                        rng=np.random.default_rng(0),
-                        adjust=adjust,
-                        watched=False,
-                    )
-                ),
-                args.repeats,
-            )  # fmt: skip
-            if method != "kernel"
-            else float("nan"),
-            "quality": timed(lambda: assess(p, e), args.repeats),
+            "sampling+solve": timed(game, args.repeats) if method != "kernel" else float("nan"),
+            "quality": timed(lambda: assess(p, e).quality.to_dict(), args.repeats),
         }
+        parts["beyond"] = parts["total"] - bare
         rows.append([method] + [f"{1e3 * parts[h]:.1f}" for h in header[1:]])
         print(f"{method}: bare predict_proba on {len(hybrid):,} rows {1e3 * bare:.1f} ms")
     print("ms, medians of", args.repeats, "runs (kernel's sampling+solve is inside its stream)")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-    for r in [header, *rows]:
-        print("  ".join(c.ljust(w) for c, w in zip(r, widths)))
+    print_table(header, rows)
+
+
+def slow(args) -> None:
+    Xtr, ytr, bg, x = data()
+    models = {
+        "mlp 2x256": MLPClassifier((256, 256), max_iter=50, random_state=0).fit(Xtr, ytr),
+        "forest 200": RandomForestClassifier(200, random_state=0).fit(Xtr, ytr),
+    }
+    header = ["model", "method", "rows", "bare ms", "total ms", "total/bare", "+quality/bare"]
+    rows = []
+    for name, model in models.items():
+        for method in args.methods.split(","):
+            make = planner(model, x, bg, method)
+            p = make()
+            e = p.run()
+            n_rows = e.n_evals  # the rows the explanation evaluated (probe calls aside)
+            if method == "lime":
+                rng = np.random.default_rng(1)
+                batch = p.instance.paired(
+                    rng.random((n_rows, D)) < 0.5, rng.integers(0, 50, n_rows)
+                )
+            else:
+                batch = p.instance.cross(np.random.default_rng(1).random((n_rows // 50, D)) < 0.5)
+            bare = timed(lambda: model.predict_proba(batch), args.repeats)
+            total = timed(lambda: make().run(), args.repeats)
+            with_q = timed(lambda: make().run().quality.to_dict(), args.repeats)
+            rows.append(
+                [name, method, f"{len(batch):,}", f"{1e3 * bare:.0f}", f"{1e3 * total:.0f}"]
+                + [f"{total / bare:.2f}", f"{with_q / bare:.2f}"]
+            )
+            print(*rows[-1])
+    print("medians of", args.repeats, "runs; bare: one predict_proba on as many hybrid rows")
+    print_table(header, rows)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=None)
+    ap.add_argument("--methods", default=None)
+    ap.add_argument("--slow", action="store_true", help="slower models: total / bare ratios")
+    args = ap.parse_args()
+    args.repeats = args.repeats or (5 if args.slow else 15)
+    args.methods = args.methods or (
+        "kernel,leverage,msr,lime" if args.slow else "kernel,leverage,msr"
+    )
+    (slow if args.slow else fast)(args)
 
 
 if __name__ == "__main__":

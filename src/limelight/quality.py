@@ -25,11 +25,14 @@ by the exact attributions leaves ``1, .6, .3, .1, 0`` of the output: area 0.375.
 The curves cost one batched model call; when that would add more than
 ``MAX_EXTRA`` (15%) of the rows the explanation itself evaluated (so at most ~20% of its
 time), they are computed only on demand (``e.quality.compute()``, or the widget's "check"
-button).
+button). Below that they come with every result, computed the first time any of their
+numbers is read (``q.deletion``, ``q.to_dict()``, the widget's badges): a run whose
+quality nobody reads does not pay for it.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +61,14 @@ FIELDS = (
     "seconds",
     "error",
 )
+
+
+# what :func:`curves` fills in: reading one of them computes the curves when they are due
+_CURVE_FIELDS = frozenset(
+    ("deletion", "insertion", "random_deletion", "random_insertion", "players", "extra_rows")
+    + ("seconds", "curves")
+)
+_DUE_LOCK = threading.RLock()
 
 
 @dataclass
@@ -90,6 +101,26 @@ class Quality:
     basis: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)
     _players: Callable[[], Players] | None = field(default=None, repr=False)
+    #: the curves are due (cheap enough to come with the result): computed when first read
+    _due: bool | str = field(default=False, repr=False)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _CURVE_FIELDS and object.__getattribute__(self, "_due"):
+            object.__getattribute__(self, "_compute_due")()
+        return object.__getattribute__(self, name)
+
+    def _compute_due(self) -> None:
+        """The due curves, once: another thread reading meanwhile waits for them."""
+        with _DUE_LOCK:
+            if self._due is not True:  # done, or being computed by this very thread
+                return
+            self._due = "computing"
+            try:
+                self.compute()
+            except Exception as exc:  # noqa: BLE001 - read as a number: report, never raise
+                self.error = f"{type(exc).__name__}: {exc}"
+            finally:
+                self._due = False
 
     @property
     def computed(self) -> bool:
@@ -258,8 +289,8 @@ def _basis(method: str) -> str:
 
 def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explanation:
     """Attach ``exp.quality`` for ``exp`` made by ``plan``: the cheap numbers at once, the
-    curves too when they cost at most ``MAX_EXTRA`` of the explanation's rows (or
-    ``eager``), else on demand."""
+    curves when first read if they cost at most ``MAX_EXTRA`` of the explanation's rows
+    (at once with ``eager=True``), else on demand."""
     if exp.modality not in ("tabular", "text", "image"):
         return exp
     q = cheap(exp)
@@ -267,8 +298,10 @@ def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explana
     if builder is not None:
         q._players = builder
         rows = _curve_rows(exp, plan)
-        if eager or (eager is None and rows <= MAX_EXTRA * max(exp.n_evals, 1)):
+        if eager:
             q.compute()
+        elif eager is None and rows <= MAX_EXTRA * max(exp.n_evals, 1):
+            q._due = True  # computed when first read
     exp.quality = q
     return exp
 

@@ -75,18 +75,29 @@ class KernelAccumulator:
         group = (self.pairs + np.arange(half)) % G
         group = np.concatenate([group, group])
         self.pairs += half
-        for g in np.unique(group):
-            sel = group == g
-            a, b = self._pieces(masks[sel], y[sel], np.ones(int(sel.sum())))
-            self.g_AtA[g] += a
-            self.g_Atb[g] += b
-            self.g_n[g] += sel.sum()
+        # every group's sums in one batched product: its rows gathered, zero-padded
+        order = np.argsort(group, kind="stable")
+        counts = np.bincount(group, minlength=G)
+        slot = np.arange(len(group)) - np.repeat(np.cumsum(counts) - counts, counts)
+        z = masks.astype(float)
+        A = np.zeros((G, max(int(counts.max()), 1), self.d - 1))
+        t = np.zeros((G, A.shape[1], len(self.delta)))
+        gs = group[order]
+        A[gs, slot] = z[order, :-1] - z[order, -1:]
+        t[gs, slot] = y[order] - z[order, -1:] * self.delta[None, :]
+        At = A.transpose(0, 2, 1)
+        self.g_AtA += At @ A
+        self.g_Atb += At @ t
+        self.g_n += counts
         self.sampled += len(masks)
 
     def _solve(self, AtA, Atb):
-        reg = 1e-12 * np.trace(AtA) / max(1, len(AtA))
-        phi = np.linalg.solve(AtA + reg * np.eye(len(AtA)), Atb)  # (d-1, k)
-        return np.vstack([phi, self.delta[None, :] - phi.sum(axis=0, keepdims=True)])
+        """The values ``(..., d, k)`` of one system or a stack of them."""
+        n = AtA.shape[-1]
+        reg = 1e-12 * np.trace(AtA, axis1=-2, axis2=-1) / max(1, n)
+        phi = np.linalg.solve(AtA + reg[..., None, None] * np.eye(n), Atb)  # (..., d-1, k)
+        last = self.delta - phi.sum(axis=-2)
+        return np.concatenate([phi, last[..., None, :]], axis=-2)
 
     def solve(self) -> np.ndarray:
         """The values ``(d, k)`` from everything added so far."""
@@ -98,18 +109,14 @@ class KernelAccumulator:
         )
 
     def stderr(self) -> np.ndarray | None:
-        """Standard errors ``(d, k)`` from the spread of the groups' own solutions."""
+        """Standard errors ``(d, k)`` from the spread of the groups' own solutions (all
+        solved at once)."""
         active = np.flatnonzero(self.g_n > 0)
         if len(active) < 2:
             return None
-        ests = np.stack(
-            [
-                self._solve(
-                    self.E_AtA + self.rest_mass / self.g_n[g] * self.g_AtA[g],
-                    self.E_Atb + self.rest_mass / self.g_n[g] * self.g_Atb[g],
-                )
-                for g in active
-            ]
+        scale = (self.rest_mass / self.g_n[active])[:, None, None]
+        ests = self._solve(
+            self.E_AtA + scale * self.g_AtA[active], self.E_Atb + scale * self.g_Atb[active]
         )
         return ests.std(axis=0, ddof=1) / np.sqrt(len(active))
 
@@ -216,10 +223,9 @@ class KernelShap(Explainer):
             """``nb`` coalitions in complementary pairs, sizes drawn from the kernel."""
             half = nb // 2
             sizes = rng.choice(rest, size=half, p=p)
-            order = np.argsort(rng.random((half, d)), axis=1)
-            ranks = np.empty_like(order)
-            np.put_along_axis(ranks, order, np.arange(d)[None, :].repeat(half, 0), axis=1)
-            mk = ranks < sizes[:, None]
+            u = rng.random((half, d))
+            # the `size` features of smallest u: below the row's size-th smallest value
+            mk = u < np.sort(u, axis=1)[np.arange(half), sizes][:, None]
             return np.concatenate([mk, ~mk])
 
         # Few, large model calls: the first holds the empty and full coalitions, the

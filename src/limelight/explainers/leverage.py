@@ -85,8 +85,11 @@ class CoalitionDesign:
         self._salt = np.arange(self.groups, dtype=np.uint64) * (keys[d] * 2 + 1)
         # sampled units in an interleaved order, so that every prefix is spread evenly
         sampled = np.flatnonzero(~self.enumerated)
-        keys = [((i + 0.5) / self.target[c], c) for c in sampled for i in range(self.target[c])]
-        self._schedule = np.array([c for _, c in sorted(keys)], int)
+        cls = np.repeat(sampled, self.target[sampled])
+        starts = np.cumsum(self.target[sampled]) - self.target[sampled]
+        i = np.arange(len(cls)) - np.repeat(starts, self.target[sampled])
+        keys = (i + 0.5) / self.target[cls]
+        self._schedule = cls[np.lexsort((cls, keys))]  # by key, ties by class
         self._pos = 0
 
     @property
@@ -178,6 +181,8 @@ def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
     lo, hi = 0.0, float(total) / share.min() + 1
     for _ in range(100):
         lam = (lo + hi) / 2
+        if lam in (lo, hi):  # converged to the last bit: more steps change nothing
+            break
         lo, hi = (lam, hi) if np.minimum(cap, share * lam).sum() < total else (lo, lam)
     counts = np.minimum(cap, np.floor(share * lo)).astype(int)
     for c in np.argsort(-(share * lo - counts)):  # hand out what rounding left

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ._cross import hybrid_rows, paired_rows
 from .background import summarise
 
 BACKGROUND_ROWS = 100  # above this, the background is summarised
@@ -71,21 +72,9 @@ class TabularInstance:
         """``(n, d)`` boolean masks -> ``n * m`` rows (mask-major): feature j from x where
         ``masks[:, j]``, else from each background row (or the background ``rows`` given)."""
         masks = np.asarray(masks, dtype=bool)
-        n = len(masks)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            bg = self.bg_matrix[rows]
-            # up to ~16 features: copy the background under every mask, then write x's
-            # masked-in columns (2-4x faster than np.where at d=8-12); more features:
-            # np.where over the (n, m, d) cube (the strided writes lose there), measured
-            if self.d <= 16:
-                out = np.empty((n, len(bg), self.d))
-                out[...] = bg[None, :, :]
-                for j in range(self.d):
-                    out[masks[:, j], :, j] = x[j]
-            else:
-                out = np.where(masks[:, None, :], x[None, None, :], bg[None, :, :])
-            return out.reshape(n * len(bg), self.d)
+            return hybrid_rows(masks, x, self.bg_matrix[rows])
         cols = [
             np.where(masks[:, j][:, None], self.x_cols[j], self.bg_cols[j][rows][None, :]).reshape(
                 -1
@@ -99,7 +88,7 @@ class TabularInstance:
         masks = np.asarray(masks, dtype=bool)
         if not self.frame:
             x = np.asarray(self.x_cols, dtype=float)
-            return np.where(masks, x[None, :], self.bg_matrix[rows])
+            return paired_rows(masks, x, self.bg_matrix, np.asarray(rows))
         cols = [np.where(masks[:, j], self.x_cols[j], self.bg_cols[j][rows]) for j in range(self.d)]
         return self.assemble(cols)
 
