@@ -51,7 +51,7 @@ from .shapley import (
 # "auto" background groups: one per background row up to this many (each draws its own
 # coalitions: their errors average out across the groups; measured in
 # bench/shapley_estimators.py)
-MAX_GROUPS = 32
+MAX_GROUPS = 16
 MIN_PAIRS_FOR_TOL = 8  # measured: at 3 pairs per size |error| / stderr reached 4
 
 
@@ -121,9 +121,14 @@ class CoalitionDesign:
         self._pos += len(cls)
         G = 1 if shared else self.groups
         halves = np.zeros((G, len(cls), self.d), bool)
-        for c in np.unique(cls):
-            where = np.flatnonzero(cls == c)
-            halves[:, where] = self._distinct(c, len(where), G)
+        todo = np.unique(cls)
+        wants = [np.flatnonzero(cls == c) for c in todo]
+        # every class's first candidates in one pass (Floyd's steps shared by the classes)
+        extra = [len(w) + len(w) // 8 + 8 for w in wants]
+        ts = np.repeat([self.classes[c] for c in todo], [G * k for k in extra])
+        drafts = np.split(_subsets(self.rng, ts, self.d), np.cumsum([G * k for k in extra]))
+        for c, where, k, draft in zip(todo, wants, extra, drafts):
+            halves[:, where] = self._distinct(c, len(where), G, draft.reshape(G, k, self.d))
             self.drawn[c] += len(where)
             if shared and self.groups > 1:  # drawn in every group: keyed with each salt
                 keys = (halves[0, where] * self._hash).sum(axis=-1)
@@ -136,17 +141,21 @@ class CoalitionDesign:
         """Go on as one design (the groups' draws so far were shared)."""
         self.groups, self._salt = 1, self._salt[:1]
 
-    def _distinct(self, c: int, n: int, G: int) -> np.ndarray:
+    def _distinct(self, c: int, n: int, G: int, draft: np.ndarray) -> np.ndarray:
         """``n`` new units of class ``c`` for each of the first ``G`` groups ``(G, n, d)``,
-        none drawn before in that group (without replacement): each coalition is keyed by
-        a random 64-bit hash plus its group's salt (a collision is a 1e-19 event)."""
+        none drawn before in that group (without replacement), from the candidates
+        ``draft`` ``(G, k, d)`` first: each coalition is keyed by a random 64-bit hash plus
+        its group's salt (a collision is a 1e-19 event)."""
         t, d = self.classes[c], self.d
         out, got = np.zeros((G, n, d), bool), np.zeros(G, int)
         while np.any(got < n):
             rows = np.flatnonzero(got < n)
             need = n - got[rows]
-            k = int(need.max())
-            mk = _subsets(self.rng, (len(rows), k + k // 8 + 8), d, t)
+            if draft is None:  # the candidates ran short (repeats): more for these rows
+                k = int(need.max())
+                draft = _subsets(self.rng, np.full(len(rows) * (k + k // 8 + 8), t), d)
+                draft = draft.reshape(len(rows), -1, d)
+            mk, draft = draft, None  # the first pass: every group, in order
             if 2 * t == d:  # canonical half: the one holding feature 0
                 flip = ~mk[..., 0]
                 mk[flip] = ~mk[flip]
@@ -163,15 +172,21 @@ class CoalitionDesign:
         return out
 
 
-def _subsets(rng: np.random.Generator, shape: tuple, d: int, t: int) -> np.ndarray:
-    """Uniform random ``t``-subsets of ``d`` features as boolean masks ``(*shape, d)``, by
-    Floyd's algorithm (``t`` steps over all of them at once, ``t`` random integers each)."""
-    n = int(np.prod(shape))
-    mk, rows = np.zeros((n, d), bool), np.arange(n)
-    for j in range(d - t, d):
-        r = rng.integers(0, j + 1, n)
+def _subsets(rng: np.random.Generator, ts: np.ndarray, d: int) -> np.ndarray:
+    """Uniform random subsets of ``d`` features, row ``i`` of size ``ts[i]`` (ascending),
+    as boolean masks ``(len(ts), d)``, by Floyd's algorithm: step ``j`` (``d - t <= j <
+    d``) adds ``r`` uniform in ``0..j``, or ``j`` if ``r`` is in already; the rows of every
+    size take their steps together (``max(ts)`` vector steps in all)."""
+    n = len(ts)
+    mk = np.zeros((n, d), bool)
+    if n == 0:
+        return mk
+    for j in range(d - int(ts[-1]), d):
+        lo = int(np.searchsorted(ts, d - j))  # the rows of size >= d - j take step j
+        rows = np.arange(lo, n)
+        r = rng.integers(0, j + 1, n - lo)
         mk[rows, np.where(mk[rows, r], j, r)] = True
-    return mk.reshape(*shape, d)
+    return mk
 
 
 def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
@@ -363,6 +378,9 @@ def estimate_game(
                 delta, weights, G = pred - base, np.ones(1), 1
             info = {"groups": G, "grouping_gain": round(gain, 3)}
         finished = samples.n_units >= design.total_units
+        if not (finished or watched or tol > 0):  # nobody reads this partial: on
+            chunks = [design.sample_units(per_call)]
+            continue
         z, y, c_, un = samples.arrays()
         info["coalitions"] = n
         info["enumerated"] = int(2 * design.drawn[design.enumerated].sum())

@@ -115,16 +115,21 @@ class TabularContext(Model):
         space = self.model_space(inst) if self._worth(n) else None
         if space is None:
             return self.predict(inst.cross(masks, rows))
-        masks = np.asarray(masks, dtype=bool)[:, self.split.owner]
-        return self._counted(space.cross(masks, rows))
+        return self._counted(space.cross(self._owned(masks), rows))
 
     def predict_paired(self, inst: TabularInstance, masks: np.ndarray, rows: np.ndarray):
         """``predict(inst.paired(masks, rows))`` (LIME's samples), as :meth:`predict_hybrids`."""
         space = self.model_space(inst) if self._worth(len(masks)) else None
         if space is None:
             return self.predict(inst.paired(masks, rows))
-        masks = np.asarray(masks, dtype=bool)[:, self.split.owner]
-        return self._counted(space.paired(masks, rows))
+        return self._counted(space.paired(self._owned(masks), rows))
+
+    def _owned(self, masks: np.ndarray) -> np.ndarray:
+        """The masks over the split's columns (each column its owner's; a copy of every
+        mask only when some column is not its own input's)."""
+        masks, owner = np.asarray(masks, dtype=bool), self.split.owner
+        same = len(owner) == masks.shape[1] and np.array_equal(owner, np.arange(len(owner)))
+        return masks if same else masks[:, owner]
 
     def _worth(self, rows: int) -> bool:
         """Whether a call of ``rows`` hybrid rows should take the pipeline shortcut: enough
