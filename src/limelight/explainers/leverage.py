@@ -29,8 +29,7 @@ coalition *size* carries the same weight. So the design here
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from math import comb
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +38,8 @@ from ..explanation import Explanation
 from ..inputs.tabular import TabularInstance
 from ..models.base import Model
 from .base import Explainer
-from .kernel import call_rows, kernel_mass, size_masks
+from .coalition_design import CoalitionDesign, Samples
+from .kernel import call_rows
 from .shapley import (
     ROWS_PER_CALL,
     background_groups,
@@ -53,190 +53,6 @@ from .shapley import (
 # bench/shapley_estimators.py)
 MAX_GROUPS = 16
 MIN_PAIRS_FOR_TOL = 8  # measured: at 3 pairs per size |error| / stderr reached 4
-
-
-class CoalitionDesign:
-    """Which coalitions to evaluate: size classes ``t = 1 .. d//2`` (sizes ``t`` and
-    ``d - t``), each unit a coalition and its complement; ``budget`` coalitions in all
-    (besides the empty and the full one), the same number for every size. With
-    ``groups`` > 1, that many designs at once (one per background group), the same
-    counts per size in each, each group's coalitions drawn independently of the others':
-    masks are ``(groups, n, d)``."""
-
-    def __init__(self, d: int, budget: int, rng: np.random.Generator, groups: int = 1) -> None:
-        self.d, self.rng, self.groups = d, rng, int(groups)
-        self.classes = list(range(1, d // 2 + 1))
-        # float: comb(200, 100) is far beyond int64
-        self.units = np.array(
-            [float(comb(d, t) if 2 * t != d else comb(d, t) // 2) for t in self.classes]
-        )
-        self.per_unit = 2  # coalitions per unit
-        # the middle size (d even) is one class of half as many units (a unit: S and its
-        # complement, both of size d/2), so it gets half their share
-        self.share = np.array([1.0 if 2 * t != d else 0.5 for t in self.classes])
-        self.target = _water_fill(self.units, self.share, max(budget, 2) // 2).astype(int)
-        self.enumerated = self.target >= self.units
-        self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
-        self.drawn = np.zeros(len(self.classes), int)  # units so far, per class
-        self._seen = [np.zeros(0, np.uint64) for _ in self.classes]
-        keys = np.random.default_rng(12345).integers(0, 2**63, size=d + 1, dtype=np.uint64)
-        self._hash = keys[:d] * 2 + 1
-        # each group's coalitions are drawn on their own: its keys are offset by its salt
-        self._salt = np.arange(self.groups, dtype=np.uint64) * (keys[d] * 2 + 1)
-        # sampled units in an interleaved order, so that every prefix is spread evenly
-        sampled = np.flatnonzero(~self.enumerated)
-        cls = np.repeat(sampled, self.target[sampled])
-        starts = np.cumsum(self.target[sampled]) - self.target[sampled]
-        i = np.arange(len(cls)) - np.repeat(starts, self.target[sampled])
-        keys = (i + 0.5) / self.target[cls]
-        self._schedule = cls[np.lexsort((cls, keys))]  # by key, ties by class
-        self._pos = 0
-
-    @property
-    def total_units(self) -> int:
-        return int(self.target.sum())
-
-    def enumerated_units(self) -> tuple[np.ndarray, np.ndarray]:
-        """Every unit of the enumerated classes: masks ``(groups, 2u, d)`` (a half, then
-        its complements) and each unit's class."""
-        halves, cls = [], []
-        for c in np.flatnonzero(self.enumerated):
-            t = self.classes[c]
-            mk = size_masks(self.d, t)
-            if 2 * t == self.d:
-                mk = mk[mk[:, 0]]  # one of each complementary pair
-            halves.append(mk)
-            cls.append(np.full(len(mk), c))
-            self.drawn[c] = len(mk)
-        if not halves:
-            return np.zeros((self.groups, 0, self.d), bool), np.zeros(0, int)
-        h = np.concatenate(halves)
-        both = np.concatenate([h, ~h])  # every group evaluates all of them
-        return np.broadcast_to(both, (self.groups, *both.shape)), np.concatenate(cls)
-
-    def sample_units(self, n: int, shared: bool = False) -> tuple[np.ndarray, np.ndarray]:
-        """The next ``n`` sampled units (fewer at the end), as :meth:`enumerated_units`;
-        ``shared``: the same units in every group (a pilot that compares the groups)."""
-        cls = self._schedule[self._pos : self._pos + n]
-        self._pos += len(cls)
-        G = 1 if shared else self.groups
-        halves = np.zeros((G, len(cls), self.d), bool)
-        todo = np.unique(cls)
-        wants = [np.flatnonzero(cls == c) for c in todo]
-        # every class's first candidates in one pass (Floyd's steps shared by the classes)
-        extra = [len(w) + len(w) // 8 + 8 for w in wants]
-        ts = np.repeat([self.classes[c] for c in todo], [G * k for k in extra])
-        drafts = np.split(_subsets(self.rng, ts, self.d), np.cumsum([G * k for k in extra]))
-        for c, where, k, draft in zip(todo, wants, extra, drafts):
-            halves[:, where] = self._distinct(c, len(where), G, draft.reshape(G, k, self.d))
-            self.drawn[c] += len(where)
-            if shared and self.groups > 1:  # drawn in every group: keyed with each salt
-                keys = (halves[0, where] * self._hash).sum(axis=-1)
-                salted = (keys[None, :] + self._salt[1:, None]).ravel()
-                self._seen[c] = np.concatenate([self._seen[c], salted])
-        halves = np.broadcast_to(halves, (self.groups, *halves.shape[1:]))
-        return np.concatenate([halves, ~halves], axis=1), cls
-
-    def collapse(self) -> None:
-        """Go on as one design (the groups' draws so far were shared)."""
-        self.groups, self._salt = 1, self._salt[:1]
-
-    def _distinct(self, c: int, n: int, G: int, draft: np.ndarray) -> np.ndarray:
-        """``n`` new units of class ``c`` for each of the first ``G`` groups ``(G, n, d)``,
-        none drawn before in that group (without replacement), from the candidates
-        ``draft`` ``(G, k, d)`` first: each coalition is keyed by a random 64-bit hash plus
-        its group's salt (a collision is a 1e-19 event)."""
-        t, d = self.classes[c], self.d
-        out, got = np.zeros((G, n, d), bool), np.zeros(G, int)
-        while np.any(got < n):
-            rows = np.flatnonzero(got < n)
-            need = n - got[rows]
-            if draft is None:  # the candidates ran short (repeats): more for these rows
-                k = int(need.max())
-                draft = _subsets(self.rng, np.full(len(rows) * (k + k // 8 + 8), t), d)
-                draft = draft.reshape(len(rows), -1, d)
-            mk, draft = draft, None  # the first pass: every group, in order
-            if 2 * t == d:  # canonical half: the one holding feature 0
-                flip = ~mk[..., 0]
-                mk[flip] = ~mk[flip]
-            keys = (mk * self._hash).sum(axis=-1) + self._salt[rows][:, None]  # mod 2**64
-            fresh = np.zeros(keys.size, bool)
-            fresh[np.unique(keys, return_index=True)[1]] = True  # first of equal draws
-            fresh = fresh.reshape(keys.shape) & ~np.isin(keys, self._seen[c])
-            rank = np.cumsum(fresh, axis=1)
-            take = fresh & (rank <= need[:, None])  # in drawing order: reproducible
-            r, j = np.nonzero(take)
-            out[rows[r], got[rows[r]] + rank[r, j] - 1] = mk[r, j]
-            self._seen[c] = np.concatenate([self._seen[c], keys[r, j]])
-            got[rows] += take.sum(axis=1)
-        return out
-
-
-def _subsets(rng: np.random.Generator, ts: np.ndarray, d: int) -> np.ndarray:
-    """Uniform random subsets of ``d`` features, row ``i`` of size ``ts[i]`` (ascending),
-    as boolean masks ``(len(ts), d)``, by Floyd's algorithm: step ``j`` (``d - t <= j <
-    d``) adds ``r`` uniform in ``0..j``, or ``j`` if ``r`` is in already; the rows of every
-    size take their steps together (``max(ts)`` vector steps in all)."""
-    n = len(ts)
-    mk = np.zeros((n, d), bool)
-    if n == 0:
-        return mk
-    for j in range(d - int(ts[-1]), d):
-        lo = int(np.searchsorted(ts, d - j))  # the rows of size >= d - j take step j
-        rows = np.arange(lo, n)
-        r = rng.integers(0, j + 1, n - lo)
-        mk[rows, np.where(mk[rows, r], j, r)] = True
-    return mk
-
-
-def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:
-    """Integer counts ``min(cap, share * lam)`` summing to ``total`` (or to all of ``cap``)."""
-    if total >= cap.sum():
-        return cap.copy()
-    lo, hi = 0.0, float(total) / share.min() + 1
-    for _ in range(100):
-        lam = (lo + hi) / 2
-        if lam in (lo, hi):  # converged to the last bit: more steps change nothing
-            break
-        lo, hi = (lam, hi) if np.minimum(cap, share * lam).sum() < total else (lo, lam)
-    counts = np.minimum(cap, np.floor(share * lo)).astype(int)
-    for c in np.argsort(-(share * lo - counts)):  # hand out what rounding left
-        if counts.sum() >= total:
-            break
-        if counts[c] < cap[c]:
-            counts[c] += 1
-    return counts
-
-
-@dataclass
-class Samples:
-    """Every coalition evaluated so far (besides the empty and full ones)."""
-
-    d: int
-    masks: list = field(default_factory=list)
-    y: list = field(default_factory=list)
-    cls: list = field(default_factory=list)
-    unit: list = field(default_factory=list)
-    n_units: int = 0
-
-    def add(self, masks: np.ndarray, y: np.ndarray, cls: np.ndarray) -> None:
-        u = len(cls)
-        ids = self.n_units + np.arange(u)
-        self.masks.append(masks)
-        self.y.append(y)
-        self.cls.append(np.concatenate([cls, cls]))
-        self.unit.append(np.concatenate([ids, ids]))
-        self.n_units += u
-
-    def arrays(self):
-        """Masks ``(groups, n, d)``, values ``(groups, n, k)``, each coalition's class and
-        unit ``(n,)`` (the same in every group)."""
-        return (
-            np.concatenate(self.masks, axis=1),
-            np.concatenate(self.y, axis=1),
-            np.concatenate(self.cls),
-            np.concatenate(self.unit),
-        )
 
 
 def leverage_fit(design: CoalitionDesign, z, y, cls, unit, delta, *, counts=None, with_se=True):

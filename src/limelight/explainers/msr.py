@@ -33,8 +33,9 @@ from math import comb
 
 import numpy as np
 
+from .coalition_design import CoalitionDesign
 from .coalition_trees import boost_groups, route_groups, tree_shapley
-from .leverage import CoalitionDesign, LeverageShap, leverage_fit
+from .leverage import LeverageShap, leverage_fit
 
 # below this many coalitions per feature each fold's fit is too noisy for its correction
 # (measured: a 201-token text at 1,000 coalitions lost every planted cue), so Leverage SHAP
