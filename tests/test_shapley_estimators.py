@@ -228,12 +228,16 @@ def test_cancel_stops_within_one_model_call_even_while_enumerating(method):
     assert w._progress["status"] == "cancelled"
 
 
-def test_auto_above_twelve_features_picks_msr_or_leverage_by_budget_per_feature():
+def test_auto_above_twelve_features_picks_grouped_leverage():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 20))
     f = lambda A: np.tanh(A[:, 0] * A[:, 1]) + A.sum(axis=1)  # noqa: E731
-    assert plan(f, X[0], background=X).explainer.name == "msr"  # 2d + 2048: 104 per feature
-    assert plan(f, X[0], background=X, max_evals=200).explainer.name == "leverage"
+    for budget in ({}, {"max_evals": 200}):
+        p = plan(f, X[0], background=X, **budget)
+        assert p.explainer.name == "leverage" and p.explainer.groups == "auto"
+    e = ll.attribute(f, X[0], background=X, max_evals=300, random_state=0)
+    assert 1 <= e.params["groups"] <= 16 and "grouping_gain" in e.params
+    assert plan(f, X[0], background=X, method="msr").explainer.name == "msr"
     assert plan(f, X[0], background=X, method="kernel").explainer.name == "kernel"
 
 
