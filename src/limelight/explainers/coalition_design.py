@@ -99,12 +99,25 @@ class CoalitionDesign:
                 keys = (halves[0, where] * self._hash).sum(axis=-1)
                 salted = (keys[None, :] + self._salt[1:, None]).ravel()
                 self._seen[c] = np.concatenate([self._seen[c], salted])
+        if shared:
+            self._shared = (halves[0].copy(), cls.copy())
         halves = np.broadcast_to(halves, (self.groups, *halves.shape[1:]))
         return np.concatenate([halves, ~halves], axis=1), cls
 
     def collapse(self) -> None:
         """Go on as one design (the groups' draws so far were shared)."""
         self.groups, self._salt = 1, self._salt[:1]
+
+    def undraw_shared(self) -> None:
+        """Put the last shared draw back (a pilot whose coalitions are set aside): its units
+        not drawn, not seen in any group, the schedule rewound to draw as many again."""
+        halves, cls = self._shared
+        for c in np.unique(cls):
+            keys = (halves[cls == c] * self._hash).sum(axis=-1)
+            salted = (keys[None, :] + self._salt[:, None]).ravel()
+            self._seen[c] = self._seen[c][~np.isin(self._seen[c], salted)]
+            self.drawn[c] -= int(np.sum(cls == c))
+        self._pos -= len(cls)
 
     def _distinct(self, c: int, n: int, G: int, draft: np.ndarray) -> np.ndarray:
         """``n`` new units of class ``c`` for each of the first ``G`` groups ``(G, n, d)``,

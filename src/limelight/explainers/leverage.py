@@ -153,8 +153,11 @@ def estimate_game(
     from ``budget`` coalitions of its own, drawn independently, and the values are their
     weighted mean: the Shapley values of the weighted mean game, with the coalitions'
     errors independent across the groups (:class:`LeverageShap`). With ``pilot``, the
-    first sampled coalitions are shared by every group and measure whether the groups
-    lower the error (:func:`_grouping_gain`); if not, the rest is one pooled design."""
+    first sampled coalitions (``PILOT_PER_CLASS`` units a size class, out of the budget)
+    are shared by every group and measure whether the groups lower the error
+    (:func:`_grouping_gain`): if they do, the pilot is set aside and each group draws its
+    own; if not, the rest is one pooled design with the pilot in it (so the run uses the
+    budget less the pilot's share)."""
     from .msr import msr_estimate
 
     if weights is None:
@@ -170,10 +173,13 @@ def estimate_game(
         )
         return
     design = CoalitionDesign(d, max(budget - 2, 2), rng, groups=G)
+    n_pilot = PILOT_PER_CLASS * int((~design.enumerated).sum()) if pilot and G > 1 else 0
+    if n_pilot:  # the pilot's coalitions come out of the budget
+        design = CoalitionDesign(d, max(budget - 2 - 2 * n_pilot, 2), rng, groups=G)
+    pilot = n_pilot > 0
     samples = Samples(d)
     per_call = max(1, batch // 2)  # units per call and group
-    pilot = pilot and G > 1
-    chunks = _first_chunks(design, per_call, tol, pilot=pilot)
+    chunks = _first_chunks(design, per_call, tol, n_pilot)
     base = pred = delta = None
     n, last_fit, info = 0, 0, {}
     while True:
@@ -189,9 +195,12 @@ def estimate_game(
             n += mk.shape[1]
         if pilot:  # after the pilot: groups only where they lower the error
             gain, pilot = _grouping_gain(design, samples, weights, delta), False
-            if gain < GAIN_MIN:
+            if gain < GAIN_MIN:  # one design from here on, the pilot's units in it
                 game, base, pred = _collapse(game, weights, base, pred, samples, design)
                 delta, weights, G = pred - base, np.ones(1), 1
+            else:  # shared units would tie the groups' errors: set aside, drawn anew
+                _drop_sampled(samples, design)
+                design.undraw_shared()
             info = {"groups": G, "grouping_gain": round(gain, 3)}
         finished = samples.n_units >= design.total_units
         if not (finished or watched or tol > 0):  # nobody reads this partial: on
@@ -222,7 +231,8 @@ def estimate_game(
         if done:
             return
         last_fit = n if refit else last_fit
-        chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
+        grow = max(samples.n_units, n_pilot, 1)  # doubling (a pilot set aside counts)
+        chunks = [design.sample_units(min(per_call, grow) if tol > 0 else per_call)]
 
 
 def _grouping_gain(design: CoalitionDesign, samples: Samples, weights, delta) -> float:
@@ -241,6 +251,15 @@ def _grouping_gain(design: CoalitionDesign, samples: Samples, weights, delta) ->
     return pooled / grouped if grouped > 0 else 1.0
 
 
+def _drop_sampled(samples: Samples, design: CoalitionDesign) -> None:
+    """Keep only the enumerated classes' coalitions (units renumbered in order)."""
+    z, y, cls, unit = samples.arrays()
+    keep = design.enumerated[cls]
+    _, unit = np.unique(unit[keep], return_inverse=True)
+    samples.masks, samples.y, samples.cls = [z[:, keep]], [y[:, keep]], [cls[keep]]
+    samples.unit, samples.n_units = [unit], int(unit.max()) + 1 if len(unit) else 0
+
+
 def _collapse(game, weights, base, pred, samples: Samples, design: CoalitionDesign):
     """One pooled game from here on (the pilot's values pooled): its game, base, pred."""
     G = len(weights)
@@ -255,17 +274,18 @@ def _collapse(game, weights, base, pred, samples: Samples, design: CoalitionDesi
 
 
 # the pilot with background groups: this many units per sampled size class, shared by
-# every group, measure whether the groups lower the error (shared units are an ungrouped
-# design's: measured at d = 30, an MLP's error was 2.6% with 2 a class, 3.2% with 4 and
-# 3.3% with 8; one design for all 4.9%); the groups are kept unless that measure is below
-# GAIN_MIN (a pilot this small misjudges gains near 1, where little is at stake)
+# every group, measure whether the groups lower the error; kept as the groups' own they
+# would tie their errors (measured at d = 30, an MLP: 3.5% against 2.7% without), so
+# they are set aside (from the budget: ~6% of it at d = 30) when the groups are kept,
+# unless the measure is below GAIN_MIN (a small pilot misjudges gains near 1, where
+# little is at stake)
 PILOT_PER_CLASS, GAIN_MIN = 2, 0.8
 
 
-def _first_chunks(design: CoalitionDesign, per_call: int, tol: float, pilot: bool) -> list:
+def _first_chunks(design: CoalitionDesign, per_call: int, tol: float, n_pilot: int) -> list:
     """The first calls' ``(masks, classes)``: every enumerated unit, in calls of
     ``per_call`` units, and the first sampled units in the room the last one leaves
-    (with ``pilot``, at most the pilot's, the same in every group)."""
+    (with ``n_pilot``, the pilot's that many, the same in every group)."""
     e_masks, e_cls = design.enumerated_units()
     u = len(e_cls)
     halves, rest = e_masks[:, :u], e_masks[:, u:]
@@ -279,10 +299,10 @@ def _first_chunks(design: CoalitionDesign, per_call: int, tol: float, pilot: boo
     room = per_call - (len(chunks[-1][1]) if chunks else 0)
     if tol > 0:  # batches grow from ~2d coalitions, doubling, so tol stops near its target
         room = min(room, max(design.d, 8))
-    if pilot:
-        room = min(room, PILOT_PER_CLASS * int((~design.enumerated).sum()))
+    if n_pilot:
+        room = min(room, n_pilot)
     if room > 0:  # the first sampled units share the last enumerated call
-        s_masks, s_cls = design.sample_units(room, shared=pilot)
+        s_masks, s_cls = design.sample_units(room, shared=n_pilot > 0)
         if chunks:
             mk, cl = chunks.pop()
             h, k = len(cl), len(s_cls)
