@@ -163,7 +163,7 @@ def test_kernel_streams_partials_with_shrinking_standard_error():
         random_state=0,
         batch_size=400,
     )
-    assert type(p.explainer).__name__ == "MsrShap"  # 14 features, 214 coalitions each: sampled
+    assert type(p.explainer).__name__ == "LeverageShap"  # 14 features: sampled
     parts = list(p.stream())
     assert len(parts) >= 4 and parts[-1].done and not any(q.done for q in parts[:-1])
     evals = [q.n_evals for q in parts]

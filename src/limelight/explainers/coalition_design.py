@@ -49,12 +49,7 @@ class CoalitionDesign:
         # each group's coalitions are drawn on their own: its keys are offset by its salt
         self._salt = np.arange(self.groups, dtype=np.uint64) * (keys[d] * 2 + 1)
         # sampled units in an interleaved order, so that every prefix is spread evenly
-        sampled = np.flatnonzero(~self.enumerated)
-        cls = np.repeat(sampled, self.target[sampled])
-        starts = np.cumsum(self.target[sampled]) - self.target[sampled]
-        i = np.arange(len(cls)) - np.repeat(starts, self.target[sampled])
-        keys = (i + 0.5) / self.target[cls]
-        self._schedule = cls[np.lexsort((cls, keys))]  # by key, ties by class
+        self._schedule = _interleaved(np.where(self.enumerated, 0, self.target))
         self._pos = 0
 
     @property
@@ -107,6 +102,17 @@ class CoalitionDesign:
     def collapse(self) -> None:
         """Go on as one design (the groups' draws so far were shared)."""
         self.groups, self._salt = 1, self._salt[:1]
+
+    def extend(self, units: int) -> None:
+        """``units`` more to draw, spread over the sampled classes as the budget is (a class
+        may come to be drawn whole: without replacement, its estimate is then exact)."""
+        s = np.flatnonzero(~self.enumerated)
+        if units <= 0 or not len(s):
+            return
+        total = int(self.target[s].sum()) + units
+        self.target[s] = _water_fill(self.units[s], self.share[s], total).astype(int)
+        rest = np.maximum(self.target - self.drawn, 0) * ~self.enumerated
+        self._schedule, self._pos = _interleaved(rest), 0
 
     def undraw_shared(self) -> None:
         """Put the last shared draw back (a pilot whose coalitions are set aside): its units
@@ -165,6 +171,16 @@ def _subsets(rng: np.random.Generator, ts: np.ndarray, d: int) -> np.ndarray:
         r = rng.integers(0, j + 1, n - lo)
         mk[rows, np.where(mk[rows, r], j, r)] = True
     return mk
+
+
+def _interleaved(counts: np.ndarray) -> np.ndarray:
+    """``counts[c]`` draws of each class ``c`` in an interleaved order (class ``c``'s
+    ``i``-th at ``(i + 0.5) / counts[c]``), so that every prefix is spread evenly."""
+    c = np.flatnonzero(counts)
+    cls = np.repeat(c, counts[c])
+    starts = np.cumsum(counts[c]) - counts[c]
+    i = np.arange(len(cls)) - np.repeat(starts, counts[c])
+    return cls[np.lexsort((cls, (i + 0.5) / counts[cls]))]  # by key, ties by class
 
 
 def _water_fill(cap: np.ndarray, share: np.ndarray, total: int) -> np.ndarray:

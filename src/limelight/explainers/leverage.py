@@ -156,8 +156,7 @@ def estimate_game(
     first sampled coalitions (``PILOT_PER_CLASS`` units a size class, out of the budget)
     are shared by every group and measure whether the groups lower the error
     (:func:`_grouping_gain`): if they do, the pilot is set aside and each group draws its
-    own; if not, the rest is one pooled design with the pilot in it (so the run uses the
-    budget less the pilot's share)."""
+    own; if not, the rest is one pooled design with the pilot in it."""
     from .msr import msr_estimate
 
     if weights is None:
@@ -198,6 +197,7 @@ def estimate_game(
             if gain < GAIN_MIN:  # one design from here on, the pilot's units in it
                 game, base, pred = _collapse(game, weights, base, pred, samples, design)
                 delta, weights, G = pred - base, np.ones(1), 1
+                design.extend(n_pilot)  # the pilot's share of the budget back
             else:  # shared units would tie the groups' errors: set aside, drawn anew
                 _drop_sampled(samples, design)
                 design.undraw_shared()
