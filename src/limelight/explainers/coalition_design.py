@@ -43,7 +43,7 @@ class CoalitionDesign:
         self.enumerated = self.target >= self.units
         self.mass = np.array([kernel_mass(d, t) * (2 if 2 * t != d else 1) for t in self.classes])
         self.drawn = np.zeros(len(self.classes), int)  # units so far, per class
-        self._seen = [np.zeros(0, np.uint64) for _ in self.classes]
+        self._seen = np.zeros(0, np.uint64)  # every drawn coalition's key (any class)
         keys = np.random.default_rng(12345).integers(0, 2**63, size=d + 1, dtype=np.uint64)
         self._hash = keys[:d] * 2 + 1
         # each group's coalitions are drawn on their own: its keys are offset by its salt
@@ -81,19 +81,14 @@ class CoalitionDesign:
         self._pos += len(cls)
         G = 1 if shared else self.groups
         halves = np.zeros((G, len(cls), self.d), bool)
-        todo = np.unique(cls)
-        wants = [np.flatnonzero(cls == c) for c in todo]
-        # every class's first candidates in one pass (Floyd's steps shared by the classes)
-        extra = [len(w) + len(w) // 8 + 8 for w in wants]
-        ts = np.repeat([self.classes[c] for c in todo], [G * k for k in extra])
-        drafts = np.split(_subsets(self.rng, ts, self.d), np.cumsum([G * k for k in extra]))
-        for c, where, k, draft in zip(todo, wants, extra, drafts):
-            halves[:, where] = self._distinct(c, len(where), G, draft.reshape(G, k, self.d))
-            self.drawn[c] += len(where)
-            if shared and self.groups > 1:  # drawn in every group: keyed with each salt
-                keys = (halves[0, where] * self._hash).sum(axis=-1)
-                salted = (keys[None, :] + self._salt[1:, None]).ravel()
-                self._seen[c] = np.concatenate([self._seen[c], salted])
+        todo, counts = np.unique(cls, return_counts=True)
+        drawn = self._distinct(todo, counts, G) if len(todo) else None
+        for i, c in enumerate(todo):
+            halves[:, cls == c] = drawn[i, :, : counts[i]]
+            self.drawn[c] += counts[i]
+        if shared and self.groups > 1:  # drawn in every group: keyed with each salt
+            keys = (halves[0] * self._hash).sum(axis=-1)
+            self._seen = np.concatenate([self._seen, (keys[None] + self._salt[1:, None]).ravel()])
         if shared:
             self._shared = (halves[0].copy(), cls.copy())
         halves = np.broadcast_to(halves, (self.groups, *halves.shape[1:]))
@@ -118,42 +113,43 @@ class CoalitionDesign:
         """Put the last shared draw back (a pilot whose coalitions are set aside): its units
         not drawn, not seen in any group, the schedule rewound to draw as many again."""
         halves, cls = self._shared
-        for c in np.unique(cls):
-            keys = (halves[cls == c] * self._hash).sum(axis=-1)
-            salted = (keys[None, :] + self._salt[:, None]).ravel()
-            self._seen[c] = self._seen[c][~np.isin(self._seen[c], salted)]
-            self.drawn[c] -= int(np.sum(cls == c))
+        keys = (halves * self._hash).sum(axis=-1)
+        salted = (keys[None, :] + self._salt[:, None]).ravel()
+        self._seen = self._seen[~np.isin(self._seen, salted)]
+        self.drawn -= np.bincount(cls, minlength=len(self.classes))
         self._pos -= len(cls)
 
-    def _distinct(self, c: int, n: int, G: int, draft: np.ndarray) -> np.ndarray:
-        """``n`` new units of class ``c`` for each of the first ``G`` groups ``(G, n, d)``,
-        none drawn before in that group (without replacement), from the candidates
-        ``draft`` ``(G, k, d)`` first: each coalition is keyed by a random 64-bit hash plus
-        its group's salt (a collision is a 1e-19 event)."""
-        t, d = self.classes[c], self.d
-        out, got = np.zeros((G, n, d), bool), np.zeros(G, int)
-        while np.any(got < n):
-            rows = np.flatnonzero(got < n)
-            need = n - got[rows]
-            if draft is None:  # the candidates ran short (repeats): more for these rows
-                k = int(need.max())
-                draft = _subsets(self.rng, np.full(len(rows) * (k + k // 8 + 8), t), d)
-                draft = draft.reshape(len(rows), -1, d)
-            mk, draft = draft, None  # the first pass: every group, in order
-            if 2 * t == d:  # canonical half: the one holding feature 0
-                flip = ~mk[..., 0]
-                mk[flip] = ~mk[flip]
-            keys = (mk * self._hash).sum(axis=-1) + self._salt[rows][:, None]  # mod 2**64
+    def _distinct(self, todo: np.ndarray, counts: np.ndarray, G: int) -> np.ndarray:
+        """``counts[i]`` new units of each class ``todo[i]`` (ascending) for each of the
+        first ``G`` groups, ``(classes, G, max(counts), d)``, none drawn before in that group
+        (without replacement), every class and group in one pass: each coalition is keyed
+        by a random 64-bit hash plus its group's salt (a collision is a 1e-19 event)."""
+        d = self.d
+        row_t = np.repeat([self.classes[c] for c in todo], G)  # a row: a class and group
+        row_g = np.tile(np.arange(G), len(todo))
+        row_need = np.repeat(counts, G)
+        out, got = np.zeros((len(row_t), int(counts.max()), d), bool), np.zeros(len(row_t), int)
+        while np.any(got < row_need):
+            rows = np.flatnonzero(got < row_need)
+            need = row_need[rows] - got[rows]
+            k = int(need.max())
+            k += k // 8 + 8  # a few spare: repeats are dropped
+            mk = _subsets(self.rng, np.repeat(row_t[rows], k), d).reshape(len(rows), k, d)
+            flip = (2 * row_t[rows] == d)[:, None] & ~mk[..., 0]
+            mk[flip] = ~mk[flip]  # the middle size's canonical half: the one holding feature 0
+            keys = (mk * self._hash).sum(axis=-1) + self._salt[row_g[rows]][:, None]  # mod 2**64
             fresh = np.zeros(keys.size, bool)
             fresh[np.unique(keys, return_index=True)[1]] = True  # first of equal draws
-            fresh = fresh.reshape(keys.shape) & ~np.isin(keys, self._seen[c])
+            fresh = fresh.reshape(keys.shape)
+            if len(self._seen):
+                fresh &= ~np.isin(keys, self._seen)
             rank = np.cumsum(fresh, axis=1)
             take = fresh & (rank <= need[:, None])  # in drawing order: reproducible
             r, j = np.nonzero(take)
             out[rows[r], got[rows[r]] + rank[r, j] - 1] = mk[r, j]
-            self._seen[c] = np.concatenate([self._seen[c], keys[r, j]])
+            self._seen = np.concatenate([self._seen, keys[r, j]])
             got[rows] += take.sum(axis=1)
-        return out
+        return out.reshape(len(todo), G, -1, d)
 
 
 def _subsets(rng: np.random.Generator, ts: np.ndarray, d: int) -> np.ndarray:
