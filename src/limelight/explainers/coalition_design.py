@@ -138,11 +138,7 @@ class CoalitionDesign:
             flip = (2 * row_t[rows] == d)[:, None] & ~mk[..., 0]
             mk[flip] = ~mk[flip]  # the middle size's canonical half: the one holding feature 0
             keys = (mk * self._hash).sum(axis=-1) + self._salt[row_g[rows]][:, None]  # mod 2**64
-            fresh = np.zeros(keys.size, bool)
-            fresh[np.unique(keys, return_index=True)[1]] = True  # first of equal draws
-            fresh = fresh.reshape(keys.shape)
-            if len(self._seen):
-                fresh &= ~np.isin(keys, self._seen)
+            fresh = _first_new(keys.ravel(), self._seen).reshape(keys.shape)
             rank = np.cumsum(fresh, axis=1)
             take = fresh & (rank <= need[:, None])  # in drawing order: reproducible
             r, j = np.nonzero(take)
@@ -161,12 +157,24 @@ def _subsets(rng: np.random.Generator, ts: np.ndarray, d: int) -> np.ndarray:
     mk = np.zeros((n, d), bool)
     if n == 0:
         return mk
+    flat, base = mk.reshape(-1), np.arange(n) * d
     for j in range(d - int(ts[-1]), d):
         lo = int(np.searchsorted(ts, d - j))  # the rows of size >= d - j take step j
-        rows = np.arange(lo, n)
-        r = rng.integers(0, j + 1, n - lo)
-        mk[rows, np.where(mk[rows, r], j, r)] = True
+        at = base[lo:] + rng.integers(0, j + 1, n - lo)
+        flat[np.where(flat[at], base[lo:] + j, at)] = True
     return mk
+
+
+def _first_new(keys: np.ndarray, seen: np.ndarray) -> np.ndarray:
+    """Whether each key is new: not in ``seen`` and not equal to an earlier key (one stable
+    sort of both: a key is new when it leads its run of equal keys, from ``keys``)."""
+    both = np.concatenate([seen, keys])
+    order = np.argsort(both, kind="stable")
+    ranked = both[order]
+    lead = np.r_[True, ranked[1:] != ranked[:-1]]
+    new = np.zeros(len(both), bool)
+    new[order[lead]] = True
+    return new[len(seen) :]
 
 
 def _interleaved(counts: np.ndarray) -> np.ndarray:
