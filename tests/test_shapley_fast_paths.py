@@ -6,7 +6,7 @@ the hybrid rows."""
 import numpy as np
 import pytest
 
-from limelight.explainers.coalition_trees import boost_groups, route_groups
+from limelight.explainers.coalition_trees import boost_groups, route_groups, tree_shapley
 from limelight.inputs._cross import hybrid_rows, paired_rows
 
 numba = pytest.importorskip("numba")
@@ -31,6 +31,9 @@ def test_compiled_and_numpy_trees_are_identical(n, d):
         for a, b in zip(f_fast, f_slow):
             np.testing.assert_array_equal(a, b)
     assert any((f >= 0).any() for levels, _ in fast for f in levels)  # trees really split
+    every = tree_shapley(fast, d)  # every group's at once, from the stacked arrays
+    for g in range(3):  # as one group's from the plain list of trees
+        np.testing.assert_array_equal(every[g], tree_shapley(list(fast), d, g))
     routed = route_groups(fast, z, group, compiled=True)
     np.testing.assert_array_equal(routed, route_groups(fast, z, group, compiled=False))
     np.testing.assert_allclose(res_fast, r - routed, atol=1e-12)

@@ -18,9 +18,9 @@ except ImportError:  # pragma: no cover - numpy fallback
     _numba = None
 
 # the compiled loop is 2-5x faster at any size (measured: 0.03 vs 0.06 ms at 25,600 values,
-# 1.5 vs 5.2 ms at 1.6M), but numba's first call in a process costs ~0.8 s (once for every
-# compiled kernel): only blocks where it gains a millisecond or more start it; once
-# started, every block takes it
+# 1.5 vs 5.2 ms at 1.6M), but numba's first compiled call in a process costs ~0.4 s (once,
+# for every kernel: measured, a fresh process's first Kernel SHAP run at d=30): only blocks
+# where it gains a millisecond or more start it; once started, every block takes it
 COMPILED_MIN_VALUES = 1_000_000
 
 
