@@ -159,7 +159,7 @@ def test_estimate_game_pools_weighted_games():
     np.testing.assert_allclose(est.values[0], 1.75 * w, atol=1e-12)
 
 
-@pytest.mark.parametrize("bad", [0, -2, "many", 2.5])
+@pytest.mark.parametrize("bad", [0, -2, "many", 2.5, True])
 def test_a_bad_groups_option_is_refused_by_name(bad):
     with pytest.raises(InputError, match="groups"):
         attribute(higher_order, groups=bad)

@@ -347,7 +347,8 @@ class LeverageShap(Explainer):
         batch_size: int | None = None,
         groups: int | str = "auto",
     ) -> None:
-        if not (groups == "auto" or (isinstance(groups, int | np.integer) and groups >= 1)):
+        whole = isinstance(groups, int | np.integer) and not isinstance(groups, bool)
+        if not (groups == "auto" or (whole and groups >= 1)):
             raise InputError(
                 f"groups={groups!r} is not a number of background groups",
                 fix="use groups='auto' or an integer >= 1 (1: every coalition meets the whole "
