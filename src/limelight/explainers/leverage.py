@@ -172,7 +172,7 @@ def estimate_game(
         )
         return
     design = CoalitionDesign(d, max(budget - 2, 2), rng, groups=G)
-    n_pilot = PILOT_PER_CLASS * int((~design.enumerated).sum()) if pilot and G > 1 else 0
+    n_pilot = _pilot_units(design) if pilot and G > 1 else 0
     if n_pilot:  # the pilot's coalitions come out of the budget
         design = CoalitionDesign(d, max(budget - 2 - 2 * n_pilot, 2), rng, groups=G)
     pilot = n_pilot > 0
@@ -273,13 +273,25 @@ def _collapse(game, weights, base, pred, samples: Samples, design: CoalitionDesi
     return pooled, (weights @ base)[None], (weights @ pred)[None]
 
 
-# the pilot with background groups: this many units per sampled size class, shared by
-# every group, measure whether the groups lower the error; kept as the groups' own they
-# would tie their errors (measured at d = 30, an MLP: 3.5% against 2.7% without), so
-# they are set aside (from the budget: ~6% of it at d = 30) when the groups are kept,
-# unless the measure is below GAIN_MIN (a small pilot misjudges gains near 1, where
-# little is at stake)
-PILOT_PER_CLASS, GAIN_MIN = 2, 0.8
+# the pilot with background groups: units shared by every group measure whether the
+# groups lower the error; kept as the groups' own they would tie their errors (measured
+# at d = 30, an MLP: 3.5% against 2.7% without), so they are set aside (from the budget:
+# ~6% of it at d = 30, ~10% at d = 60) when the groups are kept. At least this many a
+# sampled size class, and with the enumerated ones 2 d units in all: fewer leave the
+# pilot's regression no residuals to read (at d = 60, 60 units: its measure ranged over
+# 0.001-11 where the groups' gain is ~4). The groups stay unless the measure is below
+# GAIN_MIN: noisy, it misjudges gains near 1, where little is at stake, and the groups
+# lowered the error of every model of the bench
+PILOT_PER_CLASS, GAIN_MIN = 2, 0.5
+
+
+def _pilot_units(design: CoalitionDesign) -> int:
+    """The pilot's units: ``PILOT_PER_CLASS`` a sampled class, ``2 d`` with the
+    enumerated units, at most half the sampled units."""
+    sampled = design.total_units - int(design.target[design.enumerated].sum())
+    enumerated = design.total_units - sampled
+    want = max(PILOT_PER_CLASS * int((~design.enumerated).sum()), 2 * design.d - enumerated)
+    return min(want, sampled // 2)
 
 
 def _first_chunks(design: CoalitionDesign, per_call: int, tol: float, n_pilot: int) -> list:
