@@ -153,10 +153,10 @@ def estimate_game(
     from ``budget`` coalitions of its own, drawn independently, and the values are their
     weighted mean: the Shapley values of the weighted mean game, with the coalitions'
     errors independent across the groups (:class:`LeverageShap`). With ``pilot``, the
-    first sampled coalitions (``PILOT_PER_CLASS`` units a size class, out of the budget)
-    are shared by every group and measure whether the groups lower the error
-    (:func:`_grouping_gain`): if they do, the pilot is set aside and each group draws its
-    own; if not, the rest is one pooled design with the pilot in it."""
+    first sampled coalitions (:func:`_pilot_units`, out of the budget) are shared by
+    every group and measure whether the groups lower the error (:func:`_grouping_gain`):
+    if they do, the pilot is set aside and each group draws its own; if not, the rest is
+    one pooled design with the pilot in it."""
     from .msr import msr_estimate
 
     if weights is None:
@@ -192,19 +192,22 @@ def estimate_game(
                 vals = game(mk)
             samples.add(mk, vals - base[:, None, :], cl)
             n += mk.shape[1]
+        aside = False
         if pilot:  # after the pilot: groups only where they lower the error
             gain, pilot = _grouping_gain(design, samples, weights, delta), False
             if gain < GAIN_MIN:  # one design from here on, the pilot's units in it
                 game, base, pred = _collapse(game, weights, base, pred, samples, design)
-                delta, weights, G = pred - base, np.ones(1), 1
+                delta, weights = pred - base, np.ones(1)
                 design.extend(n_pilot)  # the pilot's share of the budget back
             else:  # shared units would tie the groups' errors: set aside, drawn anew
                 _drop_sampled(samples, design)
                 design.undraw_shared()
-            info = {"groups": G, "grouping_gain": round(gain, 3)}
+                aside = True
+            info = {"groups": len(weights), "grouping_gain": round(gain, 3)}
         finished = samples.n_units >= design.total_units
-        if not (finished or watched or tol > 0):  # nobody reads this partial: on
-            chunks = [design.sample_units(per_call)]
+        if aside or not (finished or watched or tol > 0):  # no partial to read: on
+            grow = max(samples.n_units, n_pilot, 1)  # doubling (a pilot set aside counts)
+            chunks = [design.sample_units(min(per_call, grow) if tol > 0 else per_call)]
             continue
         z, y, c_, un = samples.arrays()
         info["coalitions"] = n
@@ -231,8 +234,7 @@ def estimate_game(
         if done:
             return
         last_fit = n if refit else last_fit
-        grow = max(samples.n_units, n_pilot, 1)  # doubling (a pilot set aside counts)
-        chunks = [design.sample_units(min(per_call, grow) if tol > 0 else per_call)]
+        chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
 
 
 def _grouping_gain(design: CoalitionDesign, samples: Samples, weights, delta) -> float:
