@@ -341,7 +341,10 @@ class LeverageShap(Explainer):
     """Leverage SHAP over a tabular model's background (see the module docstring):
     ``max_evals`` coalitions (default ``2 * d + 2048``; each costs one model row per
     background row), stopping early once every standard error is within ``tol`` times
-    ``|prediction - base value|`` (``tol=0`` spends the whole budget).
+    ``|prediction - base value|`` (``tol=0`` spends the whole budget). ``groups``: the
+    background's rows in that many groups, each explained from coalitions of its own
+    (:func:`estimate_game`'s ``weights``; the same model rows); ``"auto"``: one per row up
+    to ``max_groups``, kept if a pilot measures that they lower the error; 1: one design.
 
         >>> LeverageShap(max_evals=500, random_state=0).max_evals
         500
