@@ -23,6 +23,8 @@ from math import factorial
 
 import numpy as np
 
+from .._compiled import Compiled
+
 try:  # the optional compiled fit
     import numba as _numba
 
@@ -218,17 +220,8 @@ def _route(z, group, feats, values, out):
         out[i] = acc
 
 
-_compiled: dict = {}
-
-
-def _kernel(name: str):
-    """A compiled function (once per process, cached on disk), or None without numba."""
-    if _numba is None:
-        return None
-    if not _compiled:
-        _compiled["boost"] = _numba.njit(cache=True, nogil=True)(_boost)
-        _compiled["route"] = _numba.njit(cache=True, nogil=True)(_route)
-    return _compiled[name]
+# the optional compiled fit and routing (None without numba)
+_kernel = Compiled(boost=_boost, route=_route)
 
 
 def route_groups(

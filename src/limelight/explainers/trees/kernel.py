@@ -23,15 +23,11 @@ from __future__ import annotations
 import numpy as np
 
 from limelight._cancel import check as check_cancelled
+from limelight._compiled import Compiled
 from limelight.explainers.trees.rules import goes_left
 
 ROWS_PER_STEP = 512  # x rows decided at a time by the numpy walk (rows x nodes booleans)
 STEP_CELLS = 8_000_000  # the compiled walk's (rows x nodes) decisions at a time: 8 MB
-
-try:  # the optional compiled walk
-    import numba as _numba
-except ImportError:  # pragma: no cover - numpy fallback
-    _numba = None
 
 
 def _decide(X, col, thr, dleft, zmiss, cnodes, cstart, cend, cvals, out):
@@ -130,18 +126,8 @@ def _sum_leaves(xl, player, left, right, roots, value, out):
                 out[i, kk] += value[node, kk]
 
 
-_compiled: dict = {}
-
-
-def _kernel(name: str = "walk"):
-    """A compiled function (once per process, cached on disk), or None without numba."""
-    if _numba is None:
-        return None
-    if not _compiled:
-        _compiled["decide"] = _numba.njit(cache=True, nogil=True)(_decide)
-        _compiled["sum"] = _numba.njit(cache=True, nogil=True)(_sum_leaves)
-        _compiled["walk"] = _numba.njit(cache=True, nogil=True)(_walk)
-    return _compiled[name]
+# the optional compiled walk (None without numba): _kernel() the walk, "decide", "sum"
+_kernel = Compiled(walk=_walk, decide=_decide, sum=_sum_leaves)
 
 
 def _arrays(ens, owner: np.ndarray) -> tuple[tuple, np.ndarray, tuple]:
