@@ -5,6 +5,7 @@
 """
 
 from . import explainers, metrics
+from ._options import options
 from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
 from .explanation import Explanation, register_presenter
@@ -36,6 +37,7 @@ __all__ = [
     "metrics",
     "layers",
     "monitor",
+    "options",
     "permutation_importance",
     "save",
     "structure",

@@ -22,13 +22,14 @@ import numpy as np
 import traitlets
 
 from ..widgets import _esm
+from ..widgets._display import StaticDisplay
 from . import _svg, _watch, export
 from .points import PointStore
 
 CHUNK = 200_000  # points per message at most (~2.8 MB), e.g. the history on display
 
 
-class Monitor(anywidget.AnyWidget):
+class Monitor(StaticDisplay, anywidget.AnyWidget):
     """Training curves that fill in while a loop logs: ``mon.log(step, loss=..., run=...)``.
 
     ``.to_frame()`` holds every point (step, run, metric, value); ``.keras_callback()``
@@ -182,5 +183,8 @@ class Monitor(anywidget.AnyWidget):
                 target=export.reply_snapshot, args=(self, content), daemon=True
             ).start()
 
-    def __repr__(self) -> str:
-        return f"Monitor({len(self.store)} points, {len(self.store.series)} series)"
+    def _display_key(self) -> int:
+        return len(self.store)  # the saved picture follows the points logged
+
+    def _describe(self) -> str:
+        return f"monitor: {len(self.store)} points, {len(self.store.series)} series"

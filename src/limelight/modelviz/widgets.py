@@ -23,6 +23,7 @@ import traitlets
 from ..encoders import buffers as _buffers
 from ..errors import InputError
 from ..widgets import _esm
+from ..widgets._display import StaticDisplay
 from . import _svg, export
 from .layers import LayerReport, layer_report
 from .structure import Structure, model_structure
@@ -55,7 +56,7 @@ def detail(report: LayerReport, name: str) -> tuple[dict, dict[str, np.ndarray]]
     return meta, arrays
 
 
-class _ModelView(anywidget.AnyWidget):
+class _ModelView(StaticDisplay, anywidget.AnyWidget):
     _esm = _esm("modelviz.js")
     _view = traitlets.Unicode("").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
@@ -81,15 +82,6 @@ class _ModelView(anywidget.AnyWidget):
     def save(self, path: Any, **options: Any):
         """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``."""
         return export.save(self, path, **options)
-
-    def _repr_mimebundle_(self, **kwargs: Any):
-        """The widget, plus a scriptless SVG picture for viewers that do not run widgets
-        (nbconvert, GitHub)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if isinstance(data, dict):
-            data["text/html"] = f'<div class="limelight-static">{self._svg()}</div>'
-        return bundle
 
     def _page_state(self):
         extra = {"_detail": self._detail, "selected": self.selected}
@@ -153,6 +145,11 @@ class StructureWidget(_ModelView):
 
     def _json(self) -> dict:
         return self.structure.to_dict()
+
+    def _describe(self) -> str:
+        s = self.structure
+        total = "" if s.total_params is None else f", {s.total_params:,} parameters"
+        return f"structure ({s.kind}): {len(s.nodes)} nodes{total}"
 
 
 class LayersWidget(_ModelView):
@@ -218,6 +215,11 @@ class LayersWidget(_ModelView):
             (f"{n} ({self.report.types[n]})", c, e) for n, (c, e) in self.report.histograms.items()
         ]
         return _svg.histograms(items)
+
+    def _describe(self) -> str:
+        r = self.report
+        grads = ", with gradients" if r.gradients else ""
+        return f"layers: {len(r.layers)} layers, {len(r.histograms)} weight histograms{grads}"
 
     def _json(self) -> dict:
         r = self.report

@@ -28,6 +28,7 @@ from ..encoders import CHART_VIEWS, chart_specs, encode
 from ..encoders import buffers as _buffers
 from ..errors import Cancelled, LimelightError, WaitTimeout
 from ..explanation import Explanation
+from ._display import StaticDisplay
 from ._runner import Run, finished_run, start
 
 __all__ = ["CHART_VIEWS", "ExplanationWidget", "chart_specs", "encode", "_buffers"]
@@ -89,7 +90,38 @@ def send_snapshot(widget: Any, content: dict) -> None:
     widget.send({**reply, "filename": name}, buffers=[data])
 
 
-class ExplanationWidget(anywidget.AnyWidget):
+def describe_run(exp: Explanation | None, progress: dict, view: str = "") -> str:
+    """One honest line for a run: what it is and how it went, e.g.
+    ``explanation (tabular, exact, done): 13 features, top proline +0.015``."""
+    progress = progress or {}
+    status = progress.get("status") or ("done" if exp is not None and exp.done else "idle")
+    kind = (exp.modality if exp is not None else view) or "empty"
+    method = f", {exp.method}" if exp is not None and exp.method else ""
+    head = f"explanation ({kind}{method}"
+    if status == "error":
+        return f"{head}, error: {progress.get('message', 'the run failed')})"
+    if status == "cancelled":
+        n, budget = progress.get("n_evals", 0), progress.get("budget")
+        of = f" of {budget}" if budget else ""
+        head = f"{head}, cancelled after {n}{of} evaluations"
+    else:
+        head = f"{head}, {status}"
+    if exp is None or exp.values.size == 0:
+        return head + ")"
+    return f"{head}): {_summary(exp)}"
+
+
+def _summary(exp: Explanation) -> str:
+    values = exp.values[0].reshape(-1)
+    names = exp.feature_names or [f"#{j}" for j in range(values.size)]
+    unit = {"text": "tokens", "image": "segments"}.get(exp.modality, "features")
+    if values.size != len(names):  # pixels: no names to rank
+        return f"{exp.output_names[0]}"
+    top = int(np.nanargmax(np.abs(values))) if np.isfinite(values).any() else 0
+    return f"{values.size} {unit}, top {names[top]} {float(values[top]):+.4g}"
+
+
+class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
     """A live explanation: the view for its modality, a progress strip and a Cancel button.
 
     ``.explanation`` is the latest result (partial while running), ``.wait()`` blocks for the
@@ -252,16 +284,19 @@ class ExplanationWidget(anywidget.AnyWidget):
             raise LimelightError("nothing to save yet", fix="wait for the first result")
         return save(self, path, include_data=include_data, **options)
 
-    def _repr_mimebundle_(self, **kwargs: Any):
-        """The widget, plus a scriptless picture of the latest result for viewers that do not
-        run widgets (nbconvert, GitHub)."""
-        bundle = super()._repr_mimebundle_(**kwargs)
-        data = bundle[0] if isinstance(bundle, tuple) else bundle
-        if isinstance(data, dict) and self._latest is not None:
-            from ..export import static_html
+    def _static_picture(self) -> str | None:
+        """The scriptless picture of the latest result (bars, coloured text, an image)."""
+        if self._latest is None:
+            return None
+        from ..export import static_html
 
-            data["text/html"] = static_html(self._latest)
-        return bundle
+        return static_html(self._latest, self.output_index)
+
+    def _display_key(self) -> Any:
+        return (self._run_status(), id(self._latest), self.output_index)
+
+    def _describe(self) -> str:
+        return describe_run(self._latest, self._progress, self._view)
 
     def _set_view(self, view: str) -> None:
         """Switch the view; chart views also get their specs."""
@@ -334,7 +369,3 @@ class ExplanationWidget(anywidget.AnyWidget):
 
     def _send_snapshot(self, content: dict) -> None:
         send_snapshot(self, content)
-
-    def __repr__(self) -> str:
-        state = "running" if self.running else (self._progress or {}).get("status", "idle")
-        return f"ExplanationWidget({self._view or 'empty'}, {state})"

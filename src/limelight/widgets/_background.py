@@ -32,6 +32,15 @@ class BackgroundRun:
             raise Cancelled("the run was cancelled", fix=self._CANCELLED_FIX)
         return self.explanations
 
+    def _describe(self) -> str:
+        p = self._progress or {}
+        status = p.get("status") or "idle"
+        unit = p.get("unit", "rows")
+        text = f"explain_many ({status}): {p.get('n_evals', 0)} of {p.get('budget', 0)} {unit}"
+        if status == "error":
+            text += f": {p.get('message', 'the run failed')}"
+        return text
+
     def cancel(self) -> None:
         """Stop after the chunk being computed (the chunks done are kept)."""
         self._cancel.set()

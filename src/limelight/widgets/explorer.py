@@ -26,6 +26,7 @@ from ..errors import InputError, LimelightError
 from ..explanation import Explanation
 from . import ExplanationWidget, _buffers, _esm, send_snapshot
 from . import _explorer_global as global_views
+from ._display import StaticDisplay
 from ._explorer_data import attribution_table, coordinates, outcomes, table_columns
 from ._explorer_filters import check_input, normalise_filters, visible_rows
 from ._explorer_sources import init_images, init_texts, plan_row, row_stream
@@ -40,7 +41,7 @@ def _is_frame(obj: Any) -> bool:
     return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
 
 
-class Explorer(anywidget.AnyWidget):
+class Explorer(StaticDisplay, anywidget.AnyWidget):
     """Browse a data set and explain any row of it: click a point or a row (or set
     ``.selected``) and the panel streams that row's explanation; finished ones are cached.
 
@@ -386,5 +387,25 @@ class Explorer(anywidget.AnyWidget):
         self._check_selection()
         return self.panel.snapshot(format, kind=kind)
 
-    def __repr__(self) -> str:
-        return f"Explorer({self._n} rows, selected={self.selected})"
+    # -- what a saved notebook shows ------------------------------------------------------
+    def _status_source(self) -> Any:
+        return self.panel
+
+    def _display_key(self) -> Any:
+        return (self._run_status(), self.selected, self._global_done.is_set())
+
+    def _static_picture(self) -> str | None:
+        from ..export import static_html
+
+        parts = []
+        imp = self.global_.get("importance")
+        if imp is not None:
+            parts.append(static_html(imp))
+        if self.panel.explanation is not None:
+            parts.append(static_html(self.panel.explanation))
+        return "".join(parts) or None
+
+    def _describe(self) -> str:
+        row = "" if self.selected is None else f", row {self.selected}: "
+        panel = self.panel._describe() if self.selected is not None else ""
+        return f"explorer ({self._n} rows{row}{panel})"

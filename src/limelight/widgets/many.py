@@ -24,6 +24,7 @@ from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
 from ._background import BackgroundRun
+from ._display import StaticDisplay, importance_picture
 from ._many_stream import MAX_POINTS, Stream, summary_arrays
 
 __all__ = ["MAX_POINTS", "ManyWidget", "explain_many", "summary_arrays"]
@@ -36,7 +37,7 @@ def _short(v: Any) -> str:
     return f"{v:.4g}" if isinstance(v, (float, np.floating)) else str(v)
 
 
-class ManyWidget(BackgroundRun, anywidget.AnyWidget):
+class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
     """The live summary of an ``attribute_many`` run (see :func:`explain_many`).
 
     ``.explanations`` holds the rows done so far, ``.wait()`` the whole result,
@@ -76,6 +77,23 @@ class ManyWidget(BackgroundRun, anywidget.AnyWidget):
         for key in ("model_seconds", "model_calls"):
             ex.params.pop(key, None)
         return ex
+
+    def _static_picture(self) -> str | None:
+        with self._lock:
+            if not self._stream.parts:
+                return None
+            o = min(self.output_index, self._stream.abs_sum.shape[0] - 1)
+            values = self._stream.mean_abs(o)
+        names = self._meta.get("feature_names", [])
+        outputs = self._meta.get("output_names", [""])
+        title = (
+            f"limelight · {self._meta.get('method', '')} · mean |attribution| over "
+            f"{self._stream.n_ok} rows · {outputs[o]}"
+        )
+        return importance_picture(names, values, title)
+
+    def _display_key(self) -> Any:
+        return (self._run_status(), self.output_index)
 
     def run(self, run: Any) -> ManyWidget:
         """Compute ``run`` (a :class:`limelight.many.ManyRun`) in a background thread."""

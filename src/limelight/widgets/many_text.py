@@ -24,12 +24,13 @@ from ..errors import Cancelled, LimelightError
 from ..many.items import ItemExplanations, token_key
 from . import _esm
 from ._background import BackgroundRun
+from ._display import StaticDisplay, importance_picture
 
 TOP_TOKENS = 30  # tokens the view lists
 MATCHES = 20  # texts listed for a clicked token
 
 
-class TextsWidget(BackgroundRun, anywidget.AnyWidget):
+class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
     """The live summary of ``attribute_many`` over texts (see :func:`explain_texts`):
     ``.wait()`` gives the :class:`~limelight.many.items.ItemExplanations`, ``.cancel()``
     stops after the chunk being computed, ``.selected`` is the text shown."""
@@ -61,6 +62,24 @@ class TextsWidget(BackgroundRun, anywidget.AnyWidget):
         with self._lock:
             parts = list(self._parts)
         return ItemExplanations.concat(parts) if parts else None
+
+    def _static_picture(self) -> str | None:
+        with self._lock:
+            sums = dict(self._sums)
+        if not sums:
+            return None
+        o = self.output_index
+        mean = {t: float(v[o]) / max(float(v[-1]), 1.0) for t, v in sums.items()}
+        top = sorted(mean, key=lambda t: -mean[t])[:TOP_TOKENS]
+        outputs = self._meta.get("output_names", [""])
+        title = (
+            f"limelight · {self._meta.get('method', '')} · mean |attribution| per token · "
+            f"{outputs[o] if o < len(outputs) else ''}"
+        )
+        return importance_picture(top, [mean[t] for t in top], title)
+
+    def _display_key(self) -> Any:
+        return (self._run_status(), self.output_index)
 
     def run(self, run: Any, chunk_size: int) -> TextsWidget:
         """Explain the texts of ``run`` (a :class:`~limelight.many.text.TextRun`) in a

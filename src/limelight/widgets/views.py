@@ -22,9 +22,10 @@ import traitlets
 
 from ..errors import LimelightError
 from . import _buffers, _esm, chart_specs, vega_bundle
+from ._display import StaticDisplay
 
 
-class ViewWidget(anywidget.AnyWidget):
+class ViewWidget(StaticDisplay, anywidget.AnyWidget):
     """Base of the global views: a background computation pushing partial states."""
 
     _esm = _esm()
@@ -138,6 +139,27 @@ class ViewWidget(anywidget.AnyWidget):
 
     def _json(self) -> dict:
         return {"view": self._view, "meta": self._meta}
+
+    # -- what a saved notebook shows ----------------------------------------------------
+    def _static_picture(self) -> str | None:
+        if self._run_status() != "done":
+            return None  # the text says it runs, or why it stopped
+        return f'<div class="limelight-static">{self._svg()}</div>'
+
+    def _describe(self) -> str:
+        p = self._progress or {}
+        status = p.get("status") or "idle"
+        text = f"{self.view_name} ({status}"
+        if p.get("elapsed") is not None and status != "running":
+            text += f", {p['elapsed']:.2f} s"
+        if status == "error":
+            return f"{text}): {p.get('message', 'the run failed')}"
+        summary = self._summary() if status == "done" else ""
+        return f"{text}){': ' + summary if summary else ''}"
+
+    def _summary(self) -> str:
+        """A few words of the result for the text line (each view may say more)."""
+        return ""
 
     def _svg(self) -> str:  # pragma: no cover - each view draws its own
         raise LimelightError(
