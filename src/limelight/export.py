@@ -362,6 +362,23 @@ def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: An
     return path
 
 
+def static_head(exp: Explanation, i: int) -> str:
+    """The picture's title line: method, output and its scale, and the badges that need no
+    model call (exactness, the standard error, additivity)."""
+    scale = exp.params.get("output_scale")
+    out = f"{exp.output_names[i]} ({scale})" if scale else exp.output_names[i]
+    parts = [f"limelight · {exp.method or exp.modality} · {out}"]
+    if exp.stderr is not None and np.isfinite(exp.stderr).any():
+        parts.append(f"max stderr {float(np.nanmax(exp.stderr)):.2g}")
+    elif exp.method in ("exact", "tree", "tree_path_dependent"):
+        parts.append("exact")
+    if exp.modality == "tabular" and exp.method not in ("lime",) and exp.values.size:
+        parts.append(f"additivity error {exp.additivity_error():.1g}")
+    if not exp.done:
+        parts.append("partial")
+    return " · ".join(parts)
+
+
 def static_html(exp: Explanation, output: int | str | None = None) -> str:
     """A scriptless rendering for notebook viewers that do not run widgets (nbconvert,
     GitHub), cheap enough for every display (no altair, no vl-convert): HTML bars for
@@ -374,7 +391,7 @@ def static_html(exp: Explanation, output: int | str | None = None) -> str:
     """
     try:
         i = exp.output_index(output)
-        head = html.escape(f"limelight · {exp.method or exp.modality} · {exp.output_names[i]}")
+        head = html.escape(static_head(exp, i))
         if exp.modality == "text":
             body = draw.text_html(exp, i)
         elif exp.modality in ("tabular", "importance"):
