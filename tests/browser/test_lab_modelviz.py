@@ -71,6 +71,9 @@ def test_monitor_receives_every_point_from_a_thread(lab_notebook):
     out = kernel_eval(page, "worker.join(); mon.flush(); print(len(mon.to_frame()), mon.messages)")
     n, messages = map(int, out.split())
     assert n == 10_005 and messages < 200  # batched: tens of messages, not 10,000
+    page.wait_for_function(
+        f"document.querySelectorAll('{root} .ll-monitor-panel').length === 2", timeout=20_000
+    )
     panels = page.eval_on_selector_all(
         f"{root} .ll-monitor-panel", "els => els.map(e => e.dataset.metric)"
     )

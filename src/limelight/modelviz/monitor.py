@@ -15,6 +15,7 @@ sent when its view asks (the ``ready`` message).
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import anywidget
@@ -26,6 +27,7 @@ from ..widgets._display import StaticDisplay
 from . import _svg, _watch, export
 from .points import PointStore
 
+QUIET_S = 1.0  # seconds without a logged point before the saved picture is replaced
 CHUNK = 200_000  # points per message at most (~2.8 MB), e.g. the history on display
 
 
@@ -67,6 +69,7 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
     def log(self, step: float | None = None, /, *, run: str = "run", **metrics: Any) -> None:
         """Add one point per metric at ``step`` (default: the run's last step + 1)."""
         self.store.add(step, run, metrics)
+        self._last_log = time.monotonic()
         if self._ready:
             self._ensure_pump()
 
@@ -183,8 +186,13 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
                 target=export.reply_snapshot, args=(self, content), daemon=True
             ).start()
 
-    def _display_key(self) -> int:
-        return len(self.store)  # the saved picture follows the points logged
+    def _display_key(self) -> Any:
+        # The saved picture follows the points logged, but only once the logging has paused:
+        # replacing the output re-creates the live view (its zoom, a flicker), which must
+        # not happen at every cell's end while a loop still logs.
+        if time.monotonic() - getattr(self, "_last_log", -QUIET_S) < QUIET_S:
+            return self._sent_key
+        return len(self.store)
 
     def _describe(self) -> str:
         return f"monitor: {len(self.store)} points, {len(self.store.series)} series"
