@@ -46,7 +46,7 @@ def heatmap_svg(r, output: int) -> str:
     width, height = label + n * CELL + 10, label + n * CELL + 10
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'font-family="sans-serif" font-size="11" role="img">',
+        f'font-family="sans-serif" font-size="11" role="img" style="flex:none">',
         f"<title>mean |interaction value| of {escape(str(r.output_names[output]))}</title>",
     ]
     for a, name in enumerate(names):
