@@ -264,6 +264,9 @@ def test_top_pairs_frame_and_saved_outputs_escape_names(tmp_path):
     np.testing.assert_allclose(saved["values"], r.values)
     assert saved["feature_names"] == names
     assert "<b>dose" not in r._repr_html_()
+    png = ll.save(r, tmp_path / "i.png").read_bytes()  # ll.save: the object's own export
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "&lt;b&gt;dose" in ll.save(r, tmp_path / "j.html").read_text()
 
 
 def test_bad_input_gets_clear_errors(data):
@@ -285,8 +288,8 @@ def test_bad_input_gets_clear_errors(data):
     r = ll.interactions(f, X[:1], background=X[:4])
     with pytest.raises(InputError, match="output"):
         r.top_pairs(3, output="nope")
-    with pytest.raises(InputError, match=".html, .json or .svg"):
-        r.save("interactions.png")
+    with pytest.raises(InputError, match=".html, .json, .svg or .png"):
+        r.save("interactions.pdf")
     before = X.copy()
     ll.interactions(MODELS["xgboost"](X, y), X[:2], background=X[:10])
     np.testing.assert_array_equal(X, before)  # nothing the user gave is changed

@@ -21,6 +21,8 @@ import numpy as np
 
 from ..errors import InputError
 
+FORMATS = ("html", "json", "svg", "png")
+
 
 @dataclass
 class Interactions:
@@ -151,25 +153,45 @@ class Interactions:
 
         return summary_html(self)
 
-    def save(self, path: str | Path, *, title: str | None = None) -> Path:
-        """Write ``.html`` (the page of :meth:`to_html`), ``.json`` (:meth:`to_dict`) or
-        ``.svg`` (the first output's heatmap)."""
+    def save(self, path: str | Path, *, include_data: bool = True, **options: Any) -> Path:
+        """Write ``.html`` (the page of :meth:`to_html`), ``.json`` (:meth:`to_dict`),
+        ``.svg`` or ``.png`` (one output's heatmap: ``output=``); ``ll.save`` does the same.
+        ``include_data=False`` leaves the rows' feature values out of the JSON."""
         path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix == ".html":
-            path.write_text(self.to_html(title=title), encoding="utf-8")
-        elif suffix == ".json":
-            path.write_text(json.dumps(self.to_dict()), encoding="utf-8")
-        elif suffix == ".svg":
-            from .view import heatmap_svg
-
-            path.write_text(heatmap_svg(self, 0), encoding="utf-8")
-        else:
+        fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
+        if fmt not in FORMATS:
             raise InputError(
-                f"cannot save interactions as {suffix or 'a file without a suffix'!r}",
-                fix="use a path ending in .html, .json or .svg",
+                f"cannot save interactions as {path.suffix or 'a file without a suffix'!r}",
+                fix="use a path ending in .html, .json, .svg or .png",
             )
+        path.write_bytes(self._to_bytes(fmt, include_data=include_data, **options))
         return path
+
+    def _to_bytes(
+        self,
+        format: str,
+        *,
+        include_data: bool = True,
+        title: str | None = None,
+        output: int | str | None = None,
+        scale: float = 2,
+    ) -> bytes:
+        """The file :meth:`save` writes (and ``limelight.save`` / ``to_bytes``)."""
+        from . import view
+
+        if format == "json":
+            out = self.to_dict()
+            if include_data and self.data is not None:
+                out["data"] = _plain(np.asarray(self.data, dtype=object))
+            return json.dumps(out, default=str).encode("utf-8")
+        if format == "html":
+            return view.page(self, title=title).encode("utf-8")
+        svg = view.heatmap_svg(self, self._output(output))
+        if format == "svg":
+            return svg.encode("utf-8")
+        if format == "png":
+            return view.to_png(svg, scale)
+        raise InputError(f"unknown format {format!r}", fix=f"use one of {FORMATS}")
 
 
 def _plain(value: Any) -> Any:

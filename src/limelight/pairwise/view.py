@@ -111,3 +111,17 @@ def page(r, *, title: str | None = None) -> str:
         "td,th{padding:2px 8px;border-bottom:1px solid #ddd;text-align:left}</style>"
         f"</head><body><h2>{title}</h2>{summary_html(r)}</body></html>"
     )
+
+
+def to_png(svg: str, scale: float = 2) -> bytes:
+    """PNG bytes of an SVG picture (vl-convert, the ``export`` extra)."""
+    try:
+        import vl_convert
+    except ImportError:
+        from ..errors import InputError
+
+        raise InputError(
+            "PNG pictures need vl-convert-python",
+            fix="pip install 'limelight[export]' (or save as .html, .svg or .json)",
+        ) from None
+    return vl_convert.svg_to_png(svg, scale=scale)
