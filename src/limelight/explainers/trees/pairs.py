@@ -34,6 +34,7 @@ from limelight._cancel import check as check_cancelled
 from limelight._compiled import Compiled
 from limelight.explainers.trees.rules import goes_left
 
+STEP_CELLS = 8_000_000  # (rows x nodes) decisions at a time: 8 MB
 PAIR_CELLS = 4_000_000  # (walkers x d x d) pair weights scored at a time by numpy: ~32 MB
 
 
@@ -142,7 +143,7 @@ def interventional_pairs(
     ``owner`` maps the trees' columns to ``d`` players; ``compiled=False`` forces numpy."""
     from limelight.explainers.tree import shapley_table
     from limelight.explainers.trees.kernel import _arrays, _decisions, _players, _tcol
-    from limelight.explainers.trees.patterns import background_patterns, patterns, tree_nodes
+    from limelight.explainers.trees.patterns import background_patterns, tree_nodes
 
     X, B = np.atleast_2d(np.asarray(X)), np.atleast_2d(np.asarray(B))
     owner, d = _players(B, owner, d)
@@ -156,28 +157,43 @@ def interventional_pairs(
     if kernel is None:
         _numpy_pairs(ens, X, goes_left(ens, B), w, owner, d, tables, out)
     else:
-        rule, player, (left, right, roots, value) = _arrays(ens, owner)
+        rule, player, tree = _arrays(ens, owner)
         nodes, tcol = tree_nodes(ens), _tcol(ens)
         bg = background_patterns(_decisions(ens, B, rule), w, nodes)
-        xl = _decisions(ens, X, rule)
-        local = np.full(len(player), -1, np.int64)
-        for t, t_nodes in enumerate(nodes):
-            if not len(t_nodes):
-                continue  # a single leaf: no player changes it
-            if t % 16 == 0:
-                check_cancelled()
-            reps, inverse = patterns(xl, t_nodes)
-            players = np.unique(player[t_nodes])
-            local[t_nodes] = np.searchsorted(players, player[t_nodes])
-            part = np.zeros((len(reps), len(players), len(players), k))
-            b_dec, b_w = bg[t]
-            kernel(
-                np.ascontiguousarray(xl[reps]), b_dec, local, left, right, int(roots[t]),
-                value, int(tcol[t]), b_w, *tables, part, int(ens.depth),
-            )  # fmt: skip
-            local[t_nodes] = -1
-            out[:, players[:, None], players[None, :]] += part[inverse]
+        step = int(np.clip(STEP_CELLS // max(1, len(player)), 64, 8192))
+        for a in range(0, len(X), step):
+            xl = _decisions(ens, X[a : a + step], rule)
+            _pairs_by_patterns(
+                kernel, xl, bg, player, tree, tcol, nodes, tables, out[a : a + step], int(ens.depth)
+            )
     return main_effects(out)
+
+
+def _pairs_by_patterns(kernel, xl, bg, player, tree, tcol, nodes, tables, out, depth) -> None:
+    """Add into ``out`` (rows, d, d, k) every tree's pairs for the rows' decisions ``xl``,
+    each tree walked once per distinct pattern pair (:mod:`.patterns`), over its own
+    players only (``local``: 0..p-1 on its nodes)."""
+    from limelight.explainers.trees.patterns import patterns
+
+    left, right, roots, value = tree
+    k = out.shape[3]
+    local = np.full(len(player), -1, np.int64)
+    for t, t_nodes in enumerate(nodes):
+        if not len(t_nodes):
+            continue  # a single leaf: no player changes it
+        if t % 16 == 0:
+            check_cancelled()  # no model call here: a cancelled run stops between trees
+        reps, inverse = patterns(xl, t_nodes)
+        players = np.unique(player[t_nodes])
+        local[t_nodes] = np.searchsorted(players, player[t_nodes])
+        part = np.zeros((len(reps), len(players), len(players), k))
+        b_dec, b_w = bg[t]
+        kernel(
+            np.ascontiguousarray(xl[reps]), b_dec, local, left, right, int(roots[t]),
+            value, int(tcol[t]), b_w, *tables, part, depth,
+        )  # fmt: skip
+        local[t_nodes] = -1
+        out[:, players[:, None], players[None, :]] += part[inverse]
 
 
 def main_effects(out: np.ndarray) -> np.ndarray:
