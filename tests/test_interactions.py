@@ -252,6 +252,7 @@ def test_top_pairs_frame_and_saved_outputs_escape_names(tmp_path):
     top = r.top_pairs(1)
     assert (top.feature_a[0], top.feature_b[0]) == (names[0], names[1])
     np.testing.assert_allclose(top.mean_abs[0], np.abs(r.values[:, 0, 0, 1]).mean())
+    assert r.strongest_partner(names[1]) == names[0] and r.strongest_partner(2) in names[:2]
     frame = r.to_frame()
     assert len(frame) == 4 * 1 * 3 * 3
     pick = frame[(frame.row == 2) & (frame.feature_a == names[0]) & (frame.feature_b == names[1])]
@@ -288,6 +289,8 @@ def test_bad_input_gets_clear_errors(data):
     r = ll.interactions(f, X[:1], background=X[:4])
     with pytest.raises(InputError, match="output"):
         r.top_pairs(3, output="nope")
+    with pytest.raises(InputError, match="not one of"):
+        r.strongest_partner("nope")
     with pytest.raises(InputError, match=".html, .json, .svg or .png"):
         r.save("interactions.pdf")
     before = X.copy()

@@ -35,7 +35,7 @@ from limelight._compiled import Compiled
 from limelight.explainers.trees.rules import goes_left
 
 STEP_CELLS = 8_000_000  # (rows x nodes) decisions at a time: 8 MB
-PAIR_CELLS = 4_000_000  # (walkers x d x d) pair weights scored at a time by numpy: ~32 MB
+PAIR_CELLS = 4_000_000  # (rows or walkers) x d x d pair values held at a time: ~32 MB
 
 
 def pair_tables(depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -160,7 +160,10 @@ def interventional_pairs(
         rule, player, tree = _arrays(ens, owner)
         nodes, tcol = tree_nodes(ens), _tcol(ens)
         bg = background_patterns(_decisions(ens, B, rule), w, nodes)
-        step = int(np.clip(STEP_CELLS // max(1, len(player)), 64, 8192))
+        # rows a step: their decisions within STEP_CELLS, their (rows, d, d, k) pairs
+        # within PAIR_CELLS (a tree's patterns are at most the step's rows)
+        cap = min(STEP_CELLS // max(1, len(player)), PAIR_CELLS // (d * d * k))
+        step = int(np.clip(cap, 1, 8192))
         for a in range(0, len(X), step):
             xl = _decisions(ens, X[a : a + step], rule)
             _pairs_by_patterns(
