@@ -123,6 +123,20 @@ def test_tree_interactions_equal_enumeration(data, name):
     assert np.abs(r.values[..., 0, 1]).max() > 1e-3  # the pairs are there, not all zero
 
 
+@pytest.mark.parametrize("lib", ["xgboost", "lightgbm"])
+def test_missing_values_routed_as_the_library_routes_them(data, lib):
+    X, y = data
+    X = X.copy()
+    X[::3, 1] = np.nan
+    model = MODELS[lib](X, np.nan_to_num(y))
+    rows, B = X[[0, 1, 3]], X[4:10]  # rows 0 and 3 miss x1, as do background rows 6 and 9
+    r = ll.interactions(model, rows, background=B)
+    assert r.method == "tree"
+    for i, x in enumerate(rows):
+        ref = brute_interactions(lambda R: margin(model, R), x, B)
+        np.testing.assert_allclose(r.values[i], ref, atol=1e-5)
+
+
 def test_tree_closed_form_equals_enumeration_of_its_leaves_to_1e9(data):
     """The same trees as a function (their leaf sums in float64): agreement to 1e-9."""
     X, y = data
