@@ -143,12 +143,15 @@ def test_tree_closed_form_equals_enumeration_of_its_leaves_to_1e9(data):
     model = xgboost.XGBRegressor(n_estimators=20, max_depth=5).fit(X, y)
     ens = tree_ensemble(model, "margin")
     B = X[:8]
-    got = interventional_pairs(ens, X[20:22], B)
-    numpy_walk = interventional_pairs(ens, X[20:22], B, compiled=False)
+    ways = {  # leaf by leaf, walked per pair of rows (compiled), walked by numpy
+        "leaves": interventional_pairs(ens, X[20:22], B, leaves=True),
+        "walk": interventional_pairs(ens, X[20:22], B, leaves=False),
+        "numpy": interventional_pairs(ens, X[20:22], B, compiled=False),
+    }
     for i, x in enumerate(X[20:22]):
         ref = brute_interactions(ens.predict, x, B)
-        np.testing.assert_allclose(got[i].transpose(2, 0, 1), ref, atol=1e-9, rtol=0)
-        np.testing.assert_allclose(numpy_walk[i].transpose(2, 0, 1), ref, atol=1e-9, rtol=0)
+        for got in ways.values():
+            np.testing.assert_allclose(got[i].transpose(2, 0, 1), ref, atol=1e-9, rtol=0)
 
 
 def test_exact_interactions_of_a_function_equal_the_definition():
