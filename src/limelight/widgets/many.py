@@ -232,15 +232,25 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         title = title or f"limelight: {method} explanations of many rows"
         return page(state, title=title, chart=False)
 
-    def save(self, path: Any, *, title: str | None = None) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
+    def save(self, path: Any, *, title: str | None = None, **options: Any) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows done so far
+        as ``.svg`` / ``.png`` (the beeswarm) or ``.json`` (see :meth:`Explanations.save`)."""
         from pathlib import Path
 
+        from ..export_many import PICTURES
+
         path = Path(path)
+        if path.suffix.lower() in PICTURES + (".parquet",):
+            ex = self.explanations
+            if ex is None:
+                raise LimelightError("no row is explained yet", fix="w.wait() first, then save")
+            if path.suffix.lower() != ".parquet":
+                options.setdefault("output", self.output_index)
+            return ex.save(path, **options)
         if path.suffix.lower() not in (".html", ".htm"):
             raise LimelightError(
                 f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
-                fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
+                fix="use .html, .svg, .png, .json (or .parquet for the rows)",
             )
         path.write_text(self.to_html(title=title), encoding="utf-8")
         return path
