@@ -155,7 +155,7 @@ def _assemble(
         feature_names=list(t.feature_names),
         data=data,
         method=mp.method,
-        params=params,
+        params={**params, **mp.params()},
         stderr=stderr,
         n_evals=arrays["n_evals"],
         errors=np.asarray(arrays["errors"], dtype=object),

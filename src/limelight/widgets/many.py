@@ -66,6 +66,14 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         self.observe(self._redraw, names=["output_index"])
         self.observe(self._show_row, names=["selected"])
 
+    @traitlets.validate("output_index")
+    def _valid_output(self, proposal: Any) -> int:
+        """An output index the run has (negative counts from the end), refused at once."""
+        from ..plans.outputs import output_index
+
+        names = list(self._meta.get("output_names") or [])
+        return output_index(names, proposal["value"]) if names else proposal["value"]
+
     @property
     def explanations(self) -> Explanations | None:
         """The rows explained so far (all of them once done), in row order."""
