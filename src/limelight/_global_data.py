@@ -66,7 +66,7 @@ class GlobalData:
         return np.stack(cols, axis=1), origin
 
 
-def _missing(v: Any) -> bool:
+def is_missing(v: Any) -> bool:
     return v is None or type(v).__name__ == "NAType" or (isinstance(v, float) and v != v)
 
 
@@ -74,11 +74,11 @@ def as_float(c: np.ndarray) -> np.ndarray:
     """A numeric column as floats, a missing value (None, NaN, pandas.NA) as NaN."""
     if c.dtype != object:
         return np.asarray(c, dtype=float)
-    return np.array([np.nan if _missing(v) else float(v) for v in c.tolist()], dtype=float)
+    return np.array([np.nan if is_missing(v) else float(v) for v in c.tolist()], dtype=float)
 
 
 def categories(c: np.ndarray) -> list[Any]:
-    values = [v for v in c.tolist() if not _missing(v)]
+    values = [v for v in c.tolist() if not is_missing(v)]
     return sorted(set(values), key=str)
 
 
@@ -87,7 +87,7 @@ def _is_categorical(c: np.ndarray) -> bool:
         return False
     if c.dtype == object:  # numbers in an object array are still numbers
         return not all(
-            _missing(v) or (isinstance(v, Real) and not isinstance(v, str)) for v in c.tolist()
+            is_missing(v) or (isinstance(v, Real) and not isinstance(v, str)) for v in c.tolist()
         )
     return True
 
