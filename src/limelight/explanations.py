@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import check_target, write_atomic
 from .errors import InputError, SchemaError
 from .explanation import Explanation, _encode
 
@@ -220,16 +221,17 @@ class Explanations:
             "data": self.data is not None,
         }
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, overwrite: bool = True) -> Path:
         """Write ``path`` (``.parquet``): the wide :meth:`to_frame` with :meth:`meta` in the
-        file's metadata; any Parquet reader opens it, ``limelight.load`` restores this."""
+        file's metadata; any Parquet reader opens it, ``limelight.load`` restores this.
+        Written whole or not at all; ``overwrite=False`` refuses to replace a file."""
         path = Path(path)
         if path.suffix != ".parquet":
             raise InputError(
                 f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
                 fix="save to a .parquet file",
             )
-        write_parquet(self, path)
+        write_parquet(self, check_target(path, overwrite), overwrite=overwrite)
         return path
 
     @classmethod
@@ -289,14 +291,17 @@ def _column(value: Any, n: int, dtype: Any, default: Any) -> np.ndarray:
 META_KEY = b"limelight"
 
 
-def write_parquet(ex: Explanations, path: Path) -> None:
-    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` in the schema."""
+def write_parquet(
+    ex: Explanations, path: Path, *, overwrite: bool = True, extra: dict | None = None
+) -> None:
+    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` (and ``extra``)
+    in the schema; complete or absent (an interrupted run leaves no half chunk)."""
     pa, pq = _pyarrow()
     table = pa.Table.from_pandas(ex.to_frame(), preserve_index=True)
-    meta = {**(table.schema.metadata or {}), META_KEY: json.dumps(ex.meta()).encode()}
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table.replace_schema_metadata(meta), tmp)
-    tmp.replace(path)  # a file is complete or absent: an interrupted run leaves no half chunk
+    meta_json = json.dumps({**ex.meta(), **(extra or {})}, allow_nan=False)
+    meta = {**(table.schema.metadata or {}), META_KEY: meta_json.encode()}
+    table = table.replace_schema_metadata(meta)
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp), overwrite=overwrite)
 
 
 def read_parquet(paths: list[Path]) -> Explanations:

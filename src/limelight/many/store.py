@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .._atomic import write_atomic
 from ..errors import InputError
 from ..explanations import Explanations, read_parquet, write_parquet
 
@@ -54,7 +55,7 @@ class ChunkStore:
                     fix="pass resume=True to continue it, or another folder",
                 )
             self.path.mkdir(parents=True, exist_ok=True)
-            (self.path / MANIFEST).write_text(json.dumps(manifest, indent=1))
+            write_atomic(self.path / MANIFEST, json.dumps(manifest, indent=1, allow_nan=False))
             return []
         if old is None:
             return self.start(manifest, resume=False) if not done else self._orphans()

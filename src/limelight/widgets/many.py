@@ -232,9 +232,12 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         title = title or f"limelight: {method} explanations of many rows"
         return page(state, title=title, chart=False)
 
-    def save(self, path: Any, *, title: str | None = None) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
+    def save(self, path: Any, *, title: str | None = None, overwrite: bool = True) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), whole or not at all;
+        ``overwrite=False`` refuses to replace an existing file."""
         from pathlib import Path
+
+        from .._atomic import check_target, write_atomic
 
         path = Path(path)
         if path.suffix.lower() not in (".html", ".htm"):
@@ -242,8 +245,8 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
                 f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
                 fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
             )
-        path.write_text(self.to_html(title=title), encoding="utf-8")
-        return path
+        check_target(path, overwrite)
+        return write_atomic(path, self.to_html(title=title), overwrite=overwrite)
 
     def _redraw(self, _change: Any = None) -> None:
         with self._lock:
