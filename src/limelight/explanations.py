@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from ._atomic import check_target, write_atomic
-from .errors import InputError, SchemaError
+from .errors import InputError, LimelightError, SchemaError
 from .explanation import Explanation, _encode
 
 SCHEMA = "limelight.explanations"
@@ -142,10 +143,26 @@ class Explanations:
 
     @classmethod
     def concat(cls, parts: list[Explanations]) -> Explanations:
-        """One collection of ``parts`` (the same model, method and names), in order."""
+        """One collection of ``parts`` (the same method, output and feature names), in
+        order; parts that explain other outputs or features are refused."""
         if not parts:
             raise InputError("nothing to concatenate", fix="pass at least one Explanations")
         first = parts[0]
+        for i, p in enumerate(parts[1:], 1):
+            for what in ("feature_names", "output_names", "method"):
+                if getattr(p, what) != getattr(first, what):
+                    raise InputError(
+                        f"part {i} has {what.replace('_', ' ')} {getattr(p, what)!r}, part 0 "
+                        f"{getattr(first, what)!r}: they are not one run's explanations",
+                        fix="concatenate explanations of the same model, method and columns",
+                    )
+            if (p.stderr is None) != (first.stderr is None) or (p.data is None) != (
+                first.data is None
+            ):
+                raise InputError(
+                    f"part {i} and part 0 differ in whether they hold standard errors or data",
+                    fix="concatenate explanations made the same way",
+                )
         cat = lambda a: (
             None
             if getattr(first, a) is None
@@ -309,35 +326,66 @@ def read_parquet(paths: list[Path]) -> Explanations:
     pa, pq = _pyarrow()
     parts = []
     for p in paths:
-        table = pq.read_table(p)
+        with damaged_file(p):
+            table = pq.read_table(p)
         raw = (table.schema.metadata or {}).get(META_KEY)
         if raw is None:
             raise SchemaError(
                 f"{p.name} has no limelight metadata",
                 fix="load a file written by Explanations.save or attribute_many",
             )
-        parts.append(Explanations.from_frame(table.to_pandas(), json.loads(raw)))
+        with damaged_file(p):
+            meta = json.loads(raw)
+            ex = Explanations.from_frame(table.to_pandas(), meta)
+        parts.append(ex)
     return Explanations.concat(parts)
 
 
+def read_chunk_info(path: Path) -> dict[str, Any] | None:
+    """The run a chunk file was written for (``attribute_many(out=)``), from its metadata
+    alone (the columns are not read); None for a file without it."""
+    _, pq = _pyarrow()
+    with damaged_file(path):
+        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+        info = json.loads(raw).get("run") if raw is not None else None
+    return info if isinstance(info, dict) else None
+
+
+@contextmanager
+def damaged_file(path: Path) -> Iterator[None]:
+    """pyarrow's and json's errors on a truncated or foreign file, as a SchemaError that
+    names the file."""
+    try:
+        yield
+    except LimelightError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SchemaError(
+            f"{Path(path).name} is damaged or not a limelight Parquet file "
+            f"({type(exc).__name__}: {str(exc)[:120]})",
+            fix="load a complete file written by Explanations.save or attribute_many "
+            "(a truncated chunk: delete it and resume the run)",
+        ) from None
+
+
 def load_many(path: str | Path) -> Explanations:
-    """A ``.parquet`` file, or a folder of chunks written by ``attribute_many(out=...)``."""
+    """A ``.parquet`` file, or a folder of chunks written by ``attribute_many(out=...)``
+    (the chunks its manifest lists)."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(path.glob("part-*.parquet"))
-        if not files:
-            raise InputError(
-                f"no chunks (part-*.parquet) in {str(path)!r}",
-                fix="point at the folder given to attribute_many(out=...)",
-            )
-        return read_parquet(files)
+        from .many.store import load_folder
+
+        return load_folder(path)
     if not path.is_file():
         raise InputError(f"no file at {str(path)!r}", fix="check the path")
     _, pq = _pyarrow()
     from .many.items import is_items_file, load_items
 
-    if is_items_file(pq.read_schema(path).metadata):  # texts or images (ItemExplanations)
-        return load_items(path)
+    with damaged_file(path):
+        metadata = pq.read_schema(path).metadata
+    if is_items_file(metadata):  # texts or images (ItemExplanations)
+        with damaged_file(path):
+            return load_items(path)
     return read_parquet([path])
 
 
