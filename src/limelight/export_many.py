@@ -359,22 +359,10 @@ def many_bytes(
     return vlc.svg_to_png(svg, scale=float(opts.pop("scale", 2)))
 
 
-def save_many(obj: Any, path: Any, **opts: Any) -> Any:
-    """Write :func:`many_bytes` to ``path`` through a temporary file beside it (an old
-    file is replaced only by a complete new one)."""
-    import os
-    import tempfile
-    from pathlib import Path
+def save_many(obj: Any, path: Any, *, overwrite: bool = True, **opts: Any) -> Any:
+    """Write :func:`many_bytes` to ``path``, whole or not at all (``overwrite=False``
+    refuses to replace a file, before any drawing)."""
+    from ._atomic import check_target, write_atomic
 
-    path = Path(path)
-    data = many_bytes(obj, path.suffix.lower(), **opts)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    path = check_target(path, overwrite)
+    return write_atomic(path, many_bytes(obj, path.suffix.lower(), **opts), overwrite=overwrite)
