@@ -62,6 +62,7 @@ def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularM
 #: explained on that scale by default, exactly by their trees, as XGBoost's and LightGBM's
 LEAF_SUM_CLASSIFIERS = ("GradientBoostingClassifier", "HistGradientBoostingClassifier")
 
+
 class TabularModel(Model):
     """``predict(batch) -> (n, k)`` float array over a batch of rows (ndarray or DataFrame).
 
