@@ -140,7 +140,8 @@ def _by_coalitions(model, X, background, method, output, n_permutations, seed, o
     from ..explainers.trees.rows import _batch
 
     first = X.iloc[0] if hasattr(X, "iloc") else X[0]
-    p = plan(model, first, background=background, method="exact", output=output, **options)
+    # the plan gives the model's context and the row's encoding; "kernel" plans at any width
+    p = plan(model, first, background=background, method="kernel", output=output, **options)
     ctx, inst = p.model, p.instance
     d = inst.d
     if method == "auto":
