@@ -375,11 +375,24 @@ def save(
     The file is written whole or not at all (beside the target, then renamed into place):
     a save that fails leaves an existing file as it was. ``overwrite=False`` refuses to
     replace an existing file."""
+    if _saves_itself(obj):  # many rows, interactions, the model views, the monitor...
+        extra = {} if include_data else {"include_data": False}
+        return obj.save(path, overwrite=overwrite, **extra, **options)
     path, fmt = snapshot_target(path, overwrite)
     write_atomic(
         path, to_bytes(obj, fmt, include_data=include_data, **options), overwrite=overwrite
     )
     return path
+
+
+def _saves_itself(obj: Any) -> bool:
+    """An object with its own ``save`` that this module does not draw (not an Explanation,
+    a widget showing one, or a view that exports itself through ``_to_bytes``)."""
+    if isinstance(obj, Explanation) or hasattr(obj, "_to_bytes"):
+        return False
+    if isinstance(getattr(obj, "explanation", None), Explanation):
+        return False
+    return callable(getattr(obj, "save", None))
 
 
 def static_head(exp: Explanation, i: int) -> str:

@@ -241,17 +241,26 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         return page(state, title=title, chart=False)
 
     def save(
-        self, path: Any, *, title: str | None = None, overwrite: bool = True, **options: Any
+        self,
+        path: Any,
+        *,
+        title: str | None = None,
+        overwrite: bool = True,
+        partial: bool = False,
+        **options: Any,
     ) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows done so far
-        as ``.svg`` / ``.png`` (the beeswarm) or ``.json`` (see :meth:`Explanations.save`);
-        whole or not at all, and ``overwrite=False`` refuses to replace an existing file."""
-        from pathlib import Path
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows as ``.svg`` /
+        ``.png`` (the beeswarm), ``.json`` or ``.parquet`` (see :meth:`Explanations.save`).
+        A run still going is waited for (as :meth:`wait`); ``partial=True`` writes the rows
+        done so far. Whole or not at all; ``overwrite=False`` refuses to replace a file."""
 
         from .._atomic import check_target, write_atomic
         from ..export_many import PICTURES
+        from ._lifecycle import target_first
 
-        path = Path(path)
+        path = target_first(path, overwrite)
+        if not partial:
+            self.wait()
         if path.suffix.lower() in PICTURES + (".parquet",):
             ex = self.explanations
             if ex is None:

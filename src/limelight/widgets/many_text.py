@@ -81,11 +81,17 @@ class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
     def _display_key(self) -> Any:
         return (self._run_status(), self.output_index)
 
-    def save(self, path: Any, **options: Any) -> Any:
-        """Write the texts done so far: ``.svg`` / ``.png`` (the top tokens), ``.json``
-        (every text's tokens and values) or ``.parquet`` (see ``ItemExplanations.save``)."""
+    def save(self, path: Any, *, overwrite: bool = True, partial: bool = False, **options: Any):
+        """Write the texts: ``.svg`` / ``.png`` (the top tokens), ``.json`` (every text's
+        tokens and values) or ``.parquet`` (see ``ItemExplanations.save``). A run still
+        going is waited for (as :meth:`wait`); ``partial=True`` writes the texts done."""
         from ..errors import LimelightError
+        from ._lifecycle import target_first
 
+        target_first(path, overwrite)
+        if not partial:
+            self.wait()
+        options["overwrite"] = overwrite
         ex = self.explanations
         if ex is None:
             raise LimelightError("no text is explained yet", fix="w.wait() first, then save")
