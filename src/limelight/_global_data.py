@@ -94,7 +94,10 @@ def _is_categorical(c: np.ndarray) -> bool:
 
 def read_data(model: Any, X: Any, *, model_output: str = "auto") -> GlobalData:
     """Validate ``X`` (rows) and adapt ``model``; one probe call on the first row."""
+    from .inputs._polars import from_polars
+
     adapted = TabularModel.from_any(model, model_output=model_output)
+    X = from_polars(X)
     labels = None
     if hasattr(X, "iloc") and hasattr(X, "columns"):
         labels = list(X.columns)

@@ -44,7 +44,8 @@ class DependenceWidget(ViewWidget):
         names = [self._data.names[j] for j in self._cols]
         out = self._data.model.output_names[self._checked.output]
         if len(names) == 2:
-            return {"dependence2d": dependence2d_chart(names, out).to_dict()}
+            cats = tuple(self._data.categorical[j] for j in self._cols)
+            return {"dependence2d": dependence2d_chart(names, out, categorical=cats).to_dict()}
         cat = self._data.categorical[self._cols[0]]
         return {
             "dependence": dependence_chart(
@@ -73,8 +74,12 @@ class DependenceWidget(ViewWidget):
             push(*self._state(part))
 
     def _state(self, d: Dependence) -> tuple[dict, dict]:
-        cat = any(self._data.categorical[j] for j in self._cols)
-        grid_labels = [[str(v) for v in g] for g in d.grid] if cat else None
+        cats = [self._data.categorical[j] for j in self._cols]
+        cat = any(cats)
+        # a categorical axis is drawn by its labels, placed at 0, 1, 2...
+        grid_labels = (
+            [[str(v) for v in g] if c else None for g, c in zip(d.grid, cats)] if cat else None
+        )
         meta = {
             "features": d.features,
             "output": d.output,
@@ -82,6 +87,7 @@ class DependenceWidget(ViewWidget):
             "centered": d.centered,
             "done": d.done,
             "categorical": cat,
+            "categorical_axes": cats,
             "grid_labels": grid_labels,
             "n_rows": self._data.n,
             "n_ice": 0 if d.ice is None else min(len(d.ice), MAX_ICE_SHOWN),
@@ -89,7 +95,7 @@ class DependenceWidget(ViewWidget):
         arrays = {"average": np.asarray(d.average, float)}
         for i, g in enumerate(d.grid):
             arrays[f"grid{i}"] = (
-                np.arange(len(g), dtype=float) if cat else np.asarray(g, dtype=float)
+                np.arange(len(g), dtype=float) if cats[i] else np.asarray(g, dtype=float)
             )
         if d.ice is not None:
             shown = np.linspace(0, len(d.ice) - 1, meta["n_ice"]).astype(int)
@@ -117,13 +123,14 @@ class DependenceWidget(ViewWidget):
 
         d = self.wait()
         if d.ice is None:
-            a, b = d.grid
+            cats = tuple(self._data.categorical[j] for j in self._cols)
+            a, b = ([str(v) if c else float(v) for v in g] for g, c in zip(d.grid, cats))
             cells = [
-                {"x": float(x), "y": float(y), "value": float(d.average[i, j])}
+                {"x": x, "y": y, "value": float(d.average[i, j])}
                 for i, x in enumerate(a)
                 for j, y in enumerate(b)
             ]
-            return svg_of_chart(dependence2d_chart(d.features, d.output, cells))
+            return svg_of_chart(dependence2d_chart(d.features, d.output, cells, categorical=cats))
         meta, arrays = self._state(d)
         xs = [str(v) for v in d.grid[0]] if meta["categorical"] else arrays["grid0"].tolist()
         ice = [
