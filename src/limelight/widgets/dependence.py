@@ -42,7 +42,7 @@ class DependenceWidget(ViewWidget):
         from .._view_charts import dependence2d_chart, dependence_chart
 
         names = [self._data.names[j] for j in self._cols]
-        out = self._data.model.output_names[self._checked.output]
+        out = self._label()
         if len(names) == 2:
             cats = tuple(self._data.categorical[j] for j in self._cols)
             return {"dependence2d": dependence2d_chart(names, out, categorical=cats).to_dict()}
@@ -52,6 +52,12 @@ class DependenceWidget(ViewWidget):
                 names[0], out, categorical=cat, centered=bool(self._options.get("centered"))
             ).to_dict()
         }
+
+    def _label(self) -> str:
+        """The output and its scale, as every title says it: "1 (log-odds)"."""
+        name = self._data.model.output_names[self._checked.output]
+        scale = self._data.model.output_scale
+        return f"{name} ({scale})" if scale else name
 
     def wait(self, timeout: float | None = None) -> Dependence:
         self._wait(timeout)
@@ -82,7 +88,7 @@ class DependenceWidget(ViewWidget):
         )
         meta = {
             "features": d.features,
-            "output": d.output,
+            "output": self._label(),
             "source": d.source,
             "centered": d.centered,
             "done": d.done,
@@ -109,6 +115,7 @@ class DependenceWidget(ViewWidget):
             "view": "dependence",
             "features": d.features,
             "output": d.output,
+            "output_scale": self._data.model.output_scale,
             "source": d.source,
             "centered": d.centered,
             "grid": [np.asarray(g).tolist() for g in d.grid],
@@ -130,7 +137,8 @@ class DependenceWidget(ViewWidget):
                 for i, x in enumerate(a)
                 for j, y in enumerate(b)
             ]
-            return svg_of_chart(dependence2d_chart(d.features, d.output, cells, categorical=cats))
+            chart = dependence2d_chart(d.features, self._label(), cells, categorical=cats)
+            return svg_of_chart(chart)
         meta, arrays = self._state(d)
         xs = [str(v) for v in d.grid[0]] if meta["categorical"] else arrays["grid0"].tolist()
         ice = [
@@ -142,7 +150,7 @@ class DependenceWidget(ViewWidget):
         return svg_of_chart(
             dependence_chart(
                 d.features[0],
-                d.output,
+                self._label(),
                 ice=ice,
                 avg=avg,
                 categorical=meta["categorical"],
