@@ -198,6 +198,16 @@ def test_dependence_on_integer_column_labels_reads_labels_as_pandas_does():
     assert d.average[1] - d.average[0] == pytest.approx(5.0)
     with pytest.raises(LimelightError, match=r"X.columns\[7\]"):
         ll.dependence(model, frame, 7)
+    mixed = pd.DataFrame(X, columns=["a", 0, "b", "c"])  # label 0 is position 1
+    model = LinearRegression().fit(mixed.to_numpy(), 5 * X[:, 1])
+
+    def on_frame(F):
+        return model.predict(F.to_numpy())
+
+    d = ll.dependence(on_frame, mixed, 0, grid=[0.0, 1.0])
+    assert d.wait(60).average[1] - d.result.average[0] == pytest.approx(5.0)
+    with pytest.raises(LimelightError, match="integer column labels"):
+        ll.dependence(on_frame, mixed, 2)  # position 2, or a label 2 that is not there?
     named = pd.DataFrame(X, columns=list("abcd"))  # string labels: an integer is a position
     model = LinearRegression().fit(named, 5 * X[:, 3])
     d = ll.dependence(model, named, 3, grid=[0.0, 1.0]).wait(60)

@@ -171,8 +171,9 @@ def dependence(
     output: Any = None,
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
-    pair of them) with ICE curves; returns a widget at once. On a DataFrame whose columns
-    are labelled by integers, an integer is a label (as ``X[0]``), never a position.
+    pair of them) with ICE curves; returns a widget at once. An integer that is one of a
+    DataFrame's column labels is that label (as ``X[0]``); on a DataFrame with integer
+    labels, any other integer is refused as ambiguous; otherwise it is a position.
 
     ``output``: a name or index; by default the only output, or a binary classifier's
     second class; a multi-class or multi-output model must name one. The curve is on the
