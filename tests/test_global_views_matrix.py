@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from catboost import CatBoostClassifier, CatBoostRegressor
 from lightgbm import LGBMClassifier, LGBMRegressor
+from sklearn.compose import make_column_transformer
 from sklearn.ensemble import (
     GradientBoostingClassifier,
     RandomForestClassifier,
@@ -18,12 +19,13 @@ from sklearn.ensemble import (
 from sklearn.feature_selection import RFECV
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from xgboost import XGBClassifier, XGBRegressor
 
 import limelight as ll
 from limelight import elimination
 from limelight.errors import LimelightError
+from limelight.explainers import ExactShapley
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(240, 4))
@@ -135,6 +137,26 @@ def test_surrogate_rules_say_missing_and_read_numbers_in_object_arrays():
     obj = ll.surrogate(lambda B: (B[:, 0].astype(float) > 0.2) * 1.0, X.astype(object))
     r = obj.wait(60)
     assert r.encoded.shape[1] == 4 and r.rules[0].startswith("if x0 ≤ 0.2")
+
+
+def test_surrogate_and_dependence_with_string_classes_and_missing_categories():
+    words = np.where(X[:, 0] > 0.2, "yes", "no")
+    boosted = LGBMClassifier(n_estimators=10, verbose=-1).fit(X, words)
+    s = ll.surrogate(boosted, X).wait(60)
+    np.testing.assert_array_equal(s.target, boosted.predict(X))  # "yes" / "no", not 0
+    frame = pd.DataFrame({"a": X[:, 0], "c": pd.Categorical(RNG.choice(["r", "g", None], 240))})
+    pipe = make_pipeline(
+        make_column_transformer(
+            (OneHotEncoder(handle_unknown="ignore"), ["c"]), remainder="passthrough"
+        ),
+        LogisticRegression(),
+    ).fit(frame, words)
+    d = ll.dependence(pipe, frame, "c").wait(60)
+    assert sorted(d.grid[0]) == ["g", "r"]  # the categories, the missing value left out
+    for v, got in zip(d.grid[0], d.average):
+        Z = frame.copy()
+        Z["c"] = v
+        assert got == pytest.approx(pipe.predict_proba(Z)[:, 1].mean())
 
 
 # -- dependence --------------------------------------------------------------------------
@@ -337,3 +359,7 @@ def test_function_elimination_and_exact_on_wide_rows_are_refused_at_the_call():
     wide = RNG.normal(size=(30, 20))
     with pytest.raises(LimelightError, match="1,048,576 coalitions"):
         ll.compare(lambda B: B.sum(axis=1), wide[0], methods=["exact", "kernel"], background=wide)
+    with pytest.raises(LimelightError, match="1,048,576 coalitions"):  # an explainer object
+        ll.compare(
+            lambda B: B.sum(axis=1), wide[0], methods=[ExactShapley(), "lime"], background=wide
+        )
