@@ -60,15 +60,21 @@ def warn(message: str, category: type[Warning] = UserWarning) -> None:
         warnings.warn(message, category, stacklevel=2)
         return
     g = site.module_globals
-    warnings.warn_explicit(
-        message,
-        category,
-        site.filename,
-        site.lineno,
-        module=g.get("__name__", "__main__"),
-        registry=g.setdefault("__warningregistry__", {}),
-        module_globals=g,
-    )
+    # no module_globals: the line's text comes from linecache by file name (a notebook
+    # cell's too), not from the module's loader, which fails for some __main__s
+    try:
+        warnings.warn_explicit(
+            message,
+            category,
+            site.filename,
+            site.lineno,
+            module=g.get("__name__", "__main__"),
+            registry=g.setdefault("__warningregistry__", {}),
+        )
+    except Warning:
+        raise  # a filter turned it into an error: the user asked for that
+    except Exception:  # noqa: BLE001 - a warning must never fail the run that raised it
+        warnings.warn(message, category, stacklevel=2)
 
 
 def from_user(target: Callable[..., Any]) -> Callable[..., Any]:
