@@ -183,6 +183,10 @@ def plan_many(
     if frame:
         cols = [str(c) for c in X.columns]
         missing = [c for c in columns if c not in cols]
+        if missing and not t.frame and len(cols) == t.d:
+            # a model that takes arrays, planned with unnamed columns: X's columns in
+            # order, as ll.attribute reads one row of this frame
+            missing, columns = [], cols
         if missing:
             raise InputError(
                 f"X is missing the column(s) {missing}",

@@ -285,14 +285,15 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
                     "stderr": stderr,
                 }
 
-    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
         """Snapshot what the widget shows: ``.html`` (interactive, offline, no kernel),
-        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn."""
+        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn. Written whole
+        or not at all; ``overwrite=False`` refuses to replace an existing file."""
         from ..export import save
 
         if self._latest is None:
             raise LimelightError("nothing to save yet", fix="wait for the first result")
-        return save(self, path, include_data=include_data, **options)
+        return save(self, path, include_data=include_data, overwrite=overwrite, **options)
 
     def _static_picture(self) -> str | None:
         """The scriptless picture of the latest result (bars, coloured text, an image)."""

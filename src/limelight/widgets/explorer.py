@@ -374,11 +374,12 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
                 fix="click a row (or set ex.selected = i) first",
             )
 
-    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
         """Save the selected row's explanation (``.html``, ``.png``, ``.svg``, ``.json``),
-        as the panel shows it; the data set view is not part of the file."""
+        as the panel shows it; the data set view is not part of the file. Written whole or
+        not at all; ``overwrite=False`` refuses to replace an existing file."""
         self._check_selection()
-        return self.panel.save(path, include_data=include_data, **options)
+        return self.panel.save(path, include_data=include_data, overwrite=overwrite, **options)
 
     def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
         """``(file name, bytes)`` of the selected row's explanation (see ExplanationWidget)."""

@@ -243,18 +243,32 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         title = title or f"limelight: {method} explanations of many rows"
         return page(state, title=title, chart=False)
 
-    def save(self, path: Any, *, title: str | None = None) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
+    def save(
+        self, path: Any, *, title: str | None = None, overwrite: bool = True, **options: Any
+    ) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows done so far
+        as ``.svg`` / ``.png`` (the beeswarm) or ``.json`` (see :meth:`Explanations.save`);
+        whole or not at all, and ``overwrite=False`` refuses to replace an existing file."""
         from pathlib import Path
 
+        from .._atomic import check_target, write_atomic
+        from ..export_many import PICTURES
+
         path = Path(path)
+        if path.suffix.lower() in PICTURES + (".parquet",):
+            ex = self.explanations
+            if ex is None:
+                raise LimelightError("no row is explained yet", fix="w.wait() first, then save")
+            if path.suffix.lower() != ".parquet":
+                options.setdefault("output", self.output_index)
+            return ex.save(path, overwrite=overwrite, **options)
         if path.suffix.lower() not in (".html", ".htm"):
             raise LimelightError(
                 f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
-                fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
+                fix="use .html, .svg, .png, .json (or .parquet for the rows)",
             )
-        path.write_text(self.to_html(title=title), encoding="utf-8")
-        return path
+        check_target(path, overwrite)
+        return write_atomic(path, self.to_html(title=title), overwrite=overwrite)
 
     def _redraw(self, _change: Any = None) -> None:
         with self._lock:
