@@ -150,8 +150,12 @@ def test_n_jobs_that_leaves_no_process_is_refused_at_the_call(n_jobs):
             call(lambda A: np.asarray(A).sum(axis=1), X, background=X, n_jobs=n_jobs)
 
 
-def test_outputs_a_model_does_not_have_are_refused_at_the_call(cancer):
-    X, model, opts = cancer
+def test_outputs_a_model_does_not_have_are_refused_at_the_call():
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = X[:, :4]
+    model = LogisticRegression(max_iter=1000).fit(X, y)  # two outputs: P(0), P(1)
     for output in (5, 2, -3, "no such class"):
         for call in (ll.attribute, ll.attribute_many, ll.explain_many):
             with pytest.raises(InputError, match="out of range|no output named"):
