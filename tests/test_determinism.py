@@ -91,6 +91,19 @@ def test_every_view_of_a_row_shows_the_same_explanation(cancer):
     assert many.params["background"]["digest"] == digest
 
 
+def test_explore_on_a_large_table_explains_over_the_summary_attribute_uses():
+    # above 5,000 rows the explorer once drew an unseeded sample of X as the background
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8_000, 5))
+    f = lambda A: np.asarray(A)[:, 0] * np.asarray(A)[:, 1] + np.asarray(A)[:, 2]
+    ex = ll.explore(f, X, sample=0, method="exact")
+    ex.selected = 3
+    explored, ref = ex.wait(60), ll.attribute(f, X[3], background=X, method="exact")
+    assert np.abs(explored.values - ref.values).max() <= 1e-12
+    assert explored.params["background"] == ref.params["background"]
+    assert ref.params["background"]["from"] == 8_000
+
+
 def test_the_summary_is_seeded_apart_from_the_method_seed(cancer):
     X = cancer[0][:, :6]
     f = lambda A: np.tanh(np.asarray(A)[:, 0] / 10) * np.asarray(A)[:, 1] + np.asarray(A).sum(1)
