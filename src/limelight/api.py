@@ -31,7 +31,11 @@ def attribute(
     :mod:`limelight.explainers` (``KernelShap(max_evals=500, random_state=0)``); other
     keyword options go to the method named. ``output``: a name, an index or a list of
     them; None computes every output up to 10 and the top 5 by prediction above that;
-    ``values`` has one row per output computed, ``output_names`` says which.
+    ``values`` has one row per output computed, ``output_names`` says which. A
+    background of more than ``background_size`` (100) rows is summarised with a fixed
+    seed, the same on every path (:mod:`limelight.inputs.background`), and named in
+    ``params["background"]``; a sampling method given no ``random_state`` records the seed
+    it drew (``params["seeded"]`` False, ``params["random_state"]``).
 
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np

@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
@@ -124,7 +125,9 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
             "elapsed": 0.0,
         }
         self._finished.clear()
-        threading.Thread(target=self._work, args=(run,), daemon=True, name="limelight-many").start()
+        threading.Thread(
+            target=from_user(self._work), args=(run,), daemon=True, name="limelight-many"
+        ).start()
         return self
 
     def _work(self, run: Any) -> None:

@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError
 from ..many.items import ItemExplanations, token_key
 from . import _esm
@@ -111,7 +112,9 @@ class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         self._progress = {"status": "running", "n_evals": 0, "budget": n, "unit": "texts"}
         self._finished.clear()
         args = (run, max(1, int(chunk_size)))
-        threading.Thread(target=self._work, args=args, daemon=True, name="limelight-texts").start()
+        threading.Thread(
+            target=from_user(self._work), args=args, daemon=True, name="limelight-texts"
+        ).start()
         return self
 
     def _work(self, run: Any, chunk: int) -> None:

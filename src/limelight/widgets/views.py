@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError, WaitTimeout
 from . import _buffers, _esm, chart_specs, vega_bundle
 from ._display import StaticDisplay
@@ -57,7 +58,7 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
         """Run ``_compute`` in a daemon thread; returns at once."""
         self._finished.clear()
         self._progress = {"status": "running", "n_evals": 0, "elapsed": 0.0}
-        threading.Thread(target=self._work, daemon=True, name="limelight-view").start()
+        threading.Thread(target=from_user(self._work), daemon=True, name="limelight-view").start()
         return self
 
     def run_now(self) -> ViewWidget:
