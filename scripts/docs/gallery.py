@@ -1,0 +1,129 @@
+"""Run one gallery example (``docs/gallery/NAME.py``) and write its page as Markdown.
+
+An example is a plain script that also runs on its own (``python docs/gallery/NAME.py``).
+Its docstring is the page's title and introduction; ``# %%`` lines split it into cells,
+each cell's leading ``#`` comment lines are prose, the rest is code shown as written and
+executed in one namespace. When a cell ends with an expression whose value is a
+limelight view (a widget or an Explanation), the page embeds it: the view saved as its
+self-contained offline HTML (linked, it opens with no network and no kernel) and its
+static picture (SVG where the view draws one, else the picture a saved notebook shows).
+An example that raises fails the build.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import io
+import traceback
+from pathlib import Path
+from typing import Any
+
+
+class ExampleError(RuntimeError):
+    """An example raised: the message names the example, the cell and the traceback."""
+
+
+def split(source: str) -> tuple[str, list[tuple[str, str]]]:
+    """``(docstring, [(prose, code), ...])`` of an example's source."""
+    module = ast.parse(source)
+    doc = ast.get_docstring(module) or ""
+    lines = source.splitlines()
+    start = module.body[0].end_lineno if doc else 0
+    cells, current = [], []
+    for line in lines[start:]:
+        if line.startswith("# %%"):
+            cells.append(current)
+            current = []
+        else:
+            current.append(line)
+    cells.append(current)
+    out = []
+    for cell in cells:
+        prose, i = [], 0
+        while i < len(cell) and (cell[i].startswith("#") or (not cell[i].strip() and not prose)):
+            if cell[i].startswith("#"):
+                prose.append(cell[i][1:].removeprefix(" "))
+            i += 1
+        code = "\n".join(cell[i:]).strip("\n")
+        if prose or code:
+            out.append(("\n".join(prose), code))
+    return doc, out
+
+
+def _run_cell(code: str, ns: dict, name: str) -> tuple[Any, str]:
+    """Execute ``code``; return the value of its last expression (or None) and its stdout."""
+    tree = ast.parse(code, filename=name)
+    last = None
+    if tree.body and isinstance(tree.body[-1], ast.Expr):
+        last = ast.Expression(tree.body.pop().value)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(tree, name, "exec"), ns)  # noqa: S102 - the project's own examples
+        value = eval(compile(last, name, "eval"), ns) if last is not None else None  # noqa: S307
+    return value, out.getvalue()
+
+
+def _is_view(value: Any) -> bool:
+    return type(value).__module__.startswith("limelight") and hasattr(value, "save")
+
+
+def _picture(value: Any, path: Path) -> str:
+    """Markdown/HTML of the view's static picture, written beside the HTML page."""
+    from limelight.errors import LimelightError
+
+    try:
+        value.save(path)
+        return f'<img class="ll-picture" alt="static picture of the view" src="views/{path.name}">'
+    except (LimelightError, TypeError, AttributeError):
+        picture = getattr(value, "_static_picture", lambda: None)()
+        return f'<div class="ll-picture">{picture}</div>' if picture else ""
+
+
+def _embed(value: Any, stem: str, views: Path) -> str:
+    if hasattr(value, "wait"):
+        value.wait(timeout=120)
+    page = views / f"{stem}.html"
+    value.save(page)
+    picture = _picture(value, views / f"{stem}.svg")
+    kb = page.stat().st_size / 1024
+    return (
+        f"{picture}\n\n"
+        f"[Open the interactive view](views/{page.name}){{ .md-button }} "
+        f"(one self-contained {kb:,.0f} KB page: no network, no kernel)\n"
+    )
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "to_html") and type(value).__module__.startswith("pandas"):
+        return f'<div class="ll-frame">{value.head(12).to_html(max_cols=12)}</div>\n'
+    return f"```text\n{value!r}\n```\n"
+
+
+def run(path: Path, views: Path) -> str:
+    """Run the example at ``path``, write its views under ``views/``, return its page."""
+    doc, cells = split(path.read_text(encoding="utf-8"))
+    ns: dict = {"__name__": "__gallery__", "__file__": str(path)}
+    parts = [doc, ""]
+    for n, (prose, code) in enumerate(cells):
+        if prose:
+            parts += [prose, ""]
+        if not code:
+            continue
+        parts += ["```python", code, "```", ""]
+        try:
+            value, printed = _run_cell(code, ns, f"{path.name} (cell {n + 1})")
+        except Exception as exc:
+            raise ExampleError(
+                f"gallery example {path.name}, cell {n + 1} raised:\n{traceback.format_exc()}"
+            ) from exc
+        if printed:
+            parts += ["```text", printed.rstrip(), "```", ""]
+        if _is_view(value):
+            parts.append(_embed(value, f"{path.stem}-{n + 1}", views))
+        else:
+            parts.append(_shown(value))
+    parts += ["", f"[Download this example as a script]({path.name})", ""]
+    return "\n".join(parts)
