@@ -24,10 +24,16 @@ from mkdocs.structure.files import File  # noqa: E402
 GUIDES = [
     ("Which method when", "guides/which-method.md"),
     ("Reading the views", "guides/reading-views.md"),
+    ("Coming from shap", "guides/from-shap.md"),
+    ("Tabular models", "guides/tabular.md"),
+    ("Deep-learning models", "guides/deep-learning.md"),
+    ("Whole data sets", "guides/many.md"),
+    ("Trust and global views", "guides/trust.md"),
+    ("Seeing the model", "guides/model-views.md"),
+    ("Explainers, widgets, exports", "guides/explainers-and-exports.md"),
     ("Inputs, outputs and errors", "guides/reliability.md"),
     ("Performance", "guides/performance.md"),
-    ("Coming from shap", "guides/from-shap.md"),
-    ("Reference tour", "guides/reference.md"),
+    ("Developing", "guides/developing.md"),
 ]
 #: the gallery's order (file stems of docs/gallery/*.py); a new example must be listed
 GALLERY = [
