@@ -125,5 +125,31 @@ def run(path: Path, views: Path) -> str:
             parts.append(_embed(value, f"{path.stem}-{n + 1}", views))
         else:
             parts.append(_shown(value))
-    parts += ["", f"[Download this example as a script]({path.name})", ""]
+    parts += [
+        "",
+        f"Download this example as [a script]({path.name}) or "
+        f"[a notebook]({path.stem}.ipynb) (the same cells, not run).",
+        "",
+    ]
     return "\n".join(parts)
+
+
+def notebook(source: str) -> str:
+    """The example as a Jupyter notebook (its prose as Markdown cells, its code as code
+    cells, no outputs), for readers who run it in Jupyter."""
+    import nbformat
+
+    doc, cells = split(source)
+    nb = nbformat.v4.new_notebook()
+    nb.cells.append(nbformat.v4.new_markdown_cell(doc))
+    for prose, code in cells:
+        if prose:
+            nb.cells.append(nbformat.v4.new_markdown_cell(prose))
+        if code:
+            nb.cells.append(nbformat.v4.new_code_cell(code))
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    return nbformat.writes(nb)

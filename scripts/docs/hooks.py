@@ -122,6 +122,41 @@ def api_page(public: str, obj: object) -> str:
     return f"::: {_defined_at(obj)}\n    options:\n" + "\n".join(options) + "\n"
 
 
+def _method_names(obj: object) -> str:
+    """Where an explainer class is what ``method="..."`` names (from the one registry)."""
+    from limelight.explainers.registry import METHODS
+
+    rows = [
+        f'| {modality} | `method="{m.name}"` | {", ".join(f"`{a}`" for a in m.aliases) or "—"} |'
+        for modality, methods in METHODS.items()
+        for m in methods
+        if m.cls is obj
+    ]
+    if not rows:
+        return ""
+    head = ["", "## As `method=`", "", "| input | name | also |", "|---|---|---|"]
+    return "\n".join(head + rows) + "\n"
+
+
+def _used_in(public: str, gallery_sources: dict[str, str]) -> str:
+    """Links to the gallery pages that call this name (as scikit-learn's "examples using")."""
+    short = public.removeprefix("limelight.")
+    calls = (f"ll.{short}(", f"{short.rsplit('.', 1)[-1]}(") if "." in short else (f"ll.{short}(",)
+    pages = [stem for stem, src in gallery_sources.items() if any(c in src for c in calls)]
+    if not pages:
+        return ""
+    depth = "../" * public.count(".")
+    links = [f"[{gallery_title(gallery_sources[s])}]({depth}gallery/{s}.md)" for s in pages]
+    return "\n## Used in the gallery\n\n" + ", ".join(links) + "\n"
+
+
+def gallery_title(source: str) -> str:
+    import ast
+
+    doc = ast.get_docstring(ast.parse(source)) or "# example"
+    return doc.splitlines()[0].lstrip("# ").strip()
+
+
 def _summary(obj: object) -> str:
     doc = inspect.getdoc(obj if callable(obj) or inspect.ismodule(obj) else type(obj)) or ""
     return doc.strip().split("\n\n")[0].replace("\n", " ").replace("|", "\\|")
@@ -170,14 +205,16 @@ def on_config(config, **kwargs):
 
 def on_files(files, config, **kwargs):
     names = public_names()
-    for public, uri, obj in names:
-        files.append(File.generated(config, uri, content=api_page(public, obj)))
-    files.append(File.generated(config, "api/index.md", content=api_index(names)))
-
     src = Path(config["docs_dir"]) / "gallery"
     found = sorted(p.stem for p in src.glob("*.py"))
     if sorted(GALLERY) != found:
         raise PluginError(f"docs/gallery/*.py {found} and hooks.GALLERY {GALLERY} differ")
+    sources = {stem: (src / f"{stem}.py").read_text(encoding="utf-8") for stem in GALLERY}
+    for public, uri, obj in names:
+        page = api_page(public, obj) + _method_names(obj) + _used_in(public, sources)
+        files.append(File.generated(config, uri, content=page))
+    files.append(File.generated(config, "api/index.md", content=api_index(names)))
+
     views = ROOT / "build" / "docs-views"
     views.mkdir(parents=True, exist_ok=True)
     for old in views.iterdir():
@@ -189,6 +226,8 @@ def on_files(files, config, **kwargs):
         except gallery.ExampleError as exc:
             raise PluginError(str(exc)) from None
         files.append(File.generated(config, f"gallery/{stem}.md", content=page))
+        notebook = gallery.notebook(sources[stem])
+        files.append(File.generated(config, f"gallery/{stem}.ipynb", content=notebook))
         print(f"docs: gallery/{stem} ran in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     for view in sorted(views.iterdir()):
         files.append(File.generated(config, f"gallery/views/{view.name}", abs_src_path=str(view)))

@@ -64,8 +64,12 @@ def explain(
 ):
     """Like :func:`attribute`, but return a widget at once and compute in the background.
 
-    The widget fills in as partial results arrive; ``.wait()`` returns the final
-    Explanation, ``.cancel()`` stops the run.
+    Returns an :class:`ExplanationWidget` (arguments as :func:`attribute`). The widget
+    fills in as partial results arrive; ``.wait()`` returns the final Explanation,
+    ``.cancel()`` stops the run, ``.save("x.html")`` writes its offline page.
+
+        >>> w = ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
+        >>> w.wait().values                                             # doctest: +SKIP
     """
     from .widgets import ExplanationWidget
 

@@ -350,7 +350,13 @@ def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any
 
 
 def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: Any) -> Path:
-    """Write ``obj`` to ``path``; the suffix picks the format: .html, .png, .svg or .json."""
+    """Write ``obj`` (an Explanation or any limelight view) to ``path`` and return the
+    path; the suffix picks the format: .html (interactive, offline), .png, .svg or .json.
+    ``include_data=False`` leaves the raw input out (feature values, text, pixels);
+    ``options`` go to the format's maker (a chart's ``kind``, ``output``, ``title``).
+
+        >>> ll.save(w, "row.html"); ll.save(e, "row.json", include_data=False)  # doctest: +SKIP
+    """
     path = Path(path)
     fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
     if fmt not in FORMATS:
