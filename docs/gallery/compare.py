@@ -7,14 +7,14 @@ rank correlation, the overlap of their top features, and how many signs differ.
 
 # %%
 import numpy as np
-from sklearn.neural_network import MLPRegressor
+from sklearn.svm import SVR
 
 import limelight as ll
 
 rng = np.random.default_rng(0)
 X = rng.normal(size=(300, 6))
 y = X[:, 0] + 2 * X[:, 1] * X[:, 2] + np.sin(X[:, 3])
-model = MLPRegressor(hidden_layer_sizes=(16,), max_iter=300, random_state=0).fit(X, y)
+model = SVR(C=3.0).fit(X, y)
 
 # %%
 w = ll.compare(model, X[0], methods=["exact", "kernel", "lime"], background=X[:50], random_state=0)
