@@ -90,6 +90,13 @@ def test_gallery_pages_embed_views_that_open_offline(site):
             continue
         views = [r for _, r in _refs(page) if r.startswith("views/") and r.endswith(".html")]
         assert views, f"{page.name} embeds no view"
+        # each view is also drawn live in the page: its state script beside its place
+        text = page.read_text(encoding="utf-8")
+        keys = re.findall(r'class="ll-live" data-ll-key="([^"]+)"', text)
+        assert len(keys) == len(views)
+        for key in keys:
+            assert f'src="views/{key}.state.js"' in text
+            assert (page.parent / "views" / f"{key}.state.js").is_file()
         for ref in views:
             view = (page.parent / ref).read_text(encoding="utf-8")
             # self-contained: the bundle and the state are inline, nothing is fetched
@@ -205,6 +212,10 @@ def test_a_cell_ending_in_a_view_embeds_its_offline_page(tmp_path):
     # the printed values: w * (x - mean(background)) = [1, 2, 3] * [2/3, -1/3, -1/3]
     assert "[[ 0.667 -0.667 -1.   ]]" in page
     assert "views/one-1.html" in page and (tmp_path / "one-1.html").is_file()
+    # drawn live in the page: its place, its state, and the loader
+    assert '<div class="ll-live" data-ll-key="one-1">' in page
+    assert (tmp_path / "one-1.state.js").read_text().startswith("(window.llStates")
+    assert page.rstrip().endswith('<script src="../assets/limelight-live.js"></script>')
     assert (tmp_path / "one-1.svg").read_text().startswith("<svg")
 
 

@@ -6,7 +6,8 @@ LIME need only a function of a batch.
 """
 
 # %%
-# A small CNN trained for a second on scikit-learn's 8×8 digits.
+# A small CNN trained for a few seconds on scikit-learn's digits, enlarged from 8×8 to
+# 24×24 pixels.
 import numpy as np
 import torch
 from sklearn.datasets import load_digits
@@ -15,10 +16,11 @@ import limelight as ll
 
 torch.manual_seed(0)
 X, y = load_digits(return_X_y=True)
-X = (X / 16.0).reshape(-1, 1, 8, 8).astype(np.float32)
+X = np.kron((X / 16.0).reshape(-1, 1, 8, 8), np.ones((3, 3))).astype(np.float32)
 net = torch.nn.Sequential(
     torch.nn.Conv2d(1, 8, 3, padding=1),
     torch.nn.ReLU(),
+    torch.nn.MaxPool2d(3),
     torch.nn.Flatten(),
     torch.nn.Linear(8 * 64, 10),
 )
@@ -30,6 +32,9 @@ for epoch in range(3):
         torch.nn.functional.cross_entropy(net(xt[idx]), yt[idx]).backward()
         opt.step()
 net.eval()
+with torch.no_grad():
+    accuracy = (net(torch.from_numpy(X[1000:])).argmax(1).numpy() == y[1000:]).mean()
+print(f"held-out accuracy {accuracy:.2f}")
 digits = [str(d) for d in range(10)]
 
 # %%
@@ -37,13 +42,14 @@ digits = [str(d) for d in range(10)]
 ll.explain(net, X[1510], model_output="softmax", output_names=digits, output=int(y[1510]))
 
 # %%
-# Occlusion: slide a 2×2 patch, record the drop of the class's probability.
+# Occlusion: slide a 3×3 patch (one pixel of the original digit), record the drop of the
+# class's probability.
 ll.explain(
     net,
     X[1510],
     method="occlusion",
-    window=2,
-    stride=1,
+    window=3,
+    stride=3,
     output_names=digits,
     model_output="softmax",
     output=int(y[1510]),

@@ -9,7 +9,7 @@ exactly; any other model by coalitions (exact up to 12 columns, Leverage SHAP ab
 
 # %%
 # A small data set with named columns: the outcome rises with `income` and `age` and
-# falls with `debt`; `noise` plays no part.
+# falls with `debt`; `noise` plays no part (and gets about zero below).
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -21,21 +21,23 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 import limelight as ll
 
 rng = np.random.default_rng(0)
+n = 1000
 X = pd.DataFrame(
     {
-        "income": rng.normal(50, 15, 400),
-        "age": rng.integers(20, 70, 400).astype(float),
-        "debt": rng.normal(10, 5, 400),
-        "noise": rng.normal(0, 1, 400),
+        "income": rng.normal(50, 15, n),
+        "age": rng.integers(20, 70, n).astype(float),
+        "debt": rng.normal(10, 5, n),
+        "noise": rng.normal(0, 1, n),
     }
 )
-y = (0.08 * X.income + 0.03 * X.age - 0.3 * X.debt + rng.normal(0, 1, 400) > 3.5).astype(int)
+score = 0.08 * (X.income - 50) + 0.04 * (X.age - 45) - 0.3 * (X.debt - 10)
+y = (score + rng.normal(0, 0.3, n) > 0).astype(int)
 
 # %%
 # A scikit-learn gradient boosting classifier, explained by its trees. Its title says the
 # scale: a boosted classifier is explained on its log-odds (`model_output="proba"` for
 # probabilities).
-gbm = GradientBoostingClassifier(n_estimators=30, max_depth=3, random_state=0).fit(X, y)
+gbm = GradientBoostingClassifier(n_estimators=40, max_depth=2, random_state=0).fit(X, y)
 ll.explain(gbm, X.iloc[3], background=X.iloc[:100], model_output="decision")
 
 # %%
@@ -44,16 +46,18 @@ ll.explain(gbm, X.iloc[3], background=X.iloc[:100], model_output="decision")
 import lightgbm as lgb
 import xgboost as xgb
 
-xgb_model = xgb.XGBClassifier(n_estimators=30, max_depth=3).fit(X, y)
+xgb_model = xgb.XGBClassifier(n_estimators=40, max_depth=2, learning_rate=0.2).fit(X, y)
 e = ll.attribute(xgb_model, X.iloc[3], background=X.iloc[:100])
 print(e.method, e.params["output_scale"], np.round(e.values, 3))
-lgb_model = lgb.LGBMClassifier(n_estimators=30, num_leaves=8, verbose=-1).fit(X, y)
+lgb_model = lgb.LGBMClassifier(n_estimators=40, num_leaves=4, learning_rate=0.2, verbose=-1).fit(
+    X, y
+)
 ll.explain(lgb_model, X.iloc[3], background=X.iloc[:100])
 
 # %%
 # A pipeline with a `ColumnTransformer`: attributions are per *original* column, a
 # one-hot encoded category counting as its one column.
-X2 = X.assign(region=rng.choice(["north", "south", "east"], 400))
+X2 = X.assign(region=rng.choice(["north", "south", "east"], n))
 pipe = make_pipeline(
     ColumnTransformer(
         [

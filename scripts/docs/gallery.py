@@ -15,9 +15,28 @@ from __future__ import annotations
 import ast
 import contextlib
 import io
+import json
+import re
 import traceback
 from pathlib import Path
 from typing import Any
+
+#: the scripts that draw a page's views live (relative to a gallery page)
+LOADER = (
+    '<script src="../assets/limelight/widget.js"></script>\n'
+    '<script src="../assets/limelight/vega.js"></script>\n'
+    '<script src="../assets/limelight-live.js"></script>\n'
+)
+
+
+def bundle_script(name: str) -> str:
+    """The view bundle (``"widget"``) or the chart renderer (``"vega"``) as a classic
+    script that sets a global: a page opened from ``file://`` may run it (a module import
+    from a file is refused there), and ``limelight-live.js`` imports it from a blob."""
+    from limelight import export
+
+    var = {"widget": "llWidgetCode", "vega": "llVegaCode"}[name]
+    return f"window.{var} = {json.dumps(export._static(f'{name}.js'))};\n"
 
 
 class ExampleError(RuntimeError):
@@ -80,17 +99,30 @@ def _picture(value: Any, path: Path) -> str:
         return f'<div class="ll-picture">{picture}</div>' if picture else ""
 
 
+STATE = re.compile(r'<script type="application/json" id="ll-state">(.*?)</script>', re.S)
+
+
 def _embed(value: Any, stem: str, views: Path) -> str:
+    """The view drawn live in the page (its state as ``views/STEM.state.js``, drawn by
+    ``assets/limelight-live.js``), its static picture until then (and in print), and a
+    link to its saved page."""
     if hasattr(value, "wait"):
         value.wait(timeout=120)
     page = views / f"{stem}.html"
     value.save(page)
     picture = _picture(value, views / f"{stem}.svg")
+    # the saved page's state, escaped for <script> already: valid JSON, valid JS
+    state = STATE.search(page.read_text(encoding="utf-8")).group(1)
+    (views / f"{stem}.state.js").write_text(
+        f"(window.llStates = window.llStates || {{}})[{json.dumps(stem)}] = {state};\n",
+        encoding="utf-8",
+    )
     kb = page.stat().st_size / 1024
     return (
-        f"{picture}\n\n"
-        f"[Open the interactive view](views/{page.name}){{ .md-button }} "
-        f"(one self-contained {kb:,.0f} KB page: no network, no kernel)\n"
+        f'<div class="ll-view">\n<script src="views/{stem}.state.js"></script>\n'
+        f'<div class="ll-live" data-ll-key="{stem}"></div>\n{picture}\n</div>\n\n'
+        f"[Open it as its own page](views/{page.name}){{ .md-button }} "
+        f"(one self-contained {kb:,.0f} KB file: no network, no kernel)\n"
     )
 
 
@@ -131,6 +163,8 @@ def run(path: Path, views: Path) -> str:
         f"[a notebook]({path.stem}.ipynb) (the same cells, not run).",
         "",
     ]
+    if any(p.startswith('<div class="ll-view">') for p in parts):
+        parts.append(LOADER)  # last: every view's state is registered by then
     return "\n".join(parts)
 
 

@@ -229,6 +229,9 @@ def on_files(files, config, **kwargs):
         notebook = gallery.notebook(sources[stem])
         files.append(File.generated(config, f"gallery/{stem}.ipynb", content=notebook))
         print(f"docs: gallery/{stem} ran in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    for name in ("widget", "vega"):
+        content = gallery.bundle_script(name)
+        files.append(File.generated(config, f"assets/limelight/{name}.js", content=content))
     for view in sorted(views.iterdir()):
         files.append(File.generated(config, f"gallery/views/{view.name}", abs_src_path=str(view)))
     return files
