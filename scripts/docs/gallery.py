@@ -111,18 +111,22 @@ def _embed(value: Any, stem: str, views: Path) -> str:
     page = views / f"{stem}.html"
     value.save(page)
     picture = _picture(value, views / f"{stem}.svg")
-    # the saved page's state, escaped for <script> already: valid JSON, valid JS
-    state = STATE.search(page.read_text(encoding="utf-8")).group(1)
-    (views / f"{stem}.state.js").write_text(
-        f"(window.llStates = window.llStates || {{}})[{json.dumps(stem)}] = {state};\n",
-        encoding="utf-8",
-    )
     kb = page.stat().st_size / 1024
-    return (
-        f'<div class="ll-view">\n<script src="views/{stem}.state.js"></script>\n'
-        f'<div class="ll-live" data-ll-key="{stem}"></div>\n{picture}\n</div>\n\n'
+    link = (
         f"[Open it as its own page](views/{page.name}){{ .md-button }} "
         f"(one self-contained {kb:,.0f} KB file: no network, no kernel)\n"
+    )
+    # the saved page's widget state, escaped for <script> already: valid JSON, valid JS
+    found = STATE.search(page.read_text(encoding="utf-8"))
+    if found is None:  # a view whose page is a drawing, not a widget: its picture
+        return f"{picture}\n\n{link}"
+    (views / f"{stem}.state.js").write_text(
+        f"(window.llStates = window.llStates || {{}})[{json.dumps(stem)}] = {found.group(1)};\n",
+        encoding="utf-8",
+    )
+    return (
+        f'<div class="ll-view">\n<script src="views/{stem}.state.js"></script>\n'
+        f'<div class="ll-live" data-ll-key="{stem}"></div>\n{picture}\n</div>\n\n{link}'
     )
 
 

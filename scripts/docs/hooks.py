@@ -43,6 +43,7 @@ GALLERY = [
     "explore",
     "explain_many",
     "compare",
+    "interactions",
     "quality",
     "surrogate",
     "dependence",
