@@ -38,7 +38,7 @@ y = (score + rng.normal(0, 0.3, n) > 0).astype(int)
 # scale: a boosted classifier is explained on its log-odds (`model_output="proba"` for
 # probabilities).
 gbm = GradientBoostingClassifier(n_estimators=40, max_depth=2, random_state=0).fit(X, y)
-ll.explain(gbm, X.iloc[3], background=X.iloc[:100], model_output="decision")
+ll.explain(gbm, X.iloc[3], background=X.iloc[:100])
 
 # %%
 # XGBoost and LightGBM are read from their own tree dumps, missing values routed as the
