@@ -97,6 +97,7 @@ class Explanation:
     # -- conveniences -------------------------------------------------------------------
     @property
     def n_outputs(self) -> int:
+        """How many outputs were computed: ``values.shape[0]``, ``len(output_names)``."""
         return int(self.values.shape[0])
 
     def output_index(self, output: int | str | None) -> int:
@@ -216,6 +217,8 @@ class Explanation:
 
     @classmethod
     def from_json(cls, text: str) -> Explanation:
+        """The Explanation :meth:`to_json` wrote (any schema version so far); a damaged or
+        foreign text raises a ``SchemaError`` that says what is wrong."""
         try:
             d = json.loads(text)
         except json.JSONDecodeError as exc:

@@ -370,11 +370,18 @@ def save(
     overwrite: bool = True,
     **options: Any,
 ) -> Path:
-    """Write ``obj`` to ``path``; the suffix picks the format: .html, .png, .svg or .json.
+    """Write ``obj`` (an Explanation or any limelight view) to ``path`` and return the
+    path; the suffix picks the format: .html (interactive, offline), .png, .svg or .json.
+    ``include_data=False`` leaves the raw input out (feature values, text, pixels);
+    ``options`` go to the format's maker (a chart's ``kind``, ``output``, ``title``).
 
     The file is written whole or not at all (beside the target, then renamed into place):
     a save that fails leaves an existing file as it was. ``overwrite=False`` refuses to
-    replace an existing file."""
+    replace an existing file. Objects with their own files (many rows, interactions, the
+    model views, the monitor) save themselves.
+
+        >>> ll.save(w, "row.html"); ll.save(e, "row.json", include_data=False)  # doctest: +SKIP
+    """
     if _saves_itself(obj):  # many rows, interactions, the model views, the monitor...
         extra = {} if include_data else {"include_data": False}
         return obj.save(path, overwrite=overwrite, **extra, **options)

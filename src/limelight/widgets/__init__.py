@@ -186,6 +186,7 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
 
     @property
     def running(self) -> bool:
+        """Whether the explainer is still computing (False once done, cancelled or failed)."""
         return not self._run.finished.is_set()
 
     def wait(self, timeout: float | None = None) -> Explanation:

@@ -283,6 +283,7 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
 
     @property
     def running(self) -> bool:
+        """Whether the selected row's explanation is still computing."""
         return self.panel.running
 
     def wait(self, timeout: float | None = None) -> Explanation:
