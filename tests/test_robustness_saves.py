@@ -5,6 +5,8 @@ refuses to replace a file; NaN is written as standard JSON (null) everywhere."""
 
 from __future__ import annotations
 
+import base64
+import json
 import signal
 import sys
 
@@ -145,3 +147,36 @@ def test_a_save_that_fails_half_way_keeps_the_old_file(tmp_path, name):
     with pytest.raises(InputError, match="already exists.*overwrite=True"):
         _save(obj, target, overwrite=False)
     assert target.read_bytes() == saved
+
+
+def strict_json(text):
+    """``json.loads`` that fails on the non-standard NaN / Infinity Python writes by default."""
+    return json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON {c}"))
+
+
+def test_nan_is_written_as_null_in_the_views_json(tmp_path):
+    mon = ll.monitor(display=False)
+    mon.log(0, loss=float("nan"))
+    mon.log(1, loss=0.5)
+    points = strict_json(mon.save(tmp_path / "m.json").read_text())["points"]
+    assert points["value"] == [None, 0.5]
+    # a constant model: every method's attributions are 0, their rank correlation undefined
+    w = ll.compare(lambda B: np.zeros(len(B)), X[0], methods=["exact", "kernel"], background=X[:5])
+    w.wait(60)
+    strict_json(w.save(tmp_path / "c.json").read_text())
+
+
+def test_the_monitor_keeps_values_float32_cannot_hold(tmp_path):
+    from limelight.modelviz import export
+
+    logged = [1e300, 1e-50, 0.1]
+    mon = ll.monitor(display=False)
+    for i, v in enumerate(logged):
+        mon.log(i, loss=v)
+    _, arrays, _ = mon.store.chunk(0, 3)  # what the live view is sent
+    assert arrays["value"].tolist() == logged
+    value = export.page_state(mon)["_arrays"]["value"]  # what the saved page draws
+    raw = base64.b64decode(value["b64"])
+    assert np.frombuffer(raw, np.dtype(value["dtype"])).tolist() == logged
+    assert strict_json(mon.save(tmp_path / "m.json").read_text())["points"]["value"] == logged
+    assert mon.to_frame()["value"].tolist() == logged

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from . import export_draw as draw
 from ._atomic import snapshot_target, write_atomic
 from .encoders import CHART_VIEWS, chart_specs, encode
 from .errors import InputError, SchemaError
-from .explanation import Explanation
+from .explanation import Explanation, standard_json
 
 OMITTED = "the raw input (feature values, text or pixels) was left out of this file"
 
@@ -124,7 +123,7 @@ def _static(name: str) -> str:
 
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' survives literally."""
-    text = json.dumps(value, separators=(",", ":"))
+    text = standard_json(value, separators=(",", ":"))
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 

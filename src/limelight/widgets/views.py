@@ -10,7 +10,6 @@ A subclass computes in ``_compute(push)`` (run in a thread by :meth:`start`, cal
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ import numpy as np
 import traitlets
 
 from ..errors import LimelightError
+from ..explanation import standard_json
 from . import _buffers, _esm, chart_specs, vega_bundle
 from ._display import StaticDisplay
 
@@ -176,7 +176,7 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
                 self.page_state(), title=options.get("title") or self.title, chart=self.uses_charts
             ).encode("utf-8")
         if format == "json":
-            return json.dumps(self._json(), default=_plain).encode("utf-8")
+            return standard_json(self._json(), default=_plain).encode("utf-8")
         if format == "svg":
             return self._svg().encode("utf-8")
         if format == "png":
