@@ -73,6 +73,7 @@ MAKERS = {
     "Explanation.html": (lambda: ll.attribute(f, X[0], background=X[:8]), ".html"),
     "Explanation.svg": (lambda: ll.attribute(f, X[0], background=X[:8]), ".svg"),
     "Explanation.png": (lambda: ll.attribute(f, X[0], background=X[:8]), ".png"),
+    "to_png(path)": (lambda: ll.attribute(f, X[0], background=X[:8]), ".png"),
     "ExplanationWidget.html": (lambda: ll.explain(f, X[0], background=X[:8]).wait(60), ".html"),
     "Explorer.html": (_explorer, ".html"),
     "compare.json": (
@@ -105,7 +106,12 @@ def _ready(obj):
     return obj
 
 
-def _save(obj, path, **kw):
+def _save(obj, path, name="", **kw):
+    if name == "to_png(path)":
+        from limelight.export import to_png
+
+        to_png(obj, path, **kw)
+        return path
     if isinstance(obj, ll.Explanation):
         return ll.save(obj, path, **kw)
     return obj.save(path, **kw)
@@ -131,21 +137,21 @@ def test_a_save_that_fails_half_way_keeps_the_old_file(tmp_path, name):
         pytest.importorskip("vl_convert")
     make, suffix = MAKERS[name]
     obj = _ready(make())
-    fresh = _save(obj, tmp_path / f"fresh{suffix}")
+    fresh = _save(obj, name=name, path=tmp_path / f"fresh{suffix}")
     assert fresh.stat().st_size > LIMIT  # the write below must be cut short
 
     target = tmp_path / f"mine{suffix}"
     target.write_bytes(OLD)
     with FileSizeLimit(), pytest.raises(OSError):
-        _save(obj, target)
+        _save(obj, name=name, path=target)
     assert target.read_bytes() == OLD
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["fresh" + suffix, target.name])
 
-    assert _save(obj, target) == target  # replaced when it can be
+    assert _save(obj, name=name, path=target) == target  # replaced when it can be
     assert target.stat().st_size == fresh.stat().st_size or suffix == ".html"  # (a new nonce)
     saved = target.read_bytes()
     with pytest.raises(InputError, match="already exists.*overwrite=True"):
-        _save(obj, target, overwrite=False)
+        _save(obj, name=name, path=target, overwrite=False)
     assert target.read_bytes() == saved
 
 
@@ -180,3 +186,14 @@ def test_the_monitor_keeps_values_float32_cannot_hold(tmp_path):
     assert np.frombuffer(raw, np.dtype(value["dtype"])).tolist() == logged
     assert strict_json(mon.save(tmp_path / "m.json").read_text())["points"]["value"] == logged
     assert mon.to_frame()["value"].tolist() == logged
+
+
+def test_a_missing_folder_or_a_folder_as_target_is_named(tmp_path):
+    exp = ll.attribute(f, X[0], background=X[:8])
+    with pytest.raises(InputError, match="folder .* does not exist"):
+        exp.save(tmp_path / "no" / "such" / "e.json")
+    (tmp_path / "e.json").mkdir()
+    with pytest.raises(InputError, match="is a folder"):
+        exp.save(tmp_path / "e.json")
+    with pytest.raises(InputError, match="folder .* does not exist"):
+        ll.attribute_many(f, X[:3], background=X[:8]).save(tmp_path / "no" / "x.parquet")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from . import export_draw as draw
-from ._atomic import snapshot_target, write_atomic
+from ._atomic import check_target, snapshot_target, write_atomic
 from .encoders import CHART_VIEWS, chart_specs, encode
 from .errors import InputError, SchemaError
 from .explanation import Explanation, standard_json
@@ -299,13 +299,17 @@ def to_png(
     kind: str = "bar",
     scale: float = 2,
     include_data: bool = True,
+    overwrite: bool = True,
 ) -> bytes:
-    """PNG bytes of what the view shows (also written to ``path`` if given).
+    """PNG bytes of what the view shows (also written to ``path`` if given, whole or not at
+    all; ``overwrite=False`` refuses to replace an existing file).
 
     Charts through vl-convert and text through its SVG, both at ``scale`` x; images at the
     view's size (pictures under 320 px enlarged up to 8x with crisp pixels) times ``scale``.
     """
     exp = _explanation_of(obj)
+    if path is not None:
+        check_target(path, overwrite)
     if not include_data:
         exp = redact(exp)
     output = _widget_output(obj, output)
@@ -322,7 +326,7 @@ def to_png(
 
         png = vlc.svg_to_png(text_svg(exp, output), scale=scale)
     if path is not None:
-        write_atomic(path, png)
+        write_atomic(path, png, overwrite=overwrite)
     return png
 
 
