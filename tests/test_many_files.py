@@ -169,3 +169,24 @@ def test_a_dataframe_for_a_model_fitted_on_arrays_is_accepted_as_attribute_accep
     np.testing.assert_allclose(many.values[:, 0], closed_form(lin.coef_, X), atol=1e-9)
     with pytest.raises(InputError, match="3 features but the model expects 4"):
         ll.attribute_many(lin, frame[["a", "b", "c"]], **KW)
+
+
+@pytest.mark.slow
+def test_an_unpicklable_model_on_dask_is_named_without_the_plan():
+    distributed = pytest.importorskip("distributed")
+    lock = threading.Lock()
+
+    def locked(B):
+        with lock:
+            return linear(B)
+
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            with pytest.raises(ModelError, match="could not be pickled for Dask") as err:
+                ll.attribute_many(locked, X, client=client, **KW)
+    finally:
+        cluster.close()
+    assert len(str(err.value)) < 400 and "array(" not in str(err.value)
