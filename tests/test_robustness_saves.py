@@ -92,6 +92,9 @@ MAKERS = {
     "monitor.json": (_monitor, ".json"),
     "monitor.svg": (_monitor, ".svg"),
     "Explanations.parquet": (lambda: ll.attribute_many(f, X, background=X[:8]), ".parquet"),
+    "Explanations.json": (lambda: ll.attribute_many(f, X, background=X[:8]), ".json"),
+    "Interactions.json": (lambda: ll.interactions(f, X[:3], background=X[:8]), ".json"),
+    "Interactions.svg": (lambda: ll.interactions(f, X[:3], background=X[:8]), ".svg"),
     "ItemExplanations.parquet": (
         lambda: ll.attribute_many(_texts, ["a good day", "a bad good day"], method="occlusion"),
         ".parquet",

@@ -113,7 +113,13 @@ def waterfall_chart(
         .mark_rule(strokeDash=[4, 3], opacity=0.7)
         .encode(x="x:Q", tooltip=[alt.Tooltip("label:N", title="")])
     )
-    return alt.layer(bars, labels, rules).properties(width=420, height=alt.Step(22))
+    # each line named where it starts: E[f(X)] = base value, f(x) = prediction
+    names = (
+        alt.Chart(_data(ends, "ends"))
+        .mark_text(align="left", baseline="bottom", dx=3, dy=-2, fontSize=10, opacity=0.85)
+        .encode(x="x:Q", y=alt.value(0), text="label:N")
+    )
+    return alt.layer(bars, labels, rules, names).properties(width=420, height=alt.Step(22))
 
 
 def importance_chart(rows: list[dict] | None = None) -> alt.LayerChart:
@@ -221,10 +227,9 @@ def waterfall_rows(exp: Explanation, output: int | str | None = None, top: int =
             }
         )
         at += v
-    name = exp.output_names[i]
     ends = [
-        {"label": f"base value {_fmt(exp.base_values[i])}", "x": float(exp.base_values[i])},
-        {"label": f"{name} {_fmt(exp.prediction[i])}", "x": float(exp.prediction[i])},
+        {"label": f"E[f(X)] = {_fmt(exp.base_values[i])}", "x": float(exp.base_values[i])},
+        {"label": f"f(x) = {_fmt(exp.prediction[i])}", "x": float(exp.prediction[i])},
     ]
     return rows, ends
 

@@ -238,15 +238,21 @@ class Explanations:
             "data": self.data is not None,
         }
 
-    def save(self, path: str | Path, *, overwrite: bool = True) -> Path:
-        """Write ``path`` (``.parquet``): the wide :meth:`to_frame` with :meth:`meta` in the
-        file's metadata; any Parquet reader opens it, ``limelight.load`` restores this.
-        Written whole or not at all; ``overwrite=False`` refuses to replace a file."""
+    def save(self, path: str | Path, *, overwrite: bool = True, **options: Any) -> Path:
+        """Write ``path``: ``.parquet``, the wide :meth:`to_frame` with :meth:`meta` in the
+        file's metadata (any Parquet reader opens it, ``limelight.load`` restores this);
+        ``.svg`` / ``.png``, the summary (beeswarm) picture (``output=``, ``theme=``,
+        ``top=``); ``.json``, every row's values with the names, in standard JSON. Written
+        whole or not at all; ``overwrite=False`` refuses to replace a file."""
         path = Path(path)
+        from .export_many import PICTURES, save_many
+
+        if path.suffix.lower() in PICTURES:
+            return save_many(self, path, overwrite=overwrite, **options)
         if path.suffix != ".parquet":
             raise InputError(
                 f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
-                fix="save to a .parquet file",
+                fix="save to a .parquet file (the rows), or .svg, .png or .json",
             )
         write_parquet(self, check_target(path, overwrite), overwrite=overwrite)
         return path

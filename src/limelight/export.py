@@ -267,8 +267,18 @@ def _vl_convert():
 
 
 def to_svg(
-    obj: Any, *, output: int | str | None = None, kind: str = "bar", include_data: bool = True
+    obj: Any,
+    *,
+    output: int | str | None = None,
+    kind: str = "bar",
+    include_data: bool = True,
+    theme: str = "light",
 ) -> str:
+    """SVG of what the view shows, with its title (output, scale, prediction, base value),
+    its badges and an opaque background in ``theme`` ("light" or "dark")."""
+    from .export_figure import dress_chart, image_svg, theme_colours
+
+    theme_colours(theme)  # a clear error for an unknown theme, before any drawing
     exp = _explanation_of(obj)
     if not include_data:
         exp = redact(exp)
@@ -278,17 +288,17 @@ def to_svg(
 
         from .charts import tabular_chart
 
-        return vlc.vegalite_to_svg(tabular_chart(exp, kind, output).to_dict())
+        chart = dress_chart(
+            tabular_chart(exp, kind, output), exp, _chart_output(exp, output), theme
+        )
+        return vlc.vegalite_to_svg(chart.to_dict())
     if exp.modality == "text":
         return text_svg(exp, output)
-    rgba = image_overlay(exp, output)
-    h, w = rgba.shape[:2]
-    data = base64.b64encode(_png(rgba)).decode("ascii")
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}">'
-        f'<image width="{w}" height="{h}" href="data:image/png;base64,{data}" '
-        f'style="image-rendering:pixelated"/></svg>'
-    )
+    return image_svg(exp, output, theme)
+
+
+def _chart_output(exp: Explanation, output: Any) -> int:
+    return 0 if exp.modality == "importance" else exp.output_index(output)
 
 
 def to_png(
@@ -299,14 +309,13 @@ def to_png(
     kind: str = "bar",
     scale: float = 2,
     include_data: bool = True,
+    theme: str = "light",
     overwrite: bool = True,
 ) -> bytes:
     """PNG bytes of what the view shows (also written to ``path`` if given, whole or not at
-    all; ``overwrite=False`` refuses to replace an existing file).
-
-    Charts through vl-convert and text through its SVG, both at ``scale`` x; images at the
-    view's size (pictures under 320 px enlarged up to 8x with crisp pixels) times ``scale``.
-    """
+    all; ``overwrite=False`` refuses to replace an existing file), titled as :func:`to_svg`;
+    charts through vl-convert at ``scale`` x; images at least 256 px on their long side,
+    with their colour legend (the bare overlay without vl-convert)."""
     exp = _explanation_of(obj)
     if path is not None:
         check_target(path, overwrite)
@@ -314,13 +323,19 @@ def to_png(
         exp = redact(exp)
     output = _widget_output(obj, output)
     if exp.modality == "image":
-        png = _png(draw.upscale(image_overlay(exp, output), int(round(scale))))
+        try:
+            vlc = _vl_convert()
+        except InputError:  # no vl-convert: the bare overlay, enlarged
+            vlc = None
+        if vlc is None:
+            png = _png(draw.upscale(image_overlay(exp, output), int(round(scale))))
+        else:
+            from .export_figure import image_svg
+
+            png = vlc.svg_to_png(image_svg(exp, output, theme), scale=scale)
     elif exp.modality in ("tabular", "importance"):
-        vlc = _vl_convert()
-
-        from .charts import tabular_chart
-
-        png = vlc.vegalite_to_png(tabular_chart(exp, kind, output).to_dict(), scale=scale)
+        svg = to_svg(exp, output=output, kind=kind, theme=theme)
+        png = _vl_convert().svg_to_png(svg, scale=scale)
     else:
         vlc = _vl_convert()
 

@@ -178,6 +178,17 @@ def _check_run_options(
             f"n_jobs={n_jobs!r} is not a number of processes",
             fix="pass an integer (-1: every core), or None for this process only",
         )
+    if n_jobs is not None:
+        from joblib import cpu_count
+
+        cores = cpu_count()
+        # joblib's rule: -1 every core, -2 all but one, ...; below -cores, or 0, no process
+        if n_jobs == 0 or n_jobs < -cores:
+            raise InputError(
+                f"n_jobs={n_jobs} leaves no process to run on (this machine has {cores} cores)",
+                fix=f"pass n_jobs >= 1, -1 for every core, -2 for all but one (down to "
+                f"-{cores}), or None for this process only",
+            )
     if n_jobs is not None and client is not None:
         raise InputError(
             "give n_jobs or client, not both",

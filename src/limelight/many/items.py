@@ -131,15 +131,20 @@ class ItemExplanations:
             return pd.DataFrame(columns=["item", "output", "position", "value"])
         return pd.concat(parts, ignore_index=True)
 
-    def save(self, path: str | Path, *, overwrite: bool = True) -> Path:
+    def save(self, path: str | Path, *, overwrite: bool = True, **options: Any) -> Path:
         """Write ``to_frame()`` as Parquet, each item's other fields (text, base values,
-        prediction, options) and the errors and seeds in the file's metadata; whole or not
-        at all, and ``overwrite=False`` refuses to replace an existing file."""
+        prediction, options) and the errors and seeds in the file's metadata; for texts
+        also ``.svg`` / ``.png`` (the top tokens) and ``.json`` (every text's tokens).
+        Whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
         path = Path(path)
+        from ..export_many import PICTURES, save_many
+
+        if path.suffix.lower() in PICTURES:
+            return save_many(self, path, overwrite=overwrite, **options)
         if path.suffix != ".parquet":
             raise InputError(
                 f"cannot save item explanations as {path.suffix or 'no suffix'!r}",
-                fix="use a .parquet file name",
+                fix="use a .parquet file name (or .svg, .png, .json for texts)",
             )
         import pyarrow as pa
         import pyarrow.parquet as pq

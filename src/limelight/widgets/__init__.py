@@ -149,6 +149,16 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
         self.snapshot_suffix = ""
         self.on_msg(self._on_message)
 
+    @traitlets.validate("output_index")
+    def _valid_output(self, proposal: Any) -> int | None:
+        """An output the explanation has (negative counts from the end), refused at once."""
+        from ..plans.outputs import output_index
+
+        value, latest = proposal["value"], self._latest
+        if value is None or latest is None or not latest.output_names:
+            return value
+        return output_index(list(latest.output_names), value)
+
     # -- Python API -------------------------------------------------------------------------
     @classmethod
     def from_explanation(cls, exp: Explanation) -> ExplanationWidget:
