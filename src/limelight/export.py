@@ -90,7 +90,7 @@ def load(path: str | Path) -> Explanation:
     """
     path = Path(path)
     if path.suffix == ".parquet" or path.is_dir():
-        from .explanations import load_many
+        from ._parquet import load_many
 
         return load_many(path)
     if not path.is_file():

@@ -23,8 +23,9 @@ from typing import Any
 import numpy as np
 
 from .._atomic import write_atomic
+from .._parquet import read_chunk_info, read_parquet, write_parquet
 from ..errors import InputError, SchemaError
-from ..explanations import Explanations, read_chunk_info, read_parquet, write_parquet
+from ..explanations import Explanations
 
 MANIFEST = "_manifest.json"
 MANIFEST_VERSION = 2  # 2: the chunks written are listed, each with its rows' hash
