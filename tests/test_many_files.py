@@ -89,6 +89,17 @@ def test_a_copied_chunk_file_is_not_read_twice(tmp_path):
     assert len(resumed) == 40
 
 
+def test_loading_an_interrupted_run_says_it_is_incomplete(tmp_path):
+    out = tmp_path / "run"
+    ll.attribute_many(linear, X, out=out, **KW)
+    (out / "part-000001.parquet").unlink()
+    with pytest.warns(UserWarning, match="incomplete: 30 of its 40 rows") as caught:
+        back = ll.load(out)
+    assert caught[0].filename == __file__  # points at the user's line
+    assert back.row.tolist() == [*range(10), *range(20, 40)]
+    np.testing.assert_allclose(back.values[:, 0], closed_form(W, X[back.row]), atol=1e-9)
+
+
 def truncate(path, keep=300):
     path.write_bytes(path.read_bytes()[:keep])
 

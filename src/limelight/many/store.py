@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -216,5 +217,13 @@ def load_folder(folder: Path) -> Explanations:
         raise SchemaError(
             f"the chunks in {str(folder)!r} explain some rows twice",
             fix="remove the copied chunk files (keep one part-NNNNNN.parquet per chunk)",
+        )
+    n_rows = (manifest or {}).get("n_rows")
+    if isinstance(n_rows, int) and len(ex) < n_rows:
+        warnings.warn(  # ll.load -> load_many -> here: the user's line
+            f"the run in {str(folder)!r} is incomplete: {len(ex)} of its {n_rows} rows are "
+            "written (ex.row says which); attribute_many(..., resume=True) computes the rest",
+            UserWarning,
+            stacklevel=4,
         )
     return ex
