@@ -58,8 +58,11 @@ def test_resume_refuses_chunks_written_for_other_rows_of_x(tmp_path):
     (out / "part-000003.parquet").unlink()  # interrupted before the last chunk
     with pytest.raises(InputError, match="rows 0-9 of X are not the rows part-000000"):
         ll.attribute_many(linear, OTHER, out=out, resume=True, **KW)
+    killed = out / ".part-000003.parquet.k2j4x8.tmp"  # what a kill mid-write leaves
+    killed.write_bytes(b"PAR1 half a chunk")
     resumed = ll.attribute_many(linear, X, out=out, resume=True, **KW)  # the same X: fine
     np.testing.assert_allclose(resumed.values[:, 0], closed_form(W, X), atol=1e-9)
+    assert not killed.exists()
 
 
 def test_resume_refuses_a_chunk_copied_from_another_models_run(tmp_path):

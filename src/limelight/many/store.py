@@ -31,6 +31,8 @@ from ..explanations import Explanations
 MANIFEST = "_manifest.json"
 MANIFEST_VERSION = 2  # 2: the chunks written are listed, each with its rows' hash
 PART = re.compile(r"part-(\d{6})\.parquet")
+#: what a run killed mid-write leaves (``_atomic.write_atomic``'s temporary files)
+STALE = re.compile(r"\.(part-\d{6}\.parquet|_manifest\.json)\..+\.tmp")
 #: what a resumed run must match, and the words that say what changed
 RUN_KEYS = {
     "fingerprint": "the model, background or options",
@@ -111,6 +113,9 @@ class ChunkStore:
         done = [c for c in self._listed(old) if self.part(c).is_file()]
         for c in done:
             self._check_chunk(old, c, hashes(c))
+        for p in self.path.iterdir():  # the half-written files of the run that was killed
+            if STALE.fullmatch(p.name):
+                p.unlink(missing_ok=True)
         self._save({**old, "version": MANIFEST_VERSION, "chunks": _entries(old, done)})
         return done
 
