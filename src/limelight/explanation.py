@@ -267,6 +267,16 @@ def _encode(value: Any) -> Any:
     return value
 
 
+def standard_json(value: Any, **kwargs: Any) -> str:
+    """JSON text of ``value`` with every NaN or inf written as null (standard JSON, which
+    any reader opens; Python's default writes a bare ``NaN``).
+
+        >>> standard_json({"loss": [1.0, float("nan")], "best": np.float32(np.inf)})
+        '{"loss": [1.0, null], "best": null}'
+    """
+    return json.dumps(_encode(value), allow_nan=False, **kwargs)
+
+
 def _decode(value: Any) -> Any:
     return value
 

@@ -10,7 +10,6 @@ A subclass computes in ``_compute(push)`` (run in a thread by :meth:`start`, cal
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -22,6 +21,7 @@ import traitlets
 
 from .._warn import from_user
 from ..errors import Cancelled, LimelightError, WaitTimeout
+from ..explanation import standard_json
 from . import _buffers, _esm, chart_specs, vega_bundle
 from ._display import StaticDisplay
 
@@ -207,7 +207,7 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
                 self.page_state(), title=options.get("title") or self.title, chart=self.uses_charts
             ).encode("utf-8")
         if format == "json":
-            return json.dumps(self._json(), default=_plain).encode("utf-8")
+            return standard_json(self._json(), default=_plain).encode("utf-8")
         if format == "svg":
             return self._svg().encode("utf-8")
         if format == "png":
