@@ -21,6 +21,7 @@ from pathlib import Path
 import altair as alt
 import numpy as np
 
+from ._atomic import write_atomic
 from ._format import format_value
 from .explanation import Explanation
 
@@ -132,7 +133,7 @@ SPECS_FILE = Path(__file__).resolve().parent / "chart_specs.json"
 def write_specs() -> None:
     """Regenerate ``chart_specs.json`` (run ``python -m limelight.charts`` after changing a
     builder; a test fails while the file is stale)."""
-    SPECS_FILE.write_text(json.dumps(specs(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomic(SPECS_FILE, json.dumps(specs(), indent=1, sort_keys=True) + "\n")
 
 
 @functools.cache

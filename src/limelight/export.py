@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import export_draw as draw
+from ._atomic import snapshot_target, write_atomic
 from .encoders import CHART_VIEWS, chart_specs, encode
 from .errors import InputError, SchemaError
 from .explanation import Explanation
@@ -288,7 +289,9 @@ def to_svg(
 
         from .charts import tabular_chart
 
-        chart = dress_chart(tabular_chart(exp, kind, output), exp, _chart_output(exp, output), theme)
+        chart = dress_chart(
+            tabular_chart(exp, kind, output), exp, _chart_output(exp, output), theme
+        )
         return vlc.vegalite_to_svg(chart.to_dict())
     if exp.modality == "text":
         return text_svg(exp, output)
@@ -335,11 +338,8 @@ def to_png(
 
         png = vlc.svg_to_png(text_svg(exp, output), scale=scale)
     if path is not None:
-        Path(path).write_bytes(png)
+        write_atomic(path, png)
     return png
-
-
-FORMATS = ("html", "png", "svg", "json")
 
 
 def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any) -> bytes:
@@ -362,16 +362,23 @@ def to_bytes(obj: Any, format: str, *, include_data: bool = True, **options: Any
     return makers[format]()
 
 
-def save(obj: Any, path: str | Path, *, include_data: bool = True, **options: Any) -> Path:
-    """Write ``obj`` to ``path``; the suffix picks the format: .html, .png, .svg or .json."""
-    path = Path(path)
-    fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
-    if fmt not in FORMATS:
-        raise InputError(
-            f"cannot tell the format from {path.name!r}",
-            fix="end the file name in .html, .png, .svg or .json",
-        )
-    path.write_bytes(to_bytes(obj, fmt, include_data=include_data, **options))
+def save(
+    obj: Any,
+    path: str | Path,
+    *,
+    include_data: bool = True,
+    overwrite: bool = True,
+    **options: Any,
+) -> Path:
+    """Write ``obj`` to ``path``; the suffix picks the format: .html, .png, .svg or .json.
+
+    The file is written whole or not at all (beside the target, then renamed into place):
+    a save that fails leaves an existing file as it was. ``overwrite=False`` refuses to
+    replace an existing file."""
+    path, fmt = snapshot_target(path, overwrite)
+    write_atomic(
+        path, to_bytes(obj, fmt, include_data=include_data, **options), overwrite=overwrite
+    )
     return path
 
 
