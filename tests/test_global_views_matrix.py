@@ -64,13 +64,15 @@ def labels(model, rows):
 
 def own_scale(model, rows):
     """The scale limelight explains by default: a boosted classifier's log-odds (its own
-    raw-score API), else predict_proba."""
+    raw-score API; scikit-learn's decision_function), else predict_proba."""
     if isinstance(model, XGBClassifier):
         out = model.predict(rows, output_margin=True)
     elif isinstance(model, LGBMClassifier):
         out = model.predict(rows, raw_score=True)
     elif isinstance(model, CatBoostClassifier):
         out = model.predict(rows, prediction_type="RawFormulaVal")
+    elif type(model).__name__ in ("GradientBoostingClassifier", "HistGradientBoostingClassifier"):
+        out = model.decision_function(rows)  # scikit-learn's boosting: its log-odds too
     else:
         return model.predict_proba(rows)
     return np.asarray(out, float).reshape(len(rows), -1)

@@ -10,6 +10,7 @@ back from the page, in the order of |value|."""
 import json
 import os
 import re
+import threading
 import subprocess
 import sys
 from pathlib import Path
@@ -163,25 +164,34 @@ def test_the_nbconvert_page_shows_every_picture_in_a_browser_without_javascript(
         pytest.skip("Debian chromium is not installed (apt-get install chromium)")
     path = tmp_path / "saved.html"
     path.write_text(nbconvert_page, encoding="utf-8")
-    outside = []
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        page = browser.new_page(java_script_enabled=False, viewport={"width": 1100, "height": 900})
-        page.route(
-            "**/*",
-            lambda r: (
-                r.continue_()
-                if r.request.url.startswith(("file:", "data:"))
-                else (outside.append(r.request.url), r.abort())
-            ),
-        )
-        page.goto(path.as_uri())
-        pictures = page.evaluate(PICTURES)
-        texts = page.locator(".jp-OutputArea-output").all_inner_texts()
-        shots = Path(os.environ.get("LL_SHOTS", tmp_path))
-        shots.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(shots / "nbconvert-no-javascript.png"), full_page=True)
-        browser.close()
+    outside, got = [], {}
+
+    def look():  # in its own thread: another test's browser may hold this thread's loop
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(
+                java_script_enabled=False, viewport={"width": 1100, "height": 900}
+            )
+            page.route(
+                "**/*",
+                lambda r: (
+                    r.continue_()
+                    if r.request.url.startswith(("file:", "data:"))
+                    else (outside.append(r.request.url), r.abort())
+                ),
+            )
+            page.goto(path.as_uri())
+            got["pictures"] = page.evaluate(PICTURES)
+            got["texts"] = page.locator(".jp-OutputArea-output").all_inner_texts()
+            shots = Path(os.environ.get("LL_SHOTS", tmp_path))
+            shots.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(shots / "nbconvert-no-javascript.png"), full_page=True)
+            browser.close()
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join(120)
+    pictures, texts = got["pictures"], got["texts"]
     assert len(pictures) == 5, pictures
     assert all(p["height"] > 30 and p["drawn"] > 0 for p in pictures), pictures
     for bars in (p["bars"] for p in pictures if p["bars"]):

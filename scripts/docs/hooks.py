@@ -32,6 +32,7 @@ GUIDES = [
     ("Seeing the model", "guides/model-views.md"),
     ("Explainers, widgets, exports", "guides/explainers-and-exports.md"),
     ("Inputs, outputs and errors", "guides/reliability.md"),
+    ("Front ends", "guides/frontends.md"),
     ("Performance", "guides/performance.md"),
     ("Developing", "guides/developing.md"),
 ]

@@ -309,5 +309,6 @@ def test_the_html_export_draws_every_row_offline(chromium, source_page, tmp_path
         "([m, a, r]) => window.llRender(m, a, r)", [w._meta, payload(summary_arrays(ex, 0)), {}]
     )
     assert live.evaluate("window.llPixels()") == pixels
+    assert w.save(tmp_path / "many.png").read_bytes()[:4] == b"\x89PNG"  # the beeswarm
     with pytest.raises(ll.errors.LimelightError, match="html"):
-        w.save(tmp_path / "many.png")
+        w.save(tmp_path / "many.docx")
