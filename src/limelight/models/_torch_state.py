@@ -43,10 +43,12 @@ class ModuleView:
     """``module``: the run's copy of ``user`` (or ``user`` itself when it is a plain
     callable, not a module). ``of(sub)`` maps one of the user's sub-modules to the copy's;
     ``parameters`` lists the user's unique parameters (walked without recursion, so a
-    2000-deep nest of modules is fine)."""
+    2000-deep nest of modules is fine). With ``grad``, the copy's parameters require grad
+    where the user's do (for gradients with respect to the weights: ``ll.layers``)."""
 
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: Any, *, grad: bool = False) -> None:
         self.user = user
+        self._grad = grad  # the copy's parameters require grad as the user's do
         self._copies: dict[int, Any] = {}
         self.parameters: list[Any] = []
         self._originals: list[Any] = []
@@ -170,7 +172,8 @@ class ModuleView:
             # a plain Parameter: a new one on the same storage; a subclass (quantized
             # weights carry their own state) is shared as it is, and left untouched
             plain = type(p) is torch.nn.Parameter
-            params[id(p)] = torch.nn.Parameter(p.detach(), requires_grad=False) if plain else p
+            wants = self._grad and p.requires_grad
+            params[id(p)] = torch.nn.Parameter(p.detach(), requires_grad=wants) if plain else p
         return params[id(p)]
 
 
