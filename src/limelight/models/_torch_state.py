@@ -4,12 +4,14 @@ An explanation runs in a background thread while the user keeps working on their
 so it must never change what they can see of it: ``training`` flags, ``requires_grad``,
 hooks, ``.grad``. :class:`ModuleView` copies the module tree shallowly (each sub-module a
 new object whose ``__dict__`` is a copy, hook dictionaries included) and gives it new
-``nn.Parameter`` objects on the *same storage* (no weight is copied; ~1 ms for a
-10M-parameter model). The view is in eval mode and its parameters do not require grad
-(gradient methods need gradients of the input only), while the user's module keeps its
-own flags. Weights the user changes in place during the run (an ``optimizer.step``, a
-``load_state_dict``) would mix two models in one explanation: their version counters are
-read at each call and a change is reported as a :class:`ModelError`.
+``nn.Parameter`` objects on the *same storage* (no weight is copied: a few ms for a
+10M-parameter model of 160 layers, see bench/torch_view.py). The view is in eval mode
+and its parameters do not require grad (gradient methods need gradients of the input
+only), while the user's module keeps its own flags. Weights the user changes in place
+during the run (an ``optimizer.step``, a ``load_state_dict``) would mix two models in one
+explanation: their version counters are read at each call and a change is reported as a
+:class:`ModelError`. Keras models and ``torch.jit.trace`` modules are called as they are
+(nothing of them is changed); a scripted module is copied by TorchScript itself.
 
     >>> import torch                                              # doctest: +SKIP
     >>> net = torch.nn.Sequential(torch.nn.Dropout(0.5)).train()  # doctest: +SKIP
@@ -52,7 +54,9 @@ class ModuleView:
         self._copies: dict[int, Any] = {}
         self.parameters: list[Any] = []
         self._originals: list[Any] = []
-        self._tracked: list[Any] = []  # the user's parameters and buffers
+        # the user's parameters, whose version counters an in-place change bumps (buffers
+        # are left out: a module may update its own in eval mode, a cache or a counter)
+        self._tracked: list[Any] = []
         # a Keras model (torch backend) calls its own variables, whatever the copy holds;
         # it is called with training=False and nothing of it is changed
         own = is_module(user) and not _is_keras(user) and not _is_traced(user)
@@ -105,17 +109,12 @@ class ModuleView:
         import torch
 
         params: dict[int, Any] = {}
-        seen_buffers: set[int] = set()
         top = self._copy(root, params)
         stack = [_unwrap(root)]
         while stack:  # iterative: nesting depth is not bounded by Python's recursion limit
             m = stack.pop()
             if isinstance(m, torch.jit.ScriptModule):
                 continue  # copied with its whole tree (its C++ copy)
-            for b in m._buffers.values():
-                if b is not None and id(b) not in seen_buffers:
-                    seen_buffers.add(id(b))
-                    self._tracked.append(b)
             kids = {}
             for name, sub in m._modules.items():
                 if sub is not None and id(sub) not in self._copies:
