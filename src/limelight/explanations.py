@@ -17,7 +17,6 @@ Rows whose explanation failed keep NaN values and say why in ``errors``.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from ._atomic import check_target
 from .errors import InputError, SchemaError
 from .explanation import Explanation, _encode
 
@@ -141,10 +141,26 @@ class Explanations:
 
     @classmethod
     def concat(cls, parts: list[Explanations]) -> Explanations:
-        """One collection of ``parts`` (the same model, method and names), in order."""
+        """One collection of ``parts`` (the same method, output and feature names), in
+        order; parts that explain other outputs or features are refused."""
         if not parts:
             raise InputError("nothing to concatenate", fix="pass at least one Explanations")
         first = parts[0]
+        for i, p in enumerate(parts[1:], 1):
+            for what in ("feature_names", "output_names", "method"):
+                if getattr(p, what) != getattr(first, what):
+                    raise InputError(
+                        f"part {i} has {what.replace('_', ' ')} {getattr(p, what)!r}, part 0 "
+                        f"{getattr(first, what)!r}: they are not one run's explanations",
+                        fix="concatenate explanations of the same model, method and columns",
+                    )
+            if (p.stderr is None) != (first.stderr is None) or (p.data is None) != (
+                first.data is None
+            ):
+                raise InputError(
+                    f"part {i} and part 0 differ in whether they hold standard errors or data",
+                    fix="concatenate explanations made the same way",
+                )
         cat = lambda a: (
             None
             if getattr(first, a) is None
@@ -220,16 +236,25 @@ class Explanations:
             "data": self.data is not None,
         }
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``path`` (``.parquet``): the wide :meth:`to_frame` with :meth:`meta` in the
-        file's metadata; any Parquet reader opens it, ``limelight.load`` restores this."""
+    def save(self, path: str | Path, *, overwrite: bool = True, **options: Any) -> Path:
+        """Write ``path``: ``.parquet``, the wide :meth:`to_frame` with :meth:`meta` in the
+        file's metadata (any Parquet reader opens it, ``limelight.load`` restores this);
+        ``.svg`` / ``.png``, the summary (beeswarm) picture (``output=``, ``theme=``,
+        ``top=``); ``.json``, every row's values with the names, in standard JSON. Written
+        whole or not at all; ``overwrite=False`` refuses to replace a file."""
         path = Path(path)
+        from .export_many import PICTURES, save_many
+
+        if path.suffix.lower() in PICTURES:
+            return save_many(self, path, overwrite=overwrite, **options)
         if path.suffix != ".parquet":
             raise InputError(
                 f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
-                fix="save to a .parquet file",
+                fix="save to a .parquet file (the rows), or .svg, .png or .json",
             )
-        write_parquet(self, path)
+        from ._parquet import write_parquet
+
+        write_parquet(self, check_target(path, overwrite), overwrite=overwrite)
         return path
 
     @classmethod
@@ -284,65 +309,3 @@ def _column(value: Any, n: int, dtype: Any, default: Any) -> np.ndarray:
             f"a per-row field has {len(out)} entries for {n} rows", fix="give one entry per row"
         )
     return out
-
-
-META_KEY = b"limelight"
-
-
-def write_parquet(ex: Explanations, path: Path) -> None:
-    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` in the schema."""
-    pa, pq = _pyarrow()
-    table = pa.Table.from_pandas(ex.to_frame(), preserve_index=True)
-    meta = {**(table.schema.metadata or {}), META_KEY: json.dumps(ex.meta()).encode()}
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table.replace_schema_metadata(meta), tmp)
-    tmp.replace(path)  # a file is complete or absent: an interrupted run leaves no half chunk
-
-
-def read_parquet(paths: list[Path]) -> Explanations:
-    """The explanations in Parquet files written by :func:`write_parquet`, in order."""
-    pa, pq = _pyarrow()
-    parts = []
-    for p in paths:
-        table = pq.read_table(p)
-        raw = (table.schema.metadata or {}).get(META_KEY)
-        if raw is None:
-            raise SchemaError(
-                f"{p.name} has no limelight metadata",
-                fix="load a file written by Explanations.save or attribute_many",
-            )
-        parts.append(Explanations.from_frame(table.to_pandas(), json.loads(raw)))
-    return Explanations.concat(parts)
-
-
-def load_many(path: str | Path) -> Explanations:
-    """A ``.parquet`` file, or a folder of chunks written by ``attribute_many(out=...)``."""
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(path.glob("part-*.parquet"))
-        if not files:
-            raise InputError(
-                f"no chunks (part-*.parquet) in {str(path)!r}",
-                fix="point at the folder given to attribute_many(out=...)",
-            )
-        return read_parquet(files)
-    if not path.is_file():
-        raise InputError(f"no file at {str(path)!r}", fix="check the path")
-    _, pq = _pyarrow()
-    from .many.items import is_items_file, load_items
-
-    if is_items_file(pq.read_schema(path).metadata):  # texts or images (ItemExplanations)
-        return load_items(path)
-    return read_parquet([path])
-
-
-def _pyarrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:  # pragma: no cover - in the test extra
-        raise InputError(
-            "saving many explanations needs pyarrow",
-            fix="pip install 'limelight[dask]' (or pyarrow)",
-        ) from None
-    return pa, pq

@@ -6,6 +6,7 @@ import { render } from "./explorer.js";
 import { filterIndices, nearestPoint, sortRows, swarmLayout, visibleRange } from "./explorer_core.js";
 import { standInModel } from "../standin.js";
 import { gridIndex } from "./explorer_grid.js";
+import { legendItems } from "./explorer_scatter.js";
 
 const fakeModel = (state) => standInModel(state);
 
@@ -358,5 +359,24 @@ describe("thumbnail grid", () => {
     const sx = box.width / (canvas.width / (window.devicePixelRatio || 1));
     canvas.dispatchEvent(new MouseEvent("click", { clientX: box.left + 40 * sx, clientY: box.top + 10, bubbles: true }));
     expect(model.get("selected")).toBe(7); // the second kept image
+  });
+});
+
+describe("the scatter's legend", () => {
+  const base = { n: 4, meta: { output_names: ["no", "<b>yes</b>"], has_label: true } };
+  it("names each predicted class shown, in class order", () => {
+    const data = { ...base, classifier: true, pred: Float32Array.from([1, 0, 1, 1]) };
+    const items = legendItems(data, "class");
+    expect(items.map((i) => i.label)).toEqual(["predicted no", "predicted <b>yes</b>"]);
+    expect(items[0].colour).not.toBe(items[1].colour);
+  });
+  it("says what red means when coloured by error", () => {
+    const data = { ...base, classifier: true, pred: new Float32Array(4), error: new Float32Array(4) };
+    expect(legendItems(data, "error").map((i) => i.label)).toEqual(["wrong", "right"]);
+  });
+  it("gives a regressor's score range as a ramp", () => {
+    const data = { n: 3, meta: { output_names: ["price"] }, classifier: false, score: Float32Array.from([1, 5, 3]) };
+    const [ramp] = legendItems(data, "score");
+    expect(ramp).toMatchObject({ ramp: true, lo: 1, hi: 5, label: "prediction (price)" });
   });
 });

@@ -42,6 +42,60 @@ function pointColour(data, by) {
   return (i) => ramp((data.score[i] - lo) / (hi - lo));
 }
 
+/** What the colours mean: one entry per class shown (its name and colour), "wrong" and
+ * "right" for a classifier's errors, or a low→high ramp (`ramp: true`) for scores. */
+export function legendItems(data, by) {
+  const names = data.meta.output_names || [];
+  if (by === "error" && data.meta.has_label) {
+    if (data.classifier)
+      return [
+        { label: "wrong", colour: "rgba(214,39,40,0.9)" },
+        { label: "right", colour: "rgba(127,127,127,0.35)" },
+      ];
+    const [lo, hi] = extent(data.error);
+    return [{ ramp: true, label: "error", lo, hi }];
+  }
+  if (data.classifier) {
+    const seen = new Set();
+    for (let i = 0; i < data.n; i++) seen.add(data.pred[i]);
+    return [...seen]
+      .sort((a, b) => a - b)
+      .slice(0, 12)
+      .map((k) => ({ label: `predicted ${names[k] ?? k}`, colour: CLASS_COLOURS[k % CLASS_COLOURS.length] }));
+  }
+  const [lo, hi] = extent(data.score);
+  return [{ ramp: true, label: names[0] ? `prediction (${names[0]})` : "prediction", lo, hi }];
+}
+
+function drawLegend(ctx, items, right, dark) {
+  ctx.font = "11px system-ui";
+  ctx.textAlign = "right";
+  let y = 14;
+  for (const it of items) {
+    if (it.ramp) {
+      for (let k = 0; k < 40; k++) {
+        const u = k / 39;
+        ctx.fillStyle = `rgb(${NEG.map((v, c) => Math.round(v + (POS[c] - v) * u)).join(",")})`;
+        ctx.fillRect(right - 40 + k, y - 8, 1.2, 8);
+      }
+      ctx.fillStyle = dark ? "#ccc" : "#555";
+      ctx.fillText(`${it.label}: ${it.lo.toPrecision(3)}`, right - 44, y);
+      ctx.textAlign = "left";
+      ctx.fillText(it.hi.toPrecision(3), right + 2, y);
+      ctx.textAlign = "right";
+    } else {
+      ctx.fillStyle = it.colour;
+      ctx.beginPath();
+      ctx.arc(right - 4, y - 4, 4, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.fillStyle = dark ? "#ccc" : "#555";
+      ctx.fillText(it.label, right - 12, y);
+    }
+    y += 14;
+  }
+  ctx.textAlign = "left";
+}
+
 /** Square points of `size` device pixels into `px` (a canvas's pixels as Uint32). */
 function paint(px, cw, ch, xs, ys, rows, colour, size, dpr) {
   const packed = new Map();
@@ -121,6 +175,7 @@ export function mountScatter({ model, el, canvas, H, state, select }) {
       ctx.stroke();
     }
     axes(ctx, data);
+    drawLegend(ctx, legendItems(data, state.colourBy), W - 36, isDark(el));
   }
   canvas.addEventListener("click", (ev) => {
     const box = canvas.getBoundingClientRect();

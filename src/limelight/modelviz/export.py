@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -18,13 +17,16 @@ from typing import Any
 import numpy as np
 
 from .. import export as core
+from .._atomic import snapshot_target, write_atomic
 from ..encoders import buffers as _buffers
 from ..errors import InputError, LimelightError
+from ..explanation import standard_json
 
 
 def page_state(obj: Any) -> dict:
     view, meta, arrays, extra = obj._page_state()
-    enc = _buffers(arrays)
+    # the monitor's values stay float64, as live: a loss of 1e300 is not float32's
+    enc = _buffers(arrays, keep=("value",) if view == "monitor" else ())
     return {
         **extra,
         "_view": view,
@@ -59,7 +61,7 @@ def to_bytes(obj: Any, format: str, **options: Any) -> bytes:
         "html": lambda: to_html(obj, **options).encode("utf-8"),
         "svg": lambda: obj._svg().encode("utf-8"),
         "png": lambda: _png(obj._svg(), **options),
-        "json": lambda: json.dumps(obj._json(), default=_plain).encode("utf-8"),
+        "json": lambda: standard_json(obj._json(), default=_plain).encode("utf-8"),
     }
     if format not in makers:
         raise InputError(
@@ -76,16 +78,10 @@ def _plain(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} is not JSON")
 
 
-def save(obj: Any, path: Any, **options: Any) -> Path:
-    path = Path(path)
-    fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
-    if fmt not in core.FORMATS:
-        raise InputError(
-            f"cannot tell the format from {path.name!r}",
-            fix="end the file name in .html, .png, .svg or .json",
-        )
-    path.write_bytes(to_bytes(obj, fmt, **options))
-    return path
+def save(obj: Any, path: Any, *, overwrite: bool = True, **options: Any) -> Path:
+    """Write the snapshot whole or not at all (see :func:`limelight.export.save`)."""
+    path, fmt = snapshot_target(path, overwrite)
+    return write_atomic(path, to_bytes(obj, fmt, **options), overwrite=overwrite)
 
 
 def reply_snapshot(widget: Any, content: dict) -> None:

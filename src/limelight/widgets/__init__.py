@@ -149,6 +149,16 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
         self.snapshot_suffix = ""
         self.on_msg(self._on_message)
 
+    @traitlets.validate("output_index")
+    def _valid_output(self, proposal: Any) -> int | None:
+        """An output the explanation has (negative counts from the end), refused at once."""
+        from ..plans.outputs import output_index
+
+        value, latest = proposal["value"], self._latest
+        if value is None or latest is None or not latest.output_names:
+            return value
+        return output_index(list(latest.output_names), value)
+
     # -- Python API -------------------------------------------------------------------------
     @classmethod
     def from_explanation(cls, exp: Explanation) -> ExplanationWidget:
@@ -176,6 +186,7 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
 
     @property
     def running(self) -> bool:
+        """Whether the explainer is still computing (False once done, cancelled or failed)."""
         return not self._run.finished.is_set()
 
     def wait(self, timeout: float | None = None) -> Explanation:
@@ -275,14 +286,29 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
                     "stderr": stderr,
                 }
 
-    def save(self, path: Any, *, include_data: bool = True, **options: Any):
-        """Snapshot what the widget shows: ``.html`` (interactive, offline, no kernel),
-        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn."""
+    def save(
+        self,
+        path: Any,
+        *,
+        include_data: bool = True,
+        overwrite: bool = True,
+        partial: bool = False,
+        **options: Any,
+    ):
+        """Snapshot the result: ``.html`` (interactive, offline, no kernel), ``.png``,
+        ``.svg`` or ``.json``; the class on screen is the one drawn. A run still going is
+        waited for (as :meth:`wait`); ``partial=True`` writes the latest partial result
+        now, marked partial. Written whole or not at all; ``overwrite=False`` refuses to
+        replace an existing file."""
         from ..export import save
+        from ._lifecycle import target_first
 
+        target_first(path, overwrite)
+        if not partial:
+            self.wait()
         if self._latest is None:
             raise LimelightError("nothing to save yet", fix="wait for the first result")
-        return save(self, path, include_data=include_data, **options)
+        return save(self, path, include_data=include_data, overwrite=overwrite, **options)
 
     def _static_picture(self) -> str | None:
         """The scriptless picture of the latest result (bars, coloured text, an image)."""

@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
@@ -65,6 +66,14 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         self.on_msg(self._on_message)
         self.observe(self._redraw, names=["output_index"])
         self.observe(self._show_row, names=["selected"])
+
+    @traitlets.validate("output_index")
+    def _valid_output(self, proposal: Any) -> int:
+        """An output index the run has (negative counts from the end), refused at once."""
+        from ..plans.outputs import output_index
+
+        names = list(self._meta.get("output_names") or [])
+        return output_index(names, proposal["value"]) if names else proposal["value"]
 
     @property
     def explanations(self) -> Explanations | None:
@@ -116,7 +125,9 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
             "elapsed": 0.0,
         }
         self._finished.clear()
-        threading.Thread(target=self._work, args=(run,), daemon=True, name="limelight-many").start()
+        threading.Thread(
+            target=from_user(self._work), args=(run,), daemon=True, name="limelight-many"
+        ).start()
         return self
 
     def _work(self, run: Any) -> None:
@@ -232,18 +243,41 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         title = title or f"limelight: {method} explanations of many rows"
         return page(state, title=title, chart=False)
 
-    def save(self, path: Any, *, title: str | None = None) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
-        from pathlib import Path
+    def save(
+        self,
+        path: Any,
+        *,
+        title: str | None = None,
+        overwrite: bool = True,
+        partial: bool = False,
+        **options: Any,
+    ) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows as ``.svg`` /
+        ``.png`` (the beeswarm), ``.json`` or ``.parquet`` (see :meth:`Explanations.save`).
+        A run still going is waited for (as :meth:`wait`); ``partial=True`` writes the rows
+        done so far. Whole or not at all; ``overwrite=False`` refuses to replace a file."""
 
-        path = Path(path)
+        from .._atomic import check_target, write_atomic
+        from ..export_many import PICTURES
+        from ._lifecycle import target_first
+
+        path = target_first(path, overwrite)
+        if not partial:
+            self.wait()
+        if path.suffix.lower() in PICTURES + (".parquet",):
+            ex = self.explanations
+            if ex is None:
+                raise LimelightError("no row is explained yet", fix="w.wait() first, then save")
+            if path.suffix.lower() != ".parquet":
+                options.setdefault("output", self.output_index)
+            return ex.save(path, overwrite=overwrite, **options)
         if path.suffix.lower() not in (".html", ".htm"):
             raise LimelightError(
                 f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
-                fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
+                fix="use .html, .svg, .png, .json (or .parquet for the rows)",
             )
-        path.write_text(self.to_html(title=title), encoding="utf-8")
-        return path
+        check_target(path, overwrite)
+        return write_atomic(path, self.to_html(title=title), overwrite=overwrite)
 
     def _redraw(self, _change: Any = None) -> None:
         with self._lock:
