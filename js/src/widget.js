@@ -111,5 +111,11 @@ export function mountWidget(model, el, host) {
  */
 export function entry(views = {}) {
   for (const [name, view] of Object.entries(views)) registerView(name, view);
-  return { render: ({ model, el, host }) => mountWidget(model, el, host) };
+  return {
+    // anywidget runs this when the model is created, before any view and before the
+    // model's next messages are handled: a view with an `initialize` (the monitor) holds
+    // what the kernel sends from the start, while no view is attached
+    initialize: ({ model }) => VIEWS[model.get("_view")]?.initialize?.({ model }),
+    render: ({ model, el, host }) => mountWidget(model, el, host),
+  };
 }
