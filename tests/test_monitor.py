@@ -202,3 +202,62 @@ def test_exports_hold_every_point(tmp_path):
     svg = mon.snapshot("svg")[1].decode()
     assert "&lt;b&gt;a&lt;/b&gt;" in svg and svg.count("<polyline") == 1
     assert mon.snapshot("png")[1].startswith(b"\x89PNG")
+
+
+def test_the_picture_follows_the_cells_loop_and_waits_for_a_thread_that_logs():
+    # read at a cell's end: the cell's own loop has logged everything; a thread still
+    # logging keeps the picture (and its live view) until it pauses or ends
+    mon = ll.monitor(display=False)
+    mon._sent_key = 0
+    for i in range(5):
+        mon.log(i, loss=1.0 / (i + 1))
+    assert mon._display_key() == 5
+    mon._sent_key = 5
+    go, logged = threading.Event(), threading.Event()
+
+    def train():
+        mon.log(5, loss=0.1)
+        logged.set()
+        go.wait(10)
+
+    t = threading.Thread(target=train)
+    t.start()
+    logged.wait(10)
+    assert mon._display_key() == 5  # the thread may log again: keep the live view
+    go.set()
+    t.join()
+    assert mon._display_key() == 6
+
+
+def saved_outputs(cells):
+    """Run ``cells`` as nbclient does (outputs saved, no widget state): the saved outputs."""
+    import nbclient
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbclient.NotebookClient(nb, timeout=120, store_widget_state=False).execute()
+    return [o for c in nb.cells for o in c.outputs if o["output_type"] == "display_data"]
+
+
+def test_a_saved_notebook_shows_every_point_of_the_readme_loop():
+    # the monitor in the loop's cell, and (Run All) a monitor shown before the loop's cell,
+    # that cell last in the notebook: each saved output holds its curves, not "0 points"
+    one, two = saved_outputs(
+        [
+            "import time, limelight as ll\nmon = ll.monitor()\n"
+            "for i in range(20):\n    mon.log(i, loss=1 / (i + 1))\n    time.sleep(0.01)",
+            "mon2 = ll.monitor()",
+            "for i in range(30):\n    mon2.log(i, acc=i / 30, run='<b>r</b>')\n    time.sleep(0.01)",
+        ]
+    )
+    for out, n, run in ((one, 20, "run"), (two, 30, "&lt;b&gt;r&lt;/b&gt;")):
+        data = out["data"]
+        assert data["text/plain"] == f"monitor: {n} points, 1 series"
+        lines = re.findall(r'<polyline[^>]*points="([^"]*)"', data["text/html"])
+        assert [len(p.split()) for p in lines] == [n]  # one line through every point
+        assert run in data["text/html"] and "<b>r</b>" not in data["text/html"]

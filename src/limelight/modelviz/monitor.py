@@ -34,7 +34,7 @@ from ..widgets._display import StaticDisplay
 from . import _svg, _watch, export
 from .points import PointStore
 
-QUIET_S = 1.0  # seconds without a logged point before the saved picture is replaced
+QUIET_S = 1.0  # seconds without a point from a thread before the saved picture is replaced
 CHUNK = 200_000  # points per message at most (~2.8 MB), e.g. the history on display
 
 
@@ -83,7 +83,9 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
     def log(self, step: float | None = None, /, *, run: str = "run", **metrics: Any) -> None:
         """Add one point per metric at ``step`` (default: the run's last step + 1)."""
         self.store.add(step, run, metrics)
-        self._last_log = time.monotonic()
+        thread = threading.current_thread()
+        if thread is not threading.main_thread():
+            self._thread_logged = (time.monotonic(), thread)
         self._ensure_pump()
 
     def to_frame(self):
@@ -217,10 +219,12 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
         return out
 
     def _display_key(self) -> Any:
-        # The saved picture follows the points logged, but only once the logging has paused:
-        # replacing the output re-creates the live view (its zoom, a flicker), which must
-        # not happen at every cell's end while a loop still logs.
-        if time.monotonic() - getattr(self, "_last_log", -QUIET_S) < QUIET_S:
+        # The saved picture follows the points logged. Read at a cell's end, every point the
+        # cell's own loop logged is in (the README's pattern: the picture shows them all);
+        # a thread that still logs would have its live view re-created at every cell's end
+        # (its zoom lost, a flicker): the picture waits until the thread pauses or ends.
+        at, thread = getattr(self, "_thread_logged", (-QUIET_S, None))
+        if time.monotonic() - at < QUIET_S and thread.is_alive():
             return self._sent_key
         return len(self.store)
 
