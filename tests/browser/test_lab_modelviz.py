@@ -241,3 +241,37 @@ def test_monitor_draws_while_the_kernel_is_busy(lab_notebook, cells):
     page.wait_for_function(
         f"document.querySelector('{root}')?.dataset.points === '50'", timeout=30_000
     )
+
+
+CHART_BUSY = """
+import time, numpy as np, pandas as pd, limelight as ll
+from sklearn.linear_model import LogisticRegression
+rng = np.random.default_rng(0)
+X = pd.DataFrame(rng.normal(size=(300, 5)), columns=[f"f{i}" for i in range(5)])
+model = LogisticRegression().fit(X, X.f0 > 0)
+w = ll.explain(model, X.iloc[1], background=X[:40], random_state=0)
+display(w)
+t0 = time.time()
+time.sleep(8)  # the rest of the cell: the kernel reads no request meanwhile
+t1 = time.time()
+"""
+CHART_SEEN = """() => {
+  window.llChart = null;
+  const poll = setInterval(() => {
+    if (document.querySelector('.jp-OutputArea-output .ll-chart svg, .jp-OutputArea-output .ll-chart canvas')) {
+      window.llChart = Date.now() / 1000;
+      clearInterval(poll);
+    }
+  }, 20);
+}"""
+
+
+def test_a_chart_draws_while_its_cell_still_runs(lab_notebook):
+    # the chart renderer reaches the page unasked: the bars show before the cell ends
+    page = lab_notebook([CHART_BUSY], before_run=CHART_SEEN)
+    page.wait_for_function("window.llChart !== null", timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+    t0, t1 = map(float, kernel_eval(page, "print(t0, t1)").split())
+    seen = page.evaluate("window.llChart")
+    print(f"chart drawn {seen - t0:.2f} s after display, the cell ran {t1 - t0:.1f} s more")
+    assert seen < t1
