@@ -109,12 +109,16 @@ def test_png_and_svg_are_real_images(tmp_path):
     root = ET.fromstring(e.save(tmp_path / "t.svg").read_text())
     assert root.tag.endswith("svg")
     im = image()
-    # a 24 px picture is shown 8x in the view (capped at 320 px / 8x), then x scale
-    assert png_size(im.save(tmp_path / "i.png").read_bytes()) == (24 * 8 * 2, 24 * 8 * 2)
-    assert png_size(im.save(tmp_path / "i1.png", scale=1).read_bytes()) == (192, 192)
+    # a 24 px picture is enlarged to at least 256 px (11x, crisp), under a title, with its
+    # colour legend below; the whole figure at 2x, then 1x
     svg = ET.fromstring(im.save(tmp_path / "i.svg").read_text())
-    href = next(el for el in svg.iter() if el.tag.endswith("image")).get("href")
-    assert png_size(base64.b64decode(href.split(",", 1)[1])) == (24, 24)
+    img = next(el for el in svg.iter() if el.tag.endswith("image"))
+    assert (int(img.get("width")), int(img.get("height"))) == (264, 264)
+    href = img.get("href")
+    assert png_size(base64.b64decode(href.split(",", 1)[1])) == (264, 264)
+    w1, h1 = png_size(im.save(tmp_path / "i1.png", scale=1).read_bytes())
+    assert w1 >= 264 and h1 > 264 + 40  # the title and the legend around the map
+    assert png_size(im.save(tmp_path / "i.png").read_bytes()) == (2 * w1, 2 * h1)
     t = ET.fromstring(text().save(tmp_path / "x.svg").read_text())
     shown = "".join(el.text or "" for el in t.iter() if el.tag.endswith("text"))
     assert PAYLOAD in shown  # the payload is text in the picture
@@ -211,3 +215,49 @@ def test_nbconvert_of_an_executed_notebook_shows_the_explanation(tmp_path, monke
     assert "<script>window.llPwned" not in body
     # charts fall back to scriptless bars (no vl-convert call on display), one per feature
     assert static[2].count('class="ll-bar"') == 2 and "alpha" in static[2]
+
+
+def _svg_text(svg: str) -> str:
+    root = ET.fromstring(svg)
+    return " ".join((el.text or "") for el in root.iter() if el.tag.endswith(("text", "tspan")))
+
+
+@pytest.mark.parametrize("make", [tabular, image])
+def test_exports_say_the_output_its_scale_prediction_and_base(make, tmp_path):
+    e = make()
+    i = len(e.output_names) - 1
+    out = e.output_names[i]
+    shown = _svg_text(to_svg(e, output=out))
+    # the numbers, read back from the picture, are the explanation's own
+    pred = re.search(r"f\(x\) = (-?[\d.e+-]+)", shown)
+    label = r"E\[f\(X\)\]" if e.modality == "tabular" else r"f\(baseline\)"
+    base = re.search(label + r" = (-?[\d.e+-]+)", shown)
+    assert pred and base, shown
+    assert float(pred.group(1)) == pytest.approx(e.prediction[i], rel=1e-3, abs=1e-9)
+    assert float(base.group(1)) == pytest.approx(e.base_values[i], rel=1e-3, abs=1e-9)
+    assert out in shown  # the class / output, escaped text in the SVG
+    assert e.method in shown  # the badges line
+    if e.modality == "tabular":
+        assert "additivity error" in shown
+    for theme, bg in (("light", "#ffffff"), ("dark", "#1e1e1e")):
+        svg = to_svg(e, output=out, theme=theme)
+        assert bg in svg.lower()  # an opaque background: readable on any page
+        png = e.save(tmp_path / f"{theme}.png", output=out, theme=theme).read_bytes()
+        assert png_size(png)[0] > 300
+
+
+def test_the_export_says_the_scale_of_a_classifier():
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.random.default_rng(3).normal(size=(60, 3))
+    y = (X[:, 0] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    e = ll.attribute(model, X[0], background=X, method="exact")
+    scale = e.params.get("output_scale")
+    assert scale  # probability or log-odds: the picture must say which
+    assert f"({scale})" in _svg_text(to_svg(e))
+
+
+def test_an_unknown_theme_is_refused_by_name():
+    with pytest.raises(ll.errors.InputError, match="theme"):
+        to_svg(tabular(), theme="blue")

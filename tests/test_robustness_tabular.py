@@ -117,7 +117,7 @@ def test_kmeans_summary_of_a_background_with_nan_is_refused_clearly(data):
     with pytest.raises(InputError, match="k-means cannot summarise"):
         ll.attribute(model, X[0], background=X, background_summary="kmeans")
     e = ll.attribute(model, X[0], background=X)  # auto: a seeded sample instead
-    assert e.params["background"] == {"rows": 100, "from": 300, "how": "sample"}
+    assert e.params["background"].items() >= {"rows": 100, "from": 300, "how": "sample"}.items()
 
 
 def test_x_that_is_not_one_row(data):

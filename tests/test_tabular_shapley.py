@@ -199,7 +199,7 @@ def test_output_picks_one_output_by_name_or_index(data):
 
 def test_large_backgrounds_are_summarised_and_say_so(data):
     e = ll.attribute(interacting, data[0], background=data, method="exact")
-    assert e.params["background"] == {"rows": 100, "from": 300, "how": "kmeans"}
+    assert e.params["background"].items() >= {"rows": 100, "from": 300, "how": "kmeans"}.items()
     full = ll.attribute(interacting, data[0], background=data, method="exact", background_size=300)
     # the summary keeps the answer close to the full background's
     assert np.abs(e.values - full.values).max() < 0.15 * np.abs(full.values).max()
@@ -321,7 +321,7 @@ def test_a_kmeans_background_keeps_the_mean_so_a_linear_model_gets_the_full_answ
     w = np.array([1.0, -2.0, 0.5, 3.0])
     lin = LinearRegression().fit(X, X @ w)
     e = ll.attribute(lin, X[0], background=X)
-    assert e.params["background"] == {"rows": 100, "from": 2000, "how": "kmeans"}
+    assert e.params["background"].items() >= {"rows": 100, "from": 2000, "how": "kmeans"}.items()
     # continuous columns keep the mean exactly; the integer column is snapped to 0..3
     np.testing.assert_allclose(e.values[0, :3], (w * (X[0] - X.mean(axis=0)))[:3], atol=1e-9)
     assert abs(e.values[0, 3] - w[3] * (X[0, 3] - X[:, 3].mean())) < 0.2

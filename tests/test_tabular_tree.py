@@ -140,8 +140,16 @@ def test_models_whose_outputs_are_not_sums_of_leaves_are_refused_or_enumerated(d
     wide = np.c_[X, X[:, :4] ** 2]
     boost = GradientBoostingClassifier(n_estimators=10, random_state=0).fit(wide, y)
     with pytest.raises(MethodError):
-        ll.attribute(boost, wide[0], background=wide[:10], method="tree")
-    assert ll.attribute(boost, wide[0], background=wide[:10]).method == "exact"
+        ll.attribute(boost, wide[0], background=wide[:10], method="tree", model_output="proba")
+    assert (
+        ll.attribute(boost, wide[0], background=wide[:10], model_output="proba").method == "exact"
+    )
+    # by default scikit-learn's boosting is explained on its log-odds, as XGBoost's: exactly by
+    # its trees, one output (the positive class), equal to enumeration of the same margin
+    tree = ll.attribute(boost, wide[0], background=wide[:10], method="tree")
+    assert tree.output_names == ["1"] and tree.params["output_scale"] == "log-odds"
+    enum = ll.attribute(boost.decision_function, wide[0], background=wide[:10], method="exact")
+    np.testing.assert_allclose(tree.values, enum.values, atol=1e-10)
     # a log link: the leaves add up to the log of the prediction, not to the prediction
     poisson = HistGradientBoostingRegressor(loss="poisson", max_iter=10).fit(wide, np.exp(z / 3))
     with pytest.raises(MethodError, match="do not add up to its outputs"):

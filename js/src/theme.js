@@ -1,11 +1,15 @@
-// Light or dark: JupyterLab marks <body data-jp-theme-light>; elsewhere (VS Code, Colab,
+// Light or dark: JupyterLab marks <body data-jp-theme-light>, marimo <body data-theme>
+// (its own setting, whatever the system's), VS Code a body class; elsewhere (Colab,
 // exports) fall back to the colour scheme media query.
 export function isDark(el) {
   const doc = el.ownerDocument || document;
-  const flag = doc.body?.dataset?.jpThemeLight;
+  const body = doc.body;
+  const flag = body?.dataset?.jpThemeLight;
   if (flag === "false") return true;
   if (flag === "true") return false;
-  if (doc.body?.classList?.contains("vscode-dark")) return true;
+  const theme = body?.dataset?.theme;
+  if (theme === "dark" || theme === "light") return theme === "dark";
+  if (body?.classList?.contains("vscode-dark")) return true;
   return !!doc.defaultView?.matchMedia?.("(prefers-color-scheme: dark)").matches;
 }
 
@@ -15,7 +19,7 @@ export function onThemeChange(el, fn) {
   const Obs = doc.defaultView?.MutationObserver;
   if (!Obs || !doc.body) return () => {};
   const obs = new Obs(fn);
-  obs.observe(doc.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "class"] });
+  obs.observe(doc.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-theme", "class"] });
   const mq = doc.defaultView.matchMedia?.("(prefers-color-scheme: dark)");
   mq?.addEventListener?.("change", fn);
   return () => {

@@ -13,6 +13,7 @@ from .explanations import Explanations
 from .export import load, save
 from .many import attribute_many
 from .modelviz import layers, monitor, structure
+from .pairwise import Interactions, interactions
 
 __all__ = [
     "Explanation",
@@ -20,6 +21,7 @@ __all__ = [
     "ExplanationWidget",
     "Explorer",
     "InputError",
+    "Interactions",
     "LimelightError",
     "MethodError",
     "ModelError",
@@ -33,6 +35,7 @@ __all__ = [
     "explainers",
     "explore",
     "feature_elimination",
+    "interactions",
     "load",
     "metrics",
     "layers",

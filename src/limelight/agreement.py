@@ -70,6 +70,30 @@ def _method_name(m: Any, i: int) -> str:
     return getattr(m, "name", None) or f"{type(m).__name__} {i}"
 
 
+# the default methods by modality: two Shapley estimators of different kinds and LIME
+DEFAULTS = {
+    "text": ("shapley", "leverage", "lime"),
+    "image": ("occlusion", "shapley", "lime"),
+}
+
+
+def default_methods(model: Any, x: Any, *, background: Any = None, **options: Any) -> list[str]:
+    """Exact Shapley values, Kernel SHAP and LIME for a row of up to 12 features (Leverage
+    SHAP instead of exact above, as ``method="auto"``); each modality's own otherwise."""
+    from .inputs import detect_modality, normalise
+    from .inputs._polars import from_polars
+    from .plans.tabular import AUTO_EXACT_MAX
+
+    kind = detect_modality(normalise(x, model), options.get("modality"), from_polars(background))
+    if kind != "tabular":
+        return list(DEFAULTS[kind])
+    from .api import plan
+
+    names = {k: v for k, v in options.items() if k in ("feature_names", "model_output")}
+    d = plan(model, x, background=background, method="lime", **names).instance.d
+    return ["exact" if d <= AUTO_EXACT_MAX else "leverage", "kernel", "lime"]
+
+
 def run_methods(
     model: Any,
     x: Any,
@@ -82,8 +106,16 @@ def run_methods(
     """Yield ``(label, explanation)`` for each method (a name or an explainer object)."""
     from .api import plan
 
-    if not methods:
-        raise MethodError("no methods to compare", fix="pass methods=['exact', 'kernel', 'lime']")
+    if isinstance(methods, (str, bytes)) or not hasattr(methods, "__iter__"):
+        raise MethodError(
+            f"methods={methods!r}", fix="pass a list of methods, e.g. ['exact', 'kernel']"
+        )
+    methods = list(methods)
+    if len(methods) < 2:
+        raise MethodError(
+            f"{len(methods)} method(s) to compare: agreement is measured between pairs",
+            fix="pass two methods or more, e.g. methods=['exact', 'kernel', 'lime']",
+        )
     seen: dict[str, int] = {}
     for i, m in enumerate(methods):
         label = _method_name(m, i)
@@ -96,6 +128,7 @@ def run_methods(
             )
         elif isinstance(m, Explainer) or hasattr(m, "stream"):
             p = plan(model, x, background=background, random_state=random_state, **options)
+            m.check(p.model, p.instance)  # refused now, not when the run gets to it
             p = type(p)(model=p.model, instance=p.instance, explainer=m)
         else:
             raise MethodError(

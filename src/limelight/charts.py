@@ -21,6 +21,7 @@ from pathlib import Path
 import altair as alt
 import numpy as np
 
+from ._atomic import write_atomic
 from ._format import format_value
 from .explanation import Explanation
 
@@ -112,7 +113,13 @@ def waterfall_chart(
         .mark_rule(strokeDash=[4, 3], opacity=0.7)
         .encode(x="x:Q", tooltip=[alt.Tooltip("label:N", title="")])
     )
-    return alt.layer(bars, labels, rules).properties(width=420, height=alt.Step(22))
+    # each line named where it starts: E[f(X)] = base value, f(x) = prediction
+    names = (
+        alt.Chart(_data(ends, "ends"))
+        .mark_text(align="left", baseline="bottom", dx=3, dy=-2, fontSize=10, opacity=0.85)
+        .encode(x="x:Q", y=alt.value(0), text="label:N")
+    )
+    return alt.layer(bars, labels, rules, names).properties(width=420, height=alt.Step(22))
 
 
 def importance_chart(rows: list[dict] | None = None) -> alt.LayerChart:
@@ -126,7 +133,7 @@ SPECS_FILE = Path(__file__).resolve().parent / "chart_specs.json"
 def write_specs() -> None:
     """Regenerate ``chart_specs.json`` (run ``python -m limelight.charts`` after changing a
     builder; a test fails while the file is stale)."""
-    SPECS_FILE.write_text(json.dumps(specs(), indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    write_atomic(SPECS_FILE, json.dumps(specs(), indent=1, sort_keys=True) + "\n")
 
 
 @functools.cache
@@ -220,10 +227,9 @@ def waterfall_rows(exp: Explanation, output: int | str | None = None, top: int =
             }
         )
         at += v
-    name = exp.output_names[i]
     ends = [
-        {"label": f"base value {_fmt(exp.base_values[i])}", "x": float(exp.base_values[i])},
-        {"label": f"{name} {_fmt(exp.prediction[i])}", "x": float(exp.prediction[i])},
+        {"label": f"E[f(X)] = {_fmt(exp.base_values[i])}", "x": float(exp.base_values[i])},
+        {"label": f"f(x) = {_fmt(exp.prediction[i])}", "x": float(exp.prediction[i])},
     ]
     return rows, ends
 

@@ -6,8 +6,9 @@ worth keeping.
   (cross-validated); the recommended set is RFECV's.
 - Anything else (a callable, a pipeline, a model without importances): features are
   ranked by permutation importance and removed from the least important, a removed
-  column being shuffled (no refit); the recommended set is the smallest whose score is
-  within ``tolerance`` (1%) of the best.
+  column being shuffled (no refit); the recommended set is the smallest (of at least
+  ``min_features``) whose score is within ``tolerance`` (1%) of the best. ``cv`` and
+  ``step`` are RFECV's; every option is checked at the call.
 
     >>> import numpy as np
     >>> from sklearn.linear_model import LinearRegression
@@ -20,12 +21,13 @@ worth keeping.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 
-from ._global_data import GlobalData, read_data
-from .errors import InputError
+from ._global_data import GlobalData, is_missing, read_data
+from .errors import InputError, ModelError
 
 
 @dataclass
@@ -49,8 +51,112 @@ class Elimination:
         )
 
 
+CELLS_PER_CALL = 4_000_000  # values (rows x columns) per model call: ~32 MB of floats
+
+
 def _has_importances(est: Any) -> bool:
     return hasattr(est, "coef_") or hasattr(est, "feature_importances_")
+
+
+def uses_rfecv(data: GlobalData) -> bool:
+    """Whether :func:`eliminate` refits with RFECV (else it shuffles, by permutation)."""
+    est = data.model.estimator
+    return (
+        est is not None
+        and _has_importances(est)
+        and type(est).__name__ != "Pipeline"
+        and not any(data.categorical)
+    )
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, (bool, np.bool_))
+
+
+def check_options(
+    data: GlobalData,
+    y: Any,
+    *,
+    cv: Any = 5,
+    scoring: Any = None,
+    step: Any = 1,
+    min_features: Any = 1,
+    tolerance: Any = 0.01,
+    random_state: Any = 0,
+) -> np.ndarray:
+    """Every option checked against ``data`` and ``y`` at the call (before any thread);
+    returns ``y`` as an array."""
+    y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise InputError(f"y has shape {y.shape}", fix="pass one label or target per row")
+    if len(y) != data.n:
+        raise InputError(
+            f"X has {data.n} rows but y has {len(y)}", fix="pass labels for every row of X"
+        )
+    missing = np.array([is_missing(v) for v in y.tolist()], dtype=bool)
+    if missing.any():
+        raise InputError(
+            f"y is missing for {int(missing.sum())} of {len(y)} rows",
+            fix="drop those rows (or impute y) first",
+        )
+    d = len(data.names)
+    values, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
+    classes = data.model.classes
+    if data.model.kind == "classifier":
+        if len(values) < 2:
+            raise InputError(
+                f"y holds one class only ({values[0]!r})",
+                fix="pass rows of at least two classes (a held-out set with every class)",
+            )
+        if classes is not None:
+            unknown = sorted({str(v) for v in values} - {str(c) for c in classes})
+            if unknown:
+                raise InputError(
+                    f"y holds labels the model does not predict: {unknown[:6]}",
+                    fix=f"pass labels among the model's classes {list(classes)[:6]}",
+                )
+    elif len(values) < 2:
+        raise InputError("y is constant: no score can rank features", fix="pass varying targets")
+    if not _whole(min_features) or not 1 <= min_features <= d:
+        raise InputError(f"min_features={min_features!r}", fix=f"use a whole number in 1..{d}")
+    if not (_whole(step) and step >= 1) and not (isinstance(step, float) and 0 < step < 1):
+        raise InputError(
+            f"step={step!r}", fix="use a whole number of features >= 1, or a fraction in (0, 1)"
+        )
+    if isinstance(tolerance, bool) or not isinstance(tolerance, Real) or not 0 <= tolerance < 1:
+        raise InputError(
+            f"tolerance={tolerance!r}", fix="use a fraction of the best score in [0, 1), e.g. 0.01"
+        )
+    if random_state is not None and not _whole(random_state):
+        raise InputError(f"random_state={random_state!r}", fix="use an integer seed or None")
+    if _whole(cv):
+        smallest = int(counts.min()) if data.model.kind == "classifier" else data.n
+        if not 2 <= cv <= smallest:
+            where = "the least populated class of y has" if smallest < data.n else "X has"
+            raise InputError(
+                f"cv={cv}: cross-validation needs 2 to {smallest} folds ({where} {smallest} rows)",
+                fix=f"use cv in 2..{smallest}",
+            )
+    elif not hasattr(cv, "split"):
+        raise InputError(f"cv={cv!r}", fix="give a number of folds (>= 2) or a CV splitter")
+    if uses_rfecv(data):
+        if isinstance(scoring, str):
+            from sklearn.metrics import get_scorer_names
+
+            if scoring not in get_scorer_names():
+                raise InputError(
+                    f"unknown scoring {scoring!r}",
+                    fix="use a name from sklearn.metrics.get_scorer_names() or a scorer",
+                )
+        elif scoring is not None and not callable(scoring):
+            raise InputError(f"scoring={scoring!r}", fix="give a scorer's name or a scorer")
+    else:
+        from .explainers.permutation import scorer
+
+        scorer(scoring, data.model)  # an unknown name fails now
+    return y
 
 
 def eliminate(
@@ -68,29 +174,44 @@ def eliminate(
 ) -> Elimination:
     """Run the elimination (no widget); see :func:`limelight.feature_elimination`."""
     data = data or read_data(model, X)
-    y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
-    if len(y) != data.n:
-        raise InputError(
-            f"X has {data.n} rows but y has {len(y)}", fix="pass labels for every row of X"
-        )
-    est = data.model.estimator
-    if (
-        est is not None
-        and _has_importances(est)
-        and type(est).__name__ != "Pipeline"
-        and not any(data.categorical)
-    ):
+    y = check_options(
+        data,
+        y,
+        cv=cv,
+        scoring=scoring,
+        step=step,
+        min_features=min_features,
+        tolerance=tolerance,
+        random_state=random_state,
+    )
+    if uses_rfecv(data):
+        est = data.model.estimator
         return _rfecv(est, data, y, cv=cv, scoring=scoring, step=step, min_features=min_features)
-    return _by_permutation(data, y, scoring=scoring, tolerance=tolerance, random_state=random_state)
+    return _by_permutation(
+        data,
+        y,
+        scoring=scoring,
+        tolerance=tolerance,
+        min_features=min_features,
+        random_state=random_state,
+    )
 
 
 def _rfecv(est, data: GlobalData, y, *, cv, scoring, step, min_features) -> Elimination:
     from sklearn.base import clone
     from sklearn.feature_selection import RFECV
 
-    r = RFECV(
-        clone(est), step=step, cv=cv, scoring=scoring, min_features_to_select=min_features
-    ).fit(data.X, y)
+    try:
+        r = RFECV(
+            clone(est), step=step, cv=cv, scoring=scoring, min_features_to_select=min_features
+        ).fit(data.X, y)
+    except Exception as exc:  # a refit of the user's estimator on fewer features failed
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise ModelError(
+            f"refitting {type(est).__name__} on fewer features failed: "
+            f"{type(exc).__name__}: {text}",
+            fix="check that a clone of the model fits on X and y",
+        ) from exc
     res = r.cv_results_
     names = data.names
     return Elimination(
@@ -104,27 +225,26 @@ def _rfecv(est, data: GlobalData, y, *, cv, scoring, step, min_features) -> Elim
     )
 
 
-def _by_permutation(data: GlobalData, y, *, scoring, tolerance, random_state) -> Elimination:
+def _by_permutation(
+    data: GlobalData, y, *, scoring, tolerance, min_features, random_state
+) -> Elimination:
     from .explainers.permutation import scorer
     from .plans.importance import plan_importance
 
-    imp = plan_importance(
+    p = plan_importance(
         data.model, data.X, y, n_repeats=3, scoring=scoring, random_state=random_state
-    ).run()
-    name, score_fn = scorer(scoring, data.model)
+    )
+    imp = p.run()
+    name, score_fn = scorer(scoring, data.model, p.explainer.classes)
     order = np.argsort(imp.values[0], kind="stable")  # least important first
     d = len(data.names)
     rng = np.random.default_rng(random_state)
-    shuffled = [rng.permutation(data.n) for _ in range(d)]
-    batches = []
-    for removed in range(d):  # keep d - removed features
-        batches.append(_shuffled(data, order[:removed], shuffled))
-    outs = data.predict(_concat(batches)).reshape(d, data.n, -1)
-    scores = np.array([score_fn(y, o) for o in outs])
+    perms = [rng.permutation(data.n) for _ in range(d)]
+    scores = _scores_dropping(data, y, order, perms, score_fn)
     kept = d - np.arange(d)
     best = scores.max()
     ok = np.flatnonzero(scores >= best - tolerance * max(abs(best), 1e-12))
-    pick = int(kept[ok].min())
+    pick = max(int(kept[ok].min()), int(min_features))
     rank = {data.names[j]: int(max(1, d - i - pick + 1)) for i, j in enumerate(order)}
     keep = [data.names[j] for j in sorted(order[d - pick :])]
     return Elimination(
@@ -138,14 +258,30 @@ def _by_permutation(data: GlobalData, y, *, scoring, tolerance, random_state) ->
     )
 
 
-def _shuffled(data: GlobalData, cols, perms) -> Any:
-    X = data.X.copy() if hasattr(data.X, "copy") else np.array(data.X)
-    for j in cols:
-        if hasattr(X, "iloc"):
-            X[X.columns[j]] = X[X.columns[j]].to_numpy()[perms[j]]
-        else:
-            X[:, j] = X[perms[j], j]
-    return X
+def _scores_dropping(data: GlobalData, y, order, perms, score_fn) -> np.ndarray:
+    """The score with the ``removed`` least important columns shuffled, for removed =
+    0..d-1: one working copy of X shuffled a column further each step, at most
+    CELLS_PER_CALL values a model call (memory ~ n * d, not n * d**2)."""
+    n, d = data.n, len(data.names)
+    frame = hasattr(data.X, "iloc")
+    work = data.X.copy() if frame else np.array(data.X)
+    per_call = max(1, CELLS_PER_CALL // max(1, n * d))
+    scores: list[float] = []
+    pending: list[Any] = []
+    for removed in range(d):
+        if removed:
+            j = int(order[removed - 1])
+            if frame:
+                work[work.columns[j]] = data.X.iloc[:, j].to_numpy()[perms[j]]
+            else:
+                work[:, j] = np.asarray(data.X)[perms[j], j]
+        pending.append(work if per_call == 1 else work.copy())
+        if len(pending) == per_call or removed == d - 1:
+            batch = pending[0] if len(pending) == 1 else _concat(pending)
+            outs = data.predict(batch).reshape(len(pending), n, -1)
+            scores.extend(float(score_fn(y, o)) for o in outs)
+            pending = []
+    return np.asarray(scores)
 
 
 def _concat(parts):

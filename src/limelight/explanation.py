@@ -129,11 +129,15 @@ class Explanation:
             f"{'...' if self.n_outputs > 4 else ''}, {state})"
         )
 
-    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
         """Write to ``path``: ``.json`` (reload with ``limelight.load``), ``.html``
         (interactive, offline), ``.png`` or ``.svg``. ``include_data=False`` leaves out the
-        raw input (feature values, text, pixels) and says so in the file."""
-        return _presenter("save")(self, path, include_data=include_data, **options)
+        raw input (feature values, text, pixels) and says so in the file. The file is
+        written whole or not at all (a failed save keeps the old one); ``overwrite=False``
+        refuses to replace an existing file."""
+        return _presenter("save")(
+            self, path, include_data=include_data, overwrite=overwrite, **options
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any):
         """Shown in a notebook as the widget for its modality."""

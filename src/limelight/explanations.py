@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .errors import InputError, SchemaError
+from ._atomic import check_target, write_atomic
+from .errors import InputError, LimelightError, SchemaError
 from .explanation import Explanation, _encode
 
 SCHEMA = "limelight.explanations"
@@ -141,10 +143,26 @@ class Explanations:
 
     @classmethod
     def concat(cls, parts: list[Explanations]) -> Explanations:
-        """One collection of ``parts`` (the same model, method and names), in order."""
+        """One collection of ``parts`` (the same method, output and feature names), in
+        order; parts that explain other outputs or features are refused."""
         if not parts:
             raise InputError("nothing to concatenate", fix="pass at least one Explanations")
         first = parts[0]
+        for i, p in enumerate(parts[1:], 1):
+            for what in ("feature_names", "output_names", "method"):
+                if getattr(p, what) != getattr(first, what):
+                    raise InputError(
+                        f"part {i} has {what.replace('_', ' ')} {getattr(p, what)!r}, part 0 "
+                        f"{getattr(first, what)!r}: they are not one run's explanations",
+                        fix="concatenate explanations of the same model, method and columns",
+                    )
+            if (p.stderr is None) != (first.stderr is None) or (p.data is None) != (
+                first.data is None
+            ):
+                raise InputError(
+                    f"part {i} and part 0 differ in whether they hold standard errors or data",
+                    fix="concatenate explanations made the same way",
+                )
         cat = lambda a: (
             None
             if getattr(first, a) is None
@@ -220,16 +238,23 @@ class Explanations:
             "data": self.data is not None,
         }
 
-    def save(self, path: str | Path) -> Path:
-        """Write ``path`` (``.parquet``): the wide :meth:`to_frame` with :meth:`meta` in the
-        file's metadata; any Parquet reader opens it, ``limelight.load`` restores this."""
+    def save(self, path: str | Path, *, overwrite: bool = True, **options: Any) -> Path:
+        """Write ``path``: ``.parquet``, the wide :meth:`to_frame` with :meth:`meta` in the
+        file's metadata (any Parquet reader opens it, ``limelight.load`` restores this);
+        ``.svg`` / ``.png``, the summary (beeswarm) picture (``output=``, ``theme=``,
+        ``top=``); ``.json``, every row's values with the names, in standard JSON. Written
+        whole or not at all; ``overwrite=False`` refuses to replace a file."""
         path = Path(path)
+        from .export_many import PICTURES, save_many
+
+        if path.suffix.lower() in PICTURES:
+            return save_many(self, path, overwrite=overwrite, **options)
         if path.suffix != ".parquet":
             raise InputError(
                 f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
-                fix="save to a .parquet file",
+                fix="save to a .parquet file (the rows), or .svg, .png or .json",
             )
-        write_parquet(self, path)
+        write_parquet(self, check_target(path, overwrite), overwrite=overwrite)
         return path
 
     @classmethod
@@ -289,14 +314,17 @@ def _column(value: Any, n: int, dtype: Any, default: Any) -> np.ndarray:
 META_KEY = b"limelight"
 
 
-def write_parquet(ex: Explanations, path: Path) -> None:
-    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` in the schema."""
+def write_parquet(
+    ex: Explanations, path: Path, *, overwrite: bool = True, extra: dict | None = None
+) -> None:
+    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` (and ``extra``)
+    in the schema; complete or absent (an interrupted run leaves no half chunk)."""
     pa, pq = _pyarrow()
     table = pa.Table.from_pandas(ex.to_frame(), preserve_index=True)
-    meta = {**(table.schema.metadata or {}), META_KEY: json.dumps(ex.meta()).encode()}
-    tmp = path.with_name(path.name + ".tmp")
-    pq.write_table(table.replace_schema_metadata(meta), tmp)
-    tmp.replace(path)  # a file is complete or absent: an interrupted run leaves no half chunk
+    meta_json = json.dumps({**ex.meta(), **(extra or {})}, allow_nan=False)
+    meta = {**(table.schema.metadata or {}), META_KEY: meta_json.encode()}
+    table = table.replace_schema_metadata(meta)
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp), overwrite=overwrite)
 
 
 def read_parquet(paths: list[Path]) -> Explanations:
@@ -304,35 +332,66 @@ def read_parquet(paths: list[Path]) -> Explanations:
     pa, pq = _pyarrow()
     parts = []
     for p in paths:
-        table = pq.read_table(p)
+        with damaged_file(p):
+            table = pq.read_table(p)
         raw = (table.schema.metadata or {}).get(META_KEY)
         if raw is None:
             raise SchemaError(
                 f"{p.name} has no limelight metadata",
                 fix="load a file written by Explanations.save or attribute_many",
             )
-        parts.append(Explanations.from_frame(table.to_pandas(), json.loads(raw)))
+        with damaged_file(p):
+            meta = json.loads(raw)
+            ex = Explanations.from_frame(table.to_pandas(), meta)
+        parts.append(ex)
     return Explanations.concat(parts)
 
 
+def read_chunk_info(path: Path) -> dict[str, Any] | None:
+    """The run a chunk file was written for (``attribute_many(out=)``), from its metadata
+    alone (the columns are not read); None for a file without it."""
+    _, pq = _pyarrow()
+    with damaged_file(path):
+        raw = (pq.read_schema(path).metadata or {}).get(META_KEY)
+        info = json.loads(raw).get("run") if raw is not None else None
+    return info if isinstance(info, dict) else None
+
+
+@contextmanager
+def damaged_file(path: Path) -> Iterator[None]:
+    """pyarrow's and json's errors on a truncated or foreign file, as a SchemaError that
+    names the file."""
+    try:
+        yield
+    except LimelightError:
+        raise
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise SchemaError(
+            f"{Path(path).name} is damaged or not a limelight Parquet file "
+            f"({type(exc).__name__}: {str(exc)[:120]})",
+            fix="load a complete file written by Explanations.save or attribute_many "
+            "(a truncated chunk: delete it and resume the run)",
+        ) from None
+
+
 def load_many(path: str | Path) -> Explanations:
-    """A ``.parquet`` file, or a folder of chunks written by ``attribute_many(out=...)``."""
+    """A ``.parquet`` file, or a folder of chunks written by ``attribute_many(out=...)``
+    (the chunks its manifest lists)."""
     path = Path(path)
     if path.is_dir():
-        files = sorted(path.glob("part-*.parquet"))
-        if not files:
-            raise InputError(
-                f"no chunks (part-*.parquet) in {str(path)!r}",
-                fix="point at the folder given to attribute_many(out=...)",
-            )
-        return read_parquet(files)
+        from .many.store import load_folder
+
+        return load_folder(path)
     if not path.is_file():
         raise InputError(f"no file at {str(path)!r}", fix="check the path")
     _, pq = _pyarrow()
     from .many.items import is_items_file, load_items
 
-    if is_items_file(pq.read_schema(path).metadata):  # texts or images (ItemExplanations)
-        return load_items(path)
+    with damaged_file(path):
+        metadata = pq.read_schema(path).metadata
+    if is_items_file(metadata):  # texts or images (ItemExplanations)
+        with damaged_file(path):
+            return load_items(path)
     return read_parquet([path])
 
 

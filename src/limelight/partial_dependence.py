@@ -2,10 +2,12 @@
 sweeps a grid while every other column keeps each row's own value.
 
 ICE curve of row i at grid value v: ``f(x_i with feature = v)``; partial dependence: the
-mean of the ICE curves. For a scikit-learn estimator on numeric columns the numbers come
-from :func:`sklearn.inspection.partial_dependence` (``method="brute"``, its default grid:
-the 5th..95th percentiles in 100 steps, or the unique values when fewer); for callables
-and categorical columns we compute the same brute-force average, streaming by grid chunk.
+mean of the ICE curves, computed by brute force on the model's own output scale (its
+probabilities, or an XGBoost / LightGBM / CatBoost classifier's log-odds), streaming by
+grid chunk. The default grid is scikit-learn's: the unique values when fewer than
+``grid_resolution``, else evenly spaced between the ``percentiles`` (5th..95th) in 100
+steps; a categorical column's categories. A binary classifier's default output is its
+second class (as scikit-learn's); a model with more outputs must name one (``output=``).
 
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(50, 2))
@@ -18,12 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from ._global_data import GlobalData, feature_index, read_data
+from ._global_data import GlobalData, as_float, categories, feature_index, read_data
 from .errors import InputError
+from .plans.outputs import one_output
 
 GRID = 100
 PERCENTILES = (0.05, 0.95)
@@ -33,8 +37,8 @@ ROWS_PER_CALL = 20_000  # hybrid rows per model call while streaming
 @dataclass
 class Dependence:
     """``features`` (names), ``grid`` (one array per feature), ``average`` (grid shape),
-    ``ice`` (rows x grid, one feature only; None for two), ``source`` ("sklearn" or
-    "limelight"), ``centered``."""
+    ``ice`` (rows x grid, one feature only; None for two), ``source`` ("limelight": the brute
+    force above), ``centered``."""
 
     features: list[str]
     grid: list[np.ndarray]
@@ -80,40 +84,116 @@ def default_grid(
     percentiles: tuple[float, float] = PERCENTILES,
 ) -> np.ndarray:
     """scikit-learn's grid: unique values when fewer than ``resolution``, else evenly
-    spaced between the percentiles; a categorical column's categories."""
+    spaced between the percentiles; a categorical column's categories. Missing values are
+    left out."""
     if categorical:
-        return np.array(sorted(set(column.tolist()), key=str), dtype=object)
-    values = np.unique(column)
-    if len(values) < resolution:
-        return values.astype(float)
+        return np.array(categories(column), dtype=object)
+    values = as_float(column)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        raise InputError("the column has no values (every row is missing)", fix="pick another")
+    unique = np.unique(values)
+    if len(unique) < resolution:
+        return unique
     from scipy.stats.mstats import mquantiles  # scikit-learn's quantiles
 
-    lo, hi = mquantiles(column.astype(float), prob=percentiles)
+    lo, hi = mquantiles(values, prob=percentiles)
     if np.isclose(lo, hi):
         raise InputError(
-            "the percentiles are too close to each other",
+            f"the percentiles {tuple(percentiles)} of the column are both {lo:.4g}",
             fix="pass wider percentiles=(lo, hi) or a grid=",
         )
     return np.linspace(lo, hi, num=resolution)
 
 
-def _output(data: GlobalData, output: Any) -> int:
-    names = data.model.output_names
-    if output is None:
-        return 1 if data.model.kind == "classifier" and len(names) == 2 else 0
-    if isinstance(output, str):
-        if output not in names:
-            raise InputError(f"no output named {output!r}", fix=f"use one of {names[:20]}")
-        return names.index(output)
-    return int(output) % len(names)
+@dataclass
+class Checked:
+    """What :func:`check_options` resolved: the columns, the output, the grids."""
+
+    cols: list[int]
+    output: int
+    grids: list[np.ndarray]
 
 
-def _sklearn_applies(data: GlobalData, cols: list[int], grid: Any) -> bool:
-    return (
-        data.model.estimator is not None
-        and grid is None
-        and not any(data.categorical[j] for j in cols)
-    )
+def check_options(
+    data: GlobalData,
+    features: list[Any],
+    *,
+    grid: Any = None,
+    grid_resolution: Any = GRID,
+    percentiles: Any = PERCENTILES,
+    centered: Any = False,
+    output: Any = None,
+) -> Checked:
+    """Every option checked against ``data`` at the call (before any thread), the grids
+    computed."""
+    if not 1 <= len(features) <= 2:
+        raise InputError(f"{len(features)} features", fix="give one feature or a pair")
+    cols = [feature_index(data, f) for f in features]
+    if len(cols) == 2 and cols[0] == cols[1]:
+        raise InputError(
+            f"the pair names one column twice ({data.names[cols[0]]!r})",
+            fix="give two different features",
+        )
+    if not isinstance(centered, (bool, np.bool_)):
+        raise InputError(f"centered={centered!r}", fix="use True or False")
+    k = one_output(data.model, output, what="partial dependence")
+    if (
+        isinstance(grid_resolution, (bool, np.bool_))
+        or not isinstance(grid_resolution, Integral)
+        or grid_resolution < 2
+    ):
+        raise InputError(f"grid_resolution={grid_resolution!r}", fix="use a whole number >= 2")
+    try:
+        lo, hi = (float(p) for p in percentiles)
+    except (TypeError, ValueError):
+        raise InputError(
+            f"percentiles={percentiles!r}", fix="give two fractions (lo, hi)"
+        ) from None
+    if not 0 <= lo < hi <= 1:
+        raise InputError(
+            f"percentiles={tuple(percentiles)}", fix="use 0 <= lo < hi <= 1, e.g. (0.05, 0.95)"
+        )
+    if grid is not None:
+        return Checked(cols, k, _given_grids(data, cols, grid))
+    grids = [
+        default_grid(data.column(j), data.categorical[j], int(grid_resolution), (lo, hi))
+        for j in cols
+    ]
+    return Checked(cols, k, grids)
+
+
+def _given_grids(data: GlobalData, cols: list[int], grid: Any) -> list[np.ndarray]:
+    parts = [grid] if len(cols) == 1 else grid
+    if len(cols) == 2 and (
+        isinstance(parts, (str, bytes)) or np.ndim(parts) == 0 or len(parts) != 2
+    ):
+        raise InputError(
+            "grid= for two features is a pair of grids", fix="pass grid=([a1, a2, ...], [b1, ...])"
+        )
+    grids = []
+    for j, g in zip(cols, parts):
+        arr = np.asarray(g, dtype=object)
+        if arr.ndim != 1 or arr.size == 0:
+            raise InputError(
+                f"the grid of {data.names[j]!r} has shape {arr.shape}",
+                fix="give a non-empty list of values",
+            )
+        if not data.categorical[j]:
+            try:
+                arr = arr.astype(float)
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"the grid of the numeric column {data.names[j]!r} holds values that are "
+                    "not numbers",
+                    fix="give numbers",
+                ) from None
+            if not np.isfinite(arr).all():
+                raise InputError(
+                    f"the grid of {data.names[j]!r} holds NaN or inf", fix="give finite numbers"
+                )
+        grids.append(arr)
+    return grids
 
 
 def _with_value(data: GlobalData, cols: list[int], values: tuple) -> Any:
@@ -143,25 +223,22 @@ def stream(
     centered: bool = False,
     output: Any = None,
     data: GlobalData | None = None,
+    checked: Checked | None = None,
 ) -> Iterator[Dependence]:
     """Partials (more grid points each) and the final :class:`Dependence`."""
     data = data or read_data(model, X)
-    if not 1 <= len(features) <= 2:
-        raise InputError(f"{len(features)} features", fix="give one feature or two")
-    cols = [feature_index(data, f) for f in features]
-    k = _output(data, output)
+    c = checked or check_options(
+        data,
+        features,
+        grid=grid,
+        grid_resolution=grid_resolution,
+        percentiles=percentiles,
+        centered=centered,
+        output=output,
+    )
+    cols, k, grids = c.cols, c.output, c.grids
     names = [data.names[j] for j in cols]
     out_name = data.model.output_names[k]
-    if _sklearn_applies(data, cols, grid):
-        yield _from_sklearn(data, cols, k, grid_resolution, percentiles, centered, names, out_name)
-        return
-    if grid is not None:
-        grids = [np.asarray(grid if len(cols) == 1 else grid[i]) for i in range(len(cols))]
-    else:
-        grids = [
-            default_grid(data.column(j), data.categorical[j], grid_resolution, percentiles)
-            for j in cols
-        ]
     points = _points(grids)
     values = np.full((len(points), data.n), np.nan)
     per_call = max(1, ROWS_PER_CALL // data.n)
@@ -170,7 +247,7 @@ def stream(
         batch = _concat([_with_value(data, cols, p) for p in chunk])
         values[start : start + len(chunk)] = data.predict(batch)[:, k].reshape(len(chunk), data.n)
         done = start + len(chunk) >= len(points)
-        yield _result(values, grids, names, out_name, centered, done)
+        yield _result(values, grids, names, out_name, bool(centered), done)
 
 
 def _concat(parts: list[Any]) -> Any:
@@ -199,41 +276,6 @@ def _result(
         source=source,
         centered=centered,
         done=done,
-    )
-
-
-def _from_sklearn(data, cols, k, resolution, percentiles, centered, names, out_name):
-    from sklearn.inspection import partial_dependence
-
-    response = {"proba": "predict_proba", "decision": "decision_function"}.get(
-        data.model.output_kind, "auto"
-    )
-    one = len(cols) == 1
-    r = partial_dependence(
-        data.model.estimator,
-        data.X,
-        cols if one else [tuple(cols)],
-        grid_resolution=resolution,
-        percentiles=percentiles,
-        method="brute",
-        kind="both" if one else "average",
-        response_method=response,
-    )
-    # sklearn keeps only the positive class of a binary classifier
-    row = k if r["average"].shape[0] > 1 else 0
-    grids = [np.asarray(g) for g in r["grid_values"]]
-    if one:
-        values = np.asarray(r["individual"][row]).T  # points x rows
-        return _result(values, grids, names, out_name, centered, True, source="sklearn")
-    avg = np.asarray(r["average"][row])
-    return Dependence(
-        features=names,
-        grid=grids,
-        average=avg,
-        ice=None,
-        output=out_name,
-        source="sklearn",
-        centered=centered,
     )
 
 

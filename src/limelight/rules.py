@@ -17,6 +17,7 @@ name the original columns.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -24,6 +25,7 @@ import numpy as np
 from ._format import format_value
 from ._global_data import GlobalData, read_data
 from .errors import InputError
+from .plans.outputs import one_output, predicted_classes
 
 
 @dataclass
@@ -52,6 +54,38 @@ class Surrogate:
         return np.flatnonzero(self.leaf_of_row == node)
 
 
+def check_options(
+    data: GlobalData,
+    *,
+    max_depth: Any = 3,
+    test_size: Any = 0.25,
+    output: Any = None,
+    random_state: Any = 0,
+) -> int | None:
+    """Every option checked against ``data`` (at the call, before any thread); returns the
+    output the tree mimics, or None for a classifier's predicted class."""
+    if isinstance(max_depth, bool) or not isinstance(max_depth, Integral) or max_depth < 1:
+        raise InputError(f"max_depth={max_depth!r}", fix="use a whole number >= 1, e.g. 3")
+    if isinstance(test_size, bool) or not isinstance(test_size, Real) or not 0 < test_size < 1:
+        raise InputError(f"test_size={test_size!r}", fix="use a fraction between 0 and 1")
+    if _n_test(data.n, test_size) >= data.n:
+        raise InputError(
+            f"test_size={test_size} holds out all {data.n} rows, leaving none to fit the tree",
+            fix="pass more rows or a smaller test_size",
+        )
+    if random_state is not None and (
+        isinstance(random_state, bool) or not isinstance(random_state, Integral)
+    ):
+        raise InputError(f"random_state={random_state!r}", fix="use an integer seed or None")
+    if data.model.kind == "classifier" and output is None:
+        return None
+    return one_output(data.model, output, what="the surrogate tree")
+
+
+def _n_test(n: int, test_size: float) -> int:
+    return max(1, int(round(test_size * n)))
+
+
 def fit_surrogate(
     model: Any,
     X: Any,
@@ -59,42 +93,36 @@ def fit_surrogate(
     max_depth: int = 3,
     test_size: float = 0.25,
     output: int | str | None = None,
-    random_state: int = 0,
+    random_state: int | None = 0,
     data: GlobalData | None = None,
     target: np.ndarray | None = None,
 ) -> Surrogate:
-    """Fit the tree (no widget); see :func:`limelight.surrogate`."""
+    """Fit the tree (no widget); see :func:`limelight.surrogate`. A classifier's tree
+    mimics its predicted class (through :func:`~limelight.plans.outputs.predicted_classes`:
+    a single log-odds column is cut at 0), unless ``output`` names one of its outputs,
+    whose score a regression tree then mimics."""
     from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-    if int(max_depth) < 1:
-        raise InputError(f"max_depth={max_depth}", fix="use max_depth >= 1")
-    if not 0 < test_size < 1:
-        raise InputError(f"test_size={test_size}", fix="use a fraction between 0 and 1")
     data = data or read_data(model, X)
-    classify = data.model.kind == "classifier"
-    out_name = "class"
+    k = check_options(
+        data, max_depth=max_depth, test_size=test_size, output=output, random_state=random_state
+    )
+    classify = k is None
+    out_name = "class" if classify else data.model.output_names[k]
     if target is None:
         out = data.predict()
-        if classify:
-            target = np.asarray(data.model.classes)[out.argmax(axis=1)]
-        else:
-            k = 0 if output is None else _index(data.model.output_names, output)
-            target, out_name = out[:, k], data.model.output_names[k]
-    elif not classify:
-        out_name = data.model.output_names[0]
+        target = predicted_classes(out, data.model) if classify else out[:, k]
     enc, origin = data.encoded()
     rng = np.random.default_rng(random_state)
     test = np.zeros(data.n, bool)
-    test[rng.permutation(data.n)[: max(1, int(round(test_size * data.n)))]] = True
+    test[rng.permutation(data.n)[: _n_test(data.n, test_size)]] = True
     cls = DecisionTreeClassifier if classify else DecisionTreeRegressor
     tree = cls(max_depth=int(max_depth), random_state=random_state).fit(enc[~test], target[~test])
     guess = tree.predict(enc[test])
     if classify:
         fidelity, kind = float(np.mean(guess == target[test])), "accuracy"
     else:
-        resid = float(np.sum((target[test] - guess) ** 2))
-        total = float(np.sum((target[test] - target[test].mean()) ** 2))
-        fidelity, kind = (1.0 - resid / total if total > 0 else float(resid == 0)), "R²"
+        fidelity, kind = r2_fidelity(target[test], guess), "R²"
     leaves = tree.apply(enc)
     nodes = _nodes(tree, origin, data, enc, target, classify)
     return Surrogate(
@@ -113,20 +141,36 @@ def fit_surrogate(
     )
 
 
-def _index(names: list[str], output: int | str) -> int:
-    if isinstance(output, str):
-        if output not in names:
-            raise InputError(f"no output named {output!r}", fix=f"use one of {names[:20]}")
-        return names.index(output)
-    return int(output) % len(names)
+def r2_fidelity(want: np.ndarray, got: np.ndarray) -> float:
+    """R² of ``got`` against ``want``; where ``want`` is constant (to rounding) R² is
+    undefined: 1.0 when ``got`` equals it to the same rounding, else 0.0.
+
+        >>> r2_fidelity(np.full(4, 0.1 + 0.2), np.full(4, 0.3))
+        1.0
+    """
+    want, got = np.asarray(want, float), np.asarray(got, float)
+    scale = max(1.0, float(np.abs(want).max(initial=0.0)))
+    resid = float(np.sum((want - got) ** 2))
+    total = float(np.sum((want - want.mean()) ** 2))
+    tiny = (1e-9 * scale) ** 2 * len(want)  # float rounding, not variation
+    if total <= tiny:
+        return float(resid <= tiny)
+    return 1.0 - resid / total
 
 
-def _condition(origin: tuple[int, Any], threshold: float, data: GlobalData, left: bool) -> str:
+def _condition(
+    origin: tuple[int, Any], threshold: float, data: GlobalData, left: bool, missing_left: Any
+) -> str:
+    """The test on one side of a split; ``missing_left``: where rows with a missing value
+    go (True/False), None when the column has none."""
     j, cat = origin
     name = data.names[j]
     if cat is not None:  # a 0/1 column: left is "not this category"
         return f"{name} ≠ {format_value(cat)}" if left else f"{name} = {format_value(cat)}"
-    return f"{name} ≤ {threshold:.4g}" if left else f"{name} > {threshold:.4g}"
+    if not np.isfinite(threshold):  # scikit-learn's split of missing from present values
+        return f"{name} is present" if left else f"{name} is missing"
+    text = f"{name} ≤ {threshold:.4g}" if left else f"{name} > {threshold:.4g}"
+    return text + (" or missing" if missing_left is left else "")
 
 
 def _nodes(
@@ -135,6 +179,7 @@ def _nodes(
     """Every node with its test, its rows (all of X), its prediction and its place
     (``x`` in 0..1 from the leaves' order, ``depth``)."""
     t = tree.tree_
+    has_nan = np.isnan(enc).any(axis=0)
     nodes: list[dict] = [{} for _ in range(t.node_count)]
     slot: dict[int, float] = {}
     leaf_count = [0]
@@ -154,11 +199,12 @@ def _nodes(
             slot[i] = float(leaf_count[0])
             leaf_count[0] += 1
         else:
-            o, thr = origin[int(t.feature[i])], float(t.threshold[i])
-            walk(left, d + 1, _condition(o, thr, data, True))
-            walk(right, d + 1, _condition(o, thr, data, False))
+            f, thr = int(t.feature[i]), float(t.threshold[i])
+            miss = bool(t.missing_go_to_left[i]) if has_nan[f] else None
+            walk(left, d + 1, _condition(origin[f], thr, data, True, miss))
+            walk(right, d + 1, _condition(origin[f], thr, data, False, miss))
             slot[i] = (slot[left] + slot[right]) / 2
-            node["test"] = _condition(o, thr, data, True)
+            node["test"] = _condition(origin[f], thr, data, True, miss)
         nodes[i] = node
 
     walk(0, 0, None)

@@ -122,6 +122,24 @@ export function colourise(values, sign, cmapName, scale) {
   return out;
 }
 
+/** The width a picture is drawn at: small ones (an 8x8 digit) enlarged by a whole factor
+ * to at least 256 px, with crisp pixels; large ones as they are. */
+export function shownWidth(w) {
+  if (!(w > 0) || w >= 256) return w;
+  return Math.ceil(256 / w) * w;
+}
+
+/** The legend's ramp: `n` values from -scale to +scale ("all") or 0 to scale. */
+export function legendRamp(sign, scale, n = 160) {
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const t = i / (n - 1);
+    if (sign === "all") out[i] = (2 * t - 1) * scale;
+    else out[i] = (sign === "negative" ? -t : t) * scale;
+  }
+  return out;
+}
+
 function el(tag, cls, text) {
   const node = document.createElement(tag);
   if (cls) node.className = cls;
@@ -137,6 +155,8 @@ const CSS = `
 .ll-image-panes canvas{max-width:100%;height:auto;border:1px solid var(--ll-border, #ccc)}
 .ll-image-pixelated canvas{image-rendering:pixelated}
 .ll-image-caption{font-size:12px;color:var(--ll-muted, #666)}
+.ll-image-legend{display:flex;gap:6px;align-items:center;font-size:12px;margin:4px 0}
+.ll-image-legend canvas{width:160px;height:12px;border:1px solid var(--ll-border, #ccc);image-rendering:auto}
 .ll-image-note{font-size:12px;color:var(--ll-warn, #b35900);font-weight:600}
 `;
 
@@ -178,8 +198,16 @@ export function render({ model, el: root }) {
   const mapCanvas = el("canvas", "ll-image-map");
   const caption = el("div", "ll-image-caption");
   const note = el("div", "ll-image-note");
+  const legend = el("div", "ll-image-legend");
+  const legendLow = el("span", "ll-image-legend-low");
+  const legendBar = el("canvas");
+  legendBar.width = 160;
+  legendBar.height = 1;
+  const legendHigh = el("span", "ll-image-legend-high");
+  const legendText = el("span", "ll-image-caption");
+  legend.append(legendLow, legendBar, legendHigh, legendText);
   panes.append(overlay, original, mapCanvas);
-  box.append(caption, note);
+  box.append(legend, caption, note);
   const picture = document.createElement("canvas"); // offscreen, picture size
   const heat = document.createElement("canvas"); // offscreen, map size
 
@@ -207,7 +235,7 @@ export function render({ model, el: root }) {
     picture.getContext("2d").putImageData(new ImageData(data, w, h), 0, 0);
     original.getContext("2d").drawImage(picture, 0, 0);
     // small pictures (digits) are shown larger, with crisp pixels
-    const shown = Math.max(w, Math.min(320, w * 8));
+    const shown = shownWidth(w);
     for (const c of [overlay, original, mapCanvas]) c.style.width = `${shown}px`;
     box.classList.toggle("ll-image-pixelated", shown > w);
     state.picShape = [h, w];
@@ -233,6 +261,20 @@ export function render({ model, el: root }) {
     m.fillRect(0, 0, mapCanvas.width, mapCanvas.height);
     m.imageSmoothingEnabled = w < mapCanvas.width;
     m.drawImage(heat, 0, 0, mapCanvas.width, mapCanvas.height);
+    drawLegend(sign);
+  }
+
+  function drawLegend(sign) {
+    const ramp = legendRamp(sign, state.scale, legendBar.width);
+    const rgba = colourise(ramp, sign, cmapSel.value, state.scale);
+    for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255; // the colours, opaque
+    legendBar.getContext("2d").putImageData(new ImageData(rgba, legendBar.width, 1), 0, 0);
+    const fmt = (v) => (v >= 0 ? "+" : "") + v.toPrecision(3);
+    legendLow.textContent = fmt(ramp[0]);
+    legendHigh.textContent = fmt(ramp[ramp.length - 1]);
+    const name = (state.meta.output_names || [])[outputIndex()] ?? "the output";
+    legendText.textContent =
+      sign === "all" ? `red raises ${name}, blue lowers it` : `${SIGN_LABELS[sign] || sign} attribution`;
   }
 
   /** The cheap part: picture + colourised map at the slider's opacity. */

@@ -1,6 +1,6 @@
 // Unit tests of the image view's pure parts: colour tables, outlier scale, colourising.
 import { describe, expect, it } from "vitest";
-import { colourise, decodeArray, lut, scaleFor } from "./image.js";
+import { colourise, decodeArray, legendRamp, lut, scaleFor, shownWidth } from "./image.js";
 
 describe("lut", () => {
   it("runs from the first stop to the last", () => {
@@ -50,5 +50,29 @@ describe("decodeArray", () => {
     const src = Float32Array.from([1.5, -2]);
     const out = decodeArray({ view: new DataView(src.buffer), dtype: "float32", shape: [2] });
     expect(Array.from(out)).toEqual([1.5, -2]);
+  });
+});
+
+describe("shownWidth", () => {
+  it("draws small pictures at least 256 px wide, by a whole factor", () => {
+    expect(shownWidth(8)).toBe(256); // an 8x8 digit: 32x, crisp
+    expect(shownWidth(28)).toBe(280); // MNIST: 10x
+    expect(shownWidth(100)).toBe(300);
+    expect(shownWidth(224)).toBe(448);
+    expect(shownWidth(256)).toBe(256);
+    expect(shownWidth(640)).toBe(640);
+  });
+});
+
+describe("legendRamp", () => {
+  it("runs from -scale to +scale for both signs, 0 to scale for one", () => {
+    const all = legendRamp("all", 2, 5);
+    expect(Array.from(all)).toEqual([-2, -1, 0, 1, 2]);
+    expect(Array.from(legendRamp("positive", 3, 4))).toEqual([0, 1, 2, 3]);
+    expect(legendRamp("negative", 3, 4)[3]).toBe(-3);
+    // coloured as the map: blue at the low end, red at the high end
+    const px = colourise(all, "all", "auto", 2);
+    expect(px[2]).toBeGreaterThan(px[0]);
+    expect(px[16]).toBeGreaterThan(px[18]);
   });
 });

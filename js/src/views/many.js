@@ -45,6 +45,60 @@ export function colour(t) {
   return `rgb(${c[0]},${c[1]},${c[2]})`;
 }
 
+/** About `n` round tick values covering [lo, hi] (steps of 1, 2 or 5 times a power of ten). */
+export function niceTicks(lo, hi, n = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / n;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)));
+  }
+  return out;
+}
+
+/** An x axis along `y` from the scale `sx` over [lo, hi]: domain line, ticks, labels. */
+function xAxis(ctx, sx, lo, hi, y, x0, x1) {
+  ctx.beginPath();
+  ctx.moveTo(x0, y);
+  ctx.lineTo(x1, y);
+  for (const t of niceTicks(lo, hi)) {
+    ctx.moveTo(sx(t), y);
+    ctx.lineTo(sx(t), y + 4);
+  }
+  ctx.stroke();
+  ctx.textAlign = "center";
+  for (const t of niceTicks(lo, hi)) ctx.fillText(fmt(t), sx(t), y + 15);
+  ctx.textAlign = "left";
+}
+
+/** A y axis along `x` from the scale `sy` over [lo, hi]. */
+function yAxis(ctx, sy, lo, hi, x, y0, y1) {
+  ctx.beginPath();
+  ctx.moveTo(x, y0);
+  ctx.lineTo(x, y1);
+  for (const t of niceTicks(lo, hi, 4)) {
+    ctx.moveTo(x - 4, sy(t));
+    ctx.lineTo(x, sy(t));
+  }
+  ctx.stroke();
+  ctx.textAlign = "right";
+  for (const t of niceTicks(lo, hi, 4)) ctx.fillText(fmt(t), x - 6, sy(t) + 4);
+  ctx.textAlign = "left";
+}
+
+/** The colour bar of the feature value: blue (low) to red (high), with its name. */
+function colourBar(ctx, x, y, label) {
+  for (let k = 0; k < 64; k++) {
+    ctx.fillStyle = colour(k / 63);
+    ctx.fillRect(x + k * 1.5, y, 1.6, 8);
+  }
+  ctx.fillStyle = "rgb(110,110,110)";
+  ctx.fillText("low", x - 24, y + 8);
+  ctx.fillText(`high · colour: ${label}`, x + 100, y + 8);
+}
+
 /** Vertical offsets in [-1, 1] for a beeswarm row: spread ∝ how many dots share the bin,
  * alternating sides, deterministic (the same picture for the same rows). */
 export function swarm(xs, bins = 80) {
@@ -88,8 +142,12 @@ export function dots(cv, size) {
       const rgb = PALETTE[Number.isFinite(t) ? Math.round(Math.min(1, Math.max(0, t)) * 63) : 64];
       const x0 = Math.round(x * ratio - s / 2);
       const y0 = Math.round(y * ratio - s / 2);
+      const r2 = (s / 2) ** 2 + 0.25; // round dots: the pixels whose centre is inside
+      const cx = x0 + s / 2 - 0.5;
+      const cy = y0 + s / 2 - 0.5;
       for (let yy = Math.max(0, y0); yy < Math.min(c.height, y0 + s); yy++) {
         for (let xx = Math.max(0, x0); xx < Math.min(c.width, x0 + s); xx++) {
+          if (s > 2 && (xx - cx) ** 2 + (yy - cy) ** 2 > r2) continue;
           const k = (yy * c.width + xx) * 4;
           px[k] = rgb[0];
           px[k + 1] = rgb[1];
@@ -109,39 +167,61 @@ export function dots(cv, size) {
   };
 }
 
-/** Draw the beeswarm; returns the dots' screen positions for clicks. */
+/** Per row, the sum of the attributions of the features not in `feats` ("N others"). */
+export function othersSum(values, d, n, feats) {
+  const shown = new Set(feats);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (let j = 0; j < d; j++) if (!shown.has(j)) sum += values[i * d + j];
+    out[i] = sum;
+  }
+  return out;
+}
+
+/** Draw the beeswarm (the top features, then "N other features" summed); returns the
+ * dots' screen positions for clicks. */
 export function drawBeeswarm(state, feats) {
   const { values, data, d, n } = state;
-  const cv = canvas(W, ROW_H * feats.length + 24);
-  const [lo, hi] = range(values);
+  const others = d - feats.length;
+  const lines = feats.length + (others > 0 ? 1 : 0);
+  const rest = others > 0 ? othersSum(values, d, n, feats) : null;
+  const cv = canvas(W, ROW_H * lines + 52);
+  let [lo, hi] = range(values);
+  if (rest) [lo, hi] = [Math.min(lo, range(rest)[0]), Math.max(hi, range(rest)[1])];
   const sx = (v) => PAD_L + ((v - lo) / (hi - lo)) * (W - PAD_L - 10);
-  const px = new Float32Array(n * feats.length);
-  const py = new Float32Array(n * feats.length);
-  const ink = dots(cv, n > 20000 ? 1.5 : n > 2000 ? 2 : 3);
-  feats.forEach((j, r) => {
+  const px = new Float32Array(n * lines);
+  const py = new Float32Array(n * lines);
+  const ink = dots(cv, n > 20000 ? 1.5 : n > 2000 ? 2.5 : n > 300 ? 3.5 : 5);
+  const line = (r, value, tint) => {
     const xs = new Float32Array(n);
-    for (let i = 0; i < n; i++) xs[i] = (values[i * d + j] - lo) / (hi - lo);
+    for (let i = 0; i < n; i++) xs[i] = (value(i) - lo) / (hi - lo);
     const dy = swarm(xs);
-    const [dl, dh] = range(data, j, d);
     for (let i = 0; i < n; i++) {
-      const x = sx(values[i * d + j]);
+      const x = sx(value(i));
       const y = r * ROW_H + ROW_H / 2 + dy[i] * (ROW_H / 2 - 2);
       px[r * n + i] = x;
       py[r * n + i] = y;
-      ink.add(x, y, (data[i * d + j] - dl) / (dh - dl));
+      ink.add(x, y, tint(i));
     }
+  };
+  feats.forEach((j, r) => {
+    const [dl, dh] = range(data, j, d);
+    line(r, (i) => values[i * d + j], (i) => (data[i * d + j] - dl) / (dh - dl));
   });
+  if (rest) line(feats.length, (i) => rest[i], () => Number.NaN);
   const ctx = ink.finish();
   ctx.beginPath();
   ctx.moveTo(sx(0), 0);
-  ctx.lineTo(sx(0), ROW_H * feats.length);
+  ctx.lineTo(sx(0), ROW_H * lines);
   ctx.stroke();
   feats.forEach((j, r) => {
     ctx.fillText(state.names[j].slice(0, 22), 4, r * ROW_H + ROW_H / 2 + 4);
   });
-  ctx.fillText(fmt(lo), PAD_L, ROW_H * feats.length + 16);
-  ctx.fillText(fmt(hi), W - 50, ROW_H * feats.length + 16);
-  ctx.fillText("attribution (colour: feature value, blue low → red high)", PAD_L + 90, ROW_H * feats.length + 16);
+  if (rest) ctx.fillText(`${others} other feature${others > 1 ? "s" : ""}`, 4, feats.length * ROW_H + ROW_H / 2 + 4);
+  xAxis(ctx, sx, lo, hi, ROW_H * lines + 2, PAD_L, W - 10);
+  ctx.fillText("attribution", 4, ROW_H * lines + 17);
+  colourBar(ctx, PAD_L + 30, ROW_H * lines + 34, "feature value");
   const c = cv.c;
   return { el: c, px, py, rowOf: (k) => k % n };
 }
@@ -150,25 +230,32 @@ export function drawBeeswarm(state, feats) {
  * by feature `by`; returns the dots' positions. */
 export function drawDependence(state, j, by) {
   const { values, data, d, n } = state;
-  const H = 260;
+  const H = 290;
   const cv = canvas(W, H);
   const [xl, xh] = range(data, j, d);
   const [yl, yh] = range(values, j, d);
   const [cl, ch] = range(data, by, d);
   const sx = (v) => 50 + ((v - xl) / (xh - xl)) * (W - 60);
-  const sy = (v) => H - 30 - ((v - yl) / (yh - yl)) * (H - 40);
+  const sy = (v) => H - 36 - ((v - yl) / (yh - yl)) * (H - 52);
   const px = new Float32Array(n);
   const py = new Float32Array(n);
-  const ink = dots(cv, n > 20000 ? 1.5 : 3);
+  const ink = dots(cv, n > 20000 ? 1.5 : n > 2000 ? 2.5 : n > 300 ? 3.5 : 5);
   for (let i = 0; i < n; i++) {
     px[i] = sx(data[i * d + j]);
     py[i] = sy(values[i * d + j]);
     ink.add(px[i], py[i], (data[i * d + by] - cl) / (ch - cl));
   }
   const ctx = ink.finish();
-  ctx.fillText(`${state.names[j]} (value)`, W / 2 - 40, H - 8);
-  ctx.fillText(fmt(yh), 4, 14);
-  ctx.fillText(fmt(yl), 4, H - 30);
+  if (yl < 0 && yh > 0) {
+    ctx.beginPath();
+    ctx.moveTo(50, sy(0));
+    ctx.lineTo(W - 10, sy(0));
+    ctx.stroke();
+  }
+  xAxis(ctx, sx, xl, xh, H - 28, 50, W - 10);
+  yAxis(ctx, sy, yl, yh, 50, 10, H - 28);
+  ctx.fillText(`${state.names[j]} (value) → its attribution ↑`, 60, 12);
+  colourBar(ctx, W - 250, 4, state.names[by].slice(0, 20));
   const c = cv.c;
   return { el: c, px, py, rowOf: (k) => k };
 }
@@ -212,12 +299,17 @@ function rowPanel(meta, r) {
   const idx = order(Float32Array.from(r.values.map(Math.abs))).slice(0, TOP);
   const most = Math.max(1e-300, ...idx.map((j) => Math.abs(r.values[j])));
   for (const j of idx) {
+    // diverging bars as in ll.explain: negative to the left of the centre line, positive right
     const line = h("div", "ll-many-bar");
     line.append(h("span", "ll-many-name", `${meta.feature_names[j]} = ${r.data[j] ?? ""}`));
+    const track = h("span", "ll-many-track");
     const bar = h("span", "ll-many-fill");
-    bar.style.width = `${((Math.abs(r.values[j]) / most) * 300).toFixed(1)}px`;
+    const half = (Math.abs(r.values[j]) / most) * 150;
+    bar.style.width = `${half.toFixed(1)}px`;
+    bar.style.marginLeft = r.values[j] < 0 ? `${(150 - half).toFixed(1)}px` : "150px";
     bar.style.background = colour(r.values[j] < 0 ? 0 : 1);
-    line.append(bar, h("span", "ll-many-num", fmt(r.values[j])));
+    track.append(bar);
+    line.append(track, h("span", "ll-many-num", fmt(r.values[j])));
     box.append(line);
   }
   return box;
@@ -227,6 +319,8 @@ const CSS = `
 .ll-many-bar{display:flex;align-items:center;gap:6px;height:18px}
 .ll-many-name{flex:0 0 220px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap;text-align:right}
 .ll-many-fill{height:12px;background:#7b8794;border-radius:2px}
+.ll-many-track{position:relative;flex:0 0 300px;display:flex;border-left:0;background:linear-gradient(to right,transparent 149.5px,rgba(128,128,128,.7) 149.5px,rgba(128,128,128,.7) 150.5px,transparent 150.5px)}
+.ll-many-track .ll-many-fill{flex:none}
 .ll-many-num{font-variant-numeric:tabular-nums;opacity:.8}
 .ll-many h4{margin:10px 0 4px;font-size:13px}
 .ll-many-controls{display:flex;gap:10px;align-items:center;margin:4px 0}

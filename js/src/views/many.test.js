@@ -2,7 +2,7 @@
 // a render from a stand-in model (bars in order, escaped names, a click sends `select`).
 import { describe, expect, it } from "vitest";
 import { standInModel } from "../standin.js";
-import { nearest, order, range, render, swarm } from "./many.js";
+import { nearest, niceTicks, order, othersSum, range, render, swarm } from "./many.js";
 import { applyMessage, emptyStore, pointsOf } from "./many_store.js";
 
 describe("helpers", () => {
@@ -162,5 +162,21 @@ describe("streamed points", () => {
     model.set("_progress", { status: "done" });
     await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
     expect(el.textContent).toContain("no row was explained (3 failed)");
+  });
+});
+
+describe("axes and the others line", () => {
+  it("puts round ticks over the range, zero included when crossed", () => {
+    expect(niceTicks(-2.3, 2.6)).toEqual([-2, -1, 0, 1, 2]);
+    expect(niceTicks(0, 1)).toEqual([0, 0.2, 0.4, 0.6, 0.8, 1]);
+    expect(niceTicks(120, 980)).toEqual([200, 400, 600, 800]);
+    const t = niceTicks(-0.031, 0.047);
+    expect(t).toContain(0);
+    for (const v of t) expect(v >= -0.031 && v <= 0.047).toBe(true);
+  });
+  it("sums every feature not shown, row by row", () => {
+    // 2 rows x 4 features; shown: 1 and 3
+    const values = Float32Array.from([1, 2, 3, 4, -1, -2, -3, -4]);
+    expect(Array.from(othersSum(values, 4, 2, [1, 3]))).toEqual([4, -4]);
   });
 });

@@ -166,8 +166,8 @@ export function render({ model, el }) {
     if (kind === "waterfall" && specs.waterfall) {
       const w = waterfallRows(meta, values, base, pred, top, colours);
       const ends = [
-        { label: `base value ${fmt(base)}`, x: base },
-        { label: `${name} ${fmt(pred)}`, x: pred },
+        { label: `E[f(X)] = ${fmt(base)}`, x: base },
+        { label: `f(x) = ${fmt(pred)}`, x: pred },
       ];
       slot.draw(specs.waterfall, { rows: w.rows, ends }, `waterfall${dark}`);
     } else if (specs.bar) {

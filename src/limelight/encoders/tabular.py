@@ -27,7 +27,10 @@ def _background_note(params: dict) -> str:
     if str(how).startswith("none"):
         return "no background: path-dependent (the training data's split counts)"
     if src and rows and src != rows:
-        return f"background: {rows} rows summarised from {src} by {how}"
+        seed = bg.get("seed")
+        return f"background: {rows} rows summarised from {src} by {how}" + (
+            f" (seed {seed})" if seed is not None else ""
+        )
     return f"background: {rows} rows" if rows else ""
 
 

@@ -136,14 +136,21 @@ class ExactShapley(Explainer):
     def __init__(self, *, rows_per_call: int = ROWS_PER_CALL) -> None:
         self.rows_per_call = int(rows_per_call)
 
-    def stream(self, model: Model, inst: TabularInstance) -> Iterator[Explanation]:
-        d, m = inst.d, inst.m
+    def check(self, model: Model, inst: TabularInstance) -> None:
+        """More than ``MAX_FEATURES`` features is refused at plan time, not at the run."""
+        self._check_size(inst.d)
+
+    def _check_size(self, d: int) -> None:
         if d > self.MAX_FEATURES:
             raise InputError(
                 f"exact Shapley values over {d} features need {2**d:,} coalitions per "
                 "background row",
                 fix="use method='kernel' (sampled, with a standard error)",
             )
+
+    def stream(self, model: Model, inst: TabularInstance) -> Iterator[Explanation]:
+        d, m = inst.d, inst.m
+        self._check_size(d)
         masks = all_masks(d)
         W = shapley_weights(masks)  # (d, 2**d)
         n_masks = len(masks)

@@ -259,11 +259,12 @@ def read_instance(
     feature_names: Any = None,
     background_size: int = BACKGROUND_ROWS,
     background_summary: str = "auto",
-    random_state: Any = None,
 ) -> TabularInstance:
     """Validate ``x`` (one row) and ``background`` (rows) against each other and the model.
 
-    Never modifies the user's objects.
+    A background of more than ``background_size`` rows is summarised with the fixed seed
+    of :mod:`limelight.inputs.background` (the same summary on every path). Never
+    modifies the user's objects.
     """
     expects_frame = bool(getattr(model, "expects_frame", False))
     model_cols = getattr(model, "feature_names", None)
@@ -344,7 +345,6 @@ def read_instance(
         bg_cols,
         rows=int(background_size),
         how=background_summary,
-        random_state=random_state,
         numeric=numeric,
     )
     return TabularInstance(

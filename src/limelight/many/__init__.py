@@ -21,7 +21,7 @@ from ..explanations import Explanations
 from .plan import ManyPlan, plan_many, row_seed
 from .remote import workers
 from .run import chunk_bounds, compute_chunks
-from .store import ChunkStore
+from .store import ChunkStore, rows_hash
 
 __all__ = ["ManyRun", "attribute_many", "row_seed"]
 
@@ -65,7 +65,8 @@ class ManyRun:
             random_state=random_state,
             **options,
         )
-        self.n_chunks = len(chunk_bounds(self.plan.n_rows, self.chunk_size))
+        self.bounds = chunk_bounds(self.plan.n_rows, self.chunk_size)
+        self.n_chunks = len(self.bounds)
         self.done: list[int] = []
         if self.store is not None:
             manifest = {
@@ -76,7 +77,10 @@ class ManyRun:
                 "base_seed": self.plan.base_seed,
                 "fingerprint": self.plan.fingerprint(),
             }
-            self.done = self.store.start(manifest, resume=resume)
+            self.done = self.store.start(manifest, self._rows_hash, resume=resume)
+
+    def _rows_hash(self, chunk: int) -> str:
+        return rows_hash(self.plan.rows(self.X, *self.bounds[chunk]))
 
     def chunks(self, *, include_done: bool = True) -> Iterator[tuple[int, Explanations]]:
         if include_done and self.store is not None:
@@ -85,7 +89,7 @@ class ManyRun:
         todo = [c for c in range(self.n_chunks) if c not in set(self.done)]
         for c, ex in compute_chunks(self.plan, self.X, todo, self.chunk_size, workers=self.workers):
             if self.store is not None:
-                self.store.write(c, ex)
+                self.store.write(c, ex, self.bounds[c], self._rows_hash(c))
             yield c, ex
 
 
@@ -174,6 +178,17 @@ def _check_run_options(
             f"n_jobs={n_jobs!r} is not a number of processes",
             fix="pass an integer (-1: every core), or None for this process only",
         )
+    if n_jobs is not None:
+        from joblib import cpu_count
+
+        cores = cpu_count()
+        # joblib's rule: -1 every core, -2 all but one, ...; below -cores, or 0, no process
+        if n_jobs == 0 or n_jobs < -cores:
+            raise InputError(
+                f"n_jobs={n_jobs} leaves no process to run on (this machine has {cores} cores)",
+                fix=f"pass n_jobs >= 1, -1 for every core, -2 for all but one (down to "
+                f"-{cores}), or None for this process only",
+            )
     if n_jobs is not None and client is not None:
         raise InputError(
             "give n_jobs or client, not both",

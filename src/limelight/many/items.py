@@ -131,18 +131,27 @@ class ItemExplanations:
             return pd.DataFrame(columns=["item", "output", "position", "value"])
         return pd.concat(parts, ignore_index=True)
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, path: str | Path, *, overwrite: bool = True, **options: Any) -> Path:
         """Write ``to_frame()`` as Parquet, each item's other fields (text, base values,
-        prediction, options) and the errors and seeds in the file's metadata."""
+        prediction, options) and the errors and seeds in the file's metadata; for texts
+        also ``.svg`` / ``.png`` (the top tokens) and ``.json`` (every text's tokens).
+        Whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
         path = Path(path)
+        from ..export_many import PICTURES, save_many
+
+        if path.suffix.lower() in PICTURES:
+            return save_many(self, path, overwrite=overwrite, **options)
         if path.suffix != ".parquet":
             raise InputError(
                 f"cannot save item explanations as {path.suffix or 'no suffix'!r}",
-                fix="use a .parquet file name",
+                fix="use a .parquet file name (or .svg, .png, .json for texts)",
             )
         import pyarrow as pa
         import pyarrow.parquet as pq
 
+        from .._atomic import check_target, write_atomic
+
+        check_target(path, overwrite)
         meta = {
             "schema": SCHEMA,
             "version": SCHEMA_VERSION,
@@ -153,10 +162,12 @@ class ItemExplanations:
         }
         table = pa.Table.from_pandas(self.to_frame(), preserve_index=False)
         table = table.replace_schema_metadata(
-            {**(table.schema.metadata or {}), b"limelight": json.dumps(meta).encode()}
+            {
+                **(table.schema.metadata or {}),
+                b"limelight": json.dumps(meta, allow_nan=False).encode(),
+            }
         )
-        pq.write_table(table, path)
-        return path
+        return write_atomic(path, lambda tmp: pq.write_table(table, tmp), overwrite=overwrite)
 
 
 def token_key(token: str) -> str:

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..inputs.tabular import TabularInstance, _is_frame, _numeric
-from ..plans import Plan
+from ..plans import Plan, fresh_seed
 
 
 def row_seed(base: int, row: int) -> int:
@@ -42,6 +42,8 @@ class ManyPlan:
     base_seed: int
     frame: bool
     columns: list[Any]
+    #: whether the caller gave ``random_state`` (else ``base_seed`` was drawn for this run)
+    seeded: bool = True
 
     @property
     def template(self) -> TabularInstance:
@@ -76,7 +78,21 @@ class ManyPlan:
         return ex
 
     def seed(self, row: int) -> int:
-        return row_seed(self.base_seed, row) if hasattr(self.plan.explainer, "random_state") else -1
+        return row_seed(self.base_seed, row) if self.samples else -1
+
+    @property
+    def samples(self) -> bool:
+        """Whether the method samples (its rows' numbers depend on their seeds)."""
+        return hasattr(self.plan.explainer, "random_state")
+
+    def params(self) -> dict[str, Any]:
+        """What every row's ``params`` say of the run: its background (the one summary,
+        :mod:`limelight.inputs.background`) and, for a sampling method, whether the
+        caller seeded it and the run's base seed."""
+        out: dict[str, Any] = {"background": dict(self.template.background_info)}
+        if self.samples:
+            out.update(seeded=self.seeded, base_seed=self.base_seed)
+        return out
 
     def fingerprint(self) -> str:
         """A hash of what decides the numbers: method and options, names, the (summarised)
@@ -151,9 +167,7 @@ def plan_many(
         X = X if isinstance(X, np.ndarray) else np.asarray(X)
     if len(X) == 0:
         raise InputError("X has no rows", fix="pass at least one row")
-    base = (
-        int(np.random.SeedSequence().entropy % 2**31) if random_state is None else int(random_state)
-    )
+    base = fresh_seed() if random_state is None else int(random_state)
     row, _ = _first_row(X, frame)
     planned = plan_tabular(
         model,
@@ -169,6 +183,10 @@ def plan_many(
     if frame:
         cols = [str(c) for c in X.columns]
         missing = [c for c in columns if c not in cols]
+        if missing and not t.frame and len(cols) == t.d:
+            # a model that takes arrays, planned with unnamed columns: X's columns in
+            # order, as ll.attribute reads one row of this frame
+            missing, columns = [], cols
         if missing:
             raise InputError(
                 f"X is missing the column(s) {missing}",
@@ -185,4 +203,4 @@ def plan_many(
         )
     if frame and not _is_frame(X):
         raise InputError("the model takes a DataFrame", fix="pass X as a DataFrame")
-    return ManyPlan(planned, len(X), base, bool(frame), columns), X
+    return ManyPlan(planned, len(X), base, bool(frame), columns, random_state is not None), X

@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..errors import Cancelled
+from ..errors import Cancelled, ModelError
 
 POLL_SECONDS = 0.2  # how often a Dask worker asks the scheduler whether the run was cancelled
 
@@ -194,9 +194,10 @@ def map_chunks(
     event, done = getattr(_local, "event", None), threading.Event()
     if event is not None:
         threading.Thread(target=_relay, args=(event, pool, done), daemon=True).start()
-    ref, pending, queue = pool.send(plan), iter(todo), deque()
+    pending, queue = iter(todo), deque()
     finished = False
     try:
+        ref = send_plan(pool, plan)
         for c in pending:
             queue.append((c, pool.submit(ref, *args(c))))
             if len(queue) >= 2 * pool.n:
@@ -219,6 +220,26 @@ def map_chunks(
             pool.cancel()
             _settle([fut for _, fut in queue])
         pool.close()
+
+
+def send_plan(pool: LokyWorkers | DaskWorkers, plan: Any) -> Any:
+    """The plan sent to the workers; a model that cannot be pickled is named in a short
+    message (the plan's own repr holds the background arrays)."""
+    try:
+        return pool.send(plan)
+    except Exception as exc:  # noqa: BLE001 - pickle, cloudpickle and Dask raise many kinds
+        root = exc
+        while root.__cause__ is not None or root.__context__ is not None:
+            root = root.__cause__ or root.__context__
+        reason = f"{type(root).__name__}: {root}"
+        if len(reason) > 200:
+            reason = reason[:200] + "..."
+        where = "Dask" if isinstance(pool, DaskWorkers) else "n_jobs"
+        raise ModelError(
+            f"the model could not be pickled for {where}: {reason}",
+            fix="use n_jobs=1 (this process only), or make the model picklable (defined at "
+            "a module's top level, holding no lock, open file or connection)",
+        ) from None
 
 
 def _settle(futures: list, timeout: float = 10.0) -> None:

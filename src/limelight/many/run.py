@@ -144,6 +144,9 @@ def _assemble(
     t = mp.template
     data = np.stack(values) if len(values) else np.empty((0, t.d))
     data = data.astype(object if t.frame and not _numeric(data) else float)
+    scale = getattr(mp.plan.model, "output_scale", None)
+    if scale and "output_scale" not in params:  # what the values are: log-odds, probability
+        params = {**params, "output_scale": scale}
     return Explanations(
         values=arrays["values"],
         base_values=arrays["base"],
@@ -152,7 +155,7 @@ def _assemble(
         feature_names=list(t.feature_names),
         data=data,
         method=mp.method,
-        params=params,
+        params={**params, **mp.params()},
         stderr=stderr,
         n_evals=arrays["n_evals"],
         errors=np.asarray(arrays["errors"], dtype=object),

@@ -58,6 +58,11 @@ def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularM
     return None
 
 
+#: scikit-learn classifiers whose decision function is a sum of leaf values (log-odds):
+#: explained on that scale by default, exactly by their trees, as XGBoost's and LightGBM's
+LEAF_SUM_CLASSIFIERS = ("GradientBoostingClassifier", "HistGradientBoostingClassifier")
+
+
 class TabularModel(Model):
     """``predict(batch) -> (n, k)`` float array over a batch of rows (ndarray or DataFrame).
 
@@ -134,6 +139,8 @@ class TabularModel(Model):
                 choice = "proba" if classifier and hasattr(model, "predict_proba") else "predict"
                 if classifier and margin is not None:
                     choice = "margin"  # exact by tree paths; probabilities: model_output='proba'
+                elif classifier and type(model).__name__ in LEAF_SUM_CLASSIFIERS:
+                    choice = "decision"  # scikit-learn's boosting: a sum of leaves, as XGBoost
             if (
                 choice == "decision"
                 and margin is not None
@@ -187,7 +194,7 @@ class TabularModel(Model):
                     if len(classes) == 2
                     else [str(c) for c in classes] or ["decision"]
                 )
-                return cls(
+                out = cls(
                     fn,
                     output_names=names,
                     kind="classifier" if classifier else "regressor",
@@ -195,6 +202,9 @@ class TabularModel(Model):
                     output_kind="decision",
                     **common,
                 )
+                if type(model).__name__ in LEAF_SUM_CLASSIFIERS:
+                    out.output_scale = "log-odds" if len(classes) == 2 else "log-odds (softmax)"
+                return out
             if choice == "predict":
                 target = getattr(model, "target_name_", None)
                 names = output_names or ([str(target)] if target else ["prediction"])

@@ -65,6 +65,8 @@ class TorchTabularModel(TabularModel):
         self.dtype = floats[0] if floats else torch.float32
         kind = "regressor" if self.head == "raw" else "classifier"
         super().__init__(self._numpy_fn, output_names=output_names, kind=kind)
+        if self.head != "raw":  # a sigmoid column is P(class 1): the global views cut at 0.5
+            self.output_scale = "probability"
 
     def _tensor(self, batch: Any, *, grad: bool = False) -> Any:
         try:

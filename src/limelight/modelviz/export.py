@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .. import export as core
+from .._atomic import snapshot_target, write_atomic
 from ..encoders import buffers as _buffers
 from ..errors import InputError, LimelightError
 
@@ -76,16 +77,10 @@ def _plain(v: Any) -> Any:
     raise TypeError(f"{type(v).__name__} is not JSON")
 
 
-def save(obj: Any, path: Any, **options: Any) -> Path:
-    path = Path(path)
-    fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
-    if fmt not in core.FORMATS:
-        raise InputError(
-            f"cannot tell the format from {path.name!r}",
-            fix="end the file name in .html, .png, .svg or .json",
-        )
-    path.write_bytes(to_bytes(obj, fmt, **options))
-    return path
+def save(obj: Any, path: Any, *, overwrite: bool = True, **options: Any) -> Path:
+    """Write the snapshot whole or not at all (see :func:`limelight.export.save`)."""
+    path, fmt = snapshot_target(path, overwrite)
+    return write_atomic(path, to_bytes(obj, fmt, **options), overwrite=overwrite)
 
 
 def reply_snapshot(widget: Any, content: dict) -> None:

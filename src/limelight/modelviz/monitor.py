@@ -119,9 +119,10 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
     def snapshot(self, format: str = "html") -> tuple[str, bytes]:
         return "limelight-monitor." + format, export.to_bytes(self, format)
 
-    def save(self, path: Any, **options: Any):
-        """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json`` with every point."""
-        return export.save(self, path, **options)
+    def save(self, path: Any, *, overwrite: bool = True, **options: Any):
+        """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json`` with every point,
+        written whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
+        return export.save(self, path, overwrite=overwrite, **options)
 
     def _page_state(self):
         _, arrays, series = self.store.chunk(0, len(self.store))

@@ -79,9 +79,10 @@ class _ModelView(StaticDisplay, anywidget.AnyWidget):
     def snapshot(self, format: str = "html") -> tuple[str, bytes]:
         return f"limelight-{self._view}.{format}", export.to_bytes(self, format)
 
-    def save(self, path: Any, **options: Any):
-        """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``."""
-        return export.save(self, path, **options)
+    def save(self, path: Any, *, overwrite: bool = True, **options: Any):
+        """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``, written whole
+        or not at all; ``overwrite=False`` refuses to replace an existing file."""
+        return export.save(self, path, overwrite=overwrite, **options)
 
     def _page_state(self):
         extra = {"_detail": self._detail, "selected": self.selected}

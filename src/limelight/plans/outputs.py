@@ -65,3 +65,43 @@ def choose_outputs(
             raise InputError("output=[] chooses no output", fix="name at least one, or pass None")
         return chosen
     return [output_index(names, output)]
+
+
+def predicted_classes(out: np.ndarray, model: Any) -> np.ndarray:
+    """The class each row of a classifier's outputs ``out`` (n, k) predicts: the largest of
+    one column per class; for one column (a binary classifier's log-odds, decision score
+    or probability of its second class) the second class where the column is above 0 (0.5
+    for a probability). Labels are ``model.classes`` (else the output names; 0/1 for one
+    column).
+
+        >>> class M: classes, output_names, output_scale = ["no", "yes"], ["yes"], "log-odds"
+        >>> predicted_classes(np.array([[-0.2], [1.5]]), M()).tolist()
+        ['no', 'yes']
+    """
+    out = np.asarray(out, dtype=float)
+    classes = getattr(model, "classes", None)
+    if out.shape[1] == 1:
+        cut = 0.5 if getattr(model, "output_scale", None) == "probability" else 0.0
+        two = list(classes) if classes is not None and len(classes) == 2 else [0, 1]
+        return np.asarray(two)[(out[:, 0] > cut).astype(int)]
+    labels = classes if classes is not None and len(classes) == out.shape[1] else None
+    return np.asarray(labels if labels is not None else model.output_names)[out.argmax(axis=1)]
+
+
+def one_output(model: Any, output: Any, *, what: str) -> int:
+    """The one output a global view shows: ``output`` (a name or index), or by default the
+    only one, or a binary classifier's second class (as scikit-learn's partial
+    dependence); a model with several other outputs must say which (InputError)."""
+    names = list(model.output_names)
+    if output is not None:
+        if isinstance(output, (list, tuple, np.ndarray)):
+            raise InputError(f"output={output!r}", fix=f"{what} shows one output: give one")
+        return output_index(names, output.item() if isinstance(output, np.generic) else output)
+    if len(names) == 1:
+        return 0
+    if getattr(model, "kind", None) == "classifier" and len(names) == 2:
+        return 1
+    raise InputError(
+        f"the model has {len(names)} outputs ({names[:10]}) and {what} shows one",
+        fix=f"say which: output={names[-1]!r} (a name or an index)",
+    )

@@ -178,7 +178,6 @@ def plan(
         feature_names=feature_names,
         background_size=background_size,
         background_summary=background_summary,
-        random_state=random_state,
     )
     ctx = TabularContext(adapter, inst)
     trees = None

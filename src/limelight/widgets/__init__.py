@@ -173,6 +173,16 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
         if change["new"]:
             offer_renderer(self)
 
+    @traitlets.validate("output_index")
+    def _valid_output(self, proposal: Any) -> int | None:
+        """An output the explanation has (negative counts from the end), refused at once."""
+        from ..plans.outputs import output_index
+
+        value, latest = proposal["value"], self._latest
+        if value is None or latest is None or not latest.output_names:
+            return value
+        return output_index(list(latest.output_names), value)
+
     # -- Python API -------------------------------------------------------------------------
     @classmethod
     def from_explanation(cls, exp: Explanation) -> ExplanationWidget:
@@ -299,14 +309,15 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
                     "stderr": stderr,
                 }
 
-    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
         """Snapshot what the widget shows: ``.html`` (interactive, offline, no kernel),
-        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn."""
+        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn. Written whole
+        or not at all; ``overwrite=False`` refuses to replace an existing file."""
         from ..export import save
 
         if self._latest is None:
             raise LimelightError("nothing to save yet", fix="wait for the first result")
-        return save(self, path, include_data=include_data, **options)
+        return save(self, path, include_data=include_data, overwrite=overwrite, **options)
 
     def _static_picture(self) -> str | None:
         """The scriptless picture of the latest result (bars, coloured text, an image)."""

@@ -12,9 +12,13 @@ modality's own view), with the agreement table below.
 from __future__ import annotations
 
 import re
+from numbers import Integral
 from typing import Any
 
-from ..agreement import TOP_K, run_methods, table
+import numpy as np
+
+from ..agreement import TOP_K, default_methods, run_methods, table
+from ..errors import InputError
 from ..explanation import Explanation
 from . import CHART_VIEWS, encode
 from .views import ViewWidget
@@ -31,7 +35,7 @@ class CompareWidget(ViewWidget):
         self,
         model: Any,
         x: Any,
-        methods: list[Any],
+        methods: list[Any] | None,
         *,
         background: Any = None,
         top_k: int = TOP_K,
@@ -39,10 +43,14 @@ class CompareWidget(ViewWidget):
         **options: Any,
     ) -> None:
         super().__init__()
+        if isinstance(top_k, (bool, np.bool_)) or not isinstance(top_k, Integral) or top_k < 1:
+            raise InputError(f"top_k={top_k!r}", fix="use a whole number of features >= 1")
+        if methods is None:
+            methods = default_methods(model, x, background=background, **options)
         # every plan is made now, so bad input fails in the caller's cell
         self._plans = list(
             run_methods(
-                model, x, list(methods), background=background, random_state=random_state, **options
+                model, x, methods, background=background, random_state=random_state, **options
             )
         )
         self._k = int(top_k)
@@ -173,14 +181,17 @@ def compare(
     model: Any,
     x: Any,
     *,
-    methods: list[Any] = ("exact", "kernel", "lime"),
+    methods: list[Any] | None = None,
     background: Any = None,
     top_k: int = TOP_K,
     random_state: int | None = None,
     **options: Any,
 ) -> CompareWidget:
-    """Run ``methods`` (names or explainer objects) on ``x`` and show them side by side
-    with their agreement; returns a widget at once.
+    """Run ``methods`` (names or explainer objects, two or more) on ``x`` and show them
+    side by side with their agreement; returns a widget at once. By default, for a row:
+    ``["exact", "kernel", "lime"]`` up to 12 features, ``["leverage", "kernel", "lime"]``
+    above (exact Shapley values grow as 2**d); for a text ``["shapley", "leverage",
+    "lime"]``, for an image ``["occlusion", "shapley", "lime"]``.
 
         >>> w = ll.compare(model, x, methods=["exact", "kernel", "lime"], background=X)  # doctest: +SKIP
         >>> exps, agreement = w.wait()                                                  # doctest: +SKIP
@@ -188,7 +199,7 @@ def compare(
     w = CompareWidget(
         model,
         x,
-        list(methods),
+        None if methods is None else methods,
         background=background,
         top_k=top_k,
         random_state=random_state,

@@ -15,8 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._global_data import read_data
-from ..errors import InputError
-from ..partial_dependence import Dependence, stream
+from ..partial_dependence import Dependence, check_options, stream
 from .views import ViewWidget, svg_of_chart
 
 MAX_ICE_SHOWN = 200  # ICE curves drawn (every curve stays in .ice_frame())
@@ -33,23 +32,17 @@ class DependenceWidget(ViewWidget):
         self._data = read_data(model, X)
         self._features = features
         self._options = options
-        if not 1 <= len(features) <= 2:
-            raise InputError(f"{len(features)} features", fix="give one feature or a pair")
-        self._validate()
+        # every option checked and the grids computed now: bad input fails in the cell
+        self._checked = check_options(self._data, features, **options)
+        self._cols = self._checked.cols
         self.result: Dependence | None = None
         self._specs = self._chart_specs()
 
-    def _validate(self) -> None:
-        from .._global_data import feature_index
-
-        self._cols = [feature_index(self._data, f) for f in self._features]
-
     def _chart_specs(self) -> dict:
         from .._view_charts import dependence2d_chart, dependence_chart
-        from ..partial_dependence import _output
 
         names = [self._data.names[j] for j in self._cols]
-        out = self._data.model.output_names[_output(self._data, self._options.get("output"))]
+        out = self._data.model.output_names[self._checked.output]
         if len(names) == 2:
             return {"dependence2d": dependence2d_chart(names, out).to_dict()}
         cat = self._data.categorical[self._cols[0]]
@@ -72,7 +65,10 @@ class DependenceWidget(ViewWidget):
         return self.wait().ice_frame()
 
     def _compute(self, push) -> None:
-        for part in stream(None, None, self._features, data=self._data, **self._options):
+        parts = stream(
+            None, None, self._features, data=self._data, checked=self._checked, **self._options
+        )
+        for part in parts:
             self.result = part
             push(*self._state(part))
 
@@ -159,8 +155,13 @@ def dependence(
     centered: bool = False,
     output: Any = None,
 ) -> DependenceWidget:
-    """Partial dependence of the model's output on ``feature`` (a name or index, or a pair
-    of them) with ICE curves; returns a widget at once.
+    """Partial dependence of the model's output on ``feature`` (a name or position, or a
+    pair of them) with ICE curves; returns a widget at once. On a DataFrame whose columns
+    are labelled by integers, an integer is a label (as ``X[0]``), never a position.
+
+    ``output``: a name or index; by default the only output, or a binary classifier's
+    second class; a multi-class or multi-output model must name one. The curve is on the
+    model's own scale (probability, or log-odds for XGBoost / LightGBM / CatBoost).
 
         >>> w = ll.dependence(model, X_test, "age", centered=True)   # doctest: +SKIP
         >>> w.to_frame(); w.ice_frame()                              # doctest: +SKIP

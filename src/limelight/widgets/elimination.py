@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._global_data import read_data
-from ..elimination import Elimination, eliminate
+from ..elimination import Elimination, check_options, eliminate
 from .views import ViewWidget, svg_of_chart
 
 
@@ -30,7 +30,7 @@ class EliminationWidget(ViewWidget):
     def __init__(self, model: Any, X: Any, y: Any, **options: Any) -> None:
         super().__init__()
         self._data = read_data(model, X)
-        self._y = y
+        self._y = check_options(self._data, y, **options)  # bad input fails in the cell
         self._options = options
         self.result: Elimination | None = None
         from .._view_charts import elimination_chart
@@ -117,6 +117,8 @@ def feature_elimination(
 ) -> EliminationWidget:
     """Rank features by recursive elimination (RFECV for estimators with importances,
     permutation importance otherwise) and chart the score against features kept.
+    ``cv`` and ``step`` are RFECV's (a callable's columns are shuffled one at a time, no
+    refit); ``tolerance``: how far below the best score the recommended set may be.
 
         >>> w = ll.feature_elimination(model, X_train, y_train)   # doctest: +SKIP
         >>> w.recommended, w.to_frame()                           # doctest: +SKIP

@@ -33,7 +33,6 @@ from ._explorer_sources import init_images, init_texts, plan_row, row_stream
 
 TABLE_COLUMNS = 12  # feature columns sent for the table
 PREDICT_CHUNK = 20_000  # rows per model call when predicting the whole data set
-BACKGROUND_FROM = 5_000  # rows of X the default background is summarised from
 NO_FILTERS = {"misclassified": False, "classes": None, "prediction": None}
 
 
@@ -100,10 +99,9 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
             self.filters = dict(NO_FILTERS)
             self._global_done.set()  # no global views for texts and images yet
             return
+        # the background defaults to X, summarised as ll.attribute summarises it (the same
+        # seeded summary: a row here gets the numbers ll.attribute gives it)
         bg = X if background is None else background
-        if background is None and n > BACKGROUND_FROM:  # the summary needs a sample, not all
-            keep = np.sort(np.random.default_rng(random_state).choice(n, BACKGROUND_FROM, False))
-            bg = X.iloc[keep] if self._frame else np.asarray(X)[keep]
         # one plan (model adapted and probed, background summarised) for every row
         self._plan = plan(
             model, self._row(0), background=bg, method=method, random_state=random_state, **options
@@ -376,11 +374,12 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
                 fix="click a row (or set ex.selected = i) first",
             )
 
-    def save(self, path: Any, *, include_data: bool = True, **options: Any):
+    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
         """Save the selected row's explanation (``.html``, ``.png``, ``.svg``, ``.json``),
-        as the panel shows it; the data set view is not part of the file."""
+        as the panel shows it; the data set view is not part of the file. Written whole or
+        not at all; ``overwrite=False`` refuses to replace an existing file."""
         self._check_selection()
-        return self.panel.save(path, include_data=include_data, **options)
+        return self.panel.save(path, include_data=include_data, overwrite=overwrite, **options)
 
     def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
         """``(file name, bytes)`` of the selected row's explanation (see ExplanationWidget)."""

@@ -66,6 +66,14 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         self.observe(self._redraw, names=["output_index"])
         self.observe(self._show_row, names=["selected"])
 
+    @traitlets.validate("output_index")
+    def _valid_output(self, proposal: Any) -> int:
+        """An output index the run has (negative counts from the end), refused at once."""
+        from ..plans.outputs import output_index
+
+        names = list(self._meta.get("output_names") or [])
+        return output_index(names, proposal["value"]) if names else proposal["value"]
+
     @property
     def explanations(self) -> Explanations | None:
         """The rows explained so far (all of them once done), in row order."""
@@ -232,18 +240,32 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         title = title or f"limelight: {method} explanations of many rows"
         return page(state, title=title, chart=False)
 
-    def save(self, path: Any, *, title: str | None = None) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file)."""
+    def save(
+        self, path: Any, *, title: str | None = None, overwrite: bool = True, **options: Any
+    ) -> Any:
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows done so far
+        as ``.svg`` / ``.png`` (the beeswarm) or ``.json`` (see :meth:`Explanations.save`);
+        whole or not at all, and ``overwrite=False`` refuses to replace an existing file."""
         from pathlib import Path
 
+        from .._atomic import check_target, write_atomic
+        from ..export_many import PICTURES
+
         path = Path(path)
+        if path.suffix.lower() in PICTURES + (".parquet",):
+            ex = self.explanations
+            if ex is None:
+                raise LimelightError("no row is explained yet", fix="w.wait() first, then save")
+            if path.suffix.lower() != ".parquet":
+                options.setdefault("output", self.output_index)
+            return ex.save(path, overwrite=overwrite, **options)
         if path.suffix.lower() not in (".html", ".htm"):
             raise LimelightError(
                 f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
-                fix="use an .html file name (or save the rows: w.wait().save('x.parquet'))",
+                fix="use .html, .svg, .png, .json (or .parquet for the rows)",
             )
-        path.write_text(self.to_html(title=title), encoding="utf-8")
-        return path
+        check_target(path, overwrite)
+        return write_atomic(path, self.to_html(title=title), overwrite=overwrite)
 
     def _redraw(self, _change: Any = None) -> None:
         with self._lock:

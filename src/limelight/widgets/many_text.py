@@ -81,6 +81,18 @@ class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
     def _display_key(self) -> Any:
         return (self._run_status(), self.output_index)
 
+    def save(self, path: Any, **options: Any) -> Any:
+        """Write the texts done so far: ``.svg`` / ``.png`` (the top tokens), ``.json``
+        (every text's tokens and values) or ``.parquet`` (see ``ItemExplanations.save``)."""
+        from ..errors import LimelightError
+
+        ex = self.explanations
+        if ex is None:
+            raise LimelightError("no text is explained yet", fix="w.wait() first, then save")
+        if str(path).lower().endswith((".svg", ".png")):
+            options.setdefault("output", self.output_index)
+        return ex.save(path, **options)
+
     def run(self, run: Any, chunk_size: int) -> TextsWidget:
         """Explain the texts of ``run`` (a :class:`~limelight.many.text.TextRun`) in a
         background thread, ``chunk_size`` at a time."""

@@ -20,8 +20,7 @@ import traitlets
 
 from .._format import format_value
 from .._global_data import read_data
-from ..errors import InputError
-from ..rules import Surrogate, fit_surrogate
+from ..rules import Surrogate, check_options, fit_surrogate
 from .views import ViewWidget
 
 MAX_DEPTH = 8
@@ -39,9 +38,8 @@ class SurrogateWidget(ViewWidget):
 
     def __init__(self, model: Any, X: Any, *, max_depth: int = 3, **options: Any) -> None:
         super().__init__()
-        if int(max_depth) < 1:
-            raise InputError(f"max_depth={max_depth}", fix="use max_depth >= 1")
         self._data = read_data(model, X)  # validated in the caller's cell
+        check_options(self._data, max_depth=max_depth, **options)
         self._options = options
         self._depth = int(max_depth)
         self._target: np.ndarray | None = None
@@ -70,6 +68,7 @@ class SurrogateWidget(ViewWidget):
 
     def refit(self, max_depth: int) -> Surrogate:
         """Fit again at another depth (the model's predictions are reused)."""
+        check_options(self._data, max_depth=max_depth, **self._options)
         self._depth = int(max_depth)
         self._fit()
         return self.result
@@ -219,10 +218,16 @@ def surrogate(
     max_depth: int = 3,
     test_size: float = 0.25,
     output: int | str | None = None,
-    random_state: int = 0,
+    random_state: int | None = 0,
 ) -> SurrogateWidget:
     """Distil ``model`` into a decision tree of ``max_depth`` fitted to its predictions on
     ``X``; returns a widget at once (the tree fits in the background).
+
+    A classifier's tree mimics the class the model predicts (a single log-odds or decision
+    column is read as two classes, cut at 0; a probability column at 0.5); ``output=``
+    (a name or index) makes it a regression tree of that output's score instead. A model
+    with several outputs that is not a classifier (a callable) must say which. Fidelity:
+    accuracy (or R²) against the model on the held-out ``test_size`` of rows.
 
         >>> s = ll.surrogate(model, X_test, max_depth=3)        # doctest: +SKIP
         >>> s.fidelity, s.rules, s.tree_                        # doctest: +SKIP

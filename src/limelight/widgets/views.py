@@ -190,11 +190,12 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
             f"unknown snapshot format {format!r}", fix="use 'html', 'png', 'svg' or 'json'"
         )
 
-    def save(self, path: Any, **options: Any):
-        """Write ``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``."""
+    def save(self, path: Any, *, overwrite: bool = True, **options: Any):
+        """Write ``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``, whole or
+        not at all; ``overwrite=False`` refuses to replace an existing file."""
         from ..export import save
 
-        return save(self, path, **options)
+        return save(self, path, overwrite=overwrite, **options)
 
     def _send_snapshot(self, content: dict) -> None:
         fmt = str(content.get("format", "html"))

@@ -88,8 +88,35 @@ def attribute_rows(
     ``background_size``...). Raises :class:`~limelight.errors.MethodError` for a model
     whose trees are not read, :class:`~limelight.errors.ModelError` when the trees do not
     reproduce the model's own outputs on ``X``."""
-    from limelight.api import plan
     from limelight.explainers.trees.kernel import interventional
+
+    p, batch, out, seen, B = checked_rows(model, X, background, output, options)
+    ctx, inst, ens = p.model, p.instance, p.model.trees.ensemble
+    phi = interventional(ens, seen, B, inst.weights, owner=ctx.tree_owner(), d=inst.d)
+    cols = slice(None) if ctx.columns is None else ctx.columns
+    base = np.asarray(inst.weights) @ ctx.background_outputs() / np.sum(inst.weights)
+    return TreeRows(
+        values=phi[:, :, cols].transpose(0, 2, 1),
+        base_values=base,
+        predictions=out[:, cols],
+        output_names=list(ctx.output_names),
+        feature_names=list(inst.feature_names),
+        data=np.asarray(batch, dtype=object),
+        output_scale=ctx.output_scale,
+        params={
+            **p.explainer.params(),
+            "trees": ens.n_trees,
+            "background": dict(inst.background_info),
+        },
+    )
+
+
+def checked_rows(model: Any, X: Any, background: Any, output: Any, options: dict) -> tuple:
+    """``(plan, batch, outputs, seen, B)`` for explaining every row of ``X`` by the trees:
+    the plan (method "tree", on the first row), the rows as the model takes them, the
+    model's own outputs on them (every column), the rows and the background as the trees
+    see them; a ModelError when the trees do not reproduce the outputs on ``X``."""
+    from limelight.api import plan
 
     rows = X.iloc[:1] if hasattr(X, "iloc") else np.asarray(X)[:1]
     if len(rows) == 0:
@@ -110,23 +137,7 @@ def attribute_rows(
             "the trees do not reproduce the model's outputs on these rows",
             fix="use limelight.attribute(..., method='exact') row by row",
         )
-    phi = interventional(ens, seen, B, inst.weights, owner=ctx.tree_owner(), d=inst.d)
-    cols = slice(None) if ctx.columns is None else ctx.columns
-    base = np.asarray(inst.weights) @ ctx.background_outputs() / np.sum(inst.weights)
-    return TreeRows(
-        values=phi[:, :, cols].transpose(0, 2, 1),
-        base_values=base,
-        predictions=out[:, cols],
-        output_names=list(ctx.output_names),
-        feature_names=list(inst.feature_names),
-        data=np.asarray(batch, dtype=object),
-        output_scale=ctx.output_scale,
-        params={
-            **p.explainer.params(),
-            "trees": ens.n_trees,
-            "background": dict(inst.background_info),
-        },
-    )
+    return p, batch, out, seen, B
 
 
 def _dense(a: Any) -> np.ndarray:

@@ -28,6 +28,20 @@ def walk_row(
     ``bl`` (m, nodes) say where x and each row go at every node."""
     WA, WB = tables
     m = bl.shape[0]
+    row, in_a, in_b, node = reached(ens, xl, bl, owner, d)
+    out = np.zeros((m, d, value.shape[1]))
+    step = max(1, SCORE_CELLS // (d * value.shape[1]))
+    for a in range(0, len(row), step):
+        part = slice(a, a + step)
+        out += _score_leaves(m, row[part], in_a[part], in_b[part], value[node[part]], d, WA, WB)
+    return out
+
+
+def reached(ens, xl: np.ndarray, bl: np.ndarray, owner: np.ndarray, d: int) -> tuple:
+    """Every leaf the walk of x (decisions ``xl``) against each background row (``bl``)
+    reaches: ``(row, in_a, in_b, node)``, its background row, the players taken from x
+    and from the row (uint64 bit sets), and the leaf."""
+    m = bl.shape[0]
     words = (d + 63) // 64
     n_trees = len(ens.roots)
     row = np.repeat(np.arange(m), n_trees)
@@ -65,12 +79,7 @@ def walk_row(
             in_b = np.concatenate([in_b, copy_b])
         node = nxt
     row, in_a, in_b, node = (np.concatenate(parts) for parts in zip(*done))
-    out = np.zeros((m, d, value.shape[1]))
-    step = max(1, SCORE_CELLS // (d * value.shape[1]))
-    for a in range(0, len(row), step):
-        part = slice(a, a + step)
-        out += _score_leaves(m, row[part], in_a[part], in_b[part], value[node[part]], d, WA, WB)
-    return out
+    return row, in_a, in_b, node
 
 
 def _bits(masks: np.ndarray, d: int) -> np.ndarray:
