@@ -247,31 +247,41 @@ CHART_BUSY = """
 import time, numpy as np, pandas as pd, limelight as ll
 from sklearn.linear_model import LogisticRegression
 rng = np.random.default_rng(0)
-X = pd.DataFrame(rng.normal(size=(300, 5)), columns=[f"f{i}" for i in range(5)])
+X = pd.DataFrame(rng.normal(size=(1024, 5)), columns=[f"f{i}" for i in range(5)])
 model = LogisticRegression().fit(X, X.f0 > 0)
 w = ll.explain(model, X.iloc[1], background=X[:40], random_state=0)
 display(w)
 t0 = time.time()
-time.sleep(8)  # the rest of the cell: the kernel reads no request meanwhile
+slow = lambda b: (time.sleep(0.2), model.predict_proba(b))[1]
+m = ll.explain_many(slow, X, background=X[:20], method="exact")  # 4 chunks
+display(m)
+m.wait()  # the rest of the cell: the kernel reads no request meanwhile
 t1 = time.time()
 """
 CHART_SEEN = """() => {
-  window.llChart = null;
+  window.llSeen = { chart: null, rows: null };
   const poll = setInterval(() => {
-    if (document.querySelector('.jp-OutputArea-output .ll-chart svg, .jp-OutputArea-output .ll-chart canvas')) {
-      window.llChart = Date.now() / 1000;
-      clearInterval(poll);
-    }
+    const now = Date.now() / 1000;
+    const out = '.jp-OutputArea-output';
+    if (!llSeen.chart && document.querySelector(`${out} .ll-chart svg, ${out} .ll-chart canvas`)) llSeen.chart = now;
+    const count = document.querySelector(`${out} .ll-many-count`)?.textContent || '';
+    if (!llSeen.rows && /^[0-9]/.test(count)) llSeen.rows = { at: now, count };
+    if (llSeen.chart && llSeen.rows) clearInterval(poll);
   }, 20);
 }"""
 
 
-def test_a_chart_draws_while_its_cell_still_runs(lab_notebook):
-    # the chart renderer reaches the page unasked: the bars show before the cell ends
+def test_a_chart_and_many_rows_draw_while_their_cell_still_runs(lab_notebook):
+    # the chart renderer reaches the page unasked, and the many-rows view takes the run's
+    # chunks without a reply: both show before the cell ends
     page = lab_notebook([CHART_BUSY], before_run=CHART_SEEN)
-    page.wait_for_function("window.llChart !== null", timeout=60_000)
+    page.wait_for_function("window.llSeen.chart && window.llSeen.rows", timeout=60_000)
     page.wait_for_function(KERNEL_IDLE, timeout=60_000)
     t0, t1 = map(float, kernel_eval(page, "print(t0, t1)").split())
-    seen = page.evaluate("window.llChart")
-    print(f"chart drawn {seen - t0:.2f} s after display, the cell ran {t1 - t0:.1f} s more")
-    assert seen < t1
+    seen = page.evaluate("window.llSeen")
+    print(
+        f"chart drawn {seen['chart'] - t0:.2f} s after display, rows shown "
+        f"({seen['rows']['count']}) {seen['rows']['at'] - t0:.2f} s; the cell ran {t1 - t0:.1f} s"
+    )
+    assert seen["chart"] < t1 and seen["rows"]["at"] < t1
+    assert not seen["rows"]["count"].startswith("1,024 ")  # a part of the run, not its end
