@@ -27,5 +27,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
 fi
 npm run build --silent
 
-echo "setup: limelight with its test extras"
-python -m pip install -q -e ".[test]"
+echo "setup: limelight with its test and docs extras"
+python -m pip install -q -e ".[test,docs]"

@@ -3,8 +3,8 @@
 
     with marimo_server(Path(tmp), app_file, "run") as url:
         page.goto(url)
-    with voila_server(Path(tmp), notebook_file) as url:
-        page.goto(url + "?theme=dark")
+    with voila_server(Path(tmp), notebook_folder) as url:
+        page.goto(url + "voila/render/a.ipynb?theme=dark")
 
 Each server runs in a process group of its own, ended with everything it started (a
 marimo session's kernel, Voilà's kernels) when the block ends.
@@ -88,16 +88,15 @@ def marimo_server(
 
 
 @contextmanager
-def voila_server(root: Path, notebook: Path, *, timeout: float = 90) -> Iterator[str]:
-    """Voilà serving ``notebook`` (each page load runs it in a new kernel); ``?theme=dark``
-    on the URL picks JupyterLab's dark theme. Yields its URL."""
+def voila_server(root: Path, notebooks: Path, *, timeout: float = 90) -> Iterator[str]:
+    """Voilà serving the notebooks in the folder ``notebooks`` at
+    ``URL/voila/render/NAME.ipynb`` (each page load runs its notebook in a new kernel);
+    ``?theme=dark`` on a page's URL picks JupyterLab's dark theme. Yields the URL."""
     port = free_port()
-    args = [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}"]
+    args = [sys.executable, "-m", "voila", str(notebooks), "--no-browser", f"--port={port}"]
     args += ["--Voila.ip=127.0.0.1", "--VoilaConfiguration.allow_theme_override=YES"]
     url = f"http://127.0.0.1:{port}/"
-    # (the page itself would run the notebook: ask for a static file instead)
+    # (a notebook's page would run it: ask for a static file instead)
     ready = "voila/static/voila.js"
-    with _serve(
-        args, notebook.parent, _environment(root), url, ready, root / "voila.log", timeout
-    ) as u:
+    with _serve(args, notebooks, _environment(root), url, ready, root / "voila.log", timeout) as u:
         yield u

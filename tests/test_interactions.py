@@ -123,18 +123,35 @@ def test_tree_interactions_equal_enumeration(data, name):
     assert np.abs(r.values[..., 0, 1]).max() > 1e-3  # the pairs are there, not all zero
 
 
+@pytest.mark.parametrize("lib", ["xgboost", "lightgbm"])
+def test_missing_values_routed_as_the_library_routes_them(data, lib):
+    X, y = data
+    X = X.copy()
+    X[::3, 1] = np.nan
+    model = MODELS[lib](X, np.nan_to_num(y))
+    rows, B = X[[0, 1, 3]], X[4:10]  # rows 0 and 3 miss x1, as do background rows 6 and 9
+    r = ll.interactions(model, rows, background=B)
+    assert r.method == "tree"
+    for i, x in enumerate(rows):
+        ref = brute_interactions(lambda R: margin(model, R), x, B)
+        np.testing.assert_allclose(r.values[i], ref, atol=1e-5)
+
+
 def test_tree_closed_form_equals_enumeration_of_its_leaves_to_1e9(data):
     """The same trees as a function (their leaf sums in float64): agreement to 1e-9."""
     X, y = data
     model = xgboost.XGBRegressor(n_estimators=20, max_depth=5).fit(X, y)
     ens = tree_ensemble(model, "margin")
     B = X[:8]
-    got = interventional_pairs(ens, X[20:22], B)
-    numpy_walk = interventional_pairs(ens, X[20:22], B, compiled=False)
+    ways = {  # leaf by leaf, walked per pair of rows (compiled), walked by numpy
+        "leaves": interventional_pairs(ens, X[20:22], B, leaves=True),
+        "walk": interventional_pairs(ens, X[20:22], B, leaves=False),
+        "numpy": interventional_pairs(ens, X[20:22], B, compiled=False),
+    }
     for i, x in enumerate(X[20:22]):
         ref = brute_interactions(ens.predict, x, B)
-        np.testing.assert_allclose(got[i].transpose(2, 0, 1), ref, atol=1e-9, rtol=0)
-        np.testing.assert_allclose(numpy_walk[i].transpose(2, 0, 1), ref, atol=1e-9, rtol=0)
+        for got in ways.values():
+            np.testing.assert_allclose(got[i].transpose(2, 0, 1), ref, atol=1e-9, rtol=0)
 
 
 def test_exact_interactions_of_a_function_equal_the_definition():
@@ -252,6 +269,7 @@ def test_top_pairs_frame_and_saved_outputs_escape_names(tmp_path):
     top = r.top_pairs(1)
     assert (top.feature_a[0], top.feature_b[0]) == (names[0], names[1])
     np.testing.assert_allclose(top.mean_abs[0], np.abs(r.values[:, 0, 0, 1]).mean())
+    assert r.strongest_partner(names[1]) == names[0] and r.strongest_partner(2) in names[:2]
     frame = r.to_frame()
     assert len(frame) == 4 * 1 * 3 * 3
     pick = frame[(frame.row == 2) & (frame.feature_a == names[0]) & (frame.feature_b == names[1])]
@@ -288,6 +306,8 @@ def test_bad_input_gets_clear_errors(data):
     r = ll.interactions(f, X[:1], background=X[:4])
     with pytest.raises(InputError, match="output"):
         r.top_pairs(3, output="nope")
+    with pytest.raises(InputError, match="not one of"):
+        r.strongest_partner("nope")
     with pytest.raises(InputError, match=".html, .json, .svg or .png"):
         r.save("interactions.pdf")
     before = X.copy()

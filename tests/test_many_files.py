@@ -58,8 +58,11 @@ def test_resume_refuses_chunks_written_for_other_rows_of_x(tmp_path):
     (out / "part-000003.parquet").unlink()  # interrupted before the last chunk
     with pytest.raises(InputError, match="rows 0-9 of X are not the rows part-000000"):
         ll.attribute_many(linear, OTHER, out=out, resume=True, **KW)
+    killed = out / ".part-000003.parquet.k2j4x8.tmp"  # what a kill mid-write leaves
+    killed.write_bytes(b"PAR1 half a chunk")
     resumed = ll.attribute_many(linear, X, out=out, resume=True, **KW)  # the same X: fine
     np.testing.assert_allclose(resumed.values[:, 0], closed_form(W, X), atol=1e-9)
+    assert not killed.exists()
 
 
 def test_resume_refuses_a_chunk_copied_from_another_models_run(tmp_path):
@@ -87,6 +90,17 @@ def test_a_copied_chunk_file_is_not_read_twice(tmp_path):
     np.testing.assert_allclose(back.values[:, 0], closed_form(W, X), atol=1e-9)
     resumed = ll.attribute_many(linear, X, out=out, resume=True, **KW)
     assert len(resumed) == 40
+
+
+def test_loading_an_interrupted_run_says_it_is_incomplete(tmp_path):
+    out = tmp_path / "run"
+    ll.attribute_many(linear, X, out=out, **KW)
+    (out / "part-000001.parquet").unlink()
+    with pytest.warns(UserWarning, match="incomplete: 30 of its 40 rows") as caught:
+        back = ll.load(out)
+    assert caught[0].filename == __file__  # points at the user's line
+    assert back.row.tolist() == [*range(10), *range(20, 40)]
+    np.testing.assert_allclose(back.values[:, 0], closed_form(W, X[back.row]), atol=1e-9)
 
 
 def truncate(path, keep=300):
@@ -169,3 +183,24 @@ def test_a_dataframe_for_a_model_fitted_on_arrays_is_accepted_as_attribute_accep
     np.testing.assert_allclose(many.values[:, 0], closed_form(lin.coef_, X), atol=1e-9)
     with pytest.raises(InputError, match="3 features but the model expects 4"):
         ll.attribute_many(lin, frame[["a", "b", "c"]], **KW)
+
+
+@pytest.mark.slow
+def test_an_unpicklable_model_on_dask_is_named_without_the_plan():
+    distributed = pytest.importorskip("distributed")
+    lock = threading.Lock()
+
+    def locked(B):
+        with lock:
+            return linear(B)
+
+    cluster = distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    try:
+        with distributed.Client(cluster) as client:
+            with pytest.raises(ModelError, match="could not be pickled for Dask") as err:
+                ll.attribute_many(locked, X, client=client, **KW)
+    finally:
+        cluster.close()
+    assert len(str(err.value)) < 400 and "array(" not in str(err.value)

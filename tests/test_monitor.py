@@ -34,7 +34,7 @@ def received(sent):
         names = content["series"]
         steps += list(np.frombuffer(buffers[0], np.float64)[skip:n])
         series += list(np.frombuffer(buffers[1], np.int32)[skip:n])
-        values += list(np.frombuffer(buffers[2], np.float32)[skip:n])
+        values += list(np.frombuffer(buffers[2], np.float64)[skip:n])
     return np.array(steps), np.array(series), np.array(values), names
 
 

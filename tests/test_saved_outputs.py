@@ -8,9 +8,11 @@ The pictures are checked against the numbers: the bars are the explanation's val
 back from the page, in the order of |value|."""
 
 import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import nbclient
 import nbformat
@@ -43,6 +45,7 @@ CELLS = [
     "print(values)",
 ]
 MIME_WIDGET = "application/vnd.jupyter.widget-view+json"
+CHROMIUM = "/usr/bin/chromium"
 
 
 def run(cells: list[str], tmp_path) -> dict:
@@ -97,9 +100,11 @@ def test_every_output_carries_its_final_picture_and_honest_text(saved):
     assert any(np.allclose(v, bars, atol=5e-4 * np.abs(v).max()) for v in by_size), (bars, values)
 
 
-def test_nbconvert_html_shows_the_pictures_where_the_widgets_were(saved):
+@pytest.fixture(scope="module")
+def nbconvert_page(saved) -> str:
+    """The saved notebook as ``jupyter nbconvert --to html`` writes it."""
     nb, tmp = saved
-    page = subprocess.run(
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -115,6 +120,10 @@ def test_nbconvert_html_shows_the_pictures_where_the_widgets_were(saved):
         check=True,
         timeout=120,
     ).stdout
+
+
+def test_nbconvert_html_shows_the_pictures_where_the_widgets_were(nbconvert_page):
+    page = nbconvert_page
     assert page.count('class="limelight-static"') >= 5
     assert "ExplanationWidget(" not in page
     assert not re.search(r"(explanation|surrogate) \([^)]*running", page)
@@ -128,3 +137,56 @@ def test_the_switch_leaves_the_plain_widget_output(tmp_path):
     nb = run(cells, tmp_path)
     (data,) = [d for d in outputs(nb) if MIME_WIDGET in d]
     assert "text/html" not in data
+
+
+# each picture as a reader sees it: its box, and the drawn things inside (svg, img, bars,
+# highlighted tokens)
+PICTURES = """() => [...document.querySelectorAll('.jp-OutputArea-output .limelight-static')].map(
+  (p) => ({ height: p.getBoundingClientRect().height,
+    drawn: [...p.querySelectorAll('svg, img, .ll-bar div, span[style*=background]')].filter((e) => {
+      const r = e.getBoundingClientRect(); return r.width > 0 && r.height > 0
+        && (e.tagName !== 'IMG' || e.naturalWidth > 0); }).length,
+    bars: [...p.querySelectorAll('.ll-bar')].map((r) => [
+      r.querySelector('div').getBoundingClientRect().width,
+      parseFloat(r.lastElementChild.textContent)]) }))"""
+
+
+@pytest.mark.browser
+def test_the_nbconvert_page_shows_every_picture_in_a_browser_without_javascript(
+    nbconvert_page, tmp_path
+):
+    """Opened from disk in Chromium with JavaScript off (as GitHub or a mail client shows
+    it), nothing fetched from outside: every output draws its picture, bars as long as
+    their values, and no output says "running"."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    path = tmp_path / "saved.html"
+    path.write_text(nbconvert_page, encoding="utf-8")
+    outside = []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(java_script_enabled=False, viewport={"width": 1100, "height": 900})
+        page.route(
+            "**/*",
+            lambda r: (
+                r.continue_()
+                if r.request.url.startswith(("file:", "data:"))
+                else (outside.append(r.request.url), r.abort())
+            ),
+        )
+        page.goto(path.as_uri())
+        pictures = page.evaluate(PICTURES)
+        texts = page.locator(".jp-OutputArea-output").all_inner_texts()
+        shots = Path(os.environ.get("LL_SHOTS", tmp_path))
+        shots.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(shots / "nbconvert-no-javascript.png"), full_page=True)
+        browser.close()
+    assert len(pictures) == 5, pictures
+    assert all(p["height"] > 30 and p["drawn"] > 0 for p in pictures), pictures
+    for bars in (p["bars"] for p in pictures if p["bars"]):
+        widths, values = np.array(bars).T
+        # the longest bar is the largest |value|; the others in proportion (1 px rounding)
+        assert np.allclose(widths / widths.max(), np.abs(values) / np.abs(values).max(), atol=0.02)
+    assert not any(re.search(r"\brunning\b", t) for t in texts), texts
+    assert outside == [], outside

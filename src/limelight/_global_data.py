@@ -7,8 +7,10 @@ A column is numeric when its values are numbers, whatever the array's dtype (an 
 array of numbers and ``None`` is numeric, ``None`` read as missing); anything else
 (strings, mixed values) is categorical.
 
-A feature is named by its label or its position: ``"age"`` (a name), ``3`` (a position,
-or, on a DataFrame whose columns are labelled by integers, the label ``3``, as ``X[3]``).
+A feature is named by its label or its position: ``"age"`` (a name); an integer that is
+one of a DataFrame's column labels is that label, as ``X[3]`` in pandas; on a DataFrame
+with integer labels any other integer is refused (a position there would be ambiguous);
+otherwise an integer is a position.
 """
 
 from __future__ import annotations
@@ -94,7 +96,10 @@ def _is_categorical(c: np.ndarray) -> bool:
 
 def read_data(model: Any, X: Any, *, model_output: str = "auto") -> GlobalData:
     """Validate ``X`` (rows) and adapt ``model``; one probe call on the first row."""
+    from .inputs._polars import from_polars
+
     adapted = TabularModel.from_any(model, model_output=model_output)
+    X = from_polars(X)
     labels = None
     if hasattr(X, "iloc") and hasattr(X, "columns"):
         labels = list(X.columns)
@@ -123,6 +128,13 @@ def read_data(model: Any, X: Any, *, model_output: str = "auto") -> GlobalData:
     return data
 
 
+def _is_label(feature: Any, labels: list[Any]) -> bool:
+    try:
+        return feature in labels
+    except (TypeError, ValueError):  # an unhashable or array-like feature
+        return False
+
+
 def feature_index(data: GlobalData, feature: Any) -> int:
     """A column by name, label or position (see the module's docstring), with the fix in
     the error."""
@@ -133,20 +145,15 @@ def feature_index(data: GlobalData, feature: Any) -> int:
         if feature not in data.names:
             raise InputError(f"no column named {feature!r}", fix=f"use one of {data.names[:20]}")
         return data.names.index(feature)
-    int_labels = labels is not None and all(
-        isinstance(c, Integral) and not isinstance(c, bool) for c in labels
-    )
-    if labels is not None and not isinstance(feature, Integral):
-        if feature in labels:  # a label of another type (a date, a tuple)
-            return labels.index(feature)
+    if labels is not None and _is_label(feature, labels):  # X[feature], as in pandas
+        return labels.index(feature)
     if not isinstance(feature, Integral):
         raise InputError(f"feature={feature!r}", fix="give a column name or position")
     j = int(feature)
-    if int_labels:  # integers label the columns: X[j] is the label, as in pandas
-        if j in labels:
-            return labels.index(j)
+    int_labels = [c for c in labels or [] if isinstance(c, Integral) and not isinstance(c, bool)]
+    if int_labels:  # an integer that is not a label would be read as a position: ambiguous
         raise InputError(
-            f"X's columns are labelled by integers ({labels[:10]}) and {j} is none of them",
+            f"X has integer column labels ({int_labels[:10]}) and {j} is none of them",
             fix=f"give a label, or X.columns[{j}] for the column at position {j}",
         )
     if not 0 <= j < len(data.names):

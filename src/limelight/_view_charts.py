@@ -55,24 +55,39 @@ def dependence_chart(
 
 
 def dependence2d_chart(
-    features: list[str], output: str, cells: list[dict] | None = None
+    features: list[str],
+    output: str,
+    cells: list[dict] | None = None,
+    categorical: tuple[bool, bool] = (False, False),
 ) -> alt.Chart:
-    """The average over two features as a heat map (``x``, ``y``, ``value``)."""
+    """The average over two features as a heat map (``x``, ``y``, ``value``); a
+    categorical axis shows its categories as they are (no number format)."""
+
+    def axis(i: int) -> dict:
+        if categorical[i]:
+            return {"labelOverlap": True}
+        return {"format": ".3g", "labelOverlap": True}
+
+    def tip(field: str, i: int) -> alt.Tooltip:
+        if categorical[i]:
+            return alt.Tooltip(f"{field}:N", title=features[i])
+        return alt.Tooltip(f"{field}:Q", title=features[i], format=".4g")
+
     return (
         alt.Chart(_data(cells, "cells"))
         .mark_rect()
         .encode(
-            x=alt.X("x:O", title=features[0], axis=alt.Axis(format=".3g", labelOverlap=True)),
+            x=alt.X("x:O", title=features[0], sort=None, axis=alt.Axis(**axis(0))),
             y=alt.Y(
                 "y:O",
                 title=features[1],
-                sort="descending",
-                axis=alt.Axis(format=".3g", labelOverlap=True),
+                sort=None if categorical[1] else "descending",
+                axis=alt.Axis(**axis(1)),
             ),
             color=alt.Color("value:Q", title=output, scale=alt.Scale(scheme="viridis")),
             tooltip=[
-                alt.Tooltip("x:Q", title=features[0], format=".4g"),
-                alt.Tooltip("y:Q", title=features[1], format=".4g"),
+                tip("x", 0),
+                tip("y", 1),
                 alt.Tooltip("value:Q", title="partial dependence", format=".4g"),
             ],
         )

@@ -27,11 +27,16 @@ def attribute(
     ``model``: a fitted scikit-learn estimator or pipeline, a callable ``f(batch)``, or a
     torch module. ``x``: one instance (a DataFrame row, Series or 1-D array; a string; an
     image). ``method``: ``"auto"``, ``"exact"``, ``"tree"``, ``"kernel"``, ``"lime"`` for
-    tables (see the README for text and images), or an explainer object from
-    :mod:`limelight.explainers` (``KernelShap(max_evals=500, random_state=0)``); other
+    tables (the docs' "Which method when" guide lists those for text and images), or an
+    explainer object from :mod:`limelight.explainers`
+    (``KernelShap(max_evals=500, random_state=0)``); other
     keyword options go to the method named. ``output``: a name, an index or a list of
     them; None computes every output up to 10 and the top 5 by prediction above that;
-    ``values`` has one row per output computed, ``output_names`` says which.
+    ``values`` has one row per output computed, ``output_names`` says which. A
+    background of more than ``background_size`` (100) rows is summarised with a fixed
+    seed, the same on every path (:mod:`limelight.inputs.background`), and named in
+    ``params["background"]``; a sampling method given no ``random_state`` records the seed
+    it drew (``params["seeded"]`` False, ``params["random_state"]``).
 
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np
@@ -63,8 +68,12 @@ def explain(
 ):
     """Like :func:`attribute`, but return a widget at once and compute in the background.
 
-    The widget fills in as partial results arrive; ``.wait()`` returns the final
-    Explanation, ``.cancel()`` stops the run.
+    Returns an :class:`ExplanationWidget` (arguments as :func:`attribute`). The widget
+    fills in as partial results arrive; ``.wait()`` returns the final Explanation,
+    ``.cancel()`` stops the run, ``.save("x.html")`` writes its offline page.
+
+        >>> w = ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
+        >>> w.wait().values                                             # doctest: +SKIP
     """
     from .widgets import ExplanationWidget
 

@@ -59,7 +59,13 @@ def bar_chart(rows: list[dict] | None = None, *, title: str = "attribution") -> 
         ),
     )
     bars = base.mark_bar(height={"band": 0.75}).encode(
-        x=alt.X("value:Q", title=title, scale=alt.Scale(padding=64)),
+        # the padding makes room for the value labels; ticks that would overlap are dropped
+        x=alt.X(
+            "value:Q",
+            title=title,
+            scale=alt.Scale(padding=64),
+            axis=alt.Axis(labelOverlap="greedy", tickCount=6),
+        ),
         color=alt.Color("colour:N", scale=None),
         tooltip=_tooltip(
             ("feature", "feature"), ("value", "attribution"), ("lo", "−1 s.e."), ("hi", "+1 s.e.")

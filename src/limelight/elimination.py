@@ -86,6 +86,9 @@ def check_options(
 ) -> np.ndarray:
     """Every option checked against ``data`` and ``y`` at the call (before any thread);
     returns ``y`` as an array."""
+    from .inputs._polars import from_polars
+
+    y = from_polars(y)
     y = np.asarray(y.to_numpy() if hasattr(y, "to_numpy") else y)
     if y.ndim == 2 and y.shape[1] == 1:
         y = y[:, 0]
@@ -231,13 +234,20 @@ def _by_permutation(
     from .explainers.permutation import scorer
     from .plans.importance import plan_importance
 
+    d = len(data.names)
     p = plan_importance(
-        data.model, data.X, y, n_repeats=3, scoring=scoring, random_state=random_state
+        data.model,
+        data.X,
+        y,
+        n_repeats=3,
+        scoring=scoring,
+        random_state=random_state,
+        rows_per_call=max(1, CELLS_PER_CALL // d),  # the same bound on one call's batch
     )
     imp = p.run()
     name, score_fn = scorer(scoring, data.model, p.explainer.classes)
+    del p  # its copies of X are not needed for the second pass
     order = np.argsort(imp.values[0], kind="stable")  # least important first
-    d = len(data.names)
     rng = np.random.default_rng(random_state)
     perms = [rng.permutation(data.n) for _ in range(d)]
     scores = _scores_dropping(data, y, order, perms, score_fn)

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 
 class LimelightError(Exception):
-    """Base class of every error limelight raises on purpose."""
+    """Base class of every error limelight raises on purpose: ``problem`` says what was
+    wrong, ``fix`` what would work, and the message is both.
+
+        >>> import numpy as np, limelight as ll
+        >>> try:
+        ...     ll.attribute(lambda B: B.sum(1), np.ones(3), background=np.ones((5, 4)))
+        ... except ll.LimelightError as err:
+        ...     print(type(err).__name__, "|", err.problem, "|", err.fix)
+        InputError | x has 3 features but the background has 4 | pass background rows with the same columns as x
+    """
 
     def __init__(self, problem: str, *, fix: str | None = None) -> None:
         self.problem = problem.rstrip(".")

@@ -97,6 +97,7 @@ class Explanation:
     # -- conveniences -------------------------------------------------------------------
     @property
     def n_outputs(self) -> int:
+        """How many outputs were computed: ``values.shape[0]``, ``len(output_names)``."""
         return int(self.values.shape[0])
 
     def output_index(self, output: int | str | None) -> int:
@@ -216,6 +217,8 @@ class Explanation:
 
     @classmethod
     def from_json(cls, text: str) -> Explanation:
+        """The Explanation :meth:`to_json` wrote (any schema version so far); a damaged or
+        foreign text raises a ``SchemaError`` that says what is wrong."""
         try:
             d = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -262,6 +265,16 @@ def _encode(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_encode(v) for v in value]
     return value
+
+
+def standard_json(value: Any, **kwargs: Any) -> str:
+    """JSON text of ``value`` with every NaN or inf written as null (standard JSON, which
+    any reader opens; Python's default writes a bare ``NaN``).
+
+        >>> standard_json({"loss": [1.0, float("nan")], "best": np.float32(np.inf)})
+        '{"loss": [1.0, null], "best": null}'
+    """
+    return json.dumps(_encode(value), allow_nan=False, **kwargs)
 
 
 def _decode(value: Any) -> Any:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -27,10 +26,10 @@ from typing import Any
 import numpy as np
 
 from . import export_draw as draw
-from ._atomic import snapshot_target, write_atomic
+from ._atomic import check_target, snapshot_target, write_atomic
 from .encoders import CHART_VIEWS, chart_specs, encode
 from .errors import InputError, SchemaError
-from .explanation import Explanation
+from .explanation import Explanation, standard_json
 
 OMITTED = "the raw input (feature values, text or pixels) was left out of this file"
 
@@ -91,7 +90,7 @@ def load(path: str | Path) -> Explanation:
     """
     path = Path(path)
     if path.suffix == ".parquet" or path.is_dir():
-        from .explanations import load_many
+        from ._parquet import load_many
 
         return load_many(path)
     if not path.is_file():
@@ -124,7 +123,7 @@ def _static(name: str) -> str:
 
 def _script_json(value: Any) -> str:
     """JSON safe inside a <script> element: no '<', '>' or '&' survives literally."""
-    text = json.dumps(value, separators=(",", ":"))
+    text = standard_json(value, separators=(",", ":"))
     return text.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
 
 
@@ -311,11 +310,15 @@ def to_png(
     scale: float = 2,
     include_data: bool = True,
     theme: str = "light",
+    overwrite: bool = True,
 ) -> bytes:
-    """PNG bytes of what the view shows (also written to ``path`` if given), titled as
-    :func:`to_svg`; charts through vl-convert at ``scale`` x; images at least 256 px on
-    their long side, with their colour legend (the bare overlay without vl-convert)."""
+    """PNG bytes of what the view shows (also written to ``path`` if given, whole or not at
+    all; ``overwrite=False`` refuses to replace an existing file), titled as :func:`to_svg`;
+    charts through vl-convert at ``scale`` x; images at least 256 px on their long side,
+    with their colour legend (the bare overlay without vl-convert)."""
     exp = _explanation_of(obj)
+    if path is not None:
+        check_target(path, overwrite)
     if not include_data:
         exp = redact(exp)
     output = _widget_output(obj, output)
@@ -338,7 +341,7 @@ def to_png(
 
         png = vlc.svg_to_png(text_svg(exp, output), scale=scale)
     if path is not None:
-        write_atomic(path, png)
+        write_atomic(path, png, overwrite=overwrite)
     return png
 
 
@@ -370,16 +373,36 @@ def save(
     overwrite: bool = True,
     **options: Any,
 ) -> Path:
-    """Write ``obj`` to ``path``; the suffix picks the format: .html, .png, .svg or .json.
+    """Write ``obj`` (an Explanation or any limelight view) to ``path`` and return the
+    path; the suffix picks the format: .html (interactive, offline), .png, .svg or .json.
+    ``include_data=False`` leaves the raw input out (feature values, text, pixels);
+    ``options`` go to the format's maker (a chart's ``kind``, ``output``, ``title``).
 
     The file is written whole or not at all (beside the target, then renamed into place):
     a save that fails leaves an existing file as it was. ``overwrite=False`` refuses to
-    replace an existing file."""
+    replace an existing file. Objects with their own files (many rows, interactions, the
+    model views, the monitor) save themselves.
+
+        >>> ll.save(w, "row.html"); ll.save(e, "row.json", include_data=False)  # doctest: +SKIP
+    """
+    if _saves_itself(obj):  # many rows, interactions, the model views, the monitor...
+        extra = {} if include_data else {"include_data": False}
+        return obj.save(path, overwrite=overwrite, **extra, **options)
     path, fmt = snapshot_target(path, overwrite)
     write_atomic(
         path, to_bytes(obj, fmt, include_data=include_data, **options), overwrite=overwrite
     )
     return path
+
+
+def _saves_itself(obj: Any) -> bool:
+    """An object with its own ``save`` that this module does not draw (not an Explanation,
+    a widget showing one, or a view that exports itself through ``_to_bytes``)."""
+    if isinstance(obj, Explanation) or hasattr(obj, "_to_bytes"):
+        return False
+    if isinstance(getattr(obj, "explanation", None), Explanation):
+        return False
+    return callable(getattr(obj, "save", None))
 
 
 def static_head(exp: Explanation, i: int) -> str:

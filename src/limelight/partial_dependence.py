@@ -137,6 +137,11 @@ def check_options(
         )
     if not isinstance(centered, (bool, np.bool_)):
         raise InputError(f"centered={centered!r}", fix="use True or False")
+    if centered and len(cols) == 2:
+        raise InputError(
+            "centered=True centres ICE curves, which are drawn for one feature only",
+            fix="drop centered=, or give one feature",
+        )
     k = one_output(data.model, output, what="partial dependence")
     if (
         isinstance(grid_resolution, (bool, np.bool_))

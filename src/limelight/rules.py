@@ -48,6 +48,12 @@ class Surrogate:
 
     def path(self, row: int) -> list[int]:
         """Node ids from the root to row ``row``'s leaf."""
+        if (
+            isinstance(row, bool)
+            or not isinstance(row, Integral)
+            or not 0 <= row < len(self.encoded)
+        ):
+            raise InputError(f"row={row!r}", fix=f"give a row of X, 0..{len(self.encoded) - 1}")
         return self.tree_.decision_path(self.encoded[row : row + 1]).indices.tolist()
 
     def leaf_rows(self, node: int) -> np.ndarray:
@@ -108,7 +114,10 @@ def fit_surrogate(
         data, max_depth=max_depth, test_size=test_size, output=output, random_state=random_state
     )
     classify = k is None
+    scale = data.model.output_scale
     out_name = "class" if classify else data.model.output_names[k]
+    if not classify and scale:  # the score the tree mimics, on its scale: "1 (log-odds)"
+        out_name = f"{out_name} ({scale})"
     if target is None:
         out = data.predict()
         target = predicted_classes(out, data.model) if classify else out[:, k]

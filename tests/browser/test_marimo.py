@@ -6,6 +6,8 @@ the same chart and follows marimo's dark theme. Screenshots under $LL_SHOTS."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
 from app_servers import marimo_server
 
@@ -49,33 +51,29 @@ def app_file(widgets: dict[str, str]) -> str:
     return src + '\n\nif __name__ == "__main__":\n    app.run()\n'
 
 
-@pytest.fixture(scope="module")
-def marimo_page(chromium, tmp_path_factory):
-    """``open(mode, widgets, theme) -> page``: the app served by ``marimo run`` or
-    ``marimo edit`` (one server per mode for the module), opened in a new page."""
-    root = tmp_path_factory.mktemp("marimo")
-    servers, pages, outside, errors = {}, [], [], []
-    stack = []
+#: what each mode serves and how its page is opened
+APPS = {"run": (WIDGETS, "light"), "edit": ({"tabular": WIDGETS["tabular"]}, "dark")}
 
-    def open_(mode: str, widgets: dict[str, str], theme: str = "light"):
-        if mode not in servers:
+
+@pytest.fixture(scope="module")
+def marimo_pages(chromium, tmp_path_factory):
+    """``{mode: page}``: the app of each mode of ``APPS`` served by ``marimo run`` and
+    ``marimo edit``, both pages opened at once (they load side by side)."""
+    root = tmp_path_factory.mktemp("marimo")
+    outside, errors = [], []
+    with ExitStack() as stack:
+        pages = {}
+        for mode, (widgets, theme) in APPS.items():
             app = root / f"{mode}_app.py"
             app.write_text(app_file(widgets))
-            server = marimo_server(root, app, mode)
-            servers[mode] = server.__enter__()
-            stack.append(server)
-        page = chromium.new_page(viewport={"width": 1200, "height": 900})
-        pages.append(page)
-        block_network(page, outside)
-        page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
-        page.goto(f"{servers[mode]}?theme={theme}")
-        return page
-
-    yield open_
-    for page in pages:
-        page.close()
-    for server in reversed(stack):
-        server.__exit__(None, None, None)
+            url = stack.enter_context(marimo_server(root, app, mode))
+            page = chromium.new_page(viewport={"width": 1200, "height": 900})
+            stack.callback(page.close)
+            block_network(page, outside)
+            page.on("pageerror", lambda e: errors.append(f"{e}\n{e.stack}"))
+            page.goto(f"{url}?theme={theme}", wait_until="commit")
+            pages[mode] = page
+        yield pages
     assert outside == [], f"requests left the machine: {outside[:5]}"
     assert errors == [], f"page errors: {errors[:5]}"
 
@@ -86,19 +84,21 @@ def widgets_of(page, n: int):
     return [widgets.nth(i) for i in range(n)]
 
 
-def test_marimo_run_draws_every_modality_switches_class_and_cancels(marimo_page):
-    page = marimo_page("run", WIDGETS)
+def test_marimo_run_draws_every_modality_switches_class_and_cancels(marimo_pages):
+    page = marimo_pages["run"]
     shown = dict(zip(WIDGETS, widgets_of(page, len(WIDGETS))))
     for name, widget in shown.items():
         assert widget.locator(f".ll-body > .{VIEW_CLASS[name]}").count() == 1, name
+    check_cancel(shown["slow"])
     check_tabular(shown["tabular"], output=0)  # the predicted class, "no"
     check_text(shown["text"])
     check_image(shown["image"])
     check_dependence(shown["dependence"])
-    check_cancel(shown["slow"])
     kernel = page.get_by_text("kernel output_index:")
     assert kernel.text_content().strip() == "kernel output_index: None"
+    page.set_viewport_size({"width": 1200, "height": 2600})  # marimo scrolls inside the app
     shot(page, "marimo-run-light.png")
+    page.set_viewport_size({"width": 1200, "height": 900})
     # the switcher's choice is the kernel widget's: the cell reading it runs again
     other = switch_class(shown["tabular"])
     wait_until(
@@ -108,8 +108,8 @@ def test_marimo_run_draws_every_modality_switches_class_and_cancels(marimo_page)
     shot(shown["tabular"], "marimo-run-tabular-switched.png")
 
 
-def test_marimo_edit_draws_and_follows_the_dark_theme(marimo_page):
-    page = marimo_page("edit", {"tabular": WIDGETS["tabular"]}, theme="dark")
+def test_marimo_edit_draws_and_follows_the_dark_theme(marimo_pages):
+    page = marimo_pages["edit"]
     (widget,) = widgets_of(page, 1)
     check_tabular(widget, output=0)
     wait_until(lambda: page.evaluate("document.body.dataset.theme") == "dark", "the dark theme")

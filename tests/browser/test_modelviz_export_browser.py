@@ -62,6 +62,15 @@ def test_monitor_export_draws_every_point(open_saved):
     page.screenshot(path=str(SHOTS / "monitor-export.png"))
 
 
+def test_monitor_export_draws_values_float32_cannot_hold(open_saved):
+    mon = ll.monitor(display=False)
+    for i in range(10):
+        mon.log(i, loss=1e300 * (i + 1) / 10)  # float32 would make every one inf: no line
+    page = open_saved(mon, "big.html")
+    page.wait_for_function("document.querySelector('.ll-monitor')?.dataset.points === '10'")
+    assert int(page.get_attribute(".ll-monitor", "data-drawn")) == 10
+
+
 def test_structure_export_folds_repeats_and_searches(open_saved):
     block = lambda: torch.nn.Sequential(torch.nn.Linear(8, 8), torch.nn.GELU())  # noqa: E731
     net = torch.nn.Sequential(*[block() for _ in range(12)], torch.nn.Linear(8, 2))

@@ -25,16 +25,17 @@ export function curveRows(meta, arrays) {
   return { ice, avg };
 }
 
-/** Heat-map cells for two features. */
-export function cellRows(arrays) {
+/** Heat-map cells for two features; a categorical axis by its labels. */
+export function cellRows(arrays, meta = {}) {
   const a = decodeArray(arrays.grid0) || [];
   const b = decodeArray(arrays.grid1) || [];
   const v = decodeArray(arrays.average) || [];
+  const [la, lb] = meta.grid_labels || [];
   const cells = [];
   for (let i = 0; i < a.length; i++) {
     for (let j = 0; j < b.length; j++) {
       const value = v[i * b.length + j];
-      if (Number.isFinite(value)) cells.push({ x: a[i], y: b[j], value });
+      if (Number.isFinite(value)) cells.push({ x: la ? la[i] : a[i], y: lb ? lb[j] : b[j], value });
     }
   }
   return cells;
@@ -50,12 +51,12 @@ export function render({ model, el }) {
     if (!arrays.average) return;
     const feats = meta.features || [];
     title.textContent = `partial dependence of ${meta.output} on ${feats.join(" × ")}${meta.centered ? " (centred ICE)" : ""}`;
-    const parts = [`${meta.n_rows} rows`, `numbers from ${meta.source === "sklearn" ? "scikit-learn" : "limelight"}`];
+    const parts = [`${meta.n_rows} rows`];
     if (meta.n_ice) parts.push(`${meta.n_ice} ICE curves drawn`);
     if (!meta.done) parts.push("computing…");
     note.textContent = parts.join(" · ");
     if (feats.length === 2 && specs.dependence2d) {
-      slot.draw(specs.dependence2d, { cells: cellRows(arrays) }, "2d");
+      slot.draw(specs.dependence2d, { cells: cellRows(arrays, meta) }, "2d");
     } else if (specs.dependence) {
       slot.draw(specs.dependence, curveRows(meta, arrays), "1d");
     }

@@ -9,7 +9,7 @@ import { decimate, ema, initialize, render, SeriesStore, ticks } from "./monitor
 function chunk(start, steps, series, values, names) {
   return [
     { type: "points", start, n: steps.length, series: names },
-    [Float64Array.from(steps).buffer, Int32Array.from(series).buffer, Float32Array.from(values).buffer],
+    [Float64Array.from(steps).buffer, Int32Array.from(series).buffer, Float64Array.from(values).buffer],
   ];
 }
 
@@ -28,6 +28,14 @@ describe("SeriesStore", () => {
     expect(Array.from(s.lines[1].values.subarray(0, s.lines[1].n))).toEqual([2, 4]);
     expect(s.metrics()).toEqual(["loss"]);
     expect(s.runs()).toEqual(["a", "b"]);
+  });
+  it("keeps float64 values: a loss of 1e300 or 1e-50 is not float32's", () => {
+    const s = new SeriesStore();
+    s.append(...chunk(0, [0, 1, 2], [0, 0, 0], [1e300, 1e-50, Number.NaN], [["r", "loss"]]));
+    const v = s.lines[0].values;
+    expect([v[0], v[1]]).toEqual([1e300, 1e-50]);
+    expect(Number.isNaN(v[2])).toBe(true);
+    expect(ema(v, 2, 0.5)[0]).toBe(1e300); // smoothing keeps the range too
   });
   it("grows past its first capacity", () => {
     const s = new SeriesStore();

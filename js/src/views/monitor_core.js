@@ -22,14 +22,14 @@ class Line {
     this.metric = metric;
     this.n = 0;
     this.steps = new Float64Array(256);
-    this.values = new Float32Array(256);
+    this.values = new Float64Array(256); // float64 as logged: 1e300 is not float32's
   }
   push(step, value) {
     if (this.n === this.steps.length) {
       const s = new Float64Array(this.n * 2);
       s.set(this.steps);
       this.steps = s;
-      const v = new Float32Array(this.n * 2);
+      const v = new Float64Array(this.n * 2);
       v.set(this.values);
       this.values = v;
     }
@@ -46,7 +46,7 @@ export class SeriesStore {
     this.version = 0;
   }
 
-  /** Add a chunk `{start, n, series}` with buffers [steps f64, series i32, values f32];
+  /** Add a chunk `{start, n, series}` with buffers [steps f64, series i32, values f64];
    * returns how many points were new. A chunk past the end (a gap) is refused (-1). */
   append(msg, buffers) {
     const start = Number(msg.start || 0);
@@ -58,7 +58,7 @@ export class SeriesStore {
     }
     const steps = typed(buffers[0], TYPES.float64);
     const series = typed(buffers[1], TYPES.int32);
-    const values = typed(buffers[2], TYPES.float32);
+    const values = typed(buffers[2], TYPES.float64);
     const skip = this.total - start;
     for (let i = skip; i < n; i++) this.lines[series[i]]?.push(steps[i], values[i]);
     const added = Math.max(0, n - skip);
@@ -78,7 +78,7 @@ export class SeriesStore {
 
 /** TensorBoard's debiased exponential moving average; NaNs pass through. */
 export function ema(values, n, weight) {
-  const out = new Float32Array(n);
+  const out = new Float64Array(n);
   if (!(weight > 0)) {
     out.set(values.subarray(0, n));
     return out;

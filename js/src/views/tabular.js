@@ -15,6 +15,16 @@ export function fmt(v) {
   return v.toFixed(a >= 100 ? 1 : a >= 1 ? 3 : 4).replace(/\.?0+$/, "") || "0";
 }
 
+/** The additivity line: "=" only between numbers that are equal as shown; a method
+ * that is not additive (LIME) says so (`caveat`, from Python) instead. */
+export function sumNote(sum, gap, caveat) {
+  const s = fmt(sum);
+  const g = fmt(gap);
+  if (caveat) return `sum of attributions ${s}; prediction − base value ${g} (${caveat})`;
+  if (s === g) return `sum of attributions ${s} = prediction − base value ${g}`;
+  return `sum of attributions ${s}; prediction − base value ${g}`;
+}
+
 function labels(meta) {
   const names = meta.feature_names || [];
   const shown = meta.feature_values || [];
@@ -160,7 +170,7 @@ export function render({ model, el }) {
     const sum = values.reduce((s, v) => s + v, 0);
     const parts = [`${meta.method || ""}`, `${values.length} features`];
     if (meta.n_evals) parts.push(`${Number(meta.n_evals).toLocaleString("en-US")} model evaluations`);
-    parts.push(`sum of attributions ${fmt(sum)} = prediction − base value ${fmt(pred - base)}`);
+    parts.push(sumNote(sum, pred - base, meta.sum_caveat));
     if (meta.background) parts.push(meta.background);
     note.textContent = parts.filter(Boolean).join(" · ");
     if (kind === "waterfall" && specs.waterfall) {

@@ -2,12 +2,25 @@
 import { describe, expect, it } from "vitest";
 import { fraction, formatProgress, mountProgress } from "../progress.js";
 import { standInModel } from "../standin.js";
-import { MAX_BARS, barRows, fmt, ranked, waterfallRows } from "./tabular.js";
+import { MAX_BARS, barRows, fmt, ranked, sumNote, waterfallRows } from "./tabular.js";
 
 const COLOURS = ["blue", "red"];
 const META = { feature_names: ["a", "b", "c", "d"], feature_values: ["1", "x", "2.5", "0"] };
 
 const fakeModel = (state) => standInModel(state);
+
+describe("additivity line", () => {
+  it("puts '=' only between numbers that are equal as shown", () => {
+    expect(sumNote(0.5 + 0.25, 0.75, "")).toBe("sum of attributions 0.75 = prediction − base value 0.75");
+    expect(sumNote(4.732, 4.541, "")).toBe("sum of attributions 4.732; prediction − base value 4.541");
+  });
+
+  it("says a method is not additive instead of an equals sign (LIME)", () => {
+    const line = sumNote(4.732, 4.541, "LIME is not additive");
+    expect(line).toBe("sum of attributions 4.732; prediction − base value 4.541 (LIME is not additive)");
+    expect(line).not.toContain("=");
+  });
+});
 
 describe("rows", () => {
   const values = Float32Array.from([0.5, -2, 0.25, -0.125]);

@@ -128,6 +128,16 @@ describe("dependence and elimination rows", () => {
       average: { view: [1, 2, 3, 4], dtype: "float32", shape: [2, 2] },
     });
     expect(cells[2]).toEqual({ x: 1, y: 5, value: 3 });
+    // a categorical second axis is drawn by its labels, the numeric one by its values
+    const mixed = cellRows(
+      {
+        grid0: { view: [0.5, 1.5], dtype: "float32", shape: [2] },
+        grid1: { view: [0, 1], dtype: "float32", shape: [2] },
+        average: { view: [1, 2, 3, 4], dtype: "float32", shape: [2, 2] },
+      },
+      { grid_labels: [null, ["blue", "red"]] },
+    );
+    expect(mixed[1]).toEqual({ x: 0.5, y: "red", value: 2 });
     const { rows, pick } = eliminationRows(
       { n_recommended: 2 },
       {

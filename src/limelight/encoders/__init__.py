@@ -46,12 +46,13 @@ def chart_specs() -> dict:
     return _specs_cache
 
 
-def buffers(arrays: dict[str, np.ndarray]) -> dict[str, dict]:
-    """``{name: {view, dtype, shape}}``, each ``view`` a memoryview of the bytes."""
+def buffers(arrays: dict[str, np.ndarray], keep: tuple[str, ...] = ()) -> dict[str, dict]:
+    """``{name: {view, dtype, shape}}``, each ``view`` a memoryview of the bytes; the
+    arrays named in ``keep`` stay float64."""
     out = {}
     for name, a in arrays.items():
         a = np.ascontiguousarray(a)
-        if a.dtype == np.float64:
+        if a.dtype == np.float64 and name not in keep:
             a = a.astype(np.float32)
         out[name] = {
             "view": memoryview(a.reshape(-1)).cast("B"),

@@ -18,6 +18,10 @@ from .._format import format_value
 from ..errors import InputError
 from ..explanation import Explanation
 
+#: methods whose values need not sum to prediction - base value (LIME fits a weighted
+#: linear surrogate, not constrained to add up): the view says so instead of an "="
+NOT_ADDITIVE = {"lime": "LIME is not additive"}
+
 
 def _background_note(params: dict) -> str:
     bg = params.get("background")
@@ -57,6 +61,7 @@ def encode(exp: Explanation) -> tuple[dict, dict[str, np.ndarray]]:
         "n_evals": int(exp.n_evals),
         "done": bool(exp.done),
         "background": _background_note(exp.params),
+        "sum_caveat": NOT_ADDITIVE.get(str(exp.method), ""),
         "output_scale": str(exp.params.get("output_scale") or ""),
     }
     if exp.modality == "tabular" and exp.data is not None:

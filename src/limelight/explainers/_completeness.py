@@ -14,11 +14,11 @@ some output, the run is repeated with twice the steps (new Gauss–Legendre node
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from .._warn import warn
 from ..explanation import Explanation
 
 TOLERANCE = 0.01  # of |f(x) - f(baseline)|
@@ -55,6 +55,8 @@ def refined(
         final = None
         for exp in run(steps):
             exp.n_evals += evals  # the earlier runs' model rows count too
+            if exp.params.get("budget") is not None:  # and so the total grows with them:
+                exp.params["budget"] += evals  # never "356 / 202 evals"
             final = exp
             if not exp.done:
                 yield exp
@@ -78,6 +80,6 @@ def refined(
             f"(over {TOLERANCE:.0%}); raise max_steps=, or the values are only approximate"
         )
         final.params["completeness_note"] = note
-        warnings.warn(note, CompletenessWarning, stacklevel=3)
+        warn(note, CompletenessWarning)
     final.done = True
     yield final

@@ -30,9 +30,13 @@ class Explainer:
         lacks); the default checks nothing."""
 
     def stream(self, model: Model, instance: Any) -> Iterator[Explanation]:  # pragma: no cover
+        """Yield partial explanations of ``instance`` (``done=False``) after each batch of
+        ``model`` calls, then the final one (``done=True``); each subclass implements it."""
         raise NotImplementedError
 
     def explain(self, model: Model, instance: Any) -> Explanation:
+        """Run :meth:`stream` to its end and return the final :class:`Explanation` (on a
+        copy of this explainer, so the same object can stream elsewhere meanwhile)."""
         runner = copy.copy(self)  # this explainer may be streaming elsewhere (a widget)
         runner.watched = False
         last = None

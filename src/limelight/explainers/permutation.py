@@ -35,8 +35,12 @@ def scorer(
         if classes is not None and out.shape[1] == len(classes):
             return classes[out.argmax(axis=1)]
         if classes is not None and out.shape[1] == 1 and len(classes) == 2:
-            # one column: a probability (threshold 0.5) or a decision score (threshold 0)
-            cut = 0.5 if model.output_kind == "proba" or (out.min() >= 0 and out.max() <= 1) else 0
+            # one column: a probability (threshold 0.5) or a log-odds / decision score (0);
+            # guessed from the values only for a function that does not say which
+            known = model.output_kind is not None or model.output_scale is not None
+            prob = model.output_kind == "proba" or model.output_scale == "probability"
+            guess = not known and out.min() >= 0 and out.max() <= 1
+            cut = 0.5 if prob or guess else 0
             return classes[(out[:, 0] > cut).astype(int)]
         return out.argmax(axis=1)
 

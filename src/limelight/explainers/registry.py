@@ -17,12 +17,12 @@ from __future__ import annotations
 import copy
 import functools
 import inspect
-import warnings
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from .. import _warn
 from ..errors import InputError, MethodError
 from .base import Explainer
 from .game_shapley import SegmentLeverage, SegmentMsr, TokenLeverage, TokenMsr
@@ -156,11 +156,7 @@ def check_options(
         )
     unused = sorted(set(options) - set(valid))
     if unused and warn:
-        warnings.warn(
-            f"{cls.__name__} does not use {unused} (it takes {valid}); ignored",
-            UserWarning,
-            stacklevel=6,  # the caller of attribute / explain
-        )
+        _warn.warn(f"{cls.__name__} does not use {unused} (it takes {valid}); ignored")
     return {k: v for k, v in options.items() if k in valid}
 
 

@@ -33,6 +33,7 @@ SUMMARY_SEED = 0
 #: distances for 100 centres); every row is then assigned to its nearest centre
 KMEANS_FIT_ROWS = 10_000
 KMEANS_MAX_ITER = 100
+KMEANS_TOL = 1e-4  # stop once the centres move less (squared, summed) than this x the variance
 ASSIGN_ROWS = 50_000  # rows per block when assigning (a block of distances: ~40 MB)
 
 
@@ -141,13 +142,14 @@ def _sq_distances(data: np.ndarray, sq: np.ndarray, centres: np.ndarray) -> np.n
 
 
 def _nearest(data: np.ndarray, centres: np.ndarray) -> np.ndarray:
-    sq = (data**2).sum(axis=1)
-    return np.concatenate(
-        [
-            _sq_distances(data[a : a + ASSIGN_ROWS], sq[a : a + ASSIGN_ROWS], centres).argmin(1)
-            for a in range(0, len(data), ASSIGN_ROWS)
-        ]
-    )
+    """Each row's nearest centre (|x|^2 is the same for every centre of a row: left out)."""
+    scaled, norms = -2.0 * centres.T, (centres**2).sum(axis=1)
+    out = np.empty(len(data), dtype=np.intp)
+    for a in range(0, len(data), ASSIGN_ROWS):
+        block = data[a : a + ASSIGN_ROWS] @ scaled
+        block += norms
+        out[a : a + ASSIGN_ROWS] = block.argmin(axis=1)
+    return out
 
 
 def cluster(data: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
@@ -162,18 +164,23 @@ def cluster(data: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
     if len(data) > KMEANS_FIT_ROWS:
         fit = data[np.sort(rng.choice(len(data), KMEANS_FIT_ROWS, replace=False))]
     centres = _start(fit, k, rng)
+    tol = KMEANS_TOL * float(fit.var(axis=0).mean())
     labels = None
     for _ in range(KMEANS_MAX_ITER):
         new = _nearest(fit, centres)
         if labels is not None and np.array_equal(new, labels):
             break
-        labels = new
+        labels, before = new, centres.copy()
         sizes = np.bincount(labels, minlength=k)
         for j in range(fit.shape[1]):
             sums = np.bincount(labels, weights=fit[:, j], minlength=k)
             # an emptied cluster keeps its centre (it is dropped if it stays empty)
             centres[:, j] = np.where(sizes > 0, sums / np.maximum(sizes, 1), centres[:, j])
-    return labels if fit is data else _nearest(data, centres)
+        if float(((centres - before) ** 2).sum()) <= tol:
+            break
+    # the final labels: every row to its nearest centre (the centres are then recomputed
+    # from them, so each is exactly its cluster's mean)
+    return _nearest(data, centres)
 
 
 def _start(data: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:

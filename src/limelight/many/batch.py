@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from .._warn import from_user
 from ..errors import LimelightError, ModelError
 
 ROWS_PER_CALL = 65_536  # rows one pooled call gathers: ~16 MB at 30 features
@@ -278,7 +279,7 @@ def run_rows(jobs: list[tuple[Any, Any, Any]], pool: CallPool, threads: int) -> 
 
     threads = max(1, min(threads, len(jobs)))
     pool.live = threads
-    workers = [threading.Thread(target=work, daemon=True) for _ in range(threads - 1)]
+    workers = [threading.Thread(target=from_user(work), daemon=True) for _ in range(threads - 1)]
     for w in workers:
         w.start()
     work()  # this thread is one of them

@@ -17,18 +17,22 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .._atomic import write_atomic
+from .._parquet import read_chunk_info, read_parquet, write_parquet
 from ..errors import InputError, SchemaError
-from ..explanations import Explanations, read_chunk_info, read_parquet, write_parquet
+from ..explanations import Explanations
 
 MANIFEST = "_manifest.json"
 MANIFEST_VERSION = 2  # 2: the chunks written are listed, each with its rows' hash
 PART = re.compile(r"part-(\d{6})\.parquet")
+#: what a run killed mid-write leaves (``_atomic.write_atomic``'s temporary files)
+STALE = re.compile(r"\.(part-\d{6}\.parquet|_manifest\.json)\..+\.tmp")
 #: what a resumed run must match, and the words that say what changed
 RUN_KEYS = {
     "fingerprint": "the model, background or options",
@@ -109,6 +113,9 @@ class ChunkStore:
         done = [c for c in self._listed(old) if self.part(c).is_file()]
         for c in done:
             self._check_chunk(old, c, hashes(c))
+        for p in self.path.iterdir():  # the half-written files of the run that was killed
+            if STALE.fullmatch(p.name):
+                p.unlink(missing_ok=True)
         self._save({**old, "version": MANIFEST_VERSION, "chunks": _entries(old, done)})
         return done
 
@@ -215,5 +222,13 @@ def load_folder(folder: Path) -> Explanations:
         raise SchemaError(
             f"the chunks in {str(folder)!r} explain some rows twice",
             fix="remove the copied chunk files (keep one part-NNNNNN.parquet per chunk)",
+        )
+    n_rows = (manifest or {}).get("n_rows")
+    if isinstance(n_rows, int) and len(ex) < n_rows:
+        warnings.warn(  # ll.load -> load_many -> here: the user's line
+            f"the run in {str(folder)!r} is incomplete: {len(ex)} of its {n_rows} rows are "
+            "written (ex.row says which); attribute_many(..., resume=True) computes the rest",
+            UserWarning,
+            stacklevel=4,
         )
     return ex

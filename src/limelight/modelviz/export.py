@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import html
-import json
 import secrets
 from pathlib import Path
 from typing import Any
@@ -21,11 +20,13 @@ from .. import export as core
 from .._atomic import snapshot_target, write_atomic
 from ..encoders import buffers as _buffers
 from ..errors import InputError, LimelightError
+from ..explanation import standard_json
 
 
 def page_state(obj: Any) -> dict:
     view, meta, arrays, extra = obj._page_state()
-    enc = _buffers(arrays)
+    # the monitor's values stay float64, as live: a loss of 1e300 is not float32's
+    enc = _buffers(arrays, keep=("value",) if view == "monitor" else ())
     return {
         **extra,
         "_view": view,
@@ -60,7 +61,7 @@ def to_bytes(obj: Any, format: str, **options: Any) -> bytes:
         "html": lambda: to_html(obj, **options).encode("utf-8"),
         "svg": lambda: obj._svg().encode("utf-8"),
         "png": lambda: _png(obj._svg(), **options),
-        "json": lambda: json.dumps(obj._json(), default=_plain).encode("utf-8"),
+        "json": lambda: standard_json(obj._json(), default=_plain).encode("utf-8"),
     }
     if format not in makers:
         raise InputError(

@@ -77,7 +77,8 @@ class PointStore:
             arrays = {
                 "step": np.frombuffer(self.steps, np.float64)[start:stop].copy(),
                 "series": np.frombuffer(self.index, np.int32)[start:stop].copy(),
-                "value": np.frombuffer(self.values, np.float64)[start:stop].astype(np.float32),
+                # float64 to the page: a loss of 1e300 (or 1e-50 on a log scale) is not float32's
+                "value": np.frombuffer(self.values, np.float64)[start:stop].copy(),
             }
             return stop, arrays, [list(s) for s in self.series]
 

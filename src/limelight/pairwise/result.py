@@ -12,14 +12,15 @@ the views a user reads them by (the strongest pairs, a long table, a saved page)
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .._atomic import check_target, write_atomic
 from ..errors import InputError
+from ..explanation import standard_json
 
 FORMATS = ("html", "json", "svg", "png")
 
@@ -102,6 +103,25 @@ class Interactions:
             }
         )
 
+    def strongest_partner(self, feature: int | str, *, output: int | str | None = None) -> str:
+        """The feature whose mean |interaction value| with ``feature`` is largest (the one
+        to colour ``feature``'s dependence view by)."""
+        names = list(self.feature_names)
+        if isinstance(feature, str) and feature in names:
+            i = names.index(feature)
+        elif isinstance(feature, (int, np.integer)) and 0 <= int(feature) < len(names):
+            i = int(feature)
+        else:
+            raise InputError(
+                f"feature {feature!r} is not one of {names[:8]}{'...' if len(names) > 8 else ''}",
+                fix="pass a feature name or an index",
+            )
+        if len(names) < 2:
+            raise InputError("one feature has no partner", fix="explain two features or more")
+        row = self.mean_abs(output)[i].copy()
+        row[i] = -np.inf
+        return names[int(np.argmax(row))]
+
     def to_frame(self):
         """A long pandas DataFrame: one line per (row, output, feature_a, feature_b) with
         ``value`` (and ``stderr`` for sampled values)."""
@@ -153,10 +173,13 @@ class Interactions:
 
         return summary_html(self)
 
-    def save(self, path: str | Path, *, include_data: bool = True, **options: Any) -> Path:
+    def save(
+        self, path: str | Path, *, include_data: bool = True, overwrite: bool = True, **options: Any
+    ) -> Path:
         """Write ``.html`` (the page of :meth:`to_html`), ``.json`` (:meth:`to_dict`),
         ``.svg`` or ``.png`` (one output's heatmap: ``output=``); ``ll.save`` does the same.
-        ``include_data=False`` leaves the rows' feature values out of the JSON."""
+        ``include_data=False`` leaves the rows' feature values out of the JSON. Written
+        whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
         path = Path(path)
         fmt = {".htm": "html"}.get(path.suffix.lower(), path.suffix.lower()[1:])
         if fmt not in FORMATS:
@@ -164,8 +187,9 @@ class Interactions:
                 f"cannot save interactions as {path.suffix or 'a file without a suffix'!r}",
                 fix="use a path ending in .html, .json, .svg or .png",
             )
-        path.write_bytes(self._to_bytes(fmt, include_data=include_data, **options))
-        return path
+        check_target(path, overwrite)
+        data = self._to_bytes(fmt, include_data=include_data, **options)
+        return write_atomic(path, data, overwrite=overwrite)
 
     def _to_bytes(
         self,
@@ -183,7 +207,7 @@ class Interactions:
             out = self.to_dict()
             if include_data and self.data is not None:
                 out["data"] = _plain(np.asarray(self.data, dtype=object))
-            return json.dumps(out, default=str).encode("utf-8")
+            return standard_json(out, default=str).encode("utf-8")
         if format == "html":
             return view.page(self, title=title).encode("utf-8")
         svg = view.heatmap_svg(self, self._output(output))

@@ -11,11 +11,11 @@
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
+from .._warn import warn
 from ..errors import InputError, MethodError, ModelError
 from ..explainers.base import Explainer
 from ..explainers.registry import (
@@ -160,10 +160,9 @@ def _targets(names: list[str], scores: np.ndarray, output: Any, outputs: Any) ->
     (``"auto"``, ``"all"``, an index, a name or a list) as before, ``output`` put first."""
     if outputs is None:
         return choose_outputs(names, output, scores=scores)
-    warnings.warn(
+    warn(
         "outputs= is deprecated: output= takes a name, an index or a list of them",
         DeprecationWarning,
-        stacklevel=4,
     )
     if isinstance(outputs, str) and outputs == "all":
         chosen = list(range(len(names)))

@@ -210,6 +210,7 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
 
     @property
     def running(self) -> bool:
+        """Whether the explainer is still computing (False once done, cancelled or failed)."""
         return not self._run.finished.is_set()
 
     def wait(self, timeout: float | None = None) -> Explanation:
@@ -309,12 +310,26 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
                     "stderr": stderr,
                 }
 
-    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
-        """Snapshot what the widget shows: ``.html`` (interactive, offline, no kernel),
-        ``.png``, ``.svg`` or ``.json``; the class on screen is the one drawn. Written whole
-        or not at all; ``overwrite=False`` refuses to replace an existing file."""
+    def save(
+        self,
+        path: Any,
+        *,
+        include_data: bool = True,
+        overwrite: bool = True,
+        partial: bool = False,
+        **options: Any,
+    ):
+        """Snapshot the result: ``.html`` (interactive, offline, no kernel), ``.png``,
+        ``.svg`` or ``.json``; the class on screen is the one drawn. A run still going is
+        waited for (as :meth:`wait`); ``partial=True`` writes the latest partial result
+        now, marked partial. Written whole or not at all; ``overwrite=False`` refuses to
+        replace an existing file."""
         from ..export import save
+        from ._lifecycle import target_first
 
+        target_first(path, overwrite)
+        if not partial:
+            self.wait()
         if self._latest is None:
             raise LimelightError("nothing to save yet", fix="wait for the first result")
         return save(self, path, include_data=include_data, overwrite=overwrite, **options)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ..errors import Cancelled
+from ..errors import Cancelled, WaitTimeout
 
 
 class BackgroundRun:
@@ -23,9 +23,16 @@ class BackgroundRun:
         self._finished.set()
 
     def wait(self, timeout: float | None = None) -> Any:
-        """Block until the run ends; the run's error, ``Cancelled`` or ``TimeoutError``."""
+        """Block until the run ends and return what it explained; raises the run's error,
+        :class:`~limelight.errors.Cancelled`, or :class:`~limelight.errors.WaitTimeout`
+        (a ``TimeoutError``) after ``timeout`` seconds (the run goes on)."""
         if not self._finished.wait(timeout):
-            raise TimeoutError(f"the run is still going after {timeout} s")
+            p = self._progress or {}
+            raise WaitTimeout(
+                f"the run is still going after {timeout} s "
+                f"({p.get('n_evals', 0)} of {p.get('budget', 0)} {p.get('unit', 'rows')} done)",
+                fix="wait longer, read .explanations for what is done, or .cancel() it",
+            )
         if self._error is not None:
             raise self._error
         if self._progress.get("status") == "cancelled":
@@ -44,3 +51,14 @@ class BackgroundRun:
     def cancel(self) -> None:
         """Stop after the chunk being computed (the chunks done are kept)."""
         self._cancel.set()
+
+    @property
+    def running(self) -> bool:
+        return not self._finished.is_set()
+
+    def close(self) -> None:
+        """Stop the run (after its chunk) and close the widget."""
+        cancel = getattr(self, "_cancel", None)
+        if cancel is not None:
+            cancel.set()
+        super().close()  # type: ignore[misc]

@@ -153,10 +153,11 @@ class StaticDisplay:
     def _ipython_display_(self) -> None:
         from IPython.display import display
 
-        data = self._display_bundle()
+        # the metadata is anywidget's: in Colab it names the widget manager that draws us
+        data, meta = self._bundle()
         ip = _ipython()
         if not options.static_pictures or ip is None or not hasattr(ip, "events"):
-            display(data, raw=True)
+            display(data, metadata=meta, raw=True)
             return
         if not hasattr(self, "_display_ids") or not isinstance(self._display_ids, list):
             self._display_ids = []
@@ -166,7 +167,7 @@ class StaticDisplay:
         _shown.add(self)
         _ensure_hooks(ip)
         self._watch_run_end()
-        display(data, raw=True, display_id=display_id)
+        display(data, metadata=meta, raw=True, display_id=display_id)
 
     def _refresh_display(self) -> None:
         """Replace every output of this widget with its present picture and text."""
@@ -176,9 +177,9 @@ class StaticDisplay:
         from IPython.display import update_display
 
         key = self._display_key()
-        data = self._display_bundle()
+        data, meta = self._bundle()
         for display_id in ids:
-            update_display(data, raw=True, display_id=display_id)
+            update_display(data, metadata=meta, raw=True, display_id=display_id)
         self._sent_key = key
         self._resend = not _state["cell_running"]
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .._warn import from_user
 from ..encoders import buffers
 from ..errors import LimelightError
 
@@ -24,7 +25,10 @@ SWARM_BACKGROUND = 10  # background rows for the beeswarm's cheap local attribut
 def start(explorer: Any) -> None:
     """Compute the global views of ``explorer`` in a daemon thread."""
     threading.Thread(
-        target=_work, args=(weakref.ref(explorer),), daemon=True, name="limelight-explorer-global"
+        target=from_user(_work),
+        args=(weakref.ref(explorer),),
+        daemon=True,
+        name="limelight-explorer-global",
     ).start()
 
 

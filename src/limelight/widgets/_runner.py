@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .._cancel import cancellable
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError
 
 
@@ -46,7 +47,7 @@ def start(
 ) -> threading.Thread:
     """Run ``stream_factory()`` for ``widget`` (while ``widget._run is run``) in a thread."""
     thread = threading.Thread(
-        target=_work,
+        target=from_user(_work),  # its warnings point at the user's line that started it
         args=(weakref.ref(widget), run, stream_factory, budget),
         daemon=True,
         name="limelight",

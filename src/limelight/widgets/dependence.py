@@ -42,15 +42,22 @@ class DependenceWidget(ViewWidget):
         from .._view_charts import dependence2d_chart, dependence_chart
 
         names = [self._data.names[j] for j in self._cols]
-        out = self._data.model.output_names[self._checked.output]
+        out = self._label()
         if len(names) == 2:
-            return {"dependence2d": dependence2d_chart(names, out).to_dict()}
+            cats = tuple(self._data.categorical[j] for j in self._cols)
+            return {"dependence2d": dependence2d_chart(names, out, categorical=cats).to_dict()}
         cat = self._data.categorical[self._cols[0]]
         return {
             "dependence": dependence_chart(
                 names[0], out, categorical=cat, centered=bool(self._options.get("centered"))
             ).to_dict()
         }
+
+    def _label(self) -> str:
+        """The output and its scale, as every title says it: "1 (log-odds)"."""
+        name = self._data.model.output_names[self._checked.output]
+        scale = self._data.model.output_scale
+        return f"{name} ({scale})" if scale else name
 
     def wait(self, timeout: float | None = None) -> Dependence:
         self._wait(timeout)
@@ -73,15 +80,20 @@ class DependenceWidget(ViewWidget):
             push(*self._state(part))
 
     def _state(self, d: Dependence) -> tuple[dict, dict]:
-        cat = any(self._data.categorical[j] for j in self._cols)
-        grid_labels = [[str(v) for v in g] for g in d.grid] if cat else None
+        cats = [self._data.categorical[j] for j in self._cols]
+        cat = any(cats)
+        # a categorical axis is drawn by its labels, placed at 0, 1, 2...
+        grid_labels = (
+            [[str(v) for v in g] if c else None for g, c in zip(d.grid, cats)] if cat else None
+        )
         meta = {
             "features": d.features,
-            "output": d.output,
+            "output": self._label(),
             "source": d.source,
             "centered": d.centered,
             "done": d.done,
             "categorical": cat,
+            "categorical_axes": cats,
             "grid_labels": grid_labels,
             "n_rows": self._data.n,
             "n_ice": 0 if d.ice is None else min(len(d.ice), MAX_ICE_SHOWN),
@@ -89,7 +101,7 @@ class DependenceWidget(ViewWidget):
         arrays = {"average": np.asarray(d.average, float)}
         for i, g in enumerate(d.grid):
             arrays[f"grid{i}"] = (
-                np.arange(len(g), dtype=float) if cat else np.asarray(g, dtype=float)
+                np.arange(len(g), dtype=float) if cats[i] else np.asarray(g, dtype=float)
             )
         if d.ice is not None:
             shown = np.linspace(0, len(d.ice) - 1, meta["n_ice"]).astype(int)
@@ -103,6 +115,7 @@ class DependenceWidget(ViewWidget):
             "view": "dependence",
             "features": d.features,
             "output": d.output,
+            "output_scale": self._data.model.output_scale,
             "source": d.source,
             "centered": d.centered,
             "grid": [np.asarray(g).tolist() for g in d.grid],
@@ -117,13 +130,15 @@ class DependenceWidget(ViewWidget):
 
         d = self.wait()
         if d.ice is None:
-            a, b = d.grid
+            cats = tuple(self._data.categorical[j] for j in self._cols)
+            a, b = ([str(v) if c else float(v) for v in g] for g, c in zip(d.grid, cats))
             cells = [
-                {"x": float(x), "y": float(y), "value": float(d.average[i, j])}
+                {"x": x, "y": y, "value": float(d.average[i, j])}
                 for i, x in enumerate(a)
                 for j, y in enumerate(b)
             ]
-            return svg_of_chart(dependence2d_chart(d.features, d.output, cells))
+            chart = dependence2d_chart(d.features, self._label(), cells, categorical=cats)
+            return svg_of_chart(chart)
         meta, arrays = self._state(d)
         xs = [str(v) for v in d.grid[0]] if meta["categorical"] else arrays["grid0"].tolist()
         ice = [
@@ -135,7 +150,7 @@ class DependenceWidget(ViewWidget):
         return svg_of_chart(
             dependence_chart(
                 d.features[0],
-                d.output,
+                self._label(),
                 ice=ice,
                 avg=avg,
                 categorical=meta["categorical"],
@@ -156,8 +171,9 @@ def dependence(
     output: Any = None,
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
-    pair of them) with ICE curves; returns a widget at once. On a DataFrame whose columns
-    are labelled by integers, an integer is a label (as ``X[0]``), never a position.
+    pair of them) with ICE curves; returns a widget at once. An integer that is one of a
+    DataFrame's column labels is that label (as ``X[0]``); on a DataFrame with integer
+    labels, any other integer is refused as ambiguous; otherwise it is a position.
 
     ``output``: a name or index; by default the only output, or a binary classifier's
     second class; a multi-class or multi-output model must name one. The curve is on the

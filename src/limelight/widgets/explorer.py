@@ -22,7 +22,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ..errors import InputError, LimelightError
+from ..errors import InputError, LimelightError, WaitTimeout
 from ..explanation import Explanation
 from . import ExplanationWidget, _buffers, _esm, send_snapshot
 from . import _explorer_global as global_views
@@ -283,6 +283,7 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
 
     @property
     def running(self) -> bool:
+        """Whether the selected row's explanation is still computing."""
         return self.panel.running
 
     def wait(self, timeout: float | None = None) -> Explanation:
@@ -351,7 +352,10 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
         or None, "swarm": Explanations or None}`` (the beeswarm's rows, computed by
         ``attribute_many``; ``swarm.row`` their row numbers in ``X``)."""
         if not self._global_done.wait(timeout):
-            raise TimeoutError(f"the global views are still running after {timeout} s")
+            raise WaitTimeout(
+                f"the global views are still running after {timeout} s",
+                fix="wait longer, or w.cancel() them",
+            )
         if self._global_error is not None:
             raise self._global_error
         return dict(self.global_)

@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError
 from ..explanations import Explanations
 from . import _buffers, _esm
@@ -124,7 +125,9 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
             "elapsed": 0.0,
         }
         self._finished.clear()
-        threading.Thread(target=self._work, args=(run,), daemon=True, name="limelight-many").start()
+        threading.Thread(
+            target=from_user(self._work), args=(run,), daemon=True, name="limelight-many"
+        ).start()
         return self
 
     def _work(self, run: Any) -> None:
@@ -241,17 +244,26 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         return page(state, title=title, chart=False)
 
     def save(
-        self, path: Any, *, title: str | None = None, overwrite: bool = True, **options: Any
+        self,
+        path: Any,
+        *,
+        title: str | None = None,
+        overwrite: bool = True,
+        partial: bool = False,
+        **options: Any,
     ) -> Any:
-        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows done so far
-        as ``.svg`` / ``.png`` (the beeswarm) or ``.json`` (see :meth:`Explanations.save`);
-        whole or not at all, and ``overwrite=False`` refuses to replace an existing file."""
-        from pathlib import Path
+        """Write :meth:`to_html` to ``path`` (an ``.html`` file), or the rows as ``.svg`` /
+        ``.png`` (the beeswarm), ``.json`` or ``.parquet`` (see :meth:`Explanations.save`).
+        A run still going is waited for (as :meth:`wait`); ``partial=True`` writes the rows
+        done so far. Whole or not at all; ``overwrite=False`` refuses to replace a file."""
 
         from .._atomic import check_target, write_atomic
         from ..export_many import PICTURES
+        from ._lifecycle import target_first
 
-        path = Path(path)
+        path = target_first(path, overwrite)
+        if not partial:
+            self.wait()
         if path.suffix.lower() in PICTURES + (".parquet",):
             ex = self.explanations
             if ex is None:

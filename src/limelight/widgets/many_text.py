@@ -20,6 +20,7 @@ import anywidget
 import numpy as np
 import traitlets
 
+from .._warn import from_user
 from ..errors import Cancelled, LimelightError
 from ..many.items import ItemExplanations, token_key
 from . import _esm
@@ -81,11 +82,17 @@ class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
     def _display_key(self) -> Any:
         return (self._run_status(), self.output_index)
 
-    def save(self, path: Any, **options: Any) -> Any:
-        """Write the texts done so far: ``.svg`` / ``.png`` (the top tokens), ``.json``
-        (every text's tokens and values) or ``.parquet`` (see ``ItemExplanations.save``)."""
+    def save(self, path: Any, *, overwrite: bool = True, partial: bool = False, **options: Any):
+        """Write the texts: ``.svg`` / ``.png`` (the top tokens), ``.json`` (every text's
+        tokens and values) or ``.parquet`` (see ``ItemExplanations.save``). A run still
+        going is waited for (as :meth:`wait`); ``partial=True`` writes the texts done."""
         from ..errors import LimelightError
+        from ._lifecycle import target_first
 
+        target_first(path, overwrite)
+        if not partial:
+            self.wait()
+        options["overwrite"] = overwrite
         ex = self.explanations
         if ex is None:
             raise LimelightError("no text is explained yet", fix="w.wait() first, then save")
@@ -105,7 +112,9 @@ class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         self._progress = {"status": "running", "n_evals": 0, "budget": n, "unit": "texts"}
         self._finished.clear()
         args = (run, max(1, int(chunk_size)))
-        threading.Thread(target=self._work, args=args, daemon=True, name="limelight-texts").start()
+        threading.Thread(
+            target=from_user(self._work), args=args, daemon=True, name="limelight-texts"
+        ).start()
         return self
 
     def _work(self, run: Any, chunk: int) -> None:

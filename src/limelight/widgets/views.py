@@ -10,7 +10,6 @@ A subclass computes in ``_compute(push)`` (run in a thread by :meth:`start`, cal
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +19,9 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ..errors import LimelightError
+from .._warn import from_user
+from ..errors import Cancelled, LimelightError, WaitTimeout
+from ..explanation import standard_json
 from . import _buffers, _esm, chart_specs, offer_renderer, vega_bundle
 from ._display import StaticDisplay
 
@@ -44,6 +45,7 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
         super().__init__(**kwargs)
         self._finished = threading.Event()
         self._finished.set()
+        self._cancel = threading.Event()
         self._error: BaseException | None = None
         self._raw_arrays: dict[str, np.ndarray] = {}
         if self.uses_charts:
@@ -61,7 +63,7 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
         """Run ``_compute`` in a daemon thread; returns at once."""
         self._finished.clear()
         self._progress = {"status": "running", "n_evals": 0, "elapsed": 0.0}
-        threading.Thread(target=self._work, daemon=True, name="limelight-view").start()
+        threading.Thread(target=from_user(self._work), daemon=True, name="limelight-view").start()
         return self
 
     def run_now(self) -> ViewWidget:
@@ -71,10 +73,15 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
         return self
 
     def _work(self) -> None:
+        from .._cancel import cancellable
+
         t0 = time.perf_counter()
         status = "done"
         try:
-            self._compute(self._push)
+            with cancellable(self._cancel):  # every model call stops once cancelled
+                self._compute(self._push)
+        except Cancelled as exc:
+            self._error, status = exc, "cancelled"
         except BaseException as exc:  # shown in the widget, re-raised by wait()
             self._error, status = exc, "error"
         progress = {"status": status, "elapsed": round(time.perf_counter() - t0, 3)}
@@ -85,6 +92,22 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
             )
         self._progress = progress
         self._finished.set()
+
+    def cancel(self) -> None:
+        """Stop the computation within one batch of model calls; ``wait()`` then raises
+        :class:`~limelight.errors.Cancelled`."""
+        self._cancel.set()
+
+    def close(self) -> None:
+        """Stop the computation (within one batch) and close the widget."""
+        cancel = getattr(self, "_cancel", None)
+        if cancel is not None:
+            cancel.set()
+        super().close()
+
+    @property
+    def running(self) -> bool:
+        return not self._finished.is_set()
 
     def _push(self, meta: dict, arrays: dict[str, np.ndarray] | None = None) -> None:
         with self.hold_sync():
@@ -98,7 +121,10 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
 
     def _wait(self, timeout: float | None = None) -> None:
         if not self._finished.wait(timeout):
-            raise TimeoutError(f"still running after {timeout} s")
+            raise WaitTimeout(
+                f"the {self.view_name or 'view'} is still running after {timeout} s",
+                fix="wait longer (w.wait()), or w.cancel() it",
+            )
         if self._error is not None:
             raise self._error
 
@@ -175,13 +201,18 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
         """The file ``save``/the Snapshot control writes (see :func:`limelight.export.to_bytes`)."""
         from .. import export
 
+        if self.running:
+            raise LimelightError(
+                f"the {self.view_name or 'view'} is still running: nothing final to export",
+                fix="w.wait() first, or w.save(path), which waits",
+            )
         self._wait(0)
         if format == "html":
             return export.page(
                 self.page_state(), title=options.get("title") or self.title, chart=self.uses_charts
             ).encode("utf-8")
         if format == "json":
-            return json.dumps(self._json(), default=_plain).encode("utf-8")
+            return standard_json(self._json(), default=_plain).encode("utf-8")
         if format == "svg":
             return self._svg().encode("utf-8")
         if format == "png":
@@ -191,10 +222,14 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
         )
 
     def save(self, path: Any, *, overwrite: bool = True, **options: Any):
-        """Write ``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``, whole or
-        not at all; ``overwrite=False`` refuses to replace an existing file."""
+        """Write ``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json`` of the
+        result, waiting for a run still going (as ``wait()``); whole or not at all, and
+        ``overwrite=False`` refuses to replace an existing file."""
         from ..export import save
+        from ._lifecycle import target_first
 
+        target_first(path, overwrite)
+        self._wait()
         return save(self, path, overwrite=overwrite, **options)
 
     def _send_snapshot(self, content: dict) -> None:

@@ -35,7 +35,7 @@ from limelight._compiled import Compiled
 from limelight.explainers.trees.rules import goes_left
 
 STEP_CELLS = 8_000_000  # (rows x nodes) decisions at a time: 8 MB
-PAIR_CELLS = 4_000_000  # (walkers x d x d) pair weights scored at a time by numpy: ~32 MB
+PAIR_CELLS = 4_000_000  # (rows or walkers) x d x d pair values held at a time: ~32 MB
 
 
 def pair_tables(depth: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -137,10 +137,12 @@ def interventional_pairs(
     owner: np.ndarray | None = None,
     d: int | None = None,
     compiled: bool | None = None,
+    leaves: bool | None = None,
 ) -> np.ndarray:
     """``(len(X), d, d, k)`` interventional Shapley interaction values (shap's convention)
     of ``ens`` for rows ``X`` over the background ``B`` (``weights``; default uniform).
-    ``owner`` maps the trees' columns to ``d`` players; ``compiled=False`` forces numpy."""
+    ``owner`` maps the trees' columns to ``d`` players; ``compiled=False`` forces numpy;
+    ``leaves``: score leaf by leaf (:mod:`.pair_leaves`) or walk (None: what suits ``ens``)."""
     from limelight.explainers.tree import shapley_table
     from limelight.explainers.trees.kernel import _arrays, _decisions, _players, _tcol
     from limelight.explainers.trees.patterns import background_patterns, tree_nodes
@@ -157,12 +159,25 @@ def interventional_pairs(
     if kernel is None:
         _numpy_pairs(ens, X, goes_left(ens, B), w, owner, d, tables, out)
     else:
+        from limelight.explainers.trees import pair_leaves
+
         rule, player, tree = _arrays(ens, owner)
-        nodes, tcol = tree_nodes(ens), _tcol(ens)
-        bg = background_patterns(_decisions(ens, B, rule), w, nodes)
-        step = int(np.clip(STEP_CELLS // max(1, len(player)), 64, 8192))
+        bl = _decisions(ens, B, rule)
+        by_leaves = pair_leaves.usable(ens, d) if leaves is None else leaves
+        if by_leaves:
+            paths = pair_leaves.LeafPaths(player, tree, _tcol(ens))
+        else:
+            nodes, tcol = tree_nodes(ens), _tcol(ens)
+            bg = background_patterns(bl, w, nodes)
+        # rows a step: their decisions within STEP_CELLS, their (rows, d, d, k) pairs
+        # within PAIR_CELLS (a tree's patterns are at most the step's rows)
+        cap = min(STEP_CELLS // max(1, len(player)), PAIR_CELLS // (d * d * k))
+        step = int(np.clip(cap, 1, 8192))
         for a in range(0, len(X), step):
             xl = _decisions(ens, X[a : a + step], rule)
+            if by_leaves:
+                paths.add(xl, bl, w, tables, out[a : a + step])
+                continue
             _pairs_by_patterns(
                 kernel, xl, bg, player, tree, tcol, nodes, tables, out[a : a + step], int(ens.depth)
             )
