@@ -73,7 +73,7 @@ def history_of(state):
     h = state["_history"]
     steps = np.frombuffer(h["step"]["view"], np.float64)
     series = np.frombuffer(h["series"]["view"], np.int32)
-    values = np.frombuffer(h["value"]["view"], np.float32)
+    values = np.frombuffer(h["value"]["view"], h["value"]["dtype"])
     return h["total"], h["names"], steps, series, values
 
 
@@ -87,7 +87,7 @@ def test_the_state_a_page_reads_holds_the_points_so_far():
     total, names, steps, series, values = history_of(mon.get_state())
     assert total == 31 and names == [["a", "loss"], ["<b>b</b>", "acc"]]
     assert list(steps) == list(range(31)) and list(series) == [0] * 30 + [1]
-    np.testing.assert_allclose(values[:30], 0.5 ** np.arange(30), rtol=1e-6)
+    np.testing.assert_allclose(values[:30], 0.5 ** np.arange(30), rtol=1e-12)
     assert values[30] == 0.75
     assert ll.monitor(display=False).get_state()["_uid"] != mon.get_state()["_uid"]
 

@@ -133,7 +133,7 @@ const history = (steps, series, values, names, total = steps.length) => ({
   names,
   step: { view: Float64Array.from(steps), dtype: "float64", shape: [steps.length] },
   series: { view: Int32Array.from(series), dtype: "int32", shape: [steps.length] },
-  value: { view: Float32Array.from(values), dtype: "float32", shape: [steps.length] },
+  value: { view: Float64Array.from(values), dtype: "float64", shape: [steps.length] },
 });
 
 describe("the model's feed", () => {
