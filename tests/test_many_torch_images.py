@@ -24,10 +24,18 @@ class Counted(torch.nn.Module):
             torch.nn.Flatten(),
             torch.nn.Linear(4 * 8 * 8, 3),
         )
-        self.calls = 0
+        self.counter = [0]  # a shared list: the run calls its own view of the module
+
+    @property
+    def calls(self):
+        return self.counter[0]
+
+    @calls.setter
+    def calls(self, n):
+        self.counter[0] = n
 
     def forward(self, x):
-        self.calls += 1
+        self.counter[0] += 1
         return self.net(x)
 
 

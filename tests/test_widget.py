@@ -67,6 +67,22 @@ def test_a_chart_view_gets_the_renderer_on_request_as_one_binary_buffer():
     assert len(buffers[0]) > 100_000  # the 0.86 MB bundle, in the reply, not in the state
 
 
+def test_the_first_chart_widget_sends_the_renderer_unasked_once(monkeypatch):
+    # a kernel busy with the user's cell answers no request: the page gets the renderer
+    # without one, once per kernel (the page keeps it for every later chart view)
+    import limelight.widgets as widgets
+    from limelight.widgets import STATIC
+
+    monkeypatch.setitem(widgets._renderer, "offered", False)  # a fresh kernel
+    sent = []
+    record = lambda self, content, buffers=None: sent.append((self, content, buffers))  # noqa: E731
+    monkeypatch.setattr(ExplanationWidget, "send", record)
+    first = ExplanationWidget.from_explanation(tabular([[1.0, 2.0]]))
+    ExplanationWidget.from_explanation(tabular([[3.0, 4.0]]))
+    ((to, content, buffers),) = [m for m in sent if m[1]["type"] == "vega"]
+    assert to is first and bytes(buffers[0]) == (STATIC / "vega.js").read_bytes()
+
+
 def test_explanation_displays_as_the_widget():
     bundle = tabular([[1.0, 2.0]])._repr_mimebundle_()
     data = bundle[0] if isinstance(bundle, tuple) else bundle

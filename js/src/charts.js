@@ -2,8 +2,9 @@
 // filled in here from binary buffers. The renderer (vega-embed, ~0.9 MB) is not widget
 // state: it crosses once per page. An exported page puts its text on globalThis; in a
 // notebook the first chart view asks the kernel (`{type: "vega"}`) and gets it as one
-// binary buffer. It is imported from a Blob URL and cached on globalThis, so later views
-// (any widget, any cell) reuse it. No CDN, no network.
+// binary buffer; the kernel also sends it unasked to its first chart widget, since a busy
+// kernel answers no request (catchRenderer). It is imported from a Blob URL and cached on
+// globalThis, so later views (any widget, any cell) reuse it. No CDN, no network.
 import { h, isDark, onThemeChange } from "./theme.js";
 
 const KEY = Symbol.for("limelight.vega.page");
@@ -43,6 +44,23 @@ function ask(model, shared) {
   };
   model.on("msg:custom", onMessage);
   model.send({ type: "vega" });
+}
+
+/**
+ * A model's hook from its creation (anywidget `initialize`): the kernel sends the renderer
+ * unasked to its first chart widget (a kernel busy with the user's cell answers no request
+ * until the cell ends), maybe before any view exists; the page keeps it. Returns `off`.
+ */
+export function catchRenderer(model) {
+  const onMessage = (msg, buffers) => {
+    if (msg?.type !== "vega" || !buffers?.[0]) return;
+    const shared = pageRenderer();
+    if (shared.settled) return;
+    shared.settled = true;
+    shared.settle(buffers[0]);
+  };
+  model.on("msg:custom", onMessage);
+  return () => model.off("msg:custom", onMessage);
 }
 
 /** The renderer's `embed`, loaded once per page (see the top of this file). */

@@ -1,7 +1,7 @@
 // The chart renderer crosses once per page: the first chart view asks the kernel for it
 // ({type: "vega"}, one binary buffer back); later views, of any widget, reuse it.
 import { describe, expect, it } from "vitest";
-import { fitWidth, loadEmbed } from "./charts.js";
+import { catchRenderer, fitWidth, loadEmbed } from "./charts.js";
 import { standInModel } from "./standin.js";
 
 const RENDERER = new TextEncoder().encode("export const embed = (el, spec) => ({ drawn: spec });");
@@ -35,6 +35,22 @@ describe("the chart renderer", () => {
     expect(await loadEmbed(first)).toBe(embed);
     expect([silent.requests, first.requests, later.requests]).toEqual([1, 1, 0]);
     expect(first.listeners["msg:custom"] || []).toHaveLength(0); // the listener is gone
+  });
+});
+
+describe("the renderer sent unasked", () => {
+  it("is kept from the model's creation: a later view asks nothing", async () => {
+    globalThis[Symbol.for("limelight.vega.page")] = null; // a fresh page
+    const first = kernelModel(false); // a busy kernel: no reply to any request
+    const off = catchRenderer(first);
+    // sent before any view exists (the widget displayed, the cell still running)
+    for (const f of first.listeners["msg:custom"]) f({ type: "vega" }, [new DataView(RENDERER.buffer)]);
+    const view = kernelModel(false);
+    const embed = await loadEmbed(view);
+    expect(embed(null, { b: 2 })).toEqual({ drawn: { b: 2 } });
+    expect([first.requests, view.requests]).toEqual([0, 0]);
+    off();
+    expect(first.listeners["msg:custom"]).toHaveLength(0);
   });
 });
 

@@ -1,6 +1,7 @@
 // One explanation widget's view: a progress strip, the Snapshot control, then the view
 // named by `_view`. The notebook entry (index.js) and the explorer's panel (a child widget
 // drawn inside the explorer's view) both mount it.
+import { catchRenderer } from "./charts.js";
 import { mountProgress } from "./progress.js";
 import { mountQuality } from "./quality.js";
 import { mountSnapshot } from "./snapshot.js";
@@ -111,5 +112,18 @@ export function mountWidget(model, el, host) {
  */
 export function entry(views = {}) {
   for (const [name, view] of Object.entries(views)) registerView(name, view);
-  return { render: ({ model, el, host }) => mountWidget(model, el, host) };
+  return {
+    // anywidget runs this when the model is created, before any view and before the
+    // model's next messages are handled: what the kernel sends unasked while no view is
+    // attached (the chart renderer, the monitor's points) is kept from the start
+    initialize: ({ model }) => {
+      const offRenderer = catchRenderer(model);
+      const offView = VIEWS[model.get("_view")]?.initialize?.({ model });
+      return () => {
+        offRenderer();
+        offView?.();
+      };
+    },
+    render: ({ model, el, host }) => mountWidget(model, el, host),
+  };
 }

@@ -83,10 +83,16 @@ def headline(exp: Explanation, i: int) -> tuple[str, str]:
 
 def dress_chart(chart: Any, exp: Explanation, i: int, theme: str = "light") -> Any:
     """An altair chart with its title, badges and the theme's opaque background."""
+    title, subtitle = headline(exp, i)
+    return themed(chart, theme, title, subtitle)
+
+
+def themed(chart: Any, theme: str, title: str, subtitle: str) -> Any:
+    """``chart`` under its title and subtitle, in the theme's colours, on an opaque
+    background: what every exported altair chart wears."""
     import altair as alt
 
     c = theme_colours(theme)
-    title, subtitle = headline(exp, i)
     return (
         chart.properties(
             title=alt.TitleParams(
@@ -101,6 +107,7 @@ def dress_chart(chart: Any, exp: Explanation, i: int, theme: str = "light") -> A
         .configure_axis(
             labelColor=c["fg"], titleColor=c["fg"], gridColor=c["grid"], domainColor=c["grid"]
         )
+        .configure_legend(labelColor=c["fg"], titleColor=c["fg"])
         .configure_text(color=c["fg"])
         .configure_rule(color=c["fg"])
         .configure_view(stroke=None)

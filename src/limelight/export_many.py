@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .export_figure import theme_colours
+from .export_figure import theme_colours, themed
 
 TOP = 12
 MAX_DOTS = 1000  # rows drawn at most (an even stride over the rows past that)
@@ -161,25 +161,8 @@ def beeswarm_chart(ex: Any, output: Any = None, *, top: int = TOP, theme: str = 
     )
     zero = alt.Chart(alt.Data(values=[{"x": 0}])).mark_rule(color=c["muted"]).encode(x="x:Q")
     title, subtitle = _headline(ex, i, n, drawn)
-    return (
-        alt.layer(zero, grey, coloured)
-        .properties(width=440, height=alt.Step(34))
-        .properties(
-            title=alt.TitleParams(
-                text=title,
-                subtitle=subtitle,
-                anchor="start",
-                color=c["fg"],
-                subtitleColor=c["muted"],
-            )
-        )
-        .configure(background=c["background"])
-        .configure_axis(
-            labelColor=c["fg"], titleColor=c["fg"], gridColor=c["grid"], domainColor=c["grid"]
-        )
-        .configure_legend(labelColor=c["fg"], titleColor=c["fg"])
-        .configure_view(stroke=None)
-    )
+    chart = alt.layer(zero, grey, coloured).properties(width=440, height=alt.Step(34))
+    return themed(chart, theme, title, subtitle)
 
 
 def _output_index(ex: Any, output: Any) -> int:
@@ -274,33 +257,22 @@ def tokens_chart(items: Any, output: int = 0, *, top: int = 20, theme: str = "li
     """Bars of the tokens with the largest mean |attribution| over many texts."""
     import altair as alt
 
-    c = theme_colours(theme)
     mean = items.mean_abs(output)
     ranked = sorted(mean, key=lambda t: -mean[t])[:top]
     rows = [{"token": t, "value": float(mean[t])} for t in ranked]
     name = items.output_names[output] if items.output_names else "output"
-    return (
+    chart = (
         alt.Chart(alt.Data(values=rows))
         .mark_bar(color=HIGH)
         .encode(
             y=alt.Y("token:N", sort=ranked, title=None),
             x=alt.X("value:Q", title="mean |attribution|"),
         )
-        .properties(
-            width=400,
-            height=alt.Step(20),
-            title=alt.TitleParams(
-                text=f"{name}: top tokens over {int(np.sum(items.ok))} texts",
-                subtitle=f"{items.method} · mean |attribution| where the token appears",
-                anchor="start",
-                color=c["fg"],
-                subtitleColor=c["muted"],
-            ),
-        )
-        .configure(background=c["background"])
-        .configure_axis(labelColor=c["fg"], titleColor=c["fg"], gridColor=c["grid"])
-        .configure_view(stroke=None)
+        .properties(width=400, height=alt.Step(20))
     )
+    title = f"{name}: top tokens over {int(np.sum(items.ok))} texts"
+    subtitle = f"{items.method} · mean |attribution| where the token appears"
+    return themed(chart, theme, title, subtitle)
 
 
 def tokens_json(items: Any) -> str:

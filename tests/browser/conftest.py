@@ -109,7 +109,9 @@ def lab_notebook(chromium, jupyter_lab):
     request that leaves the machine."""
     pages, outside, errors = [], [], []
 
-    def open_(cells: list[str], *, timeout: float = 120_000):
+    def open_(cells: list[str], *, timeout: float = 120_000, before_run: str | None = None):
+        """``before_run``: a script the page runs once the kernel is idle, before the cells
+        (``notebook:run-all-cells`` resolves only when every cell has run)."""
         name = f"t{uuid.uuid4().hex[:8]}.ipynb"
         write_notebook(jupyter_lab["dir"] / name, cells)
         page = chromium.new_page(viewport={"width": 1400, "height": 1000})
@@ -122,6 +124,8 @@ def lab_notebook(chromium, jupyter_lab):
             f"?token={jupyter_lab['token']}&reset"
         )
         page.wait_for_function(KERNEL_IDLE, timeout=timeout)
+        if before_run:
+            page.evaluate(before_run)
         page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
         return page
 

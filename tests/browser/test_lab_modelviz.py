@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from lab_server import KERNEL_IDLE
 
 from .conftest import kernel_eval
 
@@ -190,3 +191,97 @@ def test_layers_table_selects_a_layer(lab_notebook):
     dark(page)
     shoot(page, "layers-dark", f"{OUT}:has(.ll-layers)")
     dark(page, False)
+
+
+# The README's pattern: the monitor and the loop in one cell (or in two, under Run All).
+# The kernel is busy the whole time, so it reads no message from the browser: the points
+# must reach the view without being asked for.
+BUSY_ONE_CELL = """
+import time, limelight as ll
+mon = ll.monitor(title="busy")
+t0 = time.time()
+for i in range(50):
+    mon.log(i, loss=1 / (i + 1))
+    time.sleep(0.1)
+t1 = time.time()
+"""
+BUSY_TWO_CELLS = [
+    "import time, limelight as ll\nmon = ll.monitor(title='busy')",
+    "t0 = time.time()\nfor i in range(50):\n    mon.log(i, loss=1 / (i + 1))\n"
+    "    time.sleep(0.1)\nt1 = time.time()",
+]
+FIRST_POINT = """() => {
+  window.llFirst = null;
+  const poll = setInterval(() => {
+    const n = Number(document.querySelector('.jp-OutputArea-output .ll-monitor')?.dataset.points || 0);
+    if (n > 0) {
+      // the cell's prompt reads [*] while it runs (kernel.status is not it: JupyterLab
+      // shows the kernel idle once it has opened a subshell, while the cell still runs)
+      const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')];
+      const running = prompts.some((p) => p.textContent.includes('*'));
+      window.llFirst = { at: Date.now() / 1000, n, running };
+      clearInterval(poll);
+    }
+  }, 20);
+}"""
+
+
+@pytest.mark.parametrize("cells", [[BUSY_ONE_CELL], BUSY_TWO_CELLS], ids=["one-cell", "run-all"])
+def test_monitor_draws_while_the_kernel_is_busy(lab_notebook, cells):
+    # the browser notes when it first shows a point, and whether the kernel was busy then
+    page = lab_notebook([*cells, "print(t0, t1)"], before_run=FIRST_POINT)
+    page.wait_for_function("window.llFirst !== null", timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+    first = page.evaluate("window.llFirst")
+    t0, t1 = map(float, kernel_eval(page, "print(t0, t1)").split())
+    print(f"first point on screen {first['at'] - t0:.2f} s after the loop began, {first}")
+    # points were on screen while the loop still ran, the kernel busy with the cell
+    assert first["running"] and first["at"] < t1 and first["n"] < 50
+    root = f"{OUT} .ll-monitor"
+    page.wait_for_function(
+        f"document.querySelector('{root}')?.dataset.points === '50'", timeout=30_000
+    )
+
+
+CHART_BUSY = """
+import time, numpy as np, pandas as pd, limelight as ll
+from sklearn.linear_model import LogisticRegression
+rng = np.random.default_rng(0)
+X = pd.DataFrame(rng.normal(size=(1024, 5)), columns=[f"f{i}" for i in range(5)])
+model = LogisticRegression().fit(X, X.f0 > 0)
+w = ll.explain(model, X.iloc[1], background=X[:40], random_state=0)
+display(w)
+t0 = time.time()
+slow = lambda b: (time.sleep(0.2), model.predict_proba(b))[1]
+m = ll.explain_many(slow, X, background=X[:20], method="exact")  # 4 chunks
+display(m)
+m.wait()  # the rest of the cell: the kernel reads no request meanwhile
+t1 = time.time()
+"""
+CHART_SEEN = """() => {
+  window.llSeen = { chart: null, rows: null };
+  const poll = setInterval(() => {
+    const now = Date.now() / 1000;
+    const out = '.jp-OutputArea-output';
+    if (!llSeen.chart && document.querySelector(`${out} .ll-chart svg, ${out} .ll-chart canvas`)) llSeen.chart = now;
+    const count = document.querySelector(`${out} .ll-many-count`)?.textContent || '';
+    if (!llSeen.rows && /^[0-9]/.test(count)) llSeen.rows = { at: now, count };
+    if (llSeen.chart && llSeen.rows) clearInterval(poll);
+  }, 20);
+}"""
+
+
+def test_a_chart_and_many_rows_draw_while_their_cell_still_runs(lab_notebook):
+    # the chart renderer reaches the page unasked, and the many-rows view takes the run's
+    # chunks without a reply: both show before the cell ends
+    page = lab_notebook([CHART_BUSY], before_run=CHART_SEEN)
+    page.wait_for_function("window.llSeen.chart && window.llSeen.rows", timeout=60_000)
+    page.wait_for_function(KERNEL_IDLE, timeout=60_000)
+    t0, t1 = map(float, kernel_eval(page, "print(t0, t1)").split())
+    seen = page.evaluate("window.llSeen")
+    print(
+        f"chart drawn {seen['chart'] - t0:.2f} s after display, rows shown "
+        f"({seen['rows']['count']}) {seen['rows']['at'] - t0:.2f} s; the cell ran {t1 - t0:.1f} s"
+    )
+    assert seen["chart"] < t1 and seen["rows"]["at"] < t1
+    assert not seen["rows"]["count"].startswith("1,024 ")  # a part of the run, not its end

@@ -116,6 +116,17 @@ describe("streamed points", () => {
     expect(p.values[2 * 19 + 1]).toBeCloseTo(2 * (19 / 40 - 0.5));
   });
 
+  it("a fresh store takes the run's first chunks without the reply to its request", () => {
+    // `display(w); w.wait()`: the kernel, busy with the cell, answers no request, while
+    // the run's appends still arrive from its thread
+    const store = emptyStore(d);
+    expect(applyMessage(store, ...message("append", 0, 10, 0))).toBe("applied");
+    expect(applyMessage(store, ...message("append", 10, 10, 0))).toBe("applied");
+    expect(pointsOf(store).n).toBe(20);
+    const late = emptyStore(d); // the first chunk missed: only the full history will do
+    expect(applyMessage(late, ...message("append", 10, 10, 0))).toBe("gap");
+  });
+
   it("a view fed chunk by chunk draws the same pixels as one given every point", async () => {
     const live = standInModel({ _meta: meta, _arrays: {}, _row: {} });
     const el1 = document.createElement("div");

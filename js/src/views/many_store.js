@@ -80,6 +80,11 @@ export function applyMessage(store, msg, buffers) {
     store.n = 0;
     store.epoch = msg.epoch;
     store.asked = false;
+  } else if (store.epoch === -1 && store.n === 0 && msg.start === 0) {
+    // the run's first chunk reaching a store that holds nothing yet: take it, and its
+    // epoch, without waiting for the reply to the store's request (a kernel busy with the
+    // user's cell, `display(w); w.wait()`, sends none until the cell ends)
+    store.epoch = msg.epoch;
   } else if (msg.epoch !== store.epoch || msg.start > store.n) {
     return "gap";
   } else if (msg.start < store.n) {

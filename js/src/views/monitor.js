@@ -1,14 +1,16 @@
 // Monitor view: live training curves on canvases, one panel per metric, one colour per
-// run. Points arrive as custom messages of binary chunks (only the new points); drawing
-// is coalesced to one frame per animation frame, and each line is decimated to the
-// pixels it covers, so thousands of points a second draw without flicker. Controls:
-// smoothing, log scale, zoom (drag a range, wheel; double-click resets). Exports carry
-// every point in `_arrays` and draw the same way. User text goes in with textContent.
-import { decodeArray } from "../buffers.js";
+// run. Points arrive as custom messages of binary chunks (only the new points), sent by
+// the kernel unasked and held by the model's feed (monitor_feed.js), so they draw while
+// the kernel is busy with the user's loop; drawing is coalesced to one frame per
+// animation frame, and each line is decimated to the pixels it covers, so thousands of
+// points a second draw without flicker. Controls: smoothing, log scale, zoom (drag a
+// range, wheel; double-click resets). Exports carry every point in `_arrays` and draw the
+// same way. User text goes in with textContent.
 import { h, isDark, onThemeChange } from "../theme.js";
 import { decimate, ema, SeriesStore, ticks } from "./monitor_core.js";
+import { feedFor, initialize } from "./monitor_feed.js";
 
-export { decimate, ema, SeriesStore, ticks };
+export { decimate, ema, initialize, SeriesStore, ticks };
 
 export const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 const DARK = ["#6baed6", "#fdae6b", "#74c476", "#fb6a4a", "#bcbddc", "#c49c94", "#f7b6d2", "#bdbdbd", "#dbdb8d", "#9edae5"];
@@ -27,18 +29,6 @@ const CSS = `
 .ll-monitor-sel{position:absolute;top:22px;bottom:24px;background:rgba(100,150,255,.2);pointer-events:none}
 .ll-monitor-empty{opacity:.7;padding:8px}
 `;
-
-/** Load the points an export carries (`_arrays`: step, series, value; `_meta.series`). */
-export function loadStatic(store, model) {
-  const arrays = model.get("_arrays") || {};
-  if (!arrays.step) return;
-  const steps = decodeArray(arrays.step);
-  store.append({ start: 0, n: steps.length, series: model.get("_meta")?.series || [] }, [
-    steps,
-    decodeArray(arrays.series),
-    decodeArray(arrays.value),
-  ]);
-}
 
 /** The y extent of drawn lines, ignoring non-finite values (and non-positive on log). */
 function extent(lines, log) {
@@ -261,7 +251,8 @@ export function render({ model, el }) {
   root.append(style, title, bar, legend, grid, empty);
   el.append(root);
 
-  const store = new SeriesStore();
+  const { feed, owned } = feedFor(model);
+  const store = feed.store;
   const panels = new Map(); // metric -> {box, canvas, read}
   const view = { x0: null, x1: null };
   let frame = 0;
@@ -327,10 +318,7 @@ export function render({ model, el }) {
     schedule();
   };
 
-  const onMessage = (msg, buffers) => {
-    if (msg?.type !== "points") return;
-    const added = store.append(msg, buffers || []);
-    if (added < 0) model.send({ type: "ready" }); // a gap: ask for the history again
+  const onPoints = () => {
     if (store.version !== drawnVersion) schedule();
   };
   smoothing.addEventListener("input", () => {
@@ -348,12 +336,12 @@ export function render({ model, el }) {
     legendRuns = "";
     redraw();
   });
-  model.on("msg:custom", onMessage);
-  loadStatic(store, model);
+  const offPoints = feed.subscribe(onPoints);
   draw();
   return () => {
     if (frame) cancelAnimationFrame(frame);
-    model.off("msg:custom", onMessage);
+    offPoints();
+    if (owned) feed.close();
     resize.disconnect();
     offTheme();
     for (const off of offs) off();

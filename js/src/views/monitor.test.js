@@ -1,9 +1,10 @@
 // The monitor view: chunks of binary points are appended once (duplicates and gaps
 // handled), smoothing and decimation keep the line's shape, and render() draws every
-// point it was sent, on one canvas per metric.
+// point it was sent, on one canvas per metric; the model's feed holds the points sent
+// before any view (a busy kernel answers no request) and every view draws them.
 import { describe, expect, it } from "vitest";
 import { standInModel } from "../standin.js";
-import { decimate, ema, render, SeriesStore, ticks } from "./monitor.js";
+import { decimate, ema, initialize, render, SeriesStore, ticks } from "./monitor.js";
 
 function chunk(start, steps, series, values, names) {
   return [
@@ -96,7 +97,7 @@ describe("render", () => {
     expect(el.querySelector(".ll-monitor-legend").textContent).toBe("run <i>1</i>");
     expect(el.querySelector("i")).toBeNull(); // names are text, not markup
     expect(el.querySelector(".ll-monitor-title").textContent).toBe("<b>t</b>");
-    expect(model.sent).toEqual([{ type: "ready" }]);
+    expect(model.sent).toEqual([{ type: "ready", have: 5 }]); // the gap: from what it holds
     // something was drawn on the loss canvas
     const c = el.querySelector('[data-metric="loss"] canvas');
     const px = c.getContext("2d").getImageData(0, 0, c.width, c.height).data;
@@ -123,5 +124,60 @@ describe("render", () => {
     const line = el.querySelector(".ll-monitor").dataset;
     expect(Number(line.drawn)).toBeGreaterThan(0); // the line itself, not only the axes
     el.remove();
+  });
+});
+
+const frameDone = () => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+const history = (steps, series, values, names, total = steps.length) => ({
+  total,
+  names,
+  step: { view: Float64Array.from(steps), dtype: "float64", shape: [steps.length] },
+  series: { view: Int32Array.from(series), dtype: "int32", shape: [steps.length] },
+  value: { view: Float64Array.from(values), dtype: "float64", shape: [steps.length] },
+});
+
+describe("the model's feed", () => {
+  it("holds what the kernel sent before any view, and every view draws it", async () => {
+    const names = [["r", "loss"]];
+    // the state at creation: two points, then three sent while no view exists
+    const model = standInModel({ _view: "monitor", _meta: {}, _arrays: {}, _uid: "u1", _history: history([0, 1], [0, 0], [4, 3], names) });
+    const stop = initialize({ model });
+    const send = (...args) => {
+      for (const f of model.listeners["msg:custom"]) f(...args);
+    };
+    send(...chunk(2, [2, 3, 4], [0, 0, 0], [2, 1, 0.5], names));
+    const views = [document.createElement("div"), document.createElement("div")];
+    const cleanups = views.map((el) => {
+      document.body.append(el);
+      return render({ model, el });
+    });
+    for (const el of views) expect(el.querySelector(".ll-monitor").dataset.points).toBe("5");
+    send(...chunk(5, [5], [0], [0.25], names)); // drawn by both, held once
+    await frameDone();
+    for (const el of views) expect(el.querySelector(".ll-monitor-count").textContent).toBe("6 points");
+    expect(model.listeners["msg:custom"]).toHaveLength(1);
+    expect(model.sent).toEqual([]); // nothing asked of the kernel
+    cleanups[0]();
+    const late = document.createElement("div"); // a view attached after the others
+    document.body.append(late);
+    const cleanLate = render({ model, el: late });
+    expect(late.querySelector(".ll-monitor").dataset.points).toBe("6");
+    cleanups[1]();
+    cleanLate();
+    stop();
+    expect(model.listeners["msg:custom"]).toHaveLength(0);
+    for (const el of [...views, late]) el.remove();
+  });
+  it("asks once for what a restored state did not carry", () => {
+    const names = [["r", "loss"]];
+    const model = standInModel({ _view: "monitor", _uid: "u2", _history: history([0, 1], [0, 0], [4, 3], names, 9) });
+    const stop = initialize({ model });
+    expect(model.sent).toEqual([{ type: "ready", have: 2 }]);
+    for (const f of model.listeners["msg:custom"]) f(...chunk(9, [9], [0], [1], names)); // still the gap
+    expect(model.sent).toHaveLength(1);
+    for (const f of model.listeners["msg:custom"]) f(...chunk(2, [2, 3, 4, 5, 6, 7, 8], [0, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1], names));
+    for (const f of model.listeners["msg:custom"]) f(...chunk(9, [9], [0], [1], names));
+    expect(model.sent).toHaveLength(1);
+    stop();
   });
 });

@@ -57,6 +57,7 @@ function rowFor(entry, ctx) {
   if (!item.group && n.trainable !== null && n.trainable !== undefined && n.params > 0 && n.trainable < n.params) {
     main.append(h("span", "ll-frozen", n.trainable === 0 ? "frozen" : `${(n.params - n.trainable).toLocaleString("en-US")} frozen`));
   }
+  if (!item.group && n.shared_with) main.append(h("span", "ll-frozen", `shared with ${n.shared_with}`));
   row.append(main, h("span", "ll-shape", formatShape(n.output_shape)), h("span", "ll-params", params === null || params === undefined ? "" : params.toLocaleString("en-US")));
   if (!item.group) {
     if (n.columns?.length) {

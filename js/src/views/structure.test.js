@@ -73,4 +73,18 @@ describe("render", () => {
     expect([...el.querySelectorAll(".ll-col")].map((c) => c.textContent)).toEqual(["<b>age</b>", "x"]);
     expect(el.querySelector("b")).toBeNull();
   });
+  it("marks a layer used twice as shared, as text", () => {
+    const nodes = [
+      { id: "(model)", name: "Sequential", type: "Sequential", parent: null, depth: 0, params: 12, trainable: 12 },
+      { id: "0", name: "0", type: "Linear", parent: "(model)", depth: 1, params: 12, trainable: 12, signature: "a" },
+      { id: "1", name: "1", type: "ReLU", parent: "(model)", depth: 1, params: 0, trainable: 0, signature: "b" },
+      { id: "2", name: "2", type: "Linear", parent: "(model)", depth: 1, params: 12, trainable: 12, shared_with: "<i>0</i>", signature: "c" },
+    ];
+    const model = standInModel({ _meta: { kind: "torch", nodes, total_params: 12, trainable_params: 12 }, selected: "" });
+    const el = document.createElement("div");
+    render({ model, el });
+    const marks = [...el.querySelectorAll(".ll-frozen")].map((m) => m.textContent);
+    expect(marks).toEqual(["shared with <i>0</i>"]);
+    expect(el.querySelector("i")).toBeNull();
+  });
 });

@@ -8,7 +8,8 @@ same number of targets as one forward pass and one backward pass per target (the
 of each row picked with ``gather``; integrated gradients' weights applied per row and
 summed per image). Only the thread that empties the pool touches the module, and planning
 (the probe call) holds the pool's lock, so the module is never run from two threads at
-once and its ``training`` flag is restored as ``ll.attribute`` restores it. A request
+once, and each call goes through the run's own view of it (:mod:`..models._torch_state`),
+so the user's module is never changed. A request
 that fails is retried alone, so an image the model fails on fails alone.
 """
 
@@ -83,7 +84,6 @@ def _joint_predict(group: list[Any]) -> list[np.ndarray]:
 def _joint_gradients(group: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     """``TorchModel.gradients`` of every request in one forward and one backward pass per
     target position; each row's own target picked, weights per row, sums per request."""
-    from ..models._torch_state import evaluating
     from ..models.base import check_finite
     from ..models.torch import differentiate
 
@@ -93,7 +93,7 @@ def _joint_gradients(group: list[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
     batch = group[0].batch if len(group) == 1 else np.concatenate([r.batch for r in group])
     targets = np.concatenate([np.tile(r.fn[2], (len(r.batch), 1)) for r in group])
     weighted = group[0].fn[3] is not None
-    with torch.enable_grad(), evaluating(tm.module, freeze=True):
+    with torch.enable_grad(), tm.view.calling():
         x = tm.tensor(batch, grad=True)
         out = tm.forward(x)
         w = None

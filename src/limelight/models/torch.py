@@ -17,7 +17,7 @@ import numpy as np
 
 from .._cancel import check as check_cancelled
 from ..errors import InputError, MethodError, ModelError
-from ._torch_state import evaluating
+from ._torch_state import ModuleView, hook, refuse_script
 from .base import Model, check_finite
 
 OUTPUTS = ("raw", "softmax", "sigmoid")
@@ -81,9 +81,10 @@ class TorchModel(Model):
         if output not in OUTPUTS:
             raise InputError(f"unknown model output {output!r}", fix=f"use one of {OUTPUTS}")
         self._torch = torch
-        self.module = module  # in eval mode for each call, then given back as it was
+        self.view = ModuleView(module)  # the run's own eval-mode copy, the user's weights
+        self.module = self.view.module
         self.output = output
-        params = list(module.parameters()) if hasattr(module, "parameters") else []
+        params = self.view.parameters
         self.device = (
             torch.device(device)
             if device is not None
@@ -146,7 +147,7 @@ class TorchModel(Model):
             ) from exc
 
     def _predict(self, batch: Any) -> np.ndarray:
-        with self._torch.inference_mode(), evaluating(self.module):
+        with self._torch.inference_mode(), self.view.calling():
             out = self.forward(self.tensor(batch))
         return out.detach().to("cpu", self._torch.float64).numpy()
 
@@ -157,7 +158,7 @@ class TorchModel(Model):
         (integrated gradients' quadrature) so no per-row copies leave torch."""
         torch = self._torch
         check_cancelled()
-        with torch.enable_grad(), evaluating(self.module, freeze=True):
+        with torch.enable_grad(), self.view.calling():
             x = self.tensor(batch, grad=True)
             out = self.forward(x)
             w = None if weights is None else torch.as_tensor(weights, dtype=out.dtype)
@@ -178,15 +179,20 @@ class TorchModel(Model):
         torch = self._torch
         seen = {}
 
-        def hook(_mod, _inp, out):
+        def record(_mod, _inp, out):
             seen["a"] = out[0] if isinstance(out, tuple) else out
 
         check_cancelled()
-        handle = layer.register_forward_hook(hook)
+        handle = hook(layer, record, purpose="Grad-CAM")
         try:
-            with torch.enable_grad(), evaluating(self.module, freeze=True):
+            with torch.enable_grad(), self.view.calling():
                 x = self.tensor(batch, grad=True)
                 out = self.forward(x)
+                if "a" not in seen:
+                    raise MethodError(
+                        f"the layer {type(layer).__name__} was not called in the forward pass",
+                        fix="pass layer= a module the forward pass runs (e.g. the last Conv2d)",
+                    )
                 act = seen["a"]
                 grads = []
                 for i, t in enumerate(targets):
@@ -204,8 +210,9 @@ class TorchModel(Model):
 
     def find_layer(self, layer: Any = None):
         """The module's sub-layer by object or dotted name (default: its last Conv2d)."""
+        refuse_script(self.module, "Grad-CAM")
         if layer is not None and not isinstance(layer, str):
-            return layer
+            return self.view.of(layer)
         if isinstance(layer, str):
             try:
                 return self.module.get_submodule(layer)

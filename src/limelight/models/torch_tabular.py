@@ -1,8 +1,8 @@
 """torch modules on tabular rows: an ``(n, d)`` float tensor in, ``(n, k)`` scores out.
 
 Every tabular method calls the module through :class:`TorchTabularModel` (rows become a
-float tensor on the module's device, in its dtype; eval mode for the call, the user's
-flags given back after); integrated gradients also use :meth:`gradients`.
+float tensor on the module's device, in its dtype; the run calls its own eval-mode view
+of the module, :mod:`._torch_state`, so the user's flags never change); integrated gradients also use :meth:`gradients`.
 
     >>> import torch                                                  # doctest: +SKIP
     >>> net = torch.nn.Linear(3, 2)                                   # doctest: +SKIP
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError, ModelError
-from ._torch_state import evaluating
+from ._torch_state import ModuleView
 from .tabular import TabularModel
 
 OUTPUTS = {
@@ -54,8 +54,9 @@ class TorchTabularModel(TabularModel):
                 f"unknown model_output {model_output!r} for a torch module",
                 fix=f"use one of {sorted(OUTPUTS)}",
             )
-        self._torch, self.module, self.head = torch, module, OUTPUTS[model_output]
-        params = list(module.parameters())
+        self.view = ModuleView(module)  # the run's own eval-mode copy, the user's weights
+        self._torch, self.module, self.head = torch, self.view.module, OUTPUTS[model_output]
+        params = self.view.parameters
         self.device = (
             torch.device(device)
             if device is not None
@@ -102,7 +103,7 @@ class TorchTabularModel(TabularModel):
         return out
 
     def _numpy_fn(self, batch: Any) -> np.ndarray:
-        with self._torch.inference_mode(), evaluating(self.module):
+        with self._torch.inference_mode(), self.view.calling():
             out = self._forward(self._tensor(batch))
         return out.to("cpu", self._torch.float64).numpy()
 
@@ -110,7 +111,7 @@ class TorchTabularModel(TabularModel):
         """``(k, d)``: the ``weights``-weighted sum over ``rows`` of each output's gradient,
         and the outputs ``(n, k)``; one forward and one backward per output."""
         torch = self._torch
-        with torch.enable_grad(), evaluating(self.module, freeze=True):
+        with torch.enable_grad(), self.view.calling():
             x = self._tensor(rows, grad=True)
             out = self._forward(x)
             w = torch.as_tensor(np.asarray(weights), dtype=out.dtype, device=out.device)

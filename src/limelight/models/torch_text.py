@@ -19,7 +19,7 @@ import numpy as np
 
 from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
-from ._torch_state import evaluating
+from ._torch_state import ModuleView, hook
 from .base import Model
 from .torch import differentiate
 
@@ -65,15 +65,18 @@ class TorchTextModel(Model):
                 fix="pass tokenizer=... (a Hugging Face-style tokenizer returning input_ids "
                 "and, with return_offsets_mapping=True, offset_mapping)",
             )
-        self.module = module  # put in eval mode for each call, then restored (_torch_state)
+        self.view = ModuleView(module)  # the run's own eval-mode copy, the user's weights
+        self.module = self.view.module
         self.tokenizer = tokenizer
         self.output = output
         self.batch_size = int(batch_size)
-        self.embedding = embedding if embedding is not None else _first_embedding(module)
+        self.embedding = (
+            self.view.of(embedding) if embedding is not None else _first_embedding(self.module)
+        )
         pad = getattr(tokenizer, "pad_token_id", None)
         self.pad_id = int(pad) if pad is not None else 0
         self._torch = torch
-        params = list(module.parameters())
+        params = self.view.parameters
         self.device = (
             torch.device(device)
             if device is not None
@@ -97,7 +100,7 @@ class TorchTextModel(Model):
         torch = self._torch
         texts = list(batch)
         outs = []
-        with torch.no_grad(), evaluating(self.module):
+        with torch.no_grad(), self.view.calling():
             for start in range(0, len(texts), self.batch_size):
                 outs.append(self._batch_scores(texts[start : start + self.batch_size]))
         out = np.concatenate(outs).astype(float)
@@ -128,7 +131,7 @@ class TorchTextModel(Model):
         array of ids, one per position), or zeros when it is None.
         """
         check_cancelled()
-        with evaluating(self.module, freeze=True):
+        with self.view.calling():
             if gradients:
                 return self._embedding_gradients(ids, alphas, baseline_id, outputs, gradients)
             with self._torch.no_grad():
@@ -148,7 +151,7 @@ class TorchTextModel(Model):
         a = torch.as_tensor(np.asarray(alphas), dtype=emb.dtype, device=emb.device)
         a = a.reshape(-1, 1, 1)
         points = (base.unsqueeze(0) + a * delta.unsqueeze(0)).detach().requires_grad_(grad)
-        handle = self.embedding.register_forward_hook(lambda mod, inp, out: points)
+        handle = hook(self.embedding, lambda m, i, o: points, purpose="a gradient method")
         try:
             scores = self._scores(self._forward(ids_t.expand(len(a), -1)))
         finally:

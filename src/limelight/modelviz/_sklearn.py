@@ -97,43 +97,74 @@ def _children(est: Any) -> list[tuple[str, Any, list[str] | None]]:
     return []
 
 
+def _facts_of(est: Any) -> tuple[dict, int | None]:
+    try:
+        return facts(est)
+    except RecursionError:  # a pipeline nested past Python's limit asks its first step's
+        return {}, None  # n_features_in_ etc. recursively: its steps carry their own facts
+
+
+def _chain_facts(row: dict, steps: list[dict]) -> None:
+    """A Pipeline's width in and out and its classes: its first and last real steps'
+    (sklearn asks them recursively, which costs depth² for deep nesting)."""
+    real = [r for r in steps if r["type"] not in ("passthrough", "drop")] or steps
+    first, last = real[0]["facts"], real[-1]["facts"]
+    if "n_features_in" in first:
+        row["facts"]["n_features_in"] = first["n_features_in"]
+    for key in ("n_classes", "n_features_out"):
+        if key in last:
+            row["facts"][key] = last[key]
+    width = row["facts"].get("n_features_out")
+    row["output_shape"] = None if width is None else [None, width]
+
+
 def nodes(model: Any) -> list[dict]:
+    """Every step, depth-first (parents first), walked with an explicit stack so any depth
+    of nesting works; ``params`` sums the node's own and everything below it."""
     out: list[dict] = []
-
-    def visit(est: Any, node_id: str, name: str, parent: str | None, depth: int, cols) -> None:
+    stack: list[tuple[Any, str, str, str | None, int, Any]] = [
+        (model, "", type(model).__name__, None, 0, None)
+    ]
+    while stack:
+        est, node_id, name, parent, depth, cols = stack.pop()
         kind = est if isinstance(est, str) else type(est).__name__
-        info, params = ({}, None) if isinstance(est, str) else facts(est)
+        chain = hasattr(est, "steps")  # a Pipeline: its facts come from its steps below
+        info, params = ({}, None) if isinstance(est, str) or chain else _facts_of(est)
         width = info.get("n_features_out")
-        row = {
-            "id": node_id,
-            "name": name,
-            "type": kind,
-            "parent": parent,
-            "depth": depth,
-            "own_params": params,
-            "params": params,
-            "columns": cols,
-            "facts": info,
-            "output_shape": None if width is None else [None, width],
-        }
-        out.append(row)
+        out.append(
+            {
+                "id": node_id,
+                "name": name,
+                "type": kind,
+                "parent": parent,
+                "depth": depth,
+                "own_params": params,
+                "params": params,
+                "columns": cols,
+                "facts": info,
+                "output_shape": None if width is None else [None, width],
+                "_chain": chain,
+            }
+        )
         if isinstance(est, str):
-            return
-        start = len(out)
-        for child_name, child, child_cols in _children(est):
-            visit(
-                child,
-                f"{node_id}/{child_name}" if node_id else child_name,
-                child_name,
-                node_id,
-                depth + 1,
-                child_cols,
-            )
-        below = [r["own_params"] for r in out[start:] if r["own_params"] is not None]
-        if below:
-            row["params"] = (params or 0) + sum(below)
-
-    visit(model, "", type(model).__name__, None, 0, None)
+            continue
+        for child_name, child, child_cols in reversed(_children(est)):
+            child_id = f"{node_id}/{child_name}" if node_id else child_name
+            stack.append((child, child_id, child_name, node_id, depth + 1, child_cols))
+    below: dict[str, int | None] = {}  # the own parameters of everything under a node
+    kids: dict[str, list[dict]] = {}
+    for r in reversed(out):  # children before their parents
+        if r.pop("_chain") and kids.get(r["id"]):
+            _chain_facts(r, kids[r["id"]][::-1])  # kids were met last first
+        if r["parent"] is not None:
+            kids.setdefault(r["parent"], []).append(r)
+        mine = below.get(r["id"])
+        if mine is not None:
+            r["params"] = (r["own_params"] or 0) + mine
+        if r["parent"] is not None:
+            add = [v for v in (r["own_params"], mine) if v is not None]
+            if add:
+                below[r["parent"]] = (below.get(r["parent"]) or 0) + sum(add)
     out[0]["id"] = out[0]["id"] or "(model)"
     for r in out[1:]:
         if r["parent"] == "":

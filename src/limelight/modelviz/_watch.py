@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..errors import InputError
+from ._torch import walk
 
 
 def keras_callback(mon: Any, run: str):
@@ -61,8 +62,8 @@ class TorchWatch:
         self._grad_step = None
         self.layers = {
             n or "(model)": m
-            for n, m in module.named_modules()
-            if list(m.parameters(recurse=False))
+            for n, m, again in walk(module)
+            if again is None and list(m.parameters(recurse=False))
         }
         self._handles = [module.register_forward_pre_hook(self._forward)]
         for name, m in self.layers.items():

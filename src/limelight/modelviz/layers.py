@@ -2,8 +2,11 @@
 (and of their gradients for a loss), the first filters of conv layers, and for an input
 ``x`` each layer's activation statistics and the activation maps of conv layers.
 
-The user's module is not changed: the pass runs in eval mode (flags restored), hooks are
-removed, gradients come from ``torch.autograd.grad`` (no ``.grad`` is written).
+The user's module is not changed: the pass runs on its own eval-mode view (the same
+weights; :mod:`..models._torch_state`), hooks go on the view, gradients come from
+``torch.autograd.grad`` (no ``.grad`` is written). Frozen parameters (``requires_grad``
+off) get no gradient histogram; a loss or target that does not fit the output is refused
+with the shapes named.
 
     >>> import torch
     >>> net = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU())
@@ -20,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..models._torch_state import ModuleView
 from . import _torch
 
 BINS = 40
@@ -88,29 +92,66 @@ def _stats(out: np.ndarray) -> dict:
     }
 
 
-def _gradients(net: Any, x: Any, params: list, loss: Any, target: Any):
-    """Gradients of the loss with respect to ``params`` (autograd.grad: ``.grad`` untouched)."""
+def _gradients(net: Any, x: Any, layers: dict[str, Any], loss: Any, target: Any):
+    """``{layer: gradients of the loss w.r.t. its trainable parameters}``, taken on a view
+    of ``net`` (autograd.grad: the user's ``.grad`` untouched)."""
     import torch
 
+    view = ModuleView(net, grad=True)
+    own = {n: [p for p in _flat_params(view.of(m)) if p.requires_grad] for n, m in layers.items()}
+    params = [p for ps in own.values() for p in ps]
     args, kwargs = _torch.as_input(x)
-    with _torch.evaluating(net):
-        out = net(*args, **kwargs)
-        if hasattr(out, "logits"):
-            out = out.logits
-        if callable(loss):
+    with torch.enable_grad():
+        out = view.module(*args, **kwargs)
+        out = getattr(out, "logits", out)
+        value = _loss(out, loss, target)
+        if not params:
+            return {}
+        grads = iter(torch.autograd.grad(value, params, allow_unused=True))
+    return {n: [g for g in (next(grads) for _ in ps) if g is not None] for n, ps in own.items()}
+
+
+def _loss(out: Any, loss: Any, target: Any) -> Any:
+    """The loss of the output: the user's ``loss(out[, target])``, else cross-entropy for
+    integer class labels and mean squared error for numbers of the output's shape."""
+    import torch
+
+    shape = tuple(getattr(out, "shape", ()))
+    if callable(loss):
+        try:
             value = loss(out) if target is None else loss(out, torch.as_tensor(target))
-        else:
-            t = torch.as_tensor(np.asarray(target))
-            if t.dtype in (torch.int64, torch.int32) and out.ndim == 2:
-                value = torch.nn.functional.cross_entropy(out, t.long())
-            else:
-                value = torch.nn.functional.mse_loss(out, t.to(out.dtype).reshape(out.shape))
-        if not (hasattr(value, "ndim") and value.ndim == 0):
+        except Exception as exc:
             raise InputError(
-                "the loss is not a single number",
-                fix="make loss(output[, target]) return a scalar tensor",
-            )
-        return torch.autograd.grad(value, params, allow_unused=True)
+                f"the loss raised {type(exc).__name__}: {exc} on the output of shape {shape}"
+                + ("" if target is None else f" and the target of shape {np.shape(target)}"),
+                fix="make loss(output, target) take the module's output (and the target)",
+            ) from None
+    else:
+        t = torch.as_tensor(np.asarray(target))
+        labels = t.dtype in (torch.int64, torch.int32, torch.int16, torch.uint8)
+        if labels and len(shape) == 2:
+            if tuple(t.shape) != shape[:1] or t.min() < 0 or t.max() >= shape[1]:
+                raise InputError(
+                    f"target has shape {tuple(t.shape)} and labels {int(t.min())}..{int(t.max())}"
+                    f"; the output {shape} needs one class label in 0..{shape[1] - 1} per row",
+                    fix=f"pass target= as {shape[0]} integer labels, or loss=",
+                )
+            value = torch.nn.functional.cross_entropy(out, t.long())
+        else:
+            if t.numel() != out.numel():
+                raise InputError(
+                    f"target has shape {tuple(t.shape)} and the output {shape}; mean squared "
+                    "error needs one number per output",
+                    fix=f"pass target= of shape {shape} (integer labels for cross-entropy), "
+                    "or loss=",
+                )
+            value = torch.nn.functional.mse_loss(out, t.to(out.dtype).reshape(out.shape))
+    if not (hasattr(value, "ndim") and value.ndim == 0):
+        raise InputError(
+            "the loss is not a single number",
+            fix="make loss(output[, target]) return a scalar tensor",
+        )
+    return value
 
 
 def _image(x: Any) -> np.ndarray | None:
@@ -151,11 +192,11 @@ def layer_report(
         )
     if (target is not None or loss is not None) and x is None:
         raise InputError("a loss or target needs an input", fix="pass x as well")
-    named = {n: m for n, m in net.named_modules() if n}
+    named = {n: m for n, m, again in _torch.walk(net) if n and again is None}
     if only is not None:
         leaves = {only: _torch.named_module(net, only)}
     else:
-        leaves = {n: m for n, m in named.items() if not list(m.children()) or _flat_params(m)}
+        leaves = {n: m for n, m in named.items() if not _torch._children(m) or _flat_params(m)}
     types = {n: type(m).__name__ for n, m in leaves.items()}
     hists, filters = {}, {}
     for n, m in leaves.items():
@@ -197,14 +238,10 @@ def layer_report(
         )
     report.conv_layer = layer or (conv[-1] if conv else None)
     if target is not None or loss is not None:
-        names = [n for n in leaves if n in hists]
-        params = [p for n in names for p in _flat_params(leaves[n])]
-        grads = _gradients(net, x, params, loss, target)
-        at = 0
-        for n in names:
-            k = len(_flat_params(leaves[n]))
-            parts = [g.detach().cpu().numpy().ravel() for g in grads[at : at + k] if g is not None]
-            at += k
+        grads = _gradients(net, x, {n: leaves[n] for n in leaves if n in hists}, loss, target)
+        for n, parts in grads.items():
             if parts:
-                report.gradients[n] = histogram(np.concatenate(parts), bins)
+                report.gradients[n] = histogram(
+                    np.concatenate([g.detach().cpu().numpy().ravel() for g in parts]), bins
+                )
     return report

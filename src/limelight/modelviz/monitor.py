@@ -2,8 +2,14 @@
 thread appends to a store; a pump thread sends only the new points, as binary buffers,
 at most every ``interval`` seconds, so thousands of points a second cost the kernel a few
 messages a second. The browser draws them on a canvas (one panel per metric, one colour
-per run, smoothing, log scale, zoom). Points logged before the widget is displayed are
-sent when its view asks (the ``ready`` message).
+per run, smoothing, log scale, zoom).
+
+Nothing waits for the browser: a kernel busy with the user's cell (the loop that logs)
+reads no message from it, so the pump sends every chunk unasked from its thread (those
+reach the page while the cell runs), the page's model holds them from the widget's
+creation (views attached later draw them all), and the state the page reads when it
+restores the widget (``_history``, serialised at that moment) carries the points so far.
+A page that finds a gap asks for the rest (``ready`` with the count it holds).
 
     >>> mon = Monitor()
     >>> for step in range(3):
@@ -16,6 +22,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from typing import Any
 
 import anywidget
@@ -27,7 +34,7 @@ from ..widgets._display import StaticDisplay
 from . import _svg, _watch, export
 from .points import PointStore
 
-QUIET_S = 1.0  # seconds without a logged point before the saved picture is replaced
+QUIET_S = 1.0  # seconds without a point from a thread before the saved picture is replaced
 CHUNK = 200_000  # points per message at most (~2.8 MB), e.g. the history on display
 
 
@@ -42,6 +49,10 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
     _view = traitlets.Unicode("monitor").tag(sync=True)
     _meta = traitlets.Dict().tag(sync=True)
     _arrays = traitlets.Dict().tag(sync=True)  # empty live; exports carry every point here
+    _uid = traitlets.Unicode().tag(sync=True)  # names the page's feed of this widget's points
+    # never set: its value is the history at the moment the state is read (widget creation,
+    # a page's restore), so it is sent only when the page asks for the whole state
+    _history = traitlets.Dict().tag(sync=True, to_json=lambda _v, w: w._history_state())
 
     #: seconds between messages to the browser (points logged meanwhile go together)
     interval: float = 0.1
@@ -56,9 +67,8 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
             "log_scale": bool(log_scale),
         }
         self.store = PointStore()
-        self._sent = 0  # points every view has been sent
-        self._ready = False
-        self._resend = False
+        self._sent = 0  # points sent to the page
+        self._resend_from: int | None = None  # a page that missed points holds this many
         self._wake = threading.Event()
         self._pump_lock = threading.Lock()
         self._pump: threading.Thread | None = None
@@ -66,12 +76,17 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
         self.messages = 0  # messages sent to the browser (for tests and the benchmark)
         self.on_msg(self._on_message)
 
+    @traitlets.default("_uid")
+    def _new_uid(self) -> str:
+        return uuid.uuid4().hex
+
     def log(self, step: float | None = None, /, *, run: str = "run", **metrics: Any) -> None:
         """Add one point per metric at ``step`` (default: the run's last step + 1)."""
         self.store.add(step, run, metrics)
-        self._last_log = time.monotonic()
-        if self._ready:
-            self._ensure_pump()
+        thread = threading.current_thread()
+        if thread is not threading.main_thread():
+            self._thread_logged = (time.monotonic(), thread)
+        self._ensure_pump()
 
     def to_frame(self):
         """Every point logged: columns step, run, metric, value."""
@@ -90,11 +105,10 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
 
     def flush(self, timeout: float = 5.0) -> None:
         """Send what is pending now and wait until it has gone."""
-        if self._ready:
-            self._ensure_pump()
-            self._wake.set()
-            with self._pump_lock:
-                self._send_pending()
+        self._ensure_pump()
+        self._wake.set()
+        with self._pump_lock:
+            self._send_pending()
 
     def close(self) -> None:
         self._closed = True
@@ -154,8 +168,8 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
             idle = 0.0 if sent else idle + self.interval
 
     def _send_pending(self) -> bool:
-        if self._resend:
-            self._resend, self._sent = False, 0
+        if self._resend_from is not None:
+            self._resend_from, self._sent = None, min(self._sent, self._resend_from)
         if len(self.store) <= self._sent:
             return False
         while self._sent < len(self.store):
@@ -176,10 +190,17 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
     def _on_message(self, _widget, content, _buffers) -> None:
         if not isinstance(content, dict):
             return
-        if content.get("type") == "ready":
-            # a new view: send the history (views skip points they already hold)
-            self._ready = True
-            self._resend = True
+        if content.get("type") == "ready" and "have" in content:
+            # a page that missed points (it restored the widget mid-stream): send from what
+            # it holds (the others skip what they hold). A view's plain "ready" needs
+            # nothing: the page's model has held every point since the widget's creation.
+            try:
+                have = max(0, int(content["have"]))
+            except (TypeError, ValueError):
+                return
+            with self._pump_lock:
+                held = self._resend_from
+                self._resend_from = have if held is None else min(have, held)
             self._ensure_pump()
             self._wake.set()
         elif content.get("type") == "snapshot":
@@ -187,11 +208,24 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
                 target=export.reply_snapshot, args=(self, content), daemon=True
             ).start()
 
+    def _history_state(self) -> dict:
+        """The points so far (up to ``CHUNK``; a page asks for the rest), as arrays."""
+        store = getattr(self, "store", None)  # None while the widget opens its comm
+        if store is None:
+            return {}
+        _, arrays, names = store.chunk(0, CHUNK)
+        out: dict[str, Any] = {"total": len(store), "names": names}
+        for key, a in arrays.items():
+            out[key] = {"view": memoryview(a).cast("B"), "dtype": a.dtype.name, "shape": [a.size]}
+        return out
+
     def _display_key(self) -> Any:
-        # The saved picture follows the points logged, but only once the logging has paused:
-        # replacing the output re-creates the live view (its zoom, a flicker), which must
-        # not happen at every cell's end while a loop still logs.
-        if time.monotonic() - getattr(self, "_last_log", -QUIET_S) < QUIET_S:
+        # The saved picture follows the points logged. Read at a cell's end, every point the
+        # cell's own loop logged is in (the README's pattern: the picture shows them all);
+        # a thread that still logs would have its live view re-created at every cell's end
+        # (its zoom lost, a flicker): the picture waits until the thread pauses or ends.
+        at, thread = getattr(self, "_thread_logged", (-QUIET_S, None))
+        if time.monotonic() - at < QUIET_S and thread.is_alive():
             return self._sent_key
         return len(self.store)
 

@@ -26,7 +26,9 @@ from . import _sklearn, _torch
 @dataclass
 class Node:
     """One step or layer. ``params`` counts this node and everything below it (unique
-    tensors for torch); ``own_params`` only what it holds itself."""
+    tensors for torch); ``own_params`` only what it holds itself. A torch layer used in
+    two places appears at both, the second with ``shared_with`` naming the first (its
+    parameters counted once in the totals)."""
 
     id: str
     name: str
@@ -39,6 +41,7 @@ class Node:
     output_shape: list | None = None
     columns: list[str] | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    shared_with: str | None = None  # a layer used twice: where it first appears
     signature: str = ""
 
     def to_dict(self) -> dict:
@@ -77,6 +80,7 @@ class Structure:
                 "own_parameters": n.own_params,
                 "trainable": n.trainable,
                 "columns": n.columns,
+                "shared_with": n.shared_with,
             }
             for n in self.nodes
         ]

@@ -113,6 +113,16 @@ class StructureWidget(_ModelView):
         self._view = "structure"
         self.observe(self._on_select, names="selected")
 
+    @property
+    def total_params(self) -> int | None:
+        """Parameters in the model, each shared tensor once (``.structure.total_params``)."""
+        return self.structure.total_params
+
+    @property
+    def trainable_params(self) -> int | None:
+        """Of those, the ones that require grad (None for scikit-learn)."""
+        return self.structure.trainable_params
+
     def to_frame(self):
         """One row per layer or step: name, type, output shape, parameters, trainable."""
         return self.structure.to_frame()
@@ -129,7 +139,9 @@ class StructureWidget(_ModelView):
     def _rows(self) -> list[dict]:
         return [
             {
-                "label": n.name,
+                "label": n.name
+                if n.shared_with is None
+                else f"{n.name} (shared with {n.shared_with})",
                 "type": n.type,
                 "depth": n.depth,
                 "shape": "" if n.output_shape is None else str(tuple(n.output_shape)),

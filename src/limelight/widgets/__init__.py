@@ -71,6 +71,25 @@ def vega_bundle() -> bytes:
     return _vega_bytes
 
 
+_renderer = {"offered": False}  # whether this kernel has sent the renderer unasked
+_renderer_lock = threading.Lock()
+
+
+def offer_renderer(widget: Any) -> None:
+    """Send the chart renderer to the page, unasked, once per kernel, when the first widget
+    with charts gets its specs: a kernel busy with the user's cell (a chart shown, then a
+    long loop; Run All) answers no ``{"type": "vega"}`` request until the cell ends, and
+    the chart would stay blank meanwhile. The page keeps it for every later view (any
+    widget); a page opened later asks, as before."""
+    with _renderer_lock:
+        if _renderer["offered"]:
+            return
+        _renderer["offered"] = True
+    bundle = vega_bundle()
+    if bundle:
+        widget.send({"type": "vega", "size": len(bundle)}, buffers=[bundle])
+
+
 #: seconds a widget whose last view went waits for a new one before it stops its run
 DETACH_GRACE = 2.0
 
@@ -148,6 +167,11 @@ class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
         #: appended to snapshot file names (the explorer names the row)
         self.snapshot_suffix = ""
         self.on_msg(self._on_message)
+
+    @traitlets.observe("_specs")
+    def _send_renderer(self, change: dict) -> None:
+        if change["new"]:
+            offer_renderer(self)
 
     @traitlets.validate("output_index")
     def _valid_output(self, proposal: Any) -> int | None:

@@ -22,7 +22,7 @@ import traitlets
 from .._warn import from_user
 from ..errors import Cancelled, LimelightError, WaitTimeout
 from ..explanation import standard_json
-from . import _buffers, _esm, chart_specs, vega_bundle
+from . import _buffers, _esm, chart_specs, offer_renderer, vega_bundle
 from ._display import StaticDisplay
 
 
@@ -52,6 +52,11 @@ class ViewWidget(StaticDisplay, anywidget.AnyWidget):
             self._specs = chart_specs()
         self._view = self.view_name
         self.on_msg(self._on_message)
+
+    @traitlets.observe("_specs")
+    def _send_renderer(self, change: dict) -> None:
+        if change["new"]:
+            offer_renderer(self)
 
     # -- running --------------------------------------------------------------------------
     def start(self) -> ViewWidget:
