@@ -10,9 +10,9 @@ back from the page, in the order of |value|."""
 import json
 import os
 import re
-import threading
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import nbclient
