@@ -29,6 +29,8 @@ import numpy as np
 from ..errors import InputError
 from .tabular import TabularInstance
 
+SHOWN = 4  # a group's value shows its first columns' values, then how many more
+
 _FORM = (
     "pass feature_groups={'name': ['column', ...], ...} or a list of lists of column "
     "names or positions"
@@ -88,7 +90,9 @@ class GroupedInstance:
             if len(js) == 1 and names[js[0]] == self.names[p]:
                 out[p] = cols[js[0]]
             else:
-                out[p] = ", ".join(f"{names[j]}={_short(cols[j])}" for j in js)
+                shown = [f"{names[j]}={_short(cols[j])}" for j in js[:SHOWN]]
+                more = f", … (+{len(js) - SHOWN})" if len(js) > SHOWN else ""
+                out[p] = ", ".join(shown) + more
         return out
 
     @property
