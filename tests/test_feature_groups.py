@@ -222,3 +222,42 @@ def test_attribute_many_over_groups_equals_attribute_per_row(data):
 def test_bad_groups_are_refused_at_the_call(data, groups, match):
     with pytest.raises(InputError, match=match):
         ll.attribute(interacting, data[0], background=data[1:], feature_groups=groups)
+
+
+def test_permutation_importance_shuffles_a_group_together():
+    from limelight.plans.importance import plan_importance
+
+    rng = np.random.default_rng(4)
+    x0 = rng.normal(size=200)
+    X = np.c_[x0, x0, rng.normal(size=200)]  # x1 is a copy of x0
+    f = lambda Z: Z[:, 0] - Z[:, 1] + Z[:, 2]  # noqa: E731 - x0 - x1 is 0 on the data
+    y = X[:, 2]
+    grouped = plan_importance(f, X, y, feature_groups={"pair": [0, 1]}, random_state=0).run()
+    assert grouped.feature_names == ["pair", "x2"]
+    # one permutation for both columns keeps x0 - x1 = 0: the pair carries no information
+    assert np.all(grouped.extras["samples"][0, 0] == 0)
+    assert grouped.values[0, 1] > 1.0
+    apart = plan_importance(f, X, y, random_state=0).run()
+    assert apart.values[0, 0] > 1.0  # shuffled apart, x0 - x1 is noise
+
+
+def test_the_explorer_explains_rows_and_its_global_views_over_groups():
+    from sklearn.linear_model import LinearRegression
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(40, 4))
+    y = X[:, 0] + 2 * X[:, 1] + X[:, 2]
+    model = LinearRegression().fit(X, y)
+    groups = {"ab": [0, 1]}
+    ex = ll.explore(model, X, y, feature_groups=groups, sample=8, random_state=0)
+    try:
+        ex.selected = 3
+        e = ex.wait(60)
+        want = ll.attribute(model, X[3], background=X, feature_groups=groups)
+        assert e.feature_names == ["ab", "x2", "x3"]
+        np.testing.assert_allclose(e.values, want.values, atol=1e-10)
+        ex.wait_global(120)
+        assert ex.global_["importance"].feature_names == ["ab", "x2", "x3"]
+        assert ex.global_["swarm"].feature_names == ["ab", "x2", "x3"]
+    finally:
+        ex.close()
