@@ -146,7 +146,7 @@ def test_tree_over_groups_enumerates_coalitions_of_groups(data):
         ll.attribute(forest, x, background=bg, method="tree_path_dependent", feature_groups=GROUPS)
 
 
-def test_one_hot_columns_grouped_equal_the_pipelines_own_grouping():
+def test_one_hot_columns_grouped_equal_the_pipelines_own_grouping(monkeypatch):
     from sklearn.compose import make_column_transformer
     from sklearn.ensemble import GradientBoostingRegressor
     from sklearn.pipeline import make_pipeline
@@ -185,6 +185,14 @@ def test_one_hot_columns_grouped_equal_the_pipelines_own_grouping():
     assert both.feature_names == ["colour", "body"]
     want = enumerated_shapley(pipe[-1].predict, encoded[0], encoded[1:30], [[0, 1, 2], [3, 4]])
     np.testing.assert_allclose(both.values[0], want, atol=1e-10)
+    # the same through the pipeline's shortcut (hybrid rows built after its encoder)
+    monkeypatch.setattr("limelight.models.tabular.SHORTCUT_MIN_ROWS", 1)
+    p = ll.api.plan(
+        pipe, df.iloc[0], background=df.iloc[1:30], method="exact",
+        feature_groups={"body": ["size", "w"]},
+    )  # fmt: skip
+    np.testing.assert_allclose(p.run().values[0], want, atol=1e-10)
+    assert p.model.split_ok is True
 
 
 def test_the_svg_and_html_show_the_group_names_escaped(data, tmp_path):
