@@ -119,7 +119,8 @@ def permutation_importance(
     ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
     ``f(y_true, outputs)``. For a model without ``classes_`` (a function), labels are
     matched to output columns by ``output_names`` (or integer labels to column indices);
-    otherwise pass ``classes=[label of column 0, ...]``.
+    otherwise pass ``classes=[label of column 0, ...]``. ``feature_groups`` (as in
+    :func:`attribute`) shuffles each group's columns together, by one permutation.
     """
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget

@@ -104,7 +104,8 @@ class ManyPlan:
                 (
                     self.method,
                     sorted(map(str, self.plan.explainer.params().items())),
-                    t.feature_names,
+                    # feature groups decide the players (a run without them: as before)
+                    (t.feature_names, t.groups) if hasattr(t, "groups") else t.feature_names,
                     self.plan.model.output_names,
                     self.base_seed,
                 )
