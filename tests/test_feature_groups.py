@@ -269,3 +269,17 @@ def test_the_explorer_explains_rows_and_its_global_views_over_groups():
         assert ex.global_["swarm"].feature_names == ["ab", "x2", "x3"]
     finally:
         ex.close()
+
+
+def test_compare_runs_every_method_over_the_same_groups(data):
+    x, bg = data[0], data[1:]
+    w = ll.compare(
+        interacting, x, background=bg, methods=["exact", "kernel", "lime"],
+        feature_groups=GROUPS, random_state=0,
+    )  # fmt: skip
+    exps, _agreement = w.wait(60)
+    assert {k: e.feature_names for k, e in exps.items()} == {
+        k: ["ab", "x2", "de", "x5"] for k in ("exact", "kernel", "lime")
+    }
+    want = enumerated_shapley(interacting, x, bg, PLAYERS)
+    np.testing.assert_allclose(exps["exact"].values[0], want, atol=1e-10)
