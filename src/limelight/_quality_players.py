@@ -10,6 +10,7 @@ import numpy as np
 
 if TYPE_CHECKING:  # the value type imports this module: no cycle back
     from .explanation import Explanation
+from .inputs.groups import ungroup
 from .quality import Players
 
 
@@ -24,11 +25,12 @@ def tabular_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> 
     split = getattr(model, "split", None)
 
     def evaluate(keep: np.ndarray) -> np.ndarray:
-        space = model.model_space(inst) if split is not None else None
+        cols, keep = ungroup(inst, keep)  # feature groups: their columns' masks
+        space = model.model_space(cols) if split is not None else None
         if space is not None:
             out = adapter.call(split.fn, space.cross(keep[:, split.owner]))
         else:
-            out = adapter.predict(inst.cross(keep))
+            out = adapter.predict(cols.cross(keep))
         return out[:, col].reshape(len(keep), inst.m) @ inst.weights
 
     return Players(scores=np.asarray(scores, float), evaluate=evaluate, rows=inst.m)

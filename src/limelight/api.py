@@ -38,6 +38,14 @@ def attribute(
     ``params["background"]``; a sampling method given no ``random_state`` records the seed
     it drew (``params["seeded"]`` False, ``params["random_state"]``).
 
+    ``feature_groups`` (tables): ``{"colour": ["colour_red", "colour_blue"], ...}`` or a
+    list of lists of column names or positions; each group is one player (one value, shown
+    under the group's name), the other columns stay players of their own, and exact
+    methods stay exact over the groups (``"tree"`` enumerates coalitions of the groups, up
+    to 16 players). Not to be confused with ``groups=`` of ``"leverage"``/``"msr"``, which
+    groups background rows. A pipeline's one-hot columns are grouped back to their column
+    already; user groups of its input columns compose with that.
+
         >>> from sklearn.linear_model import LinearRegression
         >>> import numpy as np
         >>> X = np.vstack([np.zeros(3), np.eye(3)]); model = LinearRegression().fit(X, X @ [1, 2, 3])
@@ -111,7 +119,8 @@ def permutation_importance(
     ``"neg_log_loss"``, ``"roc_auc"``, ``"neg_mean_squared_error"``, or
     ``f(y_true, outputs)``. For a model without ``classes_`` (a function), labels are
     matched to output columns by ``output_names`` (or integer labels to column indices);
-    otherwise pass ``classes=[label of column 0, ...]``.
+    otherwise pass ``classes=[label of column 0, ...]``. ``feature_groups`` (as in
+    :func:`attribute`) shuffles each group's columns together, by one permutation.
     """
     from .plans.importance import plan_importance
     from .widgets import ExplanationWidget

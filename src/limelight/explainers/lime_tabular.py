@@ -19,6 +19,7 @@ from ..inputs.tabular import TabularInstance
 from ..models.base import Model
 from ..models.tabular import predict_paired
 from .base import Explainer
+from .shapley import grouping
 
 
 def weighted_ridge(Z: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float):
@@ -116,6 +117,7 @@ class Lime(Explainer):
                     **params,
                     "r2": [round(float(r), 4) for r in r2],
                     "background": dict(inst.background_info),
+                    **grouping(inst),
                 },
                 n_evals=n,
                 done=done,

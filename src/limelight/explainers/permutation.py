@@ -101,6 +101,7 @@ class PermutationImportance(Explainer):
         # the model's outputs on the unshuffled data (the planner's probe call)
         inst, y, *rest = data
         n, d, R = inst.m, inst.d, self.n_repeats
+        owner = getattr(inst, "owner", np.arange(d))  # each column's player
         name, score = scorer(self.scoring, model, self.classes)
         base_out = rest[0] if rest and rest[0] is not None else None
         if base_out is None:
@@ -116,11 +117,11 @@ class PermutationImportance(Explainer):
             chunk = units[u0 : u0 + per_call]
             perms = [rng.permutation(n) for _ in chunk]
             cols = []
-            for j in range(d):
+            for j, player in enumerate(owner):  # a feature group's columns: one permutation
                 col = inst.bg_cols[j]
                 big = np.tile(col, len(chunk))
                 for i, (_, f) in enumerate(chunk):
-                    if f == j:
+                    if f == player:
                         big[i * n : (i + 1) * n] = col[perms[i]]
                 cols.append(big)
             out = model.predict(inst.assemble(cols)).reshape(len(chunk), n, -1)

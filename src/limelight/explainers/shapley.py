@@ -54,6 +54,12 @@ def _scale(model: Model) -> dict:
     return {} if scale is None else {"output_scale": scale}
 
 
+def grouping(inst: TabularInstance) -> dict:
+    """``{"feature_groups": {name: [column, ...]}}`` when the players are feature groups."""
+    groups = getattr(inst, "groups", None)
+    return {"feature_groups": groups} if groups else {}
+
+
 def coalition_values(model: Model, inst: TabularInstance, masks: np.ndarray) -> np.ndarray:
     """The value ``(n, k)`` of each coalition in ``masks``: the model's outputs averaged over
     the weighted background, in one model call (after checking for a cancel)."""
@@ -112,7 +118,12 @@ def tabular_explanation(
         feature_names=list(inst.feature_names),
         data=inst.x,
         method=method,
-        params={**params, "background": dict(inst.background_info), **_scale(model)},
+        params={
+            **params,
+            "background": dict(inst.background_info),
+            **_scale(model),
+            **grouping(inst),
+        },
         stderr=None
         if stderr is None
         else (np.asarray(stderr).T if np.asarray(stderr).shape[0] == inst.d else stderr),

@@ -121,7 +121,9 @@ def attribute_many(
     (refused when the model, background or options changed). ``collect=False`` (with
     ``out``) returns None instead of holding every row in memory: ``ll.load(out)`` later.
     A row that fails (the model raises, or returns NaN) has NaN values and its reason in
-    ``ex.errors``; the others are unaffected. A list of texts, or a stack or list of
+    ``ex.errors``; the others are unaffected. ``feature_groups=`` (as in
+    :func:`limelight.attribute`) makes each group one player in every row (``ex.data``
+    then holds one value per player). A list of texts, or a stack or list of
     images, gives an :class:`~limelight.many.items.ItemExplanations` (``many.text``,
     ``many.images``).
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..inputs.groups import column_instance
 from ..inputs.tabular import TabularInstance, _is_frame, _numeric
 from ..plans import Plan, fresh_seed
 
@@ -63,7 +64,7 @@ class ManyPlan:
         part = X[a:b] if isinstance(X, np.ndarray) else np.asarray(X)[a:b]
         if part.dtype.kind in "fiub":  # numbers already: no per-value check
             return part.astype(float)
-        return list(_numeric(part, "X", self.template.feature_names))
+        return list(_numeric(part, "X", column_instance(self.template).feature_names))
 
     def instance(self, values: np.ndarray, row: int) -> TabularInstance:
         """Row ``row``'s instance: its values in the planned background and names."""
@@ -103,7 +104,8 @@ class ManyPlan:
                 (
                     self.method,
                     sorted(map(str, self.plan.explainer.params().items())),
-                    t.feature_names,
+                    # feature groups decide the players (a run without them: as before)
+                    (t.feature_names, t.groups) if hasattr(t, "groups") else t.feature_names,
                     self.plan.model.output_names,
                     self.base_seed,
                 )
@@ -178,7 +180,7 @@ def plan_many(
         random_state=base,
         **options,
     )
-    t = planned.instance
+    t = column_instance(planned.instance)  # X's columns, also under feature groups
     columns = list(t.feature_names)
     if frame:
         cols = [str(c) for c in X.columns]

@@ -17,6 +17,7 @@ import numpy as np
 
 from ..explainers.shapley import ROWS_PER_CALL as EXPLAINER_ROWS
 from ..explanations import Explanations
+from ..inputs.groups import GroupedInstance
 from . import trees
 from .batch import (
     MAX_THREADS,
@@ -143,7 +144,11 @@ def _assemble(
 ) -> Explanations:
     t = mp.template
     data = np.stack(values) if len(values) else np.empty((0, t.d))
-    data = data.astype(object if t.frame and not _numeric(data) else float)
+    if isinstance(t, GroupedInstance):  # one value per player: "a=1, b=0" for a group
+        data = np.stack([t.with_row(list(v)).x for v in values]) if len(values) else data
+        data = data.astype(object)
+    else:
+        data = data.astype(object if t.frame and not _numeric(data) else float)
     scale = getattr(mp.plan.model, "output_scale", None)
     if scale and "output_scale" not in params:  # what the values are: log-odds, probability
         params = {**params, "output_scale": scale}

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from ..inputs.groups import GroupedInstance, ungroup
 from ..inputs.tabular import TabularInstance
 from . import tabular as adapters
 from .base import Model
@@ -90,7 +91,9 @@ class TabularContext(Model):
         self.output_names = list(names) if columns is None else [names[c] for c in self.columns]
 
     def row(self, x_cols: list[Any]) -> TabularInstance:
-        """Another row over the same background (the explorer's rows)."""
+        """Another row over the same background (the explorer's rows), in its groups."""
+        if isinstance(self.instance, GroupedInstance):
+            return self.instance.with_row(x_cols)
         return replace(self.instance, x=np.asarray(x_cols, dtype=object), x_cols=list(x_cols))
 
     # -- model calls -------------------------------------------------------------------
@@ -111,6 +114,7 @@ class TabularContext(Model):
     def predict_hybrids(self, inst: TabularInstance, masks: np.ndarray, rows: Any = slice(None)):
         """``predict(inst.cross(masks, rows))``, the same numbers, cheaper for pipelines
         that start with scalers or a column transformer."""
+        inst, masks = ungroup(inst, masks)  # feature groups: their columns' masks
         n = len(masks) * len(np.arange(inst.m)[rows])
         space = self.model_space(inst) if self._worth(n) else None
         if space is None:
@@ -119,6 +123,7 @@ class TabularContext(Model):
 
     def predict_paired(self, inst: TabularInstance, masks: np.ndarray, rows: np.ndarray):
         """``predict(inst.paired(masks, rows))`` (LIME's samples), as :meth:`predict_hybrids`."""
+        inst, masks = ungroup(inst, masks)
         space = self.model_space(inst) if self._worth(len(masks)) else None
         if space is None:
             return self.predict(inst.paired(masks, rows))

@@ -10,6 +10,7 @@ from ..errors import InputError
 from ..explainers.permutation import PermutationImportance, scorer
 from ..explainers.registry import check_random_state
 from ..inputs._polars import from_polars
+from ..inputs.groups import group_instance
 from ..inputs.tabular import read_instance
 from ..models.tabular import TabularModel
 from . import Plan
@@ -28,18 +29,21 @@ def plan_importance(
     classes: Any = None,
     output_names: Any = None,
     rows_per_call: int | None = None,
+    feature_groups: Any = None,
     **unknown: Any,
 ) -> Plan:
     """Plan permutation importance (see :func:`limelight.permutation_importance`).
 
     ``classes``: for a model without ``classes_`` (a function), the label of each output
     column, so labels ``y`` are compared with the right column's predictions.
+    ``feature_groups`` (as in :func:`limelight.attribute`): a group's columns are shuffled
+    together, by one permutation of the rows.
     """
     if unknown:
         raise InputError(
             f"unknown option(s) {sorted(unknown)} for permutation importance",
             fix="use n_repeats, scoring, random_state, feature_names, output_names, "
-            "model_output, classes or rows_per_call",
+            "model_output, classes, rows_per_call or feature_groups",
         )
     check_random_state(random_state)
     adapted = TabularModel.from_any(model, model_output=model_output, output_names=output_names)
@@ -62,6 +66,8 @@ def plan_importance(
     inst = read_instance(
         first, X, model=adapted, feature_names=feature_names, background_size=n + 1
     )
+    if feature_groups is not None:
+        inst = group_instance(inst, feature_groups)
     # the probe: the model on the unshuffled data, whose outputs give the baseline score
     base_out = adapted.predict(inst.background_batch())
     classes = label_columns(adapted, y_arr, classes, scoring, base_out.shape[1])

@@ -26,8 +26,12 @@ from ..explainers.registry import (
     lookup,
     options_of,
 )
+from ..explainers.shapley import ExactShapley
+from ..explainers.tabular_gradients import TabularIntegratedGradients
 from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
+from ..explainers.trees.native import LibraryTreeShap
 from ..inputs.background import missing_rows
+from ..inputs.groups import GroupedInstance, group_instance
 from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
 from ..models.tabular import TabularModel
 from ..models.tabular_context import ReadableTrees, TabularContext
@@ -42,6 +46,7 @@ INPUT_OPTIONS = (
     "background_size",
     "background_summary",
     "device",
+    "feature_groups",
 )
 AUTO_EXACT_MAX = 12
 # "auto" reads the trees from this many features: below, 2**d coalitions cost less (measured)
@@ -155,6 +160,7 @@ def plan(
     background_size: int = BACKGROUND_ROWS,
     background_summary: str = "auto",
     device: Any = None,
+    feature_groups: Any = None,
     **options: Any,
 ) -> Plan:
     """Plan a tabular explanation (see :func:`limelight.attribute` for the arguments).
@@ -166,6 +172,9 @@ def plan(
     ``output_names``, ``model_output`` (``"auto"``, ``"proba"``, ``"decision"``,
     ``"predict"``). torch modules and Keras models on float rows also take
     ``method="integrated_gradients"`` (from the background mean) and ``device=``.
+    ``feature_groups``: ``{"name": [column, ...]}`` or a list of lists of column names or
+    positions; each group is one player (:mod:`limelight.inputs.groups`); ``"tree"``
+    then enumerates coalitions of the groups (up to 16 players).
     """
     options.pop("modality", None)
     check_random_state(random_state)
@@ -179,12 +188,17 @@ def plan(
         background_size=background_size,
         background_summary=background_summary,
     )
+    cols = inst
+    if feature_groups is not None:
+        inst = group_instance(cols, feature_groups)
+        cls, method = _grouped_method(cls, method, inst.d)
     ctx = TabularContext(adapter, inst)
     trees = None
-    if cls is TreeShap or (cls is None and inst.d >= AUTO_TREE_MIN):
+    grouped = isinstance(inst, GroupedInstance)
+    if not grouped and (cls is TreeShap or (cls is None and inst.d >= AUTO_TREE_MIN)):
         trees = readable_trees(ctx, inst)
     # a tree ensemble's check needs its outputs on x and the whole background: one call
-    probed = probe(adapter, inst, slice(None) if trees is not None else slice(0, 1))
+    probed = probe(adapter, cols, slice(None) if trees is not None else slice(0, 1))
     ctx.calls, ctx.rows = adapter.calls, adapter.rows  # the explanation's cost starts here
     if trees is not None:
         ctx.probed = (probed[:1], probed[1:])
@@ -203,6 +217,27 @@ def plan(
         _no_trees(adapter, readable=trees is not None)
     explainer.check(ctx, inst)
     return Plan(model=ctx, instance=inst, explainer=explainer)
+
+
+def _grouped_method(cls: type | None, method: Any, players: int) -> tuple[type | None, Any]:
+    """The method for feature groups: tree paths read single columns, so ``"tree"`` becomes
+    exact enumeration over the groups (up to 16 players); path-dependent trees and
+    gradients have no groups."""
+    if cls is TreeShap and not isinstance(method, Explainer):
+        if players <= ExactShapley.MAX_FEATURES:
+            return ExactShapley, "exact"
+        raise MethodError(
+            f"method='tree' reads single columns, and {players} players (feature groups "
+            "and the other columns) are too many to enumerate over groups exactly",
+            fix="use method='leverage' or 'kernel' (sampled over the groups), or 'auto'",
+        )
+    if cls in (TreeShap, LibraryTreeShap, TabularIntegratedGradients):
+        raise MethodError(
+            f"method={getattr(cls, 'name', cls.__name__)!r} does not take feature_groups",
+            fix="use method='exact' (up to 16 players), 'leverage', 'kernel', 'msr' or "
+            "'lime', or 'auto'",
+        )
+    return cls, method
 
 
 def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> TabularModel:

@@ -76,7 +76,10 @@ def _work(ref: weakref.ref) -> None:
 def _importance(ex: Any, meta: dict, arrays: dict) -> None:
     from ..plans.importance import plan_importance
 
-    p = plan_importance(ex._adapted, ex._X, ex._y, random_state=ex._random_state)
+    groups = ex._options.get("feature_groups")  # shuffled together, as one feature
+    p = plan_importance(
+        ex._adapted, ex._X, ex._y, random_state=ex._random_state, feature_groups=groups
+    )
     imp = p.run()
     ex.global_["importance"] = imp
     arrays["importance"] = imp.values[0]
@@ -101,7 +104,7 @@ def _swarm_plan(ex: Any):
     options = {
         k: v
         for k, v in ex._options.items()
-        if k in ("feature_names", "output_names", "model_output")
+        if k in ("feature_names", "output_names", "model_output", "feature_groups")
     }
     run = ManyRun(
         ex._adapted,

@@ -24,6 +24,7 @@ import traitlets
 
 from ..errors import InputError, LimelightError, WaitTimeout
 from ..explanation import Explanation
+from ..inputs.groups import column_instance
 from . import ExplanationWidget, _buffers, _esm, send_snapshot
 from . import _explorer_global as global_views
 from ._display import StaticDisplay
@@ -123,7 +124,7 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
 
     def _column_store(self) -> list[np.ndarray]:
         """X's columns in the order the plan's instance uses (for building any row cheaply)."""
-        names = self._inst0.feature_names
+        names = column_instance(self._inst0).feature_names  # columns, also under groups
         if self._frame:
             cols = getattr(self._adapted, "feature_names", None) or [c for c in self._X.columns]
             by_str = {str(c): c for c in self._X.columns}
@@ -193,7 +194,7 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
             self._data_arrays = _buffers(arrays)
 
     def _send_data(self, xy: tuple[str, str] | None) -> None:
-        names = list(self._inst0.feature_names)
+        names = list(column_instance(self._inst0).feature_names)  # the table shows columns
         shown = names[:TABLE_COLUMNS]
         table, categories = table_columns(self._columns[: len(shown)], shown)
         coords, axes = self._coordinates(names, xy)
