@@ -28,6 +28,7 @@ from ..encoders import CHART_VIEWS, chart_specs, encode
 from ..encoders import buffers as _buffers
 from ..errors import Cancelled, LimelightError, WaitTimeout
 from ..explanation import Explanation
+from ._describe import describe_run
 from ._display import StaticDisplay
 from ._runner import Run, finished_run, start
 
@@ -107,37 +108,6 @@ def send_snapshot(widget: Any, content: dict) -> None:
         widget.send({**reply, "error": f"snapshot failed: {message}"})
         return
     widget.send({**reply, "filename": name}, buffers=[data])
-
-
-def describe_run(exp: Explanation | None, progress: dict, view: str = "") -> str:
-    """One honest line for a run: what it is and how it went, e.g.
-    ``explanation (tabular, exact, done): 13 features, top proline +0.015``."""
-    progress = progress or {}
-    status = progress.get("status") or ("done" if exp is not None and exp.done else "idle")
-    kind = (exp.modality if exp is not None else view) or "empty"
-    method = f", {exp.method}" if exp is not None and exp.method else ""
-    head = f"explanation ({kind}{method}"
-    if status == "error":
-        return f"{head}, error: {progress.get('message', 'the run failed')})"
-    if status == "cancelled":
-        n, budget = progress.get("n_evals", 0), progress.get("budget")
-        of = f" of {budget}" if budget else ""
-        head = f"{head}, cancelled after {n}{of} evaluations"
-    else:
-        head = f"{head}, {status}"
-    if exp is None or exp.values.size == 0:
-        return head + ")"
-    return f"{head}): {_summary(exp)}"
-
-
-def _summary(exp: Explanation) -> str:
-    values = exp.values[0].reshape(-1)
-    names = exp.feature_names or [f"#{j}" for j in range(values.size)]
-    unit = {"text": "tokens", "image": "segments"}.get(exp.modality, "features")
-    if values.size != len(names):  # pixels: no names to rank
-        return f"{exp.output_names[0]}"
-    top = int(np.nanargmax(np.abs(values))) if np.isfinite(values).any() else 0
-    return f"{values.size} {unit}, top {names[top]} {float(values[top]):+.4g}"
 
 
 class ExplanationWidget(StaticDisplay, anywidget.AnyWidget):
