@@ -30,6 +30,7 @@ from . import _explorer_global as global_views
 from ._display import StaticDisplay
 from ._explorer_data import attribution_table, coordinates, outcomes, table_columns
 from ._explorer_filters import check_input, normalise_filters, visible_rows
+from ._explorer_picture import ExplorerPicture
 from ._explorer_sources import init_images, init_texts, plan_row, row_stream
 
 TABLE_COLUMNS = 12  # feature columns sent for the table
@@ -41,7 +42,7 @@ def _is_frame(obj: Any) -> bool:
     return type(obj).__name__ == "DataFrame" and hasattr(obj, "columns")
 
 
-class Explorer(StaticDisplay, anywidget.AnyWidget):
+class Explorer(ExplorerPicture, StaticDisplay, anywidget.AnyWidget):
     """Browse a data set and explain any row of it: click a point or a row (or set
     ``.selected``) and the panel streams that row's explanation; finished ones are cached.
 
@@ -390,26 +391,3 @@ class Explorer(StaticDisplay, anywidget.AnyWidget):
         """``(file name, bytes)`` of the selected row's explanation (see ExplanationWidget)."""
         self._check_selection()
         return self.panel.snapshot(format, kind=kind)
-
-    # -- what a saved notebook shows ------------------------------------------------------
-    def _status_source(self) -> Any:
-        return self.panel
-
-    def _display_key(self) -> Any:
-        return (self._run_status(), self.selected, self._global_done.is_set())
-
-    def _static_picture(self) -> str | None:
-        from ..export import static_html
-
-        parts = []
-        imp = self.global_.get("importance")
-        if imp is not None:
-            parts.append(static_html(imp))
-        if self.panel.explanation is not None:
-            parts.append(static_html(self.panel.explanation))
-        return "".join(parts) or None
-
-    def _describe(self) -> str:
-        row = "" if self.selected is None else f", row {self.selected}: "
-        panel = self.panel._describe() if self.selected is not None else ""
-        return f"explorer ({self._n} rows{row}{panel})"
