@@ -31,7 +31,8 @@ def tabular_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> 
             out = adapter.predict(inst.cross(keep))
         return out[:, col].reshape(len(keep), inst.m) @ inst.weights
 
-    return Players(scores=np.asarray(scores, float), evaluate=evaluate, rows=inst.m)
+    baseline = f"background: each hidden feature from its {inst.m} rows, outputs averaged"
+    return Players(np.asarray(scores, float), evaluate, rows=inst.m, baseline=baseline)
 
 
 def text_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
@@ -40,7 +41,7 @@ def text_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Pla
     def evaluate(keep: np.ndarray) -> np.ndarray:
         return model.predict(inst.perturb(keep))[:, k]
 
-    return Players(scores=np.asarray(scores, float), evaluate=evaluate)
+    return Players(np.asarray(scores, float), evaluate, baseline="tokens masked as explained")
 
 
 def image_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
@@ -73,4 +74,4 @@ def image_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Pl
             out.append(np.asarray(model.predict(imgs))[:, k])
         return np.concatenate(out)
 
-    return Players(scores=scores, evaluate=evaluate)
+    return Players(scores, evaluate, baseline=f"segments set to the {baseline} image")

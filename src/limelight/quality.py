@@ -69,6 +69,7 @@ _CURVE_FIELDS = frozenset(
     + ("seconds", "curves")
 )
 _DUE_LOCK = threading.RLock()
+_METRIC_LOCK = threading.RLock()
 
 
 @dataclass
@@ -79,6 +80,8 @@ class Players:
     scores: np.ndarray
     evaluate: Callable[[np.ndarray], np.ndarray]
     rows: int = 1
+    #: how a hidden player is replaced (named in the metrics' params)
+    baseline: str = ""
 
 
 @dataclass(eq=False)
@@ -100,7 +103,11 @@ class Quality:
     #: what a run without a standard error is: "exact", "deterministic" or "sampled"
     basis: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)
+    #: the standard metrics computed so far (:mod:`limelight.quality_metrics`), by name
+    metrics: dict[str, Any] = field(default_factory=dict)
     _players: Callable[[], Players] | None = field(default=None, repr=False)
+    #: the explanation and its plan, for the standard metrics (computed when read)
+    _source: Any = field(default=None, repr=False)
     #: the curves are due (cheap enough to come with the result): computed when first read
     _due: bool | str = field(default=False, repr=False)
 
@@ -161,6 +168,75 @@ class Quality:
             self.seconds = round(time.perf_counter() - t0, 4)
         return self
 
+    # -- the field's standard metrics, each computed when first read ------------------
+    def metric(self, name: str, **params: Any) -> Any:
+        """Metric ``name`` (:data:`limelight.quality_metrics.NAMES`) with ``params``
+        (e.g. ``radius=0.05, samples=20``), computed now and kept in ``metrics``; a
+        metric that does not apply raises a ``MethodError`` saying why."""
+        from .quality_metrics import NAMES, measure
+
+        if name not in NAMES:
+            from .errors import InputError
+
+            raise InputError(f"no quality metric named {name!r}", fix=f"use one of {NAMES}")
+        if self._source is None:
+            from .errors import MethodError
+
+            raise MethodError(
+                f"{name} needs the explanation it measures; this quality was loaded without it",
+                fix="compute it on the result of ll.attribute",
+            )
+        with _METRIC_LOCK:
+            m = measure(name, self._source, **params)
+            self.metrics[name] = m
+        return m
+
+    def _standard(self, name: str) -> Any:
+        """The metric with its default parameters, computed once when first read (one
+        that does not apply: value None, ``note`` says why)."""
+        from .errors import MethodError
+        from .quality_metrics import not_applicable
+
+        with _METRIC_LOCK:
+            if name not in self.metrics:
+                if self._source is None:
+                    return None
+                try:
+                    self.metric(name)
+                except MethodError as exc:
+                    self.metrics[name] = not_applicable(name, exc)
+            return self.metrics[name]
+
+    @property
+    def faithfulness_correlation(self) -> Any:
+        """Bhatt et al.'s faithfulness correlation (``.value``, ``.params``)."""
+        return self._standard("faithfulness_correlation")
+
+    @property
+    def max_sensitivity(self) -> Any:
+        """Yeh et al.'s max-sensitivity (re-runs the method ``samples`` times)."""
+        return self._standard("max_sensitivity")
+
+    @property
+    def sparseness(self) -> Any:
+        """The Gini index of ``|values|`` (Chalasani et al.)."""
+        return self._standard("sparseness")
+
+    @property
+    def complexity(self) -> Any:
+        """The entropy of ``|values| / sum|values|``."""
+        return self._standard("complexity")
+
+    @property
+    def randomisation(self) -> Any:
+        """Adebayo et al.'s model-parameter randomisation check (torch modules)."""
+        return self._standard("randomisation")
+
+    @property
+    def stability(self) -> Any:
+        """Agreement of runs with different seeds (mean pairwise Spearman)."""
+        return self._standard("stability")
+
     def _fill(self, found: dict) -> None:
         for k, v in found.items():
             setattr(self, k, v)
@@ -171,11 +247,20 @@ class Quality:
         out.update(
             verdict=self.verdict, faithful=self.faithful, computed=self.computed, curves=self.curves
         )
+        # the closed forms cost nothing: they come with every export; the others once read
+        for name in ("sparseness", "complexity"):
+            self._standard(name)
+        out["metrics"] = {k: m.to_dict() for k, m in self.metrics.items()}
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Quality:
-        return cls(**{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}))
+        from .quality_metrics import Metric
+
+        metrics = {k: Metric.from_dict(m) for k, m in dict(d.get("metrics") or {}).items()}
+        return cls(
+            **{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}), metrics=metrics
+        )
 
 
 def _grid(n: int) -> np.ndarray:
@@ -293,8 +378,12 @@ def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explana
     (at once with ``eager=True``), else on demand."""
     if exp.modality not in ("tabular", "text", "image"):
         return exp
+    from ._quality_reruns import Source
+
     q = cheap(exp)
     builder = players_for(plan, exp)
+    if exp.n_outputs:
+        q._source = Source(plan, exp, builder)
     if builder is not None:
         q._players = builder
         rows = _curve_rows(exp, plan)
