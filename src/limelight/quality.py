@@ -27,7 +27,9 @@ The curves cost one batched model call; when that would add more than
 time), they are computed only on demand (``e.quality.compute()``, or the widget's "check"
 button). Below that they come with every result, computed the first time any of their
 numbers is read (``q.deletion``, ``q.to_dict()``, the widget's badges): a run whose
-quality nobody reads does not pay for it.
+quality nobody reads does not pay for it. The field's standard metrics
+(:mod:`limelight.quality_metrics`: ``q.faithfulness_correlation``, ``q.max_sensitivity``,
+``q.sparseness``, ...) are computed when read, each with its ``.params``.
 """
 
 from __future__ import annotations
@@ -378,6 +380,7 @@ def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explana
     (at once with ``eager=True``), else on demand."""
     if exp.modality not in ("tabular", "text", "image"):
         return exp
+    from ._quality_players import players_for
     from ._quality_reruns import Source
 
     q = cheap(exp)
@@ -406,24 +409,3 @@ def _curve_rows(exp: Explanation, plan: Any) -> int:
     n = _n_players(exp)
     per = getattr(plan.instance, "m", 1) if exp.modality == "tabular" else 1
     return (len(_grid(n)) * (2 + N_RANDOM)) * per
-
-
-def _output_column(model: Any, exp: Explanation, i: int) -> int:
-    targets = exp.params.get("targets")
-    if exp.modality == "image" and targets:
-        return int(targets[i])
-    name = exp.output_names[i]
-    names = list(getattr(model, "output_names", []) or [])
-    return names.index(name) if name in names else i
-
-
-def players_for(plan: Any, exp: Explanation) -> Callable[[], Players] | None:
-    """A builder of :class:`Players` for ``exp``'s modality (None where there is none)."""
-    if exp.modality not in ("tabular", "text", "image") or exp.n_outputs == 0:
-        return None
-    from ._quality_players import image_players, tabular_players, text_players
-
-    i = exp.output_index(None)
-    k = _output_column(plan.model, exp, i)
-    make = {"tabular": tabular_players, "text": text_players, "image": image_players}
-    return lambda: make[exp.modality](plan.model, plan.instance, exp, i, k)
