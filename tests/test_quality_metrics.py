@@ -187,3 +187,17 @@ def test_a_metric_that_does_not_apply_says_why(linear):
         e.quality.metric("max_sensitivity", norm="l3")
     with pytest.raises(InputError, match="no quality metric"):
         e.quality.metric("beauty")
+
+
+def test_the_pictures_show_the_metrics_read_with_their_parameters(linear):
+    import xml.etree.ElementTree as ET
+
+    from limelight.export import to_svg
+
+    f, X = linear
+    e = ll.attribute(f, X[0], background=X)
+    assert "max-sensitivity" not in to_svg(e)  # not read: not computed, not shown
+    m = e.quality.metric("max_sensitivity", radius=0.05, samples=4)
+    root = ET.fromstring(to_svg(e))
+    shown = " ".join((el.text or "") for el in root.iter() if el.tag.endswith(("text", "tspan")))
+    assert f"max-sensitivity {m.value:.2g} (radius 0.05, samples 4, norm l2)" in shown
