@@ -7,6 +7,11 @@ process. ``eager`` says whether the 20% rule (curve rows <= 20% of the explanati
 rows) computes the curves with the explanation; where it does not, they run when the
 user clicks "check faithfulness" (or calls ``e.quality.compute()``).
 
+Then the standard metrics (``e.quality.faithfulness_correlation``, ``max_sensitivity``,
+``sparseness``, ``complexity``, ``randomisation``, ``stability``; their default
+parameters), each timed on its own, computed when read: the time and its ratio to the
+explanation's.
+
 Threads pinned to 1 (OMP/OpenBLAS/MKL) before numpy loads.
 
     python bench/quality.py [--repeats 5]
@@ -33,6 +38,7 @@ from sklearn.preprocessing import StandardScaler
 
 from limelight.api import plan
 from limelight.quality import MAX_EXTRA, _curve_rows, assess
+from limelight.quality_metrics import NAMES
 
 
 def tabular_cases():
@@ -89,6 +95,39 @@ def image_cases():
     yield "image occlusion, CNN 28x28", plan(net, img, method="occlusion")
 
 
+def torch_case():
+    import torch
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(16, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1)
+    ).eval()
+    X = np.random.default_rng(0).normal(size=(200, 16))
+    yield (
+        "tabular integrated gradients, MLP d=16",
+        plan(net, X[0], background=X[:50], method="integrated_gradients"),
+    )
+
+
+def metric_table(repeats: int) -> None:
+    print(f"\n{'case':44s} {'explain':>9s}  " + "  ".join(f"{n[:16]:>16s}" for n in NAMES))
+    for cases in (tabular_cases, torch_case, text_cases):
+        for name, p in cases():
+            t_exp, exp = median_time(lambda p=p: p.explainer.explain(p.model, p.instance), repeats)
+            cells = []
+            for metric in NAMES:
+
+                def one(p=p, exp=exp, metric=metric):
+                    return getattr(assess(p, exp.with_()).quality, metric)
+
+                t_m, m = median_time(one, repeats)
+                if m.value is None:
+                    cells.append(f"{'n/a':>16s}")
+                else:
+                    cells.append(f"{t_m * 1e3:7.1f}ms {t_m / t_exp:6.1f}x")
+            print(f"{name:44s} {t_exp * 1e3:8.1f}ms  " + "  ".join(cells))
+
+
 def median_time(fn, repeats):
     times, out = [], None
     for _ in range(repeats):
@@ -101,7 +140,11 @@ def median_time(fn, repeats):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--metrics-only", action="store_true")
     args = ap.parse_args()
+    if args.metrics_only:
+        metric_table(args.repeats)
+        return
     print(f"{'case':44s} {'explain':>9s} {'quality':>9s} {'ratio':>7s}  eager  rows q/e")
     for cases in (tabular_cases, text_cases, image_cases):
         for name, p in cases():
@@ -123,6 +166,7 @@ def main() -> None:
                 f"[{e.quality.verdict}; deletion {e.quality.deletion:.3f} vs "
                 f"{e.quality.random_deletion:.3f}]"
             )
+    metric_table(args.repeats)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ export function num(v, digits = 3) {
   return v.toFixed(digits).replace(/\.?0+$/, "") || "0";
 }
 
-/** The badges as `{key, label, tone}`: tone good | bad | neutral. */
+/** The badges as `{key, label, tone, title?}`: tone good | bad | neutral. */
 export function badges(q) {
   if (!q) return [];
   const out = [];
@@ -46,9 +46,29 @@ export function badges(q) {
       tone: q.insertion > q.random_insertion ? "good" : "bad",
     });
   }
+  for (const [name, m] of Object.entries(q.metrics || {})) {
+    if (m?.value === null || m?.value === undefined) continue;
+    const params = Object.entries(m.params || {}).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`);
+    out.push({
+      key: `metric-${name}`,
+      label: `${METRIC_LABELS[name] || name} ${num(m.value)}${m.passed === false ? " · fails" : ""}`,
+      tone: m.passed === true ? "good" : m.passed === false ? "bad" : "neutral",
+      title: params.join("\n"),
+    });
+  }
   if (q.error) out.push({ key: "error", label: q.error, tone: "bad" });
   return out;
 }
+
+// the standard metrics (Python's `e.quality.<name>`), shown once computed; hover: params
+const METRIC_LABELS = {
+  faithfulness_correlation: "faithfulness corr.",
+  max_sensitivity: "max-sensitivity",
+  sparseness: "sparseness (Gini)",
+  complexity: "complexity (entropy)",
+  randomisation: "randomisation ρ",
+  stability: "seed stability ρ",
+};
 
 function polyline(svg, xs, ys, sx, sy, colour, dash) {
   const line = document.createElementNS(SVG, "polyline");
@@ -128,6 +148,7 @@ export function mountQuality(model, parent) {
       const el = h("span", "ll-badge", b.label);
       el.dataset.tone = b.tone;
       el.dataset.key = b.key;
+      if (b.title) el.title = b.title;
       return el;
     });
     check.hidden = Boolean(q.computed || model.get("_static"));

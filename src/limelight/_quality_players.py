@@ -4,6 +4,7 @@ baseline the explanation used, else the mean colour)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -33,7 +34,8 @@ def tabular_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> 
             out = adapter.predict(cols.cross(keep))
         return out[:, col].reshape(len(keep), inst.m) @ inst.weights
 
-    return Players(scores=np.asarray(scores, float), evaluate=evaluate, rows=inst.m)
+    baseline = f"background: each hidden feature from its {inst.m} rows, outputs averaged"
+    return Players(np.asarray(scores, float), evaluate, rows=inst.m, baseline=baseline)
 
 
 def text_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
@@ -42,7 +44,7 @@ def text_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Pla
     def evaluate(keep: np.ndarray) -> np.ndarray:
         return model.predict(inst.perturb(keep))[:, k]
 
-    return Players(scores=np.asarray(scores, float), evaluate=evaluate)
+    return Players(np.asarray(scores, float), evaluate, baseline="tokens masked as explained")
 
 
 def image_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
@@ -75,4 +77,23 @@ def image_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Pl
             out.append(np.asarray(model.predict(imgs))[:, k])
         return np.concatenate(out)
 
-    return Players(scores=scores, evaluate=evaluate)
+    return Players(scores, evaluate, baseline=f"segments set to the {baseline} image")
+
+
+def _output_column(model: Any, exp: Explanation, i: int) -> int:
+    targets = exp.params.get("targets")
+    if exp.modality == "image" and targets:
+        return int(targets[i])
+    name = exp.output_names[i]
+    names = list(getattr(model, "output_names", []) or [])
+    return names.index(name) if name in names else i
+
+
+def players_for(plan: Any, exp: Explanation) -> Callable[[], Players] | None:
+    """A builder of :class:`Players` for ``exp``'s modality (None where there is none)."""
+    if exp.modality not in ("tabular", "text", "image") or exp.n_outputs == 0:
+        return None
+    i = exp.output_index(None)
+    k = _output_column(plan.model, exp, i)
+    make = {"tabular": tabular_players, "text": text_players, "image": image_players}
+    return lambda: make[exp.modality](plan.model, plan.instance, exp, i, k)

@@ -60,6 +60,30 @@ def badges(exp: Explanation) -> list[str]:
         out.append(f"background {bg['rows']} rows ({bg.get('how', '')})".replace(" ()", ""))
     if not exp.done:
         out.append("partial")
+    return out + metric_badges(exp)
+
+
+#: the standard metrics the pictures show once read (``e.quality.<name>``), with the
+#: parameters that define them; the closed forms (sparseness, complexity) stay in the JSON
+_SHOWN = {
+    "faithfulness_correlation": ("faithfulness corr.", ("subset_size", "n_subsets")),
+    "max_sensitivity": ("max-sensitivity", ("radius", "samples", "norm")),
+    "randomisation": ("randomisation ρ", ("threshold",)),
+    "stability": ("seed stability ρ", ("runs",)),
+}
+
+
+def metric_badges(exp: Explanation) -> list[str]:
+    """``max-sensitivity 0.23 (radius 0.1, samples 10, norm l2)`` for each metric read."""
+    metrics = getattr(exp.quality, "metrics", None) or {}
+    out = []
+    for name, (label, keys) in _SHOWN.items():
+        m = metrics.get(name)
+        if m is None or m.value is None:
+            continue
+        params = ", ".join(f"{k} {m.params[k]}" for k in keys if m.params.get(k) is not None)
+        verdict = {True: " passes", False: " fails"}.get(m.passed, "")
+        out.append(f"{label} {float(m.value):.2g}{verdict} ({params})")
     return out
 
 

@@ -27,7 +27,9 @@ The curves cost one batched model call; when that would add more than
 time), they are computed only on demand (``e.quality.compute()``, or the widget's "check"
 button). Below that they come with every result, computed the first time any of their
 numbers is read (``q.deletion``, ``q.to_dict()``, the widget's badges): a run whose
-quality nobody reads does not pay for it.
+quality nobody reads does not pay for it. The field's standard metrics
+(:mod:`limelight.quality_metrics`: ``q.faithfulness_correlation``, ``q.max_sensitivity``,
+``q.sparseness``, ...) are computed when read, each with its ``.params``.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ _CURVE_FIELDS = frozenset(
     + ("seconds", "curves")
 )
 _DUE_LOCK = threading.RLock()
+_METRIC_LOCK = threading.RLock()
 
 
 @dataclass
@@ -79,6 +82,8 @@ class Players:
     scores: np.ndarray
     evaluate: Callable[[np.ndarray], np.ndarray]
     rows: int = 1
+    #: how a hidden player is replaced (named in the metrics' params)
+    baseline: str = ""
 
 
 @dataclass(eq=False)
@@ -100,7 +105,11 @@ class Quality:
     #: what a run without a standard error is: "exact", "deterministic" or "sampled"
     basis: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)
+    #: the standard metrics computed so far (:mod:`limelight.quality_metrics`), by name
+    metrics: dict[str, Any] = field(default_factory=dict)
     _players: Callable[[], Players] | None = field(default=None, repr=False)
+    #: the explanation and its plan, for the standard metrics (computed when read)
+    _source: Any = field(default=None, repr=False)
     #: the curves are due (cheap enough to come with the result): computed when first read
     _due: bool | str = field(default=False, repr=False)
 
@@ -161,6 +170,75 @@ class Quality:
             self.seconds = round(time.perf_counter() - t0, 4)
         return self
 
+    # -- the field's standard metrics, each computed when first read ------------------
+    def metric(self, name: str, **params: Any) -> Any:
+        """Metric ``name`` (:data:`limelight.quality_metrics.NAMES`) with ``params``
+        (e.g. ``radius=0.05, samples=20``), computed now and kept in ``metrics``; a
+        metric that does not apply raises a ``MethodError`` saying why."""
+        from .quality_metrics import NAMES, measure
+
+        if name not in NAMES:
+            from .errors import InputError
+
+            raise InputError(f"no quality metric named {name!r}", fix=f"use one of {NAMES}")
+        if self._source is None:
+            from .errors import MethodError
+
+            raise MethodError(
+                f"{name} needs the explanation it measures; this quality was loaded without it",
+                fix="compute it on the result of ll.attribute",
+            )
+        with _METRIC_LOCK:
+            m = measure(name, self._source, **params)
+            self.metrics[name] = m
+        return m
+
+    def _standard(self, name: str) -> Any:
+        """The metric with its default parameters, computed once when first read (one
+        that does not apply: value None, ``note`` says why)."""
+        from .errors import MethodError
+        from .quality_metrics import not_applicable
+
+        with _METRIC_LOCK:
+            if name not in self.metrics:
+                if self._source is None:
+                    return None
+                try:
+                    self.metric(name)
+                except MethodError as exc:
+                    self.metrics[name] = not_applicable(name, exc)
+            return self.metrics[name]
+
+    @property
+    def faithfulness_correlation(self) -> Any:
+        """Bhatt et al.'s faithfulness correlation (``.value``, ``.params``)."""
+        return self._standard("faithfulness_correlation")
+
+    @property
+    def max_sensitivity(self) -> Any:
+        """Yeh et al.'s max-sensitivity (re-runs the method ``samples`` times)."""
+        return self._standard("max_sensitivity")
+
+    @property
+    def sparseness(self) -> Any:
+        """The Gini index of ``|values|`` (Chalasani et al.)."""
+        return self._standard("sparseness")
+
+    @property
+    def complexity(self) -> Any:
+        """The entropy of ``|values| / sum|values|``."""
+        return self._standard("complexity")
+
+    @property
+    def randomisation(self) -> Any:
+        """Adebayo et al.'s model-parameter randomisation check (torch modules)."""
+        return self._standard("randomisation")
+
+    @property
+    def stability(self) -> Any:
+        """Agreement of runs with different seeds (mean pairwise Spearman)."""
+        return self._standard("stability")
+
     def _fill(self, found: dict) -> None:
         for k, v in found.items():
             setattr(self, k, v)
@@ -171,11 +249,20 @@ class Quality:
         out.update(
             verdict=self.verdict, faithful=self.faithful, computed=self.computed, curves=self.curves
         )
+        # the closed forms cost nothing: they come with every export; the others once read
+        for name in ("sparseness", "complexity"):
+            self._standard(name)
+        out["metrics"] = {k: m.to_dict() for k, m in self.metrics.items()}
         return out
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Quality:
-        return cls(**{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}))
+        from .quality_metrics import Metric
+
+        metrics = {k: Metric.from_dict(m) for k, m in dict(d.get("metrics") or {}).items()}
+        return cls(
+            **{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}), metrics=metrics
+        )
 
 
 def _grid(n: int) -> np.ndarray:
@@ -293,8 +380,13 @@ def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explana
     (at once with ``eager=True``), else on demand."""
     if exp.modality not in ("tabular", "text", "image"):
         return exp
+    from ._quality_players import players_for
+    from ._quality_reruns import Source
+
     q = cheap(exp)
     builder = players_for(plan, exp)
+    if exp.n_outputs:
+        q._source = Source(plan, exp, builder)
     if builder is not None:
         q._players = builder
         rows = _curve_rows(exp, plan)
@@ -317,24 +409,3 @@ def _curve_rows(exp: Explanation, plan: Any) -> int:
     n = _n_players(exp)
     per = getattr(plan.instance, "m", 1) if exp.modality == "tabular" else 1
     return (len(_grid(n)) * (2 + N_RANDOM)) * per
-
-
-def _output_column(model: Any, exp: Explanation, i: int) -> int:
-    targets = exp.params.get("targets")
-    if exp.modality == "image" and targets:
-        return int(targets[i])
-    name = exp.output_names[i]
-    names = list(getattr(model, "output_names", []) or [])
-    return names.index(name) if name in names else i
-
-
-def players_for(plan: Any, exp: Explanation) -> Callable[[], Players] | None:
-    """A builder of :class:`Players` for ``exp``'s modality (None where there is none)."""
-    if exp.modality not in ("tabular", "text", "image") or exp.n_outputs == 0:
-        return None
-    from ._quality_players import image_players, tabular_players, text_players
-
-    i = exp.output_index(None)
-    k = _output_column(plan.model, exp, i)
-    make = {"tabular": tabular_players, "text": text_players, "image": image_players}
-    return lambda: make[exp.modality](plan.model, plan.instance, exp, i, k)

@@ -42,6 +42,23 @@ describe("quality badges", () => {
     expect(badges({ ...Q, verdict: "unstable: rerun with more evaluations", converged: false })[0].tone).toBe("bad");
   });
 
+  it("show each standard metric with its parameters on hover", () => {
+    const metrics = {
+      randomisation: { value: 0.9, passed: false, params: { threshold: 0.5, seed: 0 } },
+      max_sensitivity: { value: 0.25, passed: null, params: { radius: 0.1, samples: 10, norm: "l2" } },
+      stability: { value: null, note: "needs a tabular row" },
+    };
+    const shown = badges({ ...Q, metrics }).filter((b) => b.key.startsWith("metric-"));
+    expect(shown.map((b) => [b.label, b.tone])).toEqual([
+      ["randomisation ρ 0.9 · fails", "bad"],
+      ["max-sensitivity 0.25", "neutral"],
+    ]);
+    expect(shown[1].title).toBe("radius: 0.1\nsamples: 10\nnorm: l2");
+    const el = document.createElement("div");
+    mountQuality(standInModel({ _meta: { quality: { ...Q, metrics } } }), el);
+    expect(el.querySelector('[data-key="metric-randomisation"]').title).toBe("threshold: 0.5\nseed: 0");
+  });
+
   it("ask the kernel for the curves when they were left for a click, and draw them", () => {
     const model = standInModel({ _meta: { quality: { ...Q, computed: false, deletion: null } } });
     const el = document.createElement("div");
