@@ -110,9 +110,9 @@ def main() -> None:
             x = torch.from_numpy(img)[None]
             with torch.no_grad():
                 t = int(net(x).argmax(1))
-            ll.attribute(net, img, method="integrated_gradients", outputs=[t])  # warm
+            ll.attribute(net, img, method="integrated_gradients", output=t)  # warm
             t0 = time.perf_counter()
-            e = ll.attribute(net, img, method="integrated_gradients", outputs=[t])
+            e = ll.attribute(net, img, method="integrated_gradients", output=t)
             t_ll = time.perf_counter() - t0
             t0 = time.perf_counter()
             a = ig.attribute(x, baselines=0.0, target=t, n_steps=50)

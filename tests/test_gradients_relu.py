@@ -32,7 +32,7 @@ def test_relu_integrated_gradients_add_up_and_match_captum_at_their_nodes():
     coarse = ig.attribute(x, baselines=0.0, target=t, n_steps=50).detach().numpy()[0]
     assert abs(coarse.sum() - gap) > 0.01 * abs(gap)  # 50 steps miss: a real refinement
 
-    e = ll.attribute(net, img, method="integrated_gradients", outputs=[t])
+    e = ll.attribute(net, img, method="integrated_gradients", output=t)
     steps = e.params["n_steps"]
     assert steps > 50
     assert abs(e.values[0].sum() - gap) <= 0.01 * abs(gap) + 1e-6
