@@ -6,6 +6,8 @@ switches and the quadrature converges slowly): a 2-conv CNN on 3x32x32, a 3-conv
 
 Part 1: captum's completeness error |Σ attr - (f(x) - f(0))| / |f(x) - f(0)| at equal
 steps for method="riemann_trapezoid" and "gausslegendre" (medians over images).
+Part 1b: gradient rows until 1% for doubled Gauss-Legendre runs (what limelight does) and
+for a 50-node Gauss-Legendre try followed by nested trapezoids (re-using every point).
 Part 2: limelight's ``ll.attribute(net, img, method="integrated_gradients")`` (default
 n_steps=50, completeness check on: steps are refined while the error is over 1%) beside
 captum's ``IntegratedGradients(net).attribute(x, target=t, n_steps=50)`` (Gauss-Legendre,
@@ -80,6 +82,39 @@ def captum_rel(net, img, t, steps, method):
     return abs(float(a.sum()) - g) / abs(g)
 
 
+def path_slopes(net, x, t, alphas):
+    """d f(alpha x) / d alpha at each alpha (the integrand of completeness), one pass."""
+    a = torch.tensor(alphas, dtype=torch.float32).view(-1, *([1] * (x.dim() - 1)))
+    z = (a * x).requires_grad_(True)
+    (g,) = torch.autograd.grad(net(z)[:, t].sum(), z)
+    return (g * x).sum(dim=tuple(range(1, x.dim()))).double().numpy()
+
+
+def rows_to_one_percent(net, img, t):
+    """Gradient rows each refinement needs to reach 1%: Gauss-Legendre doubled from 50
+    (no node shared: 50, 150, 350, 750, 1550) and nested trapezoids from 64 intervals
+    after a 50-node Gauss-Legendre try (every earlier point re-used: 50 + 65, 129...)."""
+    x = torch.from_numpy(img)[None]
+    gap = gap_of(net, x, t)
+
+    def gl(n):
+        nodes, w = np.polynomial.legendre.leggauss(n)
+        return abs(0.5 * w @ path_slopes(net, x, t, 0.5 * (nodes + 1)) - gap) / abs(gap)
+
+    def trap(m):
+        w = np.full(m + 1, 1 / m)
+        w[[0, -1]] /= 2
+        return abs(w @ path_slopes(net, x, t, np.linspace(0, 1, m + 1)) - gap) / abs(gap)
+
+    first_gl = next((c for n, c in zip((50, 100, 200, 400, 800), (50, 150, 350, 750, 1550))
+                     if gl(n) <= 0.01), np.inf)  # fmt: skip
+    if first_gl == 50:
+        return 50, 50
+    mixed = next((50 + c for m, c in zip((64, 128, 256, 512), (65, 129, 257, 513))
+                  if trap(m) <= 0.01), np.inf)  # fmt: skip
+    return first_gl, mixed
+
+
 def main() -> None:
     n_images = int(sys.argv[1]) if len(sys.argv) > 1 else 8
     models = nets()
@@ -96,6 +131,15 @@ def main() -> None:
                 for s in steps
             ]
             print(f"{name:13} {method:18} " + " ".join(f"{v:7.4f}" for v in row), flush=True)
+    print()
+    print("Part 1b: gradient rows to reach 1% (per image; inf: not within the budget)")
+    for name, (net, shape) in models.items():
+        imgs = images(shape, n_images, 2)
+        with torch.no_grad():
+            ts = net(torch.from_numpy(imgs)).argmax(1).tolist()
+        pairs = [rows_to_one_percent(net, im, t) for im, t in zip(imgs, ts)]
+        print(f"{name:13} GL doubled: {[p[0] for p in pairs]}")
+        print(f"{'':13} GL 50 then nested trapezoid: {[p[1] for p in pairs]}", flush=True)
     print()
     print("Part 2: limelight (completeness check on) / captum 50 steps, medians over images")
     print(
