@@ -76,3 +76,26 @@ def test_compiled_and_numpy_walks_give_the_same_values():
     # and both add up to the model's output minus its mean over the background
     gap = model.predict(rows) - model.predict(B).mean()
     np.testing.assert_allclose(fast.sum(axis=1)[:, 0], gap, atol=1e-9)
+
+
+def test_one_row_takes_the_numpy_walk_while_compiling_and_gets_the_same_values(monkeypatch):
+    import limelight._compiled as compiled
+    from limelight.api import plan
+    from limelight.explainers.trees.kernel import against_rows
+    from limelight.inputs._cross import hybrid_rows
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(200, 5))
+    model = sklearn.RandomForestRegressor(5, max_depth=5, random_state=0).fit(X, X[:, 0] * X[:, 1])
+    tree = plan(model, X[0], background=X[100:140], method="tree").model.trees.ensemble
+    masks = rng.random((7, 5)) < 0.5
+    compiled.wait_for_warm_up()  # the compiled kernels first
+    fast = against_rows(tree, X[0], X[100:140]), hybrid_rows(masks, X[0], X[100:140], compiled=True)
+    monkeypatch.setattr(compiled, "_warming", lambda: True)  # as while the warm-up runs
+    monkeypatch.setattr(compiled, "wait_for_warm_up", lambda: None)
+    slow = against_rows(tree, X[0], X[100:140]), hybrid_rows(masks, X[0], X[100:140])
+    np.testing.assert_allclose(slow[0], fast[0], rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(slow[1], fast[1])
+    # and the one row's values add up to its prediction minus the background's mean
+    gap = model.predict(X[:1])[0] - model.predict(X[100:140]).mean()
+    assert abs(slow[0].mean(axis=0).sum() - gap) < 1e-9
