@@ -5,6 +5,7 @@
 """
 
 from . import explainers, metrics
+from ._compiled import start_warm_up as _start_warm_up
 from ._options import options
 from .api import attribute, explain, explore, permutation_importance
 from .errors import InputError, LimelightError, MethodError, ModelError, SchemaError
@@ -87,3 +88,5 @@ _VIEWS = {
     "dependence": "dependence",
     "feature_elimination": "elimination",
 }
+
+_start_warm_up()  # the tree kernels compile (or load) while the user fits a model

@@ -125,6 +125,9 @@ class IntegratedGradients(_Gradients):
     to ``max_steps`` (then a ``CompletenessWarning`` and ``params["completeness_note"]``)."""
 
     name = "integrated_gradients"
+    # all the steps of a run in one backward pass when they fit BATCH_VALUES, as captum
+    # does (a 3x32x32 CNN: 1.0 ms a step at 16 a call, see bench/gradients.py)
+    max_batch = 128
 
     def __init__(
         self,

@@ -56,7 +56,7 @@ def hybrid_rows(
     installed, False numpy, True numba whenever installed."""
     n, d = masks.shape
     m = len(bg)
-    kernel = None if compiled is False else _kernel()
+    kernel = None if compiled is False else _kernel(wait=bool(compiled))  # numpy: same rows
     if _use(kernel, compiled, n * m * d):
         out = np.empty((n, m, d))
         kernel(
@@ -83,7 +83,7 @@ def paired_rows(
 ) -> np.ndarray:
     """``(n, d)`` masks, each with its background row ``rows[i]`` -> ``(n, d)`` rows (LIME's
     samples, one background row per coalition), as :func:`hybrid_rows`."""
-    kernel = None if compiled is False else _kernel("paired")
+    kernel = None if compiled is False else _kernel("paired", wait=bool(compiled))
     if not _use(kernel, compiled, masks.size):
         return np.where(masks, x[None, :], bg[rows])
     out = np.empty(masks.shape)

@@ -178,7 +178,7 @@ def _decisions(ens, X: np.ndarray, rule: tuple) -> np.ndarray:
 
 def sum_of_leaves(ens, X: np.ndarray) -> np.ndarray | None:
     """``(n, k)`` leaf values summed over the trees, compiled; None without numba."""
-    fn = _kernel("sum")
+    fn = _kernel("sum", wait=len(np.atleast_2d(X)) > 1024)  # numpy: as fast below
     if fn is None:
         return None
     X = np.atleast_2d(X)
@@ -252,7 +252,7 @@ def against_rows(
     B = np.atleast_2d(np.asarray(B))
     owner, d = _players(B, owner, d)
     WA, WB = shapley_table(min(d, int(ens.depth)))
-    kernel = _kernel()
+    kernel = _kernel(wait=False)  # one row: the numpy walk while the kernel compiles
     if kernel is None:
         from limelight.explainers.trees.walk_numpy import walk_row
 
