@@ -257,7 +257,7 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         A run still going is waited for (as :meth:`wait`); ``partial=True`` writes the rows
         done so far. Whole or not at all; ``overwrite=False`` refuses to replace a file."""
 
-        from .._atomic import check_target, write_atomic
+        from .._atomic import write_atomic
         from ..export_many import PICTURES
         from ._lifecycle import target_first
 
@@ -271,12 +271,7 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
             if path.suffix.lower() != ".parquet":
                 options.setdefault("output", self.output_index)
             return ex.save(path, overwrite=overwrite, **options)
-        if path.suffix.lower() not in (".html", ".htm"):
-            raise LimelightError(
-                f"cannot save the many-rows summary as {path.suffix or 'no suffix'!r}",
-                fix="use .html, .svg, .png, .json (or .parquet for the rows)",
-            )
-        check_target(path, overwrite)
+        # target_first refused every other suffix: what is left is .html / .htm
         return write_atomic(path, self.to_html(title=title), overwrite=overwrite)
 
     def _redraw(self, _change: Any = None) -> None:
