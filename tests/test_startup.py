@@ -99,3 +99,41 @@ def test_one_row_takes_the_numpy_walk_while_compiling_and_gets_the_same_values(m
     # and the one row's values add up to its prediction minus the background's mean
     gap = model.predict(X[:1])[0] - model.predict(X[100:140]).mean()
     assert abs(slow[0].mean(axis=0).sum() - gap) < 1e-9
+
+
+RACE = r"""
+import json, sys
+import limelight
+import limelight._compiled as C
+before = set(sys.modules)
+C.wait_for_warm_up()
+from limelight.explainers.trees.kernel import _kernel
+print(json.dumps({"new": sorted(set(sys.modules) - before),
+                  "compiled": [len(_kernel(k).signatures) for k in ("walk", "decide", "sum")]}))
+"""
+
+
+@pytest.mark.parametrize("cache", ["cold", "warm"])
+def test_the_warm_up_thread_imports_nothing_so_it_never_races_the_users_imports(tmp_path, cache):
+    # a thread importing scikit-learn's or scipy's modules while the user's thread imports
+    # them handed the user "cannot import name 'clone' from partially initialized module
+    # 'sklearn.base'" one import in three; the thread may only run compiled code
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(SRC))
+    env.pop("LIMELIGHT_WARMUP", None)
+    for _ in range(1 if cache == "cold" else 2):  # warm: the second process reads the cache
+        out = subprocess.run(
+            [sys.executable, "-c", RACE], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert out.returncode == 0, out.stderr[-2000:]
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["new"] == []
+    assert got["compiled"] == [1, 1, 1]  # and it did compile (or load) the three kernels
+
+
+def test_scikit_learn_imports_cleanly_right_after_limelight(tmp_path):
+    code = "import limelight\nfrom sklearn.linear_model import LogisticRegression\nprint('ok')"
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path), PYTHONPATH=str(SRC))
+    env.pop("LIMELIGHT_WARMUP", None)
+    for _ in range(6):
+        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+        assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-1500:]

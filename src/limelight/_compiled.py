@@ -3,8 +3,9 @@ module with compiled loops, each compiled once per process and cached on disk (n
 the module, or numba's user-wide cache when the install is read-only; uncached when
 neither is writable); None without numba, so callers take their numpy path.
 
-``import limelight`` starts :func:`warm_up` in a background thread: it runs a tiny tree
-explanation, so the tree kernels are compiled (or read from the cache) while the user
+``import limelight`` starts the warm-up in a background thread: it calls the tree kernels
+on a tiny ensemble (importing nothing: the imports are made before it starts), so they are
+compiled (or read from the cache) while the user
 loads data and fits a model; a call that needs a kernel before then waits for it (the
 numpy walk is ~20x slower on 100 rows than the remaining compile), except one row's,
 which takes the numpy walk meanwhile (as fast there). ``LIMELIGHT_WARMUP=0`` turns it off;
@@ -70,26 +71,27 @@ def wait_for_warm_up() -> None:
         _warm.join()
 
 
-def _warm_up_quietly() -> None:
-    import importlib
-
-    try:  # by name: the explainers import this module, not the other way round
-        importlib.import_module("limelight._warm_up").warm_up()
+def _quietly(run: Callable[[], None]) -> None:
+    try:
+        run()
     except Exception:  # noqa: BLE001 - a failed warm-up only means compiling on first use
         pass
 
 
 def start_warm_up() -> None:
-    """Start the warm-up in a daemon thread (once; not without numba or scikit-learn,
-    nor with ``LIMELIGHT_WARMUP=0``)."""
+    """Start the warm-up in a daemon thread (once; not without numba, nor with
+    ``LIMELIGHT_WARMUP=0``). Its imports and inputs are made here, in the caller's thread:
+    the thread itself imports nothing, so it never races the user's own imports."""
     global _warm
     if _numba is None or _warm is not None or os.environ.get("LIMELIGHT_WARMUP") == "0":
         return
-    import importlib.util
+    import importlib
 
-    if importlib.util.find_spec("sklearn") is None:
+    try:  # by name: the explainers import this module, not the other way round
+        run = importlib.import_module("limelight._warm_up").prepare()
+    except Exception:  # noqa: BLE001 - a failed warm-up only means compiling on first use
         return
-    _warm = threading.Thread(target=_warm_up_quietly, name="limelight-warm-up", daemon=True)
+    _warm = threading.Thread(target=_quietly, args=(run,), name="limelight-warm-up", daemon=True)
     _warm.start()
 
 
