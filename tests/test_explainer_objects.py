@@ -177,3 +177,35 @@ def test_a_bad_seed_is_refused_by_explore_and_permutation_importance(table):
         ll.explore(f, X, random_state="x")
     with pytest.raises(InputError, match="random_state=-1 is not a seed"):
         ll.permutation_importance(f, X, f(X), random_state=-1)
+
+
+def test_a_users_subclass_of_an_explainer_is_accepted_and_used(table):
+    # the registry matched classes exactly, so a subclass was "not a tabular explainer"
+    X, f = table
+    calls = []
+
+    class Counted(E.ExactShapley):
+        def __init__(self, *, tag="mine", **kw):
+            super().__init__(**kw)
+            self.tag = tag
+
+        def check(self, model, instance):
+            calls.append(self.tag)
+            return super().check(model, instance)
+
+    class MyTree(E.TreeShap):
+        pass
+
+    e = ll.attribute(f, X[1], background=X[:10], method=Counted(tag="t1"))
+    assert calls == ["t1"] and e.method == "exact"  # the user's object ran
+    np.testing.assert_allclose(e.values[0], brute_force_shapley(f, X[1], X[:10]), atol=1e-10)
+    forest = RandomForestRegressor(8, max_depth=4, random_state=0).fit(X, f(X))
+    mine = ll.attribute(forest, X[1], background=X[:10], method=MyTree())
+    theirs = ll.attribute(forest, X[1], background=X[:10], method="tree")
+    np.testing.assert_array_equal(mine.values, theirs.values)  # read as trees, as TreeShap
+    with pytest.raises(MethodError, match="does not explain tabular data"):
+
+        class Other(E.TokenOcclusion):
+            pass
+
+        ll.attribute(f, X[1], background=X[:10], method=Other())

@@ -127,10 +127,14 @@ def lookup(modality: str, method: str) -> Method:
 
 
 def entry_of(modality: str, explainer: Explainer) -> Method:
-    """The entry of an explainer object, or a MethodError when it is of another modality."""
-    for entry in METHODS[modality]:
-        if type(explainer) is entry.cls:
-            return entry
+    """The entry of an explainer object (or of a subclass of a registered explainer), or a
+    MethodError when it is of another modality."""
+    # the nearest registered class in the object's MRO: a user's subclass of KernelShap is
+    # a kernel explainer (exact class first, so ExactShapley is not taken for a subclass)
+    for klass in type(explainer).__mro__:
+        for entry in METHODS[modality]:
+            if klass is entry.cls:
+                return entry
     names = [e.cls.__name__ for e in METHODS[modality]]
     raise MethodError(
         f"{type(explainer).__name__} does not explain {modality} data",

@@ -23,6 +23,7 @@ from ..explainers.registry import (
     check_options,
     check_random_state,
     configured,
+    entry_of,
     lookup,
     options_of,
 )
@@ -254,10 +255,12 @@ def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> Tab
 
 
 def _method_class(method: Any, options: dict) -> type | None:
-    """The class ``method`` names (None for "auto"), its options checked first."""
+    """The class ``method`` names (None for "auto"), its options checked first; for an
+    object, the registered class it is (or derives from: a user's subclass of TreeShap
+    reads trees as TreeShap does)."""
     if isinstance(method, Explainer):
         configured("tabular", method, options)
-        return type(method)
+        return entry_of("tabular", method).cls
     cls = None if method == "auto" else lookup("tabular", method).cls
     check_options("tabular", cls, options, INPUT_OPTIONS, warn=False)
     return cls
