@@ -4,6 +4,9 @@ worth keeping.
 - Estimators with ``coef_`` or ``feature_importances_`` (numeric columns): scikit-learn's
   :class:`~sklearn.feature_selection.RFECV` refits a clone on fewer and fewer features
   (cross-validated); the recommended set is RFECV's.
+- With ``feature_groups`` (``{"colour": ["colour_red", "colour_blue"]}`` or a list of
+  lists), each group is one feature, ranked and removed as one unit (its columns shuffled
+  together, by one permutation of the rows), by permutation as below.
 - Anything else (a callable, a pipeline, a model without importances): features are
   ranked by permutation importance and removed from the least important, a removed
   column being shuffled (no refit); the recommended set is the smallest (of at least
@@ -58,11 +61,12 @@ def _has_importances(est: Any) -> bool:
     return hasattr(est, "coef_") or hasattr(est, "feature_importances_")
 
 
-def uses_rfecv(data: GlobalData) -> bool:
+def uses_rfecv(data: GlobalData, feature_groups: Any = None) -> bool:
     """Whether :func:`eliminate` refits with RFECV (else it shuffles, by permutation)."""
     est = data.model.estimator
     return (
-        est is not None
+        feature_groups is None
+        and est is not None
         and _has_importances(est)
         and type(est).__name__ != "Pipeline"
         and not any(data.categorical)
@@ -83,6 +87,7 @@ def check_options(
     min_features: Any = 1,
     tolerance: Any = 0.01,
     random_state: Any = 0,
+    feature_groups: Any = None,
 ) -> np.ndarray:
     """Every option checked against ``data`` and ``y`` at the call (before any thread);
     returns ``y`` as an array."""
@@ -104,7 +109,7 @@ def check_options(
             f"y is missing for {int(missing.sum())} of {len(y)} rows",
             fix="drop those rows (or impute y) first",
         )
-    d = len(data.names)
+    d = len(players(data, feature_groups))
     values, counts = np.unique(y.astype(str) if y.dtype == object else y, return_counts=True)
     classes = data.model.classes
     if data.model.kind == "classifier":
@@ -144,7 +149,7 @@ def check_options(
             )
     elif not hasattr(cv, "split"):
         raise InputError(f"cv={cv!r}", fix="give a number of folds (>= 2) or a CV splitter")
-    if uses_rfecv(data):
+    if uses_rfecv(data, feature_groups):
         if isinstance(scoring, str):
             from sklearn.metrics import get_scorer_names
 
@@ -173,6 +178,7 @@ def eliminate(
     min_features: int = 1,
     tolerance: float = 0.01,
     random_state: int | None = 0,
+    feature_groups: Any = None,
     data: GlobalData | None = None,
 ) -> Elimination:
     """Run the elimination (no widget); see :func:`limelight.feature_elimination`."""
@@ -186,8 +192,9 @@ def eliminate(
         min_features=min_features,
         tolerance=tolerance,
         random_state=random_state,
+        feature_groups=feature_groups,
     )
-    if uses_rfecv(data):
+    if uses_rfecv(data, feature_groups):
         est = data.model.estimator
         return _rfecv(est, data, y, cv=cv, scoring=scoring, step=step, min_features=min_features)
     return _by_permutation(
@@ -197,7 +204,17 @@ def eliminate(
         tolerance=tolerance,
         min_features=min_features,
         random_state=random_state,
+        feature_groups=feature_groups,
     )
+
+
+def players(data: GlobalData, feature_groups: Any) -> list[tuple[str, list[int]]]:
+    """The features elimination ranks: ``(name, column indices)``, a group as one."""
+    if feature_groups is None:
+        return [(n, [j]) for j, n in enumerate(data.names)]
+    from .inputs.groups import group_players
+
+    return group_players(list(data.names), feature_groups)
 
 
 def _rfecv(est, data: GlobalData, y, *, cv, scoring, step, min_features) -> Elimination:
@@ -229,12 +246,14 @@ def _rfecv(est, data: GlobalData, y, *, cv, scoring, step, min_features) -> Elim
 
 
 def _by_permutation(
-    data: GlobalData, y, *, scoring, tolerance, min_features, random_state
+    data: GlobalData, y, *, scoring, tolerance, min_features, random_state, feature_groups=None
 ) -> Elimination:
     from .explainers.permutation import scorer
     from .plans.importance import plan_importance
 
-    d = len(data.names)
+    units = players(data, feature_groups)
+    names = [n for n, _ in units]
+    d = len(units)
     p = plan_importance(
         data.model,
         data.X,
@@ -242,7 +261,8 @@ def _by_permutation(
         n_repeats=3,
         scoring=scoring,
         random_state=random_state,
-        rows_per_call=max(1, CELLS_PER_CALL // d),  # the same bound on one call's batch
+        rows_per_call=max(1, CELLS_PER_CALL // len(data.names)),  # one call's batch bound
+        feature_groups=feature_groups,
     )
     imp = p.run()
     name, score_fn = scorer(scoring, data.model, p.explainer.classes)
@@ -250,13 +270,14 @@ def _by_permutation(
     order = np.argsort(imp.values[0], kind="stable")  # least important first
     rng = np.random.default_rng(random_state)
     perms = [rng.permutation(data.n) for _ in range(d)]
-    scores = _scores_dropping(data, y, order, perms, score_fn)
+    dropped = [units[j][1] for j in order]
+    scores = _scores_dropping(data, y, dropped, [perms[j] for j in order], score_fn)
     kept = d - np.arange(d)
     best = scores.max()
     ok = np.flatnonzero(scores >= best - tolerance * max(abs(best), 1e-12))
     pick = max(int(kept[ok].min()), int(min_features))
-    rank = {data.names[j]: int(max(1, d - i - pick + 1)) for i, j in enumerate(order)}
-    keep = [data.names[j] for j in sorted(order[d - pick :])]
+    rank = {names[j]: int(max(1, d - i - pick + 1)) for i, j in enumerate(order)}
+    keep = [names[j] for j in sorted(order[d - pick :])]
     return Elimination(
         n_features=kept[::-1],
         score=scores[::-1],
@@ -268,23 +289,24 @@ def _by_permutation(
     )
 
 
-def _scores_dropping(data: GlobalData, y, order, perms, score_fn) -> np.ndarray:
-    """The score with the ``removed`` least important columns shuffled, for removed =
-    0..d-1: one working copy of X shuffled a column further each step, at most
+def _scores_dropping(data: GlobalData, y, dropped, perms, score_fn) -> np.ndarray:
+    """The score with the ``removed`` least important units shuffled (``dropped``: each
+    unit's columns, least important first; ``perms``: each one's row permutation), for
+    removed = 0..d-1: one working copy of X shuffled a unit further each step, at most
     CELLS_PER_CALL values a model call (memory ~ n * d, not n * d**2)."""
-    n, d = data.n, len(data.names)
+    n, d = data.n, len(dropped)
     frame = hasattr(data.X, "iloc")
     work = data.X.copy() if frame else np.array(data.X)
-    per_call = max(1, CELLS_PER_CALL // max(1, n * d))
+    per_call = max(1, CELLS_PER_CALL // max(1, n * len(data.names)))
     scores: list[float] = []
     pending: list[Any] = []
     for removed in range(d):
-        if removed:
-            j = int(order[removed - 1])
+        for j in dropped[removed - 1] if removed else []:
+            perm = perms[removed - 1]
             if frame:
-                work[work.columns[j]] = data.X.iloc[:, j].to_numpy()[perms[j]]
+                work[work.columns[j]] = data.X.iloc[:, j].to_numpy()[perm]
             else:
-                work[:, j] = np.asarray(data.X)[perms[j], j]
+                work[:, j] = np.asarray(data.X)[perm, j]
         pending.append(work if per_call == 1 else work.copy())
         if len(pending) == per_call or removed == d - 1:
             batch = pending[0] if len(pending) == 1 else _concat(pending)

@@ -196,7 +196,26 @@ def _named(feature_groups: Any, names: list[str]) -> list[tuple[str, list[Any]]]
 
 def group_instance(inst: TabularInstance, feature_groups: Any) -> GroupedInstance:
     """``inst`` with ``feature_groups`` as its players, every group checked (see module)."""
-    names = list(inst.feature_names)
+    players = group_players(list(inst.feature_names), feature_groups)
+    owner = np.empty(len(inst.feature_names), dtype=int)
+    for p, (_, cols) in enumerate(players):
+        owner[cols] = p
+    return GroupedInstance(
+        columns=inst,
+        names=[n for n, _ in players],
+        owner=owner,
+        members=[cols for _, cols in players],
+    )
+
+
+def group_players(names: list[str], feature_groups: Any) -> list[tuple[str, list[int]]]:
+    """The players ``[(name, column indices)]`` of the columns ``names`` under
+    ``feature_groups`` (checked: known columns, no overlap, none empty), in column order,
+    a group where its first column is.
+
+        >>> group_players(["a", "b", "c"], [["c", "a"]])
+        [('c+a', [0, 2]), ('b', [1])]
+    """
     groups = _named(feature_groups, names)
     taken: dict[int, str] = {}
     found: list[tuple[str, list[int]]] = []
@@ -239,12 +258,4 @@ def group_instance(inst: TabularInstance, feature_groups: Any) -> GroupedInstanc
             players.append(first[j])
         elif j not in taken:
             players.append((names[j], [j]))
-    owner = np.empty(len(names), dtype=int)
-    for p, (_, cols) in enumerate(players):
-        owner[cols] = p
-    return GroupedInstance(
-        columns=inst,
-        names=[n for n, _ in players],
-        owner=owner,
-        members=[cols for _, cols in players],
-    )
+    return players

@@ -122,6 +122,25 @@ class Interactions:
         row[i] = -np.inf
         return names[int(np.argmax(row))]
 
+    def dependence(
+        self,
+        feature: int | str,
+        *,
+        output: int | str | None = None,
+        color: int | str | None = "auto",
+        main_effect: bool = False,
+    ):
+        """The dependence view of ``feature`` (shap's ``dependence_plot``): one dot per
+        row, x its value, y its Shapley value (``main_effect=True``: the diagonal only),
+        coloured by ``color`` (``"auto"``: :meth:`strongest_partner`; a name or index;
+        None: one colour). Returns a view with ``.svg``, ``.partner`` and ``.save(path)``.
+
+            >>> r.dependence("age").save("age.png")   # doctest: +SKIP
+        """
+        from .dependence import build
+
+        return build(self, feature, self._output(output), color, main_effect)
+
     def to_frame(self):
         """A long pandas DataFrame: one line per (row, output, feature_a, feature_b) with
         ``value`` (and ``stderr`` for sampled values)."""
@@ -177,7 +196,8 @@ class Interactions:
         self, path: str | Path, *, include_data: bool = True, overwrite: bool = True, **options: Any
     ) -> Path:
         """Write ``.html`` (the page of :meth:`to_html`), ``.json`` (:meth:`to_dict`),
-        ``.svg`` or ``.png`` (one output's heatmap: ``output=``); ``ll.save`` does the same.
+        ``.svg`` or ``.png`` (one output's heatmap: ``output=``; or, with ``feature=``,
+        that feature's :meth:`dependence` view); ``ll.save`` does the same.
         ``include_data=False`` leaves the rows' feature values out of the JSON. Written
         whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
         path = Path(path)
@@ -198,6 +218,7 @@ class Interactions:
         include_data: bool = True,
         title: str | None = None,
         output: int | str | None = None,
+        feature: int | str | None = None,
         scale: float = 2,
     ) -> bytes:
         """The file :meth:`save` writes (and ``limelight.save`` / ``to_bytes``)."""
@@ -210,7 +231,10 @@ class Interactions:
             return standard_json(out, default=str).encode("utf-8")
         if format == "html":
             return view.page(self, title=title).encode("utf-8")
-        svg = view.heatmap_svg(self, self._output(output))
+        if feature is None:
+            svg = view.heatmap_svg(self, self._output(output))
+        else:
+            svg = self.dependence(feature, output=output).svg
         if format == "svg":
             return svg.encode("utf-8")
         if format == "png":

@@ -19,6 +19,7 @@ import numpy as np
 from .._format import format_value
 from ..export_draw import token_colours
 
+DEPENDENCE_SHOWN = 3  # dependence views per output: the features with the largest mean |phi|
 MAX_FEATURES = 24  # the heatmap keeps the features with the most interaction
 CELL = 22  # px
 
@@ -98,8 +99,20 @@ def summary_html(r) -> str:
         parts.append(
             f"<h4>{escape(str(r.output_names[c]))}</h4><div style='display:flex;gap:16px;"
             f"align-items:flex-start'>{heatmap_svg(r, c)}{pairs_table(r, c)}</div>"
+            f"{dependence_row(r, c)}"
         )
     return "<div class='limelight-interactions'>" + "".join(parts) + "</div>"
+
+
+def dependence_row(r, output: int) -> str:
+    """The dependence views of the :data:`DEPENDENCE_SHOWN` features with the largest mean
+    |Shapley value|, each coloured by its strongest partner ("" without the rows' data)."""
+    if r.data is None:
+        return ""
+    phi = np.abs(r.shapley_values()[:, output]).mean(axis=0)
+    top = np.argsort(-phi, kind="stable")[:DEPENDENCE_SHOWN]
+    views = "".join(r.dependence(int(i), output=output).svg for i in top)
+    return f"<div style='display:flex;flex-wrap:wrap;gap:16px;margin-top:12px'>{views}</div>"
 
 
 def page(r, *, title: str | None = None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from .._global_data import read_data
-from ..elimination import Elimination, check_options, eliminate
+from ..elimination import Elimination, check_options, eliminate, players
 from .views import ViewWidget, svg_of_chart
 
 
@@ -71,7 +71,7 @@ class EliminationWidget(ViewWidget):
             "recommended": r.recommended,
             "n_recommended": len(r.recommended),
             "ranking": r.ranking,
-            "features": self._data.names,
+            "features": [n for n, _ in players(self._data, self._options.get("feature_groups"))],
         }
 
     def _rows(self) -> tuple[list[dict], list[dict]]:
@@ -114,11 +114,14 @@ def feature_elimination(
     min_features: int = 1,
     tolerance: float = 0.01,
     random_state: int | None = 0,
+    feature_groups: Any = None,
 ) -> EliminationWidget:
     """Rank features by recursive elimination (RFECV for estimators with importances,
     permutation importance otherwise) and chart the score against features kept.
     ``cv`` and ``step`` are RFECV's (a callable's columns are shuffled one at a time, no
     refit); ``tolerance``: how far below the best score the recommended set may be.
+    ``feature_groups`` (``{"colour": ["colour_red", "colour_blue"]}`` or a list of lists,
+    as for :func:`limelight.attribute`): each group is ranked and removed as one unit.
 
         >>> w = ll.feature_elimination(model, X_train, y_train)   # doctest: +SKIP
         >>> w.recommended, w.to_frame()                           # doctest: +SKIP
@@ -133,5 +136,6 @@ def feature_elimination(
         min_features=min_features,
         tolerance=tolerance,
         random_state=random_state,
+        feature_groups=feature_groups,
     )
     return w.start()
