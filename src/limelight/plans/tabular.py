@@ -276,6 +276,12 @@ def _auto(ctx: TabularContext, inst: TabularInstance) -> str:
         return "tree"
     if inst.d <= AUTO_EXACT_MAX:
         return "exact"
+    return auto_sampled(inst.d)
+
+
+def auto_sampled(d: int) -> str:
+    """The sampled method "auto" uses above ``AUTO_EXACT_MAX`` features (bench/ runs it
+    at any ``d``)."""
     return "leverage"
 
 
