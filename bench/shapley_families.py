@@ -137,7 +137,7 @@ def family(name: str, d: int, rng: np.random.Generator):
 
         X = rng.normal(0.5, 1.0, size=(2000, d))
         y = X[:, 0] * X[:, 1] * X[:, 2] + np.sin(X @ a) + X[:, 3] * (X[:, 4] > 0.5)
-        model = MLPRegressor((32, 32), max_iter=300, random_state=0).fit(X, y)
+        model = MLPRegressor(hidden_layer_sizes=(32, 32), max_iter=300, random_state=0).fit(X, y)
         return model, None
     if name == "gbm":
         from sklearn.ensemble import GradientBoostingRegressor
