@@ -106,16 +106,10 @@ class Interactions:
     def strongest_partner(self, feature: int | str, *, output: int | str | None = None) -> str:
         """The feature whose mean |interaction value| with ``feature`` is largest (the one
         to colour ``feature``'s dependence view by)."""
+        from .dependence import feature_index
+
         names = list(self.feature_names)
-        if isinstance(feature, str) and feature in names:
-            i = names.index(feature)
-        elif isinstance(feature, (int, np.integer)) and 0 <= int(feature) < len(names):
-            i = int(feature)
-        else:
-            raise InputError(
-                f"feature {feature!r} is not one of {names[:8]}{'...' if len(names) > 8 else ''}",
-                fix="pass a feature name or an index",
-            )
+        i = feature_index(self, feature)
         if len(names) < 2:
             raise InputError("one feature has no partner", fix="explain two features or more")
         row = self.mean_abs(output)[i].copy()
