@@ -5,10 +5,10 @@ neither is writable); None without numba, so callers take their numpy path.
 
 ``import limelight`` starts the warm-up in a background thread: it calls the tree kernels
 on a tiny ensemble (importing nothing: the imports are made before it starts), so they are
-compiled (or read from the cache) while the user
-loads data and fits a model; a call that needs a kernel before then waits for it (the
-numpy walk is ~20x slower on 100 rows than the remaining compile), except one row's,
-which takes the numpy walk meanwhile (as fast there). ``LIMELIGHT_WARMUP=0`` turns it off;
+compiled (or read from the cache) while the user loads data and fits a model; a call that
+needs a kernel before then waits for it (the numpy walk is ~20x slower on 100 rows than
+the remaining compile), except one row's, which takes the numpy walk meanwhile (as fast
+there). ``LIMELIGHT_WARMUP=0`` turns it off;
 ``python -m limelight._warm_up`` fills the cache ahead, e.g. after install.
 
     >>> from limelight.inputs._cross import _kernel       # Compiled(fill=..., paired=...)
