@@ -15,14 +15,6 @@ KNOWN_CYCLES: set[frozenset[str]] = {
     frozenset({"models.keras", "models.tabular", "models.torch_tabular"}),
     frozenset(
         {
-            "explainers.tree",
-            "explainers.trees.catboost_reader",
-            "explainers.trees.kernel",
-            "explainers.trees.readers",
-        }
-    ),
-    frozenset(
-        {
             "_parquet",
             "explanations",
             "export",

@@ -29,8 +29,10 @@ from ..explainers.registry import (
 )
 from ..explainers.shapley import ExactShapley
 from ..explainers.tabular_gradients import TabularIntegratedGradients
-from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
+from ..explainers.tree import TreeShap
+from ..explainers.trees.ensemble import TreeEnsemble
 from ..explainers.trees.native import LibraryTreeShap
+from ..explainers.trees.readers import tree_ensemble
 from ..inputs.background import missing_rows
 from ..inputs.groups import GroupedInstance, group_instance
 from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
