@@ -36,6 +36,7 @@ from ..explainers.trees.readers import tree_ensemble
 from ..inputs.background import missing_rows
 from ..inputs.groups import GroupedInstance, group_instance
 from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
+from ..models.adapt import tabular_model
 from ..models.tabular import TabularModel
 from ..models.tabular_context import ReadableTrees, TabularContext
 from . import Plan
@@ -245,9 +246,9 @@ def _grouped_method(cls: type | None, method: Any, players: int) -> tuple[type |
 
 def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> TabularModel:
     if device is None:
-        return TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+        return tabular_model(model, output_names=output_names, model_output=model_output)
+    from ..models._detect import is_torch_module
     from ..models.torch_tabular import TorchTabularModel
-    from ..models.torch_text import is_torch_module
 
     if not is_torch_module(model):
         raise InputError("device= only applies to torch modules", fix="drop device=")
