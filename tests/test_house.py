@@ -18,14 +18,10 @@ KNOWN_CYCLES: set[frozenset[str]] = {
             "explanations",
             "export",
             "export_many",
-            "many.images",
             "many.items",
             "many.store",
-            "many.text",
-            "many.torch_images",
         }
     ),
-    frozenset({"many.remote", "many.run", "many.trees"}),
 }
 KNOWN_LONG = {"export.py"}
 
