@@ -1,5 +1,11 @@
 """limelight: explain machine-learning models inside Jupyter notebooks.
 
+Each analysis has a widget (returned at once, computing in the background) and a blocking
+twin returning the plain result that ``w.wait()`` gives: ``explain`` / ``attribute``,
+``explain_many`` / ``attribute_many``, ``compare`` / ``agreement``, ``surrogate`` /
+``surrogate_tree``, ``dependence`` / ``partial_dependence``, ``feature_elimination`` /
+``eliminate_features``. ``save`` and ``load`` keep every result.
+
 >>> import limelight as ll                       # doctest: +SKIP
 >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
@@ -12,11 +18,27 @@ from .errors import InputError, LimelightError, MethodError, ModelError, SchemaE
 from .explanation import Explanation, register_presenter
 from .explanations import Explanations
 from .export import load, save
+
+# bound after their modules load (``limelight.agreement`` and
+# ``limelight.partial_dependence`` are modules too): these names stay the functions
+from .inspection import (
+    Comparison,
+    Dependence,
+    Elimination,
+    Surrogate,
+    agreement,
+    eliminate_features,
+    partial_dependence,
+    surrogate_tree,
+)
 from .many import attribute_many
 from .modelviz import layers, monitor, structure
 from .pairwise import Interactions, interactions
 
 __all__ = [
+    "Comparison",
+    "Dependence",
+    "Elimination",
     "Explanation",
     "Explanations",
     "ExplanationWidget",
@@ -27,10 +49,13 @@ __all__ = [
     "MethodError",
     "ModelError",
     "SchemaError",
+    "Surrogate",
+    "agreement",
     "attribute",
     "attribute_many",
     "compare",
     "dependence",
+    "eliminate_features",
     "explain",
     "explain_many",
     "explainers",
@@ -42,10 +67,12 @@ __all__ = [
     "layers",
     "monitor",
     "options",
+    "partial_dependence",
     "permutation_importance",
     "save",
     "structure",
     "surrogate",
+    "surrogate_tree",
 ]
 __version__ = "0.1.0"
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _results
 from ._global_data import GlobalData, as_float, categories, feature_index, read_data
 from .errors import InputError
 from .plans.outputs import one_output
@@ -38,7 +39,8 @@ ROWS_PER_CALL = 20_000  # hybrid rows per model call while streaming
 class Dependence:
     """``features`` (names), ``grid`` (one array per feature), ``average`` (grid shape),
     ``ice`` (rows x grid, one feature only; None for two), ``source`` ("limelight": the brute
-    force above), ``centered``."""
+    force above), ``centered``; ``to_frame()`` the curve, ``.save("d.json")`` (``ll.load``
+    reads it back)."""
 
     features: list[str]
     grid: list[np.ndarray]
@@ -75,6 +77,61 @@ class Dependence:
                 fix="call dependence(model, X, feature) with one feature",
             )
         return pd.DataFrame(self.ice, columns=pd.Index(self.grid[0], name=self.features[0]))
+
+    def __repr__(self) -> str:
+        shape = " x ".join(str(len(g)) for g in self.grid)
+        ice = "" if self.ice is None else f", ICE of {len(self.ice)} rows"
+        state = "" if self.done else ", partial"
+        return (
+            f"Dependence({' x '.join(map(repr, self.features))} on output {self.output!r}, "
+            f"grid {shape}{', centered' if self.centered else ''}{ice}{state})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return _results.same(self, other)
+
+    def save(self, path: Any, *, overwrite: bool = True, include_data: bool = True):
+        """Write ``.json`` (``ll.load`` reads it back). It holds the grid and the model's
+        outputs, no row of X, so ``include_data`` leaves nothing out."""
+        return _results.save_json(self, path, overwrite=overwrite)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **_results.header("dependence"),
+            "features": list(self.features),
+            "output": self.output,
+            "source": self.source,
+            "centered": bool(self.centered),
+            "done": bool(self.done),
+            "categorical": [g.dtype == object for g in map(np.asarray, self.grid)],
+            "grid": [np.asarray(g).tolist() for g in self.grid],
+            "average": np.asarray(self.average, float).tolist(),
+            "ice": None if self.ice is None else np.asarray(self.ice, float).tolist(),
+            "extras": dict(self.extras),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dependence:
+        """Inverse of :meth:`to_dict` (null read back as NaN)."""
+
+        def floats(v: Any) -> np.ndarray:
+            return np.array(v, dtype=float)  # None -> NaN
+
+        grid = [
+            np.array(g, dtype=object) if cat else floats(g)
+            for g, cat in zip(d["grid"], d["categorical"])
+        ]
+        return cls(
+            features=[str(f) for f in d["features"]],
+            grid=grid,
+            average=floats(d["average"]).reshape(tuple(len(g) for g in grid)),
+            ice=None if d["ice"] is None else floats(d["ice"]).reshape(-1, len(grid[0])),
+            output=str(d["output"]),
+            source=str(d["source"]),
+            centered=bool(d["centered"]),
+            done=bool(d["done"]),
+            extras=dict(d.get("extras") or {}),
+        )
 
 
 def default_grid(

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._global_data import read_data
+from ..inspection import features_of
 from ..partial_dependence import Dependence, check_options, stream
 from .views import ViewWidget, svg_of_chart
 
@@ -171,7 +172,8 @@ def dependence(
     output: Any = None,
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
-    pair of them) with ICE curves; returns a widget at once. An integer that is one of a
+    pair of them) with ICE curves; returns a widget at once (the blocking twin,
+    :func:`limelight.partial_dependence`, returns the same ``Dependence`` as ``.wait()``). An integer that is one of a
     DataFrame's column labels is that label (as ``X[0]``); on a DataFrame with integer
     labels, any other integer is refused as ambiguous; otherwise it is a position.
 
@@ -182,11 +184,10 @@ def dependence(
         >>> w = ll.dependence(model, X_test, "age", centered=True)   # doctest: +SKIP
         >>> w.to_frame(); w.ice_frame()                              # doctest: +SKIP
     """
-    features = list(feature) if isinstance(feature, (list, tuple)) else [feature]
     w = DependenceWidget(
         model,
         X,
-        features,
+        features_of(feature),
         grid=grid,
         grid_resolution=grid_resolution,
         percentiles=percentiles,
