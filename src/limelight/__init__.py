@@ -2,8 +2,8 @@
 
 Each analysis has a widget (returned at once, computing in the background) and a blocking
 twin returning the plain result that ``w.wait()`` gives: ``explain`` / ``attribute``,
-``explain_many`` / ``attribute_many``, ``compare`` / ``agreement``, ``surrogate`` /
-``surrogate_tree``, ``dependence`` / ``partial_dependence``, ``feature_elimination`` /
+``explain_many`` / ``attribute_many``, ``compare`` / ``compare_methods``, ``surrogate`` /
+``surrogate_tree``, ``dependence`` / ``dependence_curves``, ``feature_elimination`` /
 ``eliminate_features``. ``save`` and ``load`` keep every result.
 
 >>> import limelight as ll                       # doctest: +SKIP
@@ -18,17 +18,14 @@ from .errors import InputError, LimelightError, MethodError, ModelError, SchemaE
 from .explanation import Explanation, register_presenter
 from .explanations import Explanations
 from .export import load, save
-
-# bound after their modules load (``limelight.agreement`` and
-# ``limelight.partial_dependence`` are modules too): these names stay the functions
 from .inspection import (
     Comparison,
     Dependence,
     Elimination,
     Surrogate,
-    agreement,
+    compare_methods,
+    dependence_curves,
     eliminate_features,
-    partial_dependence,
     surrogate_tree,
 )
 from .many import attribute_many
@@ -50,11 +47,12 @@ __all__ = [
     "ModelError",
     "SchemaError",
     "Surrogate",
-    "agreement",
     "attribute",
     "attribute_many",
     "compare",
+    "compare_methods",
     "dependence",
+    "dependence_curves",
     "eliminate_features",
     "explain",
     "explain_many",
@@ -67,7 +65,6 @@ __all__ = [
     "layers",
     "monitor",
     "options",
-    "partial_dependence",
     "permutation_importance",
     "save",
     "structure",

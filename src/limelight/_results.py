@@ -103,7 +103,22 @@ def from_json(text: str) -> Any:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal numbers and names: the two results write the same file (NaN equals NaN)."""
+    """Equal numbers and names: the two results write the same file (NaN equals NaN),
+    the time a quality check took aside (``"seconds"``: a measure of the run, not of the
+    model)."""
     if type(a) is not type(b):
         return NotImplemented
-    return standard_json(a.to_dict()) == standard_json(b.to_dict())
+    return standard_json(_untimed(a.to_dict())) == standard_json(_untimed(b.to_dict()))
+
+
+def _untimed(value: Any, quality: bool = False) -> Any:
+    """``value`` without the ``"seconds"`` keys inside an explanation's ``"quality"``."""
+    if isinstance(value, dict):
+        return {
+            k: _untimed(v, quality or k == "quality")
+            for k, v in value.items()
+            if not (quality and k == "seconds")
+        }
+    if isinstance(value, list):
+        return [_untimed(v, quality) for v in value]
+    return value

@@ -186,7 +186,7 @@ def plan_comparison(
     **options: Any,
 ) -> tuple[list[tuple[str, Any]], int]:
     """Every method planned now (``(label, plan)`` each) and ``top_k`` checked, so bad
-    input fails at the call, for :func:`limelight.agreement` and ``ll.compare`` alike."""
+    input fails at the call, for :func:`limelight.compare_methods` and ``ll.compare`` alike."""
     if isinstance(top_k, (bool, np.bool_)) or not isinstance(top_k, Integral) or top_k < 1:
         raise InputError(f"top_k={top_k!r}", fix="use a whole number of features >= 1")
     if methods is None:
@@ -199,15 +199,15 @@ def plan_comparison(
 
 class Comparison(NamedTuple):
     """Several methods' explanations of one instance and how far they agree: what
-    :func:`limelight.agreement` returns and ``ll.compare(...).wait()`` gives. It unpacks
+    :func:`limelight.compare_methods` returns and ``ll.compare(...).wait()`` gives. It unpacks
     as ``explanations, agreement = ...``; ``to_frame()`` is the agreement table (one row
     per pair of methods); ``.save("c.json")`` and ``ll.load`` keep both.
 
         >>> import numpy as np, limelight as ll
         >>> X = np.random.default_rng(0).normal(size=(30, 3))
-        >>> c = ll.agreement(lambda B: B @ [1.0, 2.0, -1.0], X[0], ["exact", "exact"], background=X)
+        >>> c = ll.compare_methods(lambda B: B @ [1.0, 2.0, -1.0], X[0], ["exact", "exact"], background=X)
         >>> c
-        Comparison(methods=['exact', 'exact (2)'], output '0', spearman 1.000 to 1.000)
+        Comparison(methods=['exact', 'exact (2)'], output 'output', spearman 1.000 to 1.000)
         >>> exps, table = c; list(exps)
         ['exact', 'exact (2)']
     """

@@ -1,23 +1,25 @@
 """The global analyses as blocking functions (named after ``sklearn.inspection``): each
 computes in the caller's thread, starts no thread, and returns its plain result, as
-``attribute`` is to ``explain``. The widget functions take the same arguments, check
-them with the same code and show the same result (``w.wait()``).
+``attribute`` is to ``explain``. The widget functions take the same arguments, check them
+with the same code and show the same result (``w.wait()``). No function takes a module's
+name (``agreement``, ``partial_dependence``): a fresh import of that module would rebind
+``ll.<name>`` to the module.
 
-=========================================  ==========================  =====================
-blocking function (result)                 widget                      result type
-=========================================  ==========================  =====================
-``ll.agreement(model, x, methods)``        ``ll.compare``              :class:`Comparison`
-``ll.surrogate_tree(model, X)``            ``ll.surrogate``            :class:`Surrogate`
-``ll.partial_dependence(model, X, f)``     ``ll.dependence``           :class:`Dependence`
-``ll.eliminate_features(model, X, y)``     ``ll.feature_elimination``  :class:`Elimination`
-=========================================  ==========================  =====================
+=========================================  ==========================  ===============
+blocking function                          widget                      result
+=========================================  ==========================  ===============
+``ll.compare_methods(model, x, methods)``  ``ll.compare``              ``Comparison``
+``ll.surrogate_tree(model, X)``            ``ll.surrogate``            ``Surrogate``
+``ll.dependence_curves(model, X, f)``      ``ll.dependence``           ``Dependence``
+``ll.eliminate_features(model, X, y)``     ``ll.feature_elimination``  ``Elimination``
+=========================================  ==========================  ===============
 
 Every result has ``to_frame()``, a short ``repr``, and ``.save("r.json")`` (or
 ``ll.save(r, "r.json")``), which ``ll.load`` reads back to an equal result.
 
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(40, 2))
-    >>> d = partial_dependence(lambda B: B[:, 0] ** 2, X, "x0", grid=[0.0, 2.0])
+    >>> d = dependence_curves(lambda B: B[:, 0] ** 2, X, "x0", grid=[0.0, 2.0])
     >>> d.to_frame()["average"].tolist()
     [0.0, 4.0]
 """
@@ -40,14 +42,14 @@ __all__ = [
     "Dependence",
     "Elimination",
     "Surrogate",
-    "agreement",
+    "compare_methods",
+    "dependence_curves",
     "eliminate_features",
-    "partial_dependence",
     "surrogate_tree",
 ]
 
 
-def agreement(
+def compare_methods(
     model: Any,
     x: Any,
     methods: list[Any] | None = None,
@@ -60,9 +62,10 @@ def agreement(
     """Run ``methods`` (two or more names or explainer objects) on ``x`` one after the
     other and measure how far their attributions agree; the blocking twin of
     :func:`limelight.compare` (same arguments and defaults). Returns a
-    :class:`~limelight.agreement.Comparison`: ``exps, table = ll.agreement(...)``.
+    :class:`~limelight.agreement.Comparison`: ``exps, table = ll.compare_methods(...)``.
+    Not named ``agreement``: that is the module's name and its pairwise measure's.
 
-        >>> c = ll.agreement(model, x, ["exact", "kernel", "lime"], background=X)  # doctest: +SKIP
+        >>> c = ll.compare_methods(model, x, ["exact", "kernel", "lime"], background=X)  # doctest: +SKIP
         >>> c.to_frame()                   # one row per pair: spearman, top_k, ...  # doctest: +SKIP
     """
     plans, k = _agreement.plan_comparison(
@@ -93,7 +96,7 @@ def surrogate_tree(
     )
 
 
-def partial_dependence(
+def dependence_curves(
     model: Any,
     X: Any,
     feature: Any,
@@ -106,10 +109,11 @@ def partial_dependence(
 ) -> Dependence:
     """Partial dependence (and ICE curves) of the model's output on ``feature`` (a name
     or position, or a pair); the blocking twin of :func:`limelight.dependence` (same
-    arguments), named as scikit-learn's ``sklearn.inspection.partial_dependence``.
+    arguments; scikit-learn's ``sklearn.inspection.partial_dependence``, with the ICE
+    curves kept). Not named ``partial_dependence``: that is the module's name.
     Returns a :class:`~limelight.partial_dependence.Dependence`.
 
-        >>> d = ll.partial_dependence(model, X_test, "age")   # doctest: +SKIP
+        >>> d = ll.dependence_curves(model, X_test, "age")   # doctest: +SKIP
         >>> d.to_frame(), d.ice_frame()                       # doctest: +SKIP
     """
     return _dependence.compute(

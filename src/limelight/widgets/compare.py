@@ -55,7 +55,7 @@ class CompareWidget(ViewWidget):
 
     def wait(self, timeout: float | None = None) -> Comparison:
         """Block until every method finished: the :class:`~limelight.agreement.Comparison`
-        (explanations by method, agreement), as :func:`limelight.agreement` returns it."""
+        (explanations by method, agreement), as :func:`limelight.compare_methods` returns it."""
         self._wait(timeout)
         return Comparison(self.explanations, self._agreement)
 
@@ -186,7 +186,7 @@ def compare(
 ) -> CompareWidget:
     """Run ``methods`` (names or explainer objects, two or more) on ``x`` and show them
     side by side with their agreement; returns a widget at once (the blocking twin,
-    :func:`limelight.agreement`, returns the same ``Comparison`` as ``.wait()``). By
+    :func:`limelight.compare_methods`, returns the same ``Comparison`` as ``.wait()``). By
     default, for a row:
     ``["exact", "kernel", "lime"]`` up to 12 features, ``["leverage", "kernel", "lime"]``
     above (exact Shapley values grow as 2**d); for a text ``["shapley", "leverage",

@@ -173,7 +173,7 @@ def dependence(
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
     pair of them) with ICE curves; returns a widget at once (the blocking twin,
-    :func:`limelight.partial_dependence`, returns the same ``Dependence`` as ``.wait()``). An integer that is one of a
+    :func:`limelight.dependence_curves`, returns the same ``Dependence`` as ``.wait()``). An integer that is one of a
     DataFrame's column labels is that label (as ``X[0]``); on a DataFrame with integer
     labels, any other integer is refused as ambiguous; otherwise it is a position.
 
