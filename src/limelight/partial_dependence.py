@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _results
 from ._dependence_groups import MAX_COMBINATIONS, Axis, check_max, group_axis, resolve
 from ._global_data import GlobalData, as_float, categories, feature_index, read_data
 from .errors import InputError
@@ -40,7 +41,8 @@ ROWS_PER_CALL = 20_000  # hybrid rows per model call while streaming
 class Dependence:
     """``features`` (names), ``grid`` (one array per feature), ``average`` (grid shape),
     ``ice`` (rows x grid, one feature only; None for two), ``source`` ("limelight": the brute
-    force above), ``centered``."""
+    force above), ``centered``; ``to_frame()`` the curve, ``.save("d.json")`` (``ll.load``
+    reads it back)."""
 
     features: list[str]
     grid: list[np.ndarray]
@@ -77,6 +79,31 @@ class Dependence:
                 fix="call dependence(model, X, feature) with one feature",
             )
         return pd.DataFrame(self.ice, columns=pd.Index(self.grid[0], name=self.features[0]))
+
+    def __repr__(self) -> str:
+        shape = " x ".join(str(len(g)) for g in self.grid)
+        ice = "" if self.ice is None else f", ICE of {len(self.ice)} rows"
+        state = "" if self.done else ", partial"
+        return (
+            f"Dependence({' x '.join(map(repr, self.features))} on output {self.output!r}, "
+            f"grid {shape}{', centered' if self.centered else ''}{ice}{state})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return _results.same(self, other)
+
+    def save(self, path: Any, *, overwrite: bool = True, include_data: bool = True):
+        """Write ``.json`` (``ll.load`` reads it back). It holds the grid and the model's
+        outputs, no row of X, so ``include_data`` leaves nothing out."""
+        return _results.save_json(self, path, overwrite=overwrite)
+
+    def to_dict(self) -> dict[str, Any]:
+        return _results.dependence_dict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Dependence:
+        """Inverse of :meth:`to_dict` (null read back as NaN)."""
+        return _results.dependence_from_dict(cls, d)
 
 
 def default_grid(

@@ -241,7 +241,11 @@ class Quality:
         """JSON-ready numbers, the verdict and the curves."""
         out = {k: getattr(self, k) for k in FIELDS}
         out.update(
-            verdict=self.verdict, faithful=self.faithful, computed=self.computed, curves=self.curves
+            verdict=self.verdict,
+            faithful=self.faithful,
+            computed=self.computed,
+            curves=self.curves,
+            basis=self.basis,  # a loaded sampled run's verdict must not read "exact"
         )
         # the closed forms cost nothing: they come with every export; the others once read
         for name in ("sparseness", "complexity"):
@@ -255,7 +259,10 @@ class Quality:
 
         metrics = {k: Metric.from_dict(m) for k, m in dict(d.get("metrics") or {}).items()}
         return cls(
-            **{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}), metrics=metrics
+            **{k: d.get(k) for k in FIELDS},
+            basis=d.get("basis"),
+            curves=dict(d.get("curves") or {}),
+            metrics=metrics,
         )
 
 

@@ -78,7 +78,8 @@ class Metric:
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Metric:
         keys = ("name", "value", "params", "passed", "detail", "seconds", "note")
-        return cls(**{k: d[k] for k in keys if d.get(k) is not None})
+        found = {k: d[k] for k in keys if d.get(k) is not None}
+        return cls(**{"value": float("nan"), **found})  # a NaN value was written as null
 
 
 def _flat(phi: Any) -> np.ndarray:

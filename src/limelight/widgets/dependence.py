@@ -16,6 +16,7 @@ import numpy as np
 
 from .._dependence_groups import MAX_COMBINATIONS
 from .._global_data import read_data
+from ..inspection import features_of
 from ..partial_dependence import Dependence, check_options, stream
 from .views import ViewWidget, svg_of_chart
 
@@ -175,7 +176,8 @@ def dependence(
     max_combinations: int = MAX_COMBINATIONS,
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
-    pair of them) with ICE curves; returns a widget at once. An integer that is one of a
+    pair of them) with ICE curves; returns a widget at once (the blocking twin,
+    :func:`limelight.dependence_curves`, returns the same ``Dependence`` as ``.wait()``). An integer that is one of a
     DataFrame's column labels is that label (as ``X[0]``); on a DataFrame with integer
     labels, any other integer is refused as ambiguous; otherwise it is a position.
 
@@ -197,11 +199,10 @@ def dependence(
         >>> ll.dependence(model, X, "colour",
         ...               feature_groups={"colour": ["colour_red", "colour_blue"]})  # doctest: +SKIP
     """
-    features = list(feature) if isinstance(feature, (list, tuple)) else [feature]
     w = DependenceWidget(
         model,
         X,
-        features,
+        features_of(feature),
         grid=grid,
         grid_resolution=grid_resolution,
         percentiles=percentiles,

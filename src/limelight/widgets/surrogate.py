@@ -223,7 +223,8 @@ def surrogate(
     feature_groups: Any = None,
 ) -> SurrogateWidget:
     """Distil ``model`` into a decision tree of ``max_depth`` fitted to its predictions on
-    ``X``; returns a widget at once (the tree fits in the background).
+    ``X``; returns a widget at once (the tree fits in the background; the blocking twin,
+    :func:`limelight.surrogate_tree`, returns the same ``Surrogate`` as ``.wait()``).
 
     A classifier's tree mimics the class the model predicts (a single log-odds or decision
     column is read as two classes, cut at 0; a probability column at 0.5); ``output=``
