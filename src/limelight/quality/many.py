@@ -263,7 +263,9 @@ def _one(name: str, ex: Any, i: int, source: Any, params: dict, other: dict) -> 
         value = getattr(cheap(exp), name)
         note = "" if value is not None else f"{name} does not apply to method {exp.method!r}"
         return value, {"definition": _DEFINITIONS[name]}, None, note
-    plan = None if source is None else source.row_plan(int(ex.row[i]))
+    # the closed forms read the values alone: no row plan to make
+    closed = name in CLOSED_FORMS or source is None
+    plan = None if closed else source.row_plan(int(ex.row[i]))
     builder = None if plan is None else players_for(plan, exp)
     src = Source(plan, exp, builder)
     if name in CURVES:
