@@ -35,7 +35,7 @@ import numpy as np
 
 from .coalition_design import CoalitionDesign
 from .coalition_trees import boost_groups, route_groups, tree_shapley
-from .leverage import LeverageShap, leverage_fit
+from .leverage import TabularLeverage, leverage_fit
 
 # below this many coalitions per feature each fold's fit is too noisy for its correction
 # (measured: a 201-token text at 1,000 coalitions lost every planted cue), so Leverage SHAP
@@ -167,14 +167,14 @@ def _correction_variance(design, sampled, test, cls, unit, weight, r, nt) -> np.
     return var + np.einsum("c,cdk->dk", scale, ss)
 
 
-class MsrShap(LeverageShap):
+class TabularMsr(TabularLeverage):
     """Regression-adjusted Monte Carlo Shapley values over a tabular model's background
     (see the module docstring), on Leverage SHAP's coalitions: ``adjust="tree"`` (boosted
     trees on the linear fit's residuals) or ``"linear"``. Below ``MIN_PER_FEATURE``
     coalitions per feature it returns Leverage SHAP's values. Options as
-    :class:`LeverageShap`.
+    :class:`TabularLeverage`.
 
-        >>> MsrShap(adjust="linear").adjust
+        >>> TabularMsr(adjust="linear").adjust
         'linear'
     """
 
