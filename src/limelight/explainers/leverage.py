@@ -93,7 +93,7 @@ def estimate_game(
     ``(G, n, d)`` -> values ``(G, n, k)``: a background's groups of rows), each explained
     from ``budget`` coalitions of its own, drawn independently, and the values are their
     weighted mean: the Shapley values of the weighted mean game, with the coalitions'
-    errors independent across the groups (:class:`LeverageShap`). With ``pilot``, the
+    errors independent across the groups (:class:`TabularLeverage`). With ``pilot``, the
     first sampled coalitions (:func:`_pilot_units`, out of the budget) are shared by
     every group and measure whether the groups lower the error (:func:`_grouping_gain`):
     if they do, the pilot is set aside and each group draws its own; if not, the rest is
@@ -276,7 +276,7 @@ def _pooled(weights: np.ndarray, phi: np.ndarray, se, design: CoalitionDesign):
     return mean, np.sqrt(np.tensordot(weights**2, se**2, axes=1))
 
 
-class LeverageShap(Explainer):
+class TabularLeverage(Explainer):
     """Leverage SHAP over a tabular model's background (see the module docstring):
     ``max_evals`` coalitions (default ``2 * d + 2048``; each costs one model row per
     background row), stopping early once every standard error is within ``tol`` times
@@ -285,7 +285,7 @@ class LeverageShap(Explainer):
     (:func:`estimate_game`'s ``weights``; the same model rows); ``"auto"``: one per row up
     to ``max_groups``, kept if a pilot measures that they lower the error; 1: one design.
 
-        >>> LeverageShap(max_evals=500, random_state=0).max_evals
+        >>> TabularLeverage(max_evals=500, random_state=0).max_evals
         500
     """
 

@@ -114,7 +114,7 @@ def _only(entry: Method, options: dict, method: Any) -> dict:
     """For "auto", the options the chosen method takes (any image method's are accepted)."""
     if method != "auto":
         return options
-    return {k: v for k, v in options.items() if k in options_of(entry.cls)}
+    return {k: v for k, v in options.items() if k in options_of(entry.impl)}
 
 
 def _method(method: str | Explainer, model: Any) -> Method:

@@ -213,7 +213,7 @@ def plan(
         explainer = configured("tabular", method, options)
     else:
         name = method if method != "auto" else _auto(ctx, inst)
-        cls = lookup("tabular", name).cls
+        cls = lookup("tabular", name).impl
         if method == "auto":  # options any candidate takes: the chosen one's are used
             options = {k: v for k, v in options.items() if k in options_of(cls)}
         explainer = build("tabular", name, options, random_state=random_state, inputs=INPUT_OPTIONS)
@@ -263,10 +263,10 @@ def _method_class(method: Any, options: dict) -> type | None:
     reads trees as TreeShap does)."""
     if isinstance(method, Explainer):
         configured("tabular", method, options)
-        return entry_of("tabular", method).cls
-    cls = None if method == "auto" else lookup("tabular", method).cls
-    check_options("tabular", cls, options, INPUT_OPTIONS, warn=False)
-    return cls
+        return entry_of("tabular", method).impl
+    entry = None if method == "auto" else lookup("tabular", method)
+    check_options("tabular", entry, options, INPUT_OPTIONS, warn=False)
+    return None if entry is None else entry.impl
 
 
 def _auto(ctx: TabularContext, inst: TabularInstance) -> str:

@@ -128,7 +128,7 @@ def plan(
         explainer = configured("text", method, {})
     else:
         if method == "auto":  # options any text method takes: the chosen one's are used
-            options = {k: v for k, v in options.items() if k in options_of(entry.cls)}
+            options = {k: v for k, v in options.items() if k in options_of(entry.impl)}
         explainer = build(
             "text", entry.name, options, random_state=random_state, inputs=INPUT_OPTIONS
         )
