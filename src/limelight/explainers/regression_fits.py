@@ -91,7 +91,10 @@ MIN_PER_FEATURE = 10
 # (bench/shapley_estimators.py, d = 30 and 60): 3 folds cut the error 5-10% against 2; 4
 # gain little more for a third more time
 FOLDS = 3
-TREES = {"n_trees": 25, "depth": 4, "rate": 0.2, "min_leaf": 4}  # tuned in bench: error vs time
+# the trees' settings, tuned in bench/shapley_families.py for error at shap Kernel's time:
+# 10 trees at rate 0.4 had the error of 25 at 0.2 (within 5-10%, d = 14 and 30, five
+# families) in ~half the fit's time; 6 at 0.5 lost 5-15% more
+TREES = {"n_trees": 10, "depth": 4, "rate": 0.4, "min_leaf": 4}
 
 
 def _adjust_with_trees(z, fits, tests, K: int) -> list:
@@ -130,9 +133,30 @@ def _folds(cls: np.ndarray, unit: np.ndarray, k: int) -> np.ndarray:
 
 def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str = "tree"):
     """Cross-fitted regression-adjusted values and standard errors, each ``(groups, d, k)``,
-    for each group's coalitions (arrays as :func:`leverage_fit`'s)."""
+    for each group's coalitions (arrays as :func:`leverage_fit`'s), and whether they are
+    adjusted (False: too few coalitions to cross-fit, :func:`leverage_fit`'s values). Two
+    outputs that are each other's negation (a binary classifier's two probabilities,
+    minus their base values) are fitted once: the trees of ``-r`` are those of ``r``
+    negated, so the second's values and errors follow exactly."""
+    if _negated_pair(y, delta):
+        phi, se, adjusted = msr_estimate(
+            design, z, y[..., :1], cls, unit, delta[:, :1], adjust=adjust
+        )
+        return np.concatenate([phi, -phi], axis=2), np.concatenate([se, se], axis=2), adjusted
     fits = [_msr_one(design, z[g], y[g], cls, unit, delta[g], adjust) for g in range(len(z))]
-    return np.stack([f[0] for f in fits]), np.stack([f[1] for f in fits])
+    phi, se = np.stack([f[0] for f in fits]), np.stack([f[1] for f in fits])
+    return phi, se, all(f[2] for f in fits)
+
+
+def _negated_pair(y: np.ndarray, delta: np.ndarray) -> bool:
+    """Whether ``y`` has two outputs, the second the first's negation (to rounding)."""
+    if y.shape[-1] != 2:
+        return False
+    scale = max(float(np.abs(y[..., 0]).max(initial=0.0)), float(np.abs(delta).max()), 1e-300)
+    gap = max(
+        float(np.abs(y[..., 0] + y[..., 1]).max(initial=0.0)), float(np.abs(delta.sum(-1)).max())
+    )
+    return gap <= 1e-12 * scale
 
 
 def _linear(design, z, y, cls, unit, delta, **options):
@@ -142,8 +166,8 @@ def _linear(design, z, y, cls, unit, delta, **options):
 
 
 def _msr_one(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
-    """One game's values and standard errors ``(d, k)``: for each of ``FOLDS`` folds, a
-    fit on the other folds and its correction on this one."""
+    """One game's values and standard errors ``(d, k)``, and whether they are adjusted:
+    for each of ``FOLDS`` folds, a fit on the other folds and its correction on this one."""
     d, K = design.d, FOLDS
     enum = design.enumerated[cls]
     fold = _folds(cls, unit, K)
@@ -151,7 +175,7 @@ def _msr_one(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
     n_cls = len(design.classes)
     fold_units = [np.bincount(cls[~enum & (fold == f)], minlength=n_cls) // 2 for f in range(K)]
     if len(z) < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in fold_units):
-        return _linear(design, z, y, cls, unit, delta)  # too few to cross-fit
+        return (*_linear(design, z, y, cls, unit, delta), False)  # too few to cross-fit
     sizes = z.sum(axis=1)
     inv_c = 1.0 / np.array([float(comb(d, s)) for s in range(d + 1)])[sizes]
     sign = np.where(
@@ -185,7 +209,7 @@ def _msr_one(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
         variances.append(_correction_variance(design, sampled, test, cls, unit, weight, r, nt))
     phi = sum(ests) / K
     phi += ((delta - phi.sum(axis=0)) / d)[None, :]  # efficiency, exactly
-    return phi, np.sqrt(sum(variances)) / K
+    return phi, np.sqrt(sum(variances)) / K, True
 
 
 def _correction_variance(design, sampled, test, cls, unit, weight, r, nt) -> np.ndarray:
