@@ -24,18 +24,8 @@ KNOWN_CYCLES: set[frozenset[str]] = {
         }
     ),
     frozenset({"explainers.leverage", "explainers.msr"}),
-    frozenset(
-        {
-            "_parquet",
-            "explanations",
-            "export",
-            "export_many",
-            "many.items",
-            "many.store",
-        }
-    ),
 }
-KNOWN_LONG = {"explainers/leverage.py", "export.py", "quality.py"}
+KNOWN_LONG = {"explainers/leverage.py", "quality.py"}
 
 
 def cycles(g: dict[str, set[str]]) -> list[list[str]]:
