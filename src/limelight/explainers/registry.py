@@ -27,12 +27,13 @@ from ..errors import InputError, MethodError
 from .base import Explainer
 from .game_shapley import SegmentLeverage, SegmentMsr, TokenLeverage, TokenMsr
 from .gradients import GradCam, GradientXInput, IntegratedGradients, Saliency, SmoothGrad
+from .kernel import KernelShap
 from .leverage import LeverageShap
 from .lime_tabular import Lime
 from .msr import MsrShap
 from .occlusion import ImageOcclusion
 from .segments import SegmentLime, SegmentShapley
-from .shapley import ExactShapley, KernelShap
+from .shapley import ExactShapley
 from .tabular_gradients import TabularIntegratedGradients
 from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
 from .text_gradients import TokenGradientXInput, TokenIntegratedGradients

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .. import _results
 from .._parquet import _pyarrow, damaged_file, read_parquet
 from ..errors import InputError, SchemaError
 from ..explanation import Explanation
@@ -18,8 +19,9 @@ if TYPE_CHECKING:
 
 def load(path: str | Path) -> Explanation:
     """Read an explanation written by ``save(..., "x.json")`` (any schema version so far),
-    or many (an ``Explanations``) from a ``.parquet`` file or an ``attribute_many(out=)``
-    folder.
+    a global analysis's result (``Comparison``, ``Surrogate``, ``Dependence``,
+    ``Elimination``) from its ``.json``, or many (an ``Explanations``) from a ``.parquet``
+    file or an ``attribute_many(out=)`` folder.
 
         >>> exp = ll.load("exp.json")   # doctest: +SKIP
     """
@@ -35,6 +37,8 @@ def load(path: str | Path) -> Explanation:
             f"{path.name} is not a text file, so not a limelight explanation",
             fix="load the .json file written by save(..., 'x.json')",
         ) from None
+    if _results.is_result(text):  # a global analysis's result (a Comparison, a Surrogate...)
+        return _results.from_json(text)
     exp = Explanation.from_json(text)
     if isinstance(exp.quality, dict):  # the quality numbers it was saved with
         from ..quality import Quality

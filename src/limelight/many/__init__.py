@@ -162,6 +162,11 @@ def attribute_many(
             parts[c] = ex
     if not collect:
         return None
+    from ..quality.many import ManySource
+
+    source = ManySource(run.plan, run.X)  # the run's model, for the metrics that call it
+    for ex in parts.values():
+        ex._source = source
     result = Explanations.concat([parts[c] for c in sorted(parts)])
     for key in ("model_seconds", "model_calls"):
         result.params.pop(key, None)

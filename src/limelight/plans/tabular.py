@@ -29,11 +29,14 @@ from ..explainers.registry import (
 )
 from ..explainers.shapley import ExactShapley
 from ..explainers.tabular_gradients import TabularIntegratedGradients
-from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
+from ..explainers.tree import TreeShap
+from ..explainers.trees.ensemble import TreeEnsemble
 from ..explainers.trees.native import LibraryTreeShap
+from ..explainers.trees.readers import tree_ensemble
 from ..inputs.background import missing_rows
 from ..inputs.groups import GroupedInstance, group_instance
 from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
+from ..models.adapt import tabular_model
 from ..models.tabular import TabularModel
 from ..models.tabular_context import ReadableTrees, TabularContext
 from . import Plan
@@ -243,9 +246,9 @@ def _grouped_method(cls: type | None, method: Any, players: int) -> tuple[type |
 
 def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> TabularModel:
     if device is None:
-        return TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+        return tabular_model(model, output_names=output_names, model_output=model_output)
+    from ..models._detect import is_torch_module
     from ..models.torch_tabular import TorchTabularModel
-    from ..models.torch_text import is_torch_module
 
     if not is_torch_module(model):
         raise InputError("device= only applies to torch modules", fix="drop device=")
