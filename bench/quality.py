@@ -38,7 +38,7 @@ from sklearn.preprocessing import StandardScaler
 
 from limelight.api import plan
 from limelight.quality import MAX_EXTRA, _curve_rows, assess
-from limelight.quality_metrics import NAMES
+from limelight.quality.metrics import NAMES
 
 
 def tabular_cases():

@@ -389,7 +389,7 @@ def test_the_beeswarm_is_attribute_many_and_a_loop_of_attribute():
     the per-row path it replaced: exact below 11 features (a loop of ll.attribute with the
     beeswarm's 10-row background), Kernel SHAP above (the planned explainer on each row's
     instance, seeded with the row's seed)."""
-    from limelight.explainers.shapley import KernelShap
+    from limelight.explainers.kernel import KernelShap
     from limelight.plans import plan
 
     rng = np.random.default_rng(4)

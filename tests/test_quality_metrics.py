@@ -13,7 +13,7 @@ import pytest
 import limelight as ll
 from limelight.errors import InputError, MethodError
 from limelight.quality import Players
-from limelight.quality_metrics import complexity, faithfulness_correlation, sparseness
+from limelight.quality.metrics import complexity, faithfulness_correlation, sparseness
 
 W = np.array([1.0, -2.0, 0.5, 0.0, 3.0, 1.5])
 
@@ -201,3 +201,13 @@ def test_the_pictures_show_the_metrics_read_with_their_parameters(linear):
     root = ET.fromstring(to_svg(e))
     shown = " ".join((el.text or "") for el in root.iter() if el.tag.endswith(("text", "tspan")))
     assert f"max-sensitivity {m.value:.2g} (radius 0.05, samples 4, norm l2)" in shown
+
+
+def test_the_old_module_path_is_the_moved_module_and_warns():
+    import importlib
+    import sys
+
+    sys.modules.pop("limelight.quality_metrics", None)
+    with pytest.warns(DeprecationWarning, match="limelight.quality.metrics"):
+        old = importlib.import_module("limelight.quality_metrics")
+    assert old.sparseness is sparseness and old.NAMES[0] == "faithfulness_correlation"

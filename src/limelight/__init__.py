@@ -1,5 +1,11 @@
 """limelight: explain machine-learning models inside Jupyter notebooks.
 
+Each analysis has a widget (returned at once, computing in the background) and a blocking
+twin returning the plain result that ``w.wait()`` gives: ``explain`` / ``attribute``,
+``explain_many`` / ``attribute_many``, ``compare`` / ``compare_methods``, ``surrogate`` /
+``surrogate_tree``, ``dependence`` / ``dependence_curves``, ``feature_elimination`` /
+``eliminate_features``. ``save`` and ``load`` keep every result.
+
 >>> import limelight as ll                       # doctest: +SKIP
 >>> ll.explain(model, X_test.iloc[3], background=X_train)   # doctest: +SKIP
 """
@@ -12,11 +18,24 @@ from .errors import InputError, LimelightError, MethodError, ModelError, SchemaE
 from .explanation import Explanation, register_presenter
 from .explanations import Explanations
 from .export import load, save
+from .inspection import (
+    Comparison,
+    Dependence,
+    Elimination,
+    Surrogate,
+    compare_methods,
+    dependence_curves,
+    eliminate_features,
+    surrogate_tree,
+)
 from .many import attribute_many
 from .modelviz import layers, monitor, structure
 from .pairwise import Interactions, interactions
 
 __all__ = [
+    "Comparison",
+    "Dependence",
+    "Elimination",
     "Explanation",
     "Explanations",
     "ExplanationWidget",
@@ -27,10 +46,14 @@ __all__ = [
     "MethodError",
     "ModelError",
     "SchemaError",
+    "Surrogate",
     "attribute",
     "attribute_many",
     "compare",
+    "compare_methods",
     "dependence",
+    "dependence_curves",
+    "eliminate_features",
     "explain",
     "explain_many",
     "explainers",
@@ -46,6 +69,7 @@ __all__ = [
     "save",
     "structure",
     "surrogate",
+    "surrogate_tree",
 ]
 __version__ = "0.1.0"
 

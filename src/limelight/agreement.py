@@ -15,15 +15,26 @@ much their attributions agree, pair by pair.
 from __future__ import annotations
 
 from itertools import combinations
-from typing import Any
+from numbers import Integral
+from typing import Any, NamedTuple
 
 import numpy as np
 
+from . import _results
 from .errors import InputError, MethodError
 from .explainers.base import Explainer
 from .explanation import Explanation
 
 TOP_K = 5
+COLUMNS = [
+    "method_a",
+    "method_b",
+    "spearman",
+    "top_k",
+    "k",
+    "n_sign_disagreements",
+    "sign_disagreements",
+]
 IMPORTANT = 0.05  # a value above 5% of a method's largest |value| counts for sign checks
 
 
@@ -161,16 +172,107 @@ def table(
                 "n_sign_disagreements": len(got["sign_disagreements"]),
             }
         )
-    columns = [
-        "method_a",
-        "method_b",
-        "spearman",
-        "top_k",
-        "k",
-        "n_sign_disagreements",
-        "sign_disagreements",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def plan_comparison(
+    model: Any,
+    x: Any,
+    methods: list[Any] | None = None,
+    *,
+    background: Any = None,
+    top_k: int = TOP_K,
+    random_state: int | None = None,
+    **options: Any,
+) -> tuple[list[tuple[str, Any]], int]:
+    """Every method planned now (``(label, plan)`` each) and ``top_k`` checked, so bad
+    input fails at the call, for :func:`limelight.compare_methods` and ``ll.compare`` alike."""
+    if isinstance(top_k, (bool, np.bool_)) or not isinstance(top_k, Integral) or top_k < 1:
+        raise InputError(f"top_k={top_k!r}", fix="use a whole number of features >= 1")
+    if methods is None:
+        methods = default_methods(model, x, background=background, **options)
+    plans = list(
+        run_methods(model, x, methods, background=background, random_state=random_state, **options)
+    )
+    return plans, int(top_k)
+
+
+class Comparison(NamedTuple):
+    """Several methods' explanations of one instance and how far they agree: what
+    :func:`limelight.compare_methods` returns and ``ll.compare(...).wait()`` gives. It unpacks
+    as ``explanations, agreement = ...``; ``to_frame()`` is the agreement table (one row
+    per pair of methods); ``.save("c.json")`` and ``ll.load`` keep both.
+
+        >>> import numpy as np, limelight as ll
+        >>> X = np.random.default_rng(0).normal(size=(30, 3))
+        >>> c = ll.compare_methods(lambda B: B @ [1.0, 2.0, -1.0], X[0], ["exact", "exact"], background=X)
+        >>> c
+        Comparison(methods=['exact', 'exact (2)'], output 'output', spearman 1.000 to 1.000)
+        >>> exps, table = c; list(exps)
+        ['exact', 'exact (2)']
+    """
+
+    explanations: dict[str, Explanation]
+    agreement: Any  # a pandas DataFrame, one row per pair of methods
+
+    @property
+    def methods(self) -> list[str]:
+        return list(self.explanations)
+
+    def to_frame(self):
+        """The agreement table: ``method_a``, ``method_b``, ``spearman``, ``top_k``, ``k``,
+        ``n_sign_disagreements``, ``sign_disagreements``."""
+        return self.agreement.copy()
+
+    def __repr__(self) -> str:
+        rho = self.agreement["spearman"].astype(float)
+        first = next(iter(self.explanations.values()), None)
+        out = first.output_names[first.output_index(None)] if first is not None else "?"
+        span = f"spearman {rho.min():.3f} to {rho.max():.3f}" if rho.notna().any() else ""
+        return f"Comparison(methods={self.methods}, output {out!r}, {span})"
+
+    def __eq__(self, other: object) -> bool:
+        return _results.same(self, other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def save(self, path: Any, *, overwrite: bool = True, include_data: bool = True):
+        """Write ``.json`` (``ll.load`` reads it back); ``include_data=False`` leaves each
+        explanation's raw input out."""
+        if include_data:
+            return _results.save_json(self, path, overwrite=overwrite)
+        from .export import redact
+
+        exps = {k: redact(e) for k, e in self.explanations.items()}
+        return _results.save_json(Comparison(exps, self.agreement), path, overwrite=overwrite)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **_results.header("comparison"),
+            "explanations": {k: e.to_dict() for k, e in self.explanations.items()},
+            "agreement": self.agreement.to_dict("records"),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Comparison:
+        import pandas as pd
+
+        exps = {k: _loaded(e) for k, e in d["explanations"].items()}
+        frame = pd.DataFrame(d["agreement"], columns=COLUMNS)
+        frame = frame.astype({"spearman": float, "top_k": float, "k": int})
+        return cls(exps, frame.astype({"n_sign_disagreements": int}))
+
+
+def _loaded(d: dict) -> Explanation:
+    exp = Explanation.from_dict(d)
+    if isinstance(exp.quality, dict):  # the quality numbers it was saved with
+        from .quality import Quality
+
+        exp.quality = Quality.from_dict(exp.quality)
+    return exp
 
 
 def _values(exp: Explanation, name: str, fallback: int) -> np.ndarray:

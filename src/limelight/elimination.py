@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _results
 from ._global_data import GlobalData, is_missing, read_data
 from .errors import InputError, ModelError
 
@@ -36,7 +37,8 @@ from .errors import InputError, ModelError
 @dataclass
 class Elimination:
     """``n_features`` kept at each step, the ``score`` (and ``score_std``) there,
-    ``ranking`` (1 = kept longest), the ``recommended`` feature names, ``method``."""
+    ``ranking`` (1 = kept longest), the ``recommended`` feature names, ``method``;
+    ``to_frame()`` the curve, ``.save("e.json")`` (``ll.load`` reads it back)."""
 
     n_features: np.ndarray
     score: np.ndarray
@@ -51,6 +53,48 @@ class Elimination:
 
         return pd.DataFrame(
             {"n_features": self.n_features, "score": self.score, "score_std": self.score_std}
+        )
+
+    def __repr__(self) -> str:
+        shown = self.recommended[:6]
+        more = f" and {len(self.recommended) - 6} more" if len(self.recommended) > 6 else ""
+        best = float(np.nanmax(self.score)) if np.size(self.score) else float("nan")
+        return (
+            f"Elimination({self.method}, {self.scoring}: keep {len(self.recommended)} of "
+            f"{len(self.ranking)} features {shown}{more}, best score {best:.4g})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return _results.same(self, other)
+
+    def save(self, path: Any, *, overwrite: bool = True, include_data: bool = True):
+        """Write ``.json`` (``ll.load`` reads it back). It holds scores and feature names,
+        no row of X, so ``include_data`` leaves nothing out."""
+        return _results.save_json(self, path, overwrite=overwrite)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **_results.header("elimination"),
+            "method": self.method,
+            "scoring": self.scoring,
+            "n_features": np.asarray(self.n_features).tolist(),
+            "score": np.asarray(self.score, float).tolist(),
+            "score_std": np.asarray(self.score_std, float).tolist(),
+            "ranking": {str(k): int(v) for k, v in self.ranking.items()},
+            "recommended": list(self.recommended),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Elimination:
+        """Inverse of :meth:`to_dict` (null read back as NaN)."""
+        return cls(
+            n_features=np.asarray(d["n_features"], dtype=np.int64),
+            score=np.array(d["score"], dtype=float),
+            score_std=np.array(d["score_std"], dtype=float),
+            ranking={str(k): int(v) for k, v in d["ranking"].items()},
+            recommended=[str(n) for n in d["recommended"]],
+            method=str(d["method"]),
+            scoring=str(d["scoring"]),
         )
 
 

@@ -66,6 +66,10 @@ class Explanations:
     errors: np.ndarray | None = None
     seeds: np.ndarray | None = None
     row: np.ndarray | None = None
+    #: what re-makes a row's plan (an ``attribute_many`` run, in memory only): the
+    #: quality metrics that call the model need it
+    _source: Any = field(default=None, repr=False)
+    _quality: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
@@ -168,9 +172,26 @@ class Explanations:
                 [getattr(p, a) for p in parts]
             )
         )
-        return replace(first, **{a: cat(a) for a in ROW_FIELDS})
+        # one run's model stays attached only when every part is of that run
+        same = all(p._source is first._source for p in parts)
+        return replace(
+            first, **{a: cat(a) for a in ROW_FIELDS}, _source=first._source if same else None
+        )
 
     # -- summaries ------------------------------------------------------------------------
+    @property
+    def quality(self):
+        """The quality metrics of ``e.quality`` over the rows, each summarised (median,
+        quartiles, rows without a number): ``ex.quality.sparseness``,
+        ``ex.quality.faithfulness_correlation`` (computed when read), ``ex.quality.metric(
+        "max_sensitivity", rows=20, radius=0.05)``, ``ex.quality.to_frame()``; see
+        :mod:`limelight.quality.many`."""
+        if self._quality is None:
+            from .quality.many import ManyQuality
+
+            self._quality = ManyQuality(self)
+        return self._quality
+
     def mean_abs(self) -> np.ndarray:
         """``(n_outputs, n_features)`` mean |attribution| over the rows without error."""
         return np.abs(self.values[self.ok]).mean(axis=0)

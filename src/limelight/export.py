@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _results
 from . import export_draw as draw
 from ._atomic import check_target, snapshot_target, write_atomic
 from .encoders import CHART_VIEWS, chart_specs, encode
@@ -83,8 +84,9 @@ def to_json(obj: Any, *, include_data: bool = True, full_resolution: bool = Fals
 
 def load(path: str | Path) -> Explanation:
     """Read an explanation written by ``save(..., "x.json")`` (any schema version so far),
-    or many (an ``Explanations``) from a ``.parquet`` file or an ``attribute_many(out=)``
-    folder.
+    a global analysis's result (``Comparison``, ``Surrogate``, ``Dependence``,
+    ``Elimination``) from its ``.json``, or many (an ``Explanations``) from a ``.parquet``
+    file or an ``attribute_many(out=)`` folder.
 
         >>> exp = ll.load("exp.json")   # doctest: +SKIP
     """
@@ -102,6 +104,8 @@ def load(path: str | Path) -> Explanation:
             f"{path.name} is not a text file, so not a limelight explanation",
             fix="load the .json file written by save(..., 'x.json')",
         ) from None
+    if _results.is_result(text):  # a global analysis's result (a Comparison, a Surrogate...)
+        return _results.from_json(text)
     exp = Explanation.from_json(text)
     if isinstance(exp.quality, dict):  # the quality numbers it was saved with
         from .quality import Quality

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _results
 from ._format import format_value
 from ._global_data import GlobalData, read_data
 from .errors import InputError
@@ -31,7 +32,9 @@ from .plans.outputs import one_output, predicted_classes
 @dataclass
 class Surrogate:
     """The fitted tree (``tree_``, a scikit-learn estimator), its ``fidelity`` on the
-    held-out rows (``test_index``), ``rules`` as text, and the diagram's ``nodes``."""
+    held-out rows (``test_index``), ``rules`` as text, and the diagram's ``nodes``;
+    ``to_frame()`` the leaves as a table. ``.save("s.json")`` keeps the numbers and rules
+    (``ll.load`` reads them back, without ``tree_`` and the data)."""
 
     tree_: Any
     fidelity: float
@@ -48,6 +51,11 @@ class Surrogate:
 
     def path(self, row: int) -> list[int]:
         """Node ids from the root to row ``row``'s leaf."""
+        if self.tree_ is None:
+            raise InputError(
+                "a loaded surrogate keeps its rules and numbers, not the tree or the data",
+                fix="fit it again with ll.surrogate_tree(model, X) to follow a row",
+            )
         if (
             isinstance(row, bool)
             or not isinstance(row, Integral)
@@ -58,6 +66,74 @@ class Surrogate:
 
     def leaf_rows(self, node: int) -> np.ndarray:
         return np.flatnonzero(self.leaf_of_row == node)
+
+    def to_frame(self):
+        """One row per leaf: its ``rule`` (the tests on its path), the tree's
+        ``prediction`` there, ``n_rows`` of X in it and, for a classifier's tree, the
+        share of them whose model class is that prediction (``agree``)."""
+        import pandas as pd
+
+        rows = []
+        for leaf, conds in _leaf_conditions(self.nodes):
+            row = {
+                "leaf": leaf["id"],
+                "rule": " and ".join(conds) or "always",
+                "prediction": leaf["value"],
+                "n_rows": leaf["n"],
+            }
+            if self.fidelity_kind == "accuracy":
+                row["agree"] = leaf.get("agree", float("nan"))
+            rows.append(row)
+        return pd.DataFrame(rows)
+
+    def __repr__(self) -> str:
+        depth = max((n["depth"] for n in self.nodes), default=0)
+        leaves = sum(n["leaf"] for n in self.nodes)
+        return (
+            f"Surrogate(depth {depth}, {leaves} leaves, fidelity {self.fidelity:.3f} "
+            f"({self.fidelity_kind}) on {len(self.test_index)} held-out rows, "
+            f"mimics {self.output_name!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        return _results.same(self, other)
+
+    def save(self, path: Any, *, overwrite: bool = True, include_data: bool = True):
+        """Write ``.json`` (``ll.load`` reads it back). It holds no rows of X, only the
+        tree's tests, the model's predictions and each row's leaf, so ``include_data``
+        leaves nothing out."""
+        return _results.save_json(self, path, overwrite=overwrite)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **_results.header("surrogate"),
+            "output_name": self.output_name,
+            "fidelity": self.fidelity,
+            "fidelity_kind": self.fidelity_kind,
+            "rules": list(self.rules),
+            "nodes": self.nodes,
+            "test_index": np.asarray(self.test_index).tolist(),
+            "leaf_of_row": np.asarray(self.leaf_of_row).tolist(),
+            "target": np.asarray(self.target).tolist(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Surrogate:
+        """Inverse of :meth:`to_dict`: no ``tree_``, data or encoded rows."""
+        return cls(
+            tree_=None,
+            fidelity=float(d["fidelity"]),
+            fidelity_kind=str(d["fidelity_kind"]),
+            rules=[str(r) for r in d["rules"]],
+            nodes=[dict(n) for n in d["nodes"]],
+            test_index=np.asarray(d["test_index"], dtype=np.int64),
+            leaf_of_row=np.asarray(d["leaf_of_row"], dtype=np.int64),
+            target=np.asarray(d["target"]),
+            data=None,
+            origin=[],
+            encoded=None,
+            output_name=str(d["output_name"]),
+        )
 
 
 def check_options(
@@ -241,6 +317,15 @@ def _shown_value(tree: Any, t: Any, i: int, classify: bool) -> str:
 
 def _rules(nodes: list[dict]) -> list[str]:
     """One line per leaf: the conditions on its path and what the tree predicts there."""
+    out = []
+    for n, conds in _leaf_conditions(nodes):
+        head = " and ".join(conds) or "always"
+        out.append(f"if {head} then {n['value']} ({n['n']} rows)")
+    return out
+
+
+def _leaf_conditions(nodes: list[dict]) -> list[tuple[dict, list[str]]]:
+    """Each leaf with the conditions on its path, from the root down."""
     by_id = {n["id"]: n for n in nodes}
     parent = {}
     for n in nodes:
@@ -255,6 +340,5 @@ def _rules(nodes: list[dict]) -> list[str]:
         while at in parent:
             conds.append(by_id[at]["condition"])
             at = parent[at]
-        head = " and ".join(reversed(conds)) or "always"
-        out.append(f"if {head} then {n['value']} ({n['n']} rows)")
+        out.append((n, conds[::-1]))
     return out

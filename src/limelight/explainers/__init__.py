@@ -41,8 +41,9 @@ from .algorithms import (
 )
 from .base import Explainer
 from .gradients import GradCam, Saliency, SmoothGrad
+from .kernel import KernelShap
 from .permutation import PermutationImportance
-from .shapley import ExactShapley, KernelShap
+from .shapley import ExactShapley
 from .text import HierarchicalShapley
 from .tree import TreeShap
 

@@ -16,8 +16,9 @@ coalition *size* carries the same weight. So the design here
 - reports a standard error from the sandwich (linearised) variance across pairs within
   each size, finite-population corrected.
 
-:func:`estimate_game` runs it (and :mod:`.msr`'s regression adjustment) on any
-``game(masks) -> values``: tabular rows over a background, tokens, image segments.
+:func:`estimate_game` runs it (and :mod:`.msr`'s regression adjustment; both fits are in
+:mod:`.regression_fits`) on any ``game(masks) -> values``: tabular rows over a background,
+tokens, image segments.
 
     >>> import numpy as np
     >>> game = lambda z: (z @ [1.0, 2.0, 3.0] + 4.0 * z[:, 0] * z[:, 1])[:, None]
@@ -40,6 +41,7 @@ from ..models.base import Model
 from .base import Explainer
 from .coalition_design import CoalitionDesign, Samples
 from .kernel import call_rows
+from .regression_fits import MIN_PER_FEATURE, leverage_fit, msr_estimate
 from .shapley import (
     ROWS_PER_CALL,
     background_groups,
@@ -53,67 +55,6 @@ from .shapley import (
 # bench/shapley_estimators.py)
 MAX_GROUPS = 16
 MIN_PAIRS_FOR_TOL = 8  # measured: at 3 pairs per size |error| / stderr reached 4
-
-
-def leverage_fit(design: CoalitionDesign, z, y, cls, unit, delta, *, counts=None, with_se=True):
-    """The constrained weighted least-squares values ``(groups, d, k)`` of each group from
-    its coalitions ``z`` ``(groups, n, d)`` with values ``y`` ``(groups, n, k)`` (minus
-    its base value; ``delta`` ``(groups, k)``) and, if ``with_se``, their standard errors.
-    Every group has the same classes and units (``cls``, ``unit``) and so the same weights
-    and sizes: the sums run over all groups at once. A unit's two coalitions are
-    complements, so their projected rows are ``b`` and ``-b``: each unit contributes
-    ``2 b b'`` to the normal equations and ``b (t1 - t2)`` to the right-hand side."""
-    d = design.d
-    counts = design.drawn if counts is None else counts
-    order = np.lexsort((unit, cls))  # by class, a unit's two coalitions adjacent
-    first, second = order[0::2], order[1::2]
-    zh, ucls = z[:, first], cls[first]
-    s = zh[0].sum(axis=-1).astype(float)  # the sizes of the units' first coalitions
-    sw = np.sqrt(design.mass[ucls] / (design.per_unit * np.maximum(counts[ucls], 1)))
-    B = zh.astype(float)  # the first coalitions' rows off the ones direction, times sqrt(w)
-    B *= sw[:, None]
-    B -= (s / d * sw)[:, None]
-    t = y - z[0].sum(axis=-1)[None, :, None] * delta[:, None, :] / d
-    dt = (t[:, first] - t[:, second]) * sw[None, :, None]  # (groups, units, k)
-    BT = B.transpose(0, 2, 1)
-    H = 2 * (BT @ B) + np.ones((d, d))  # + 11': the projected rows never move along 1
-    try:
-        Hinv = np.linalg.inv(H)
-    except np.linalg.LinAlgError:  # too few coalitions to pin every value down
-        Hinv = np.linalg.pinv(H)
-    x = Hinv @ (BT @ dt)  # (groups, d, k)
-    phi = x + delta[:, None, :] / d
-    if not with_se:
-        return phi, None
-    return phi, _sandwich(design, counts, ucls, B, dt - 2 * (B @ x), Hinv)
-
-
-def _sandwich(design: CoalitionDesign, counts, ucls, B, dr, Hinv) -> np.ndarray:
-    """Standard errors ``(groups, d, k)`` from the sandwich (linearised) variance: each
-    unit's influence ``Hinv p``, ``p = b (r1 - r2)`` (its first row ``B`` and weighted
-    residuals' difference ``dr``, units sorted by class), its spread within each sampled
-    size class, finite-population corrected: ``diag(Hinv M Hinv)``, ``M`` the classes'
-    scatter of ``p``, each scaled by ``n fpc / (n - 1)``, from ``Q = p sqrt(scale)`` as
-    ``Q'Q - sum_c q_c q_c' / n_c`` (``q_c``: class c's sum of ``Q``)."""
-    G, _, d = B.shape
-    var = np.zeros((G, d, dr.shape[2]))
-    per = np.bincount(ucls, minlength=len(design.classes))
-    live = ~design.enumerated & (counts >= 2) & (per >= 2)
-    cs = np.flatnonzero(live)
-    if not len(cs):
-        return var
-    keep = np.flatnonzero(live[ucls])
-    sel = slice(keep[0], keep[-1] + 1) if len(keep) == keep[-1] - keep[0] + 1 else keep
-    n_c = per[cs].astype(float)
-    root = np.sqrt(n_c * (1 - counts[cs] / design.units[cs]) / (n_c - 1))
-    starts = np.r_[0, np.cumsum(per[cs])[:-1]]
-    Bk = B[:, sel]
-    for j in range(dr.shape[2]):
-        Q = Bk * (dr[:, sel, j] * np.repeat(root, per[cs])[None, :])[..., None]
-        q = np.add.reduceat(Q, starts, axis=1)  # (G, classes, d)
-        M = Q.transpose(0, 2, 1) @ Q - (q.transpose(0, 2, 1) / n_c) @ q
-        var[:, :, j] = ((Hinv @ M) * Hinv).sum(axis=-1)
-    return np.sqrt(np.maximum(var, 0.0))
 
 
 @dataclass
@@ -157,8 +98,6 @@ def estimate_game(
     every group and measure whether the groups lower the error (:func:`_grouping_gain`):
     if they do, the pilot is set aside and each group draws its own; if not, the rest is
     one pooled design with the pilot in it."""
-    from .msr import msr_estimate
-
     if weights is None:
         single = game
         game = lambda masks: single(masks[0])[None]  # noqa: E731
@@ -213,9 +152,10 @@ def estimate_game(
         info["coalitions"] = n
         info["enumerated"] = int(2 * design.drawn[design.enumerated].sum())
         refit = adjust and (finished or ((watched or tol > 0) and n >= 2 * last_fit))
-        fit = msr_estimate if refit else leverage_fit
-        kw = {"adjust": adjust} if refit else {}
-        phi, se = _pooled(weights, *fit(design, z, y, c_, un, delta, **kw), design)
+        if refit:
+            phi, se, info["estimator"] = _adjusted(design, weights, z, y, c_, un, delta, adjust)
+        else:
+            phi, se = _pooled(weights, *leverage_fit(design, z, y, c_, un, delta), design)
         # a standard error from fewer pairs per size than this is itself too noisy to trust
         # (the middle class, at half share, from half as many: else at even d the rule waited
         # for twice the coalitions it needs, measured at d = 60)
@@ -224,8 +164,7 @@ def estimate_game(
         span = np.abs(weights @ delta)
         stop = bool(tol > 0 and settled and se is not None and np.all(se.max(axis=0) <= tol * span))
         if stop and adjust and not refit:
-            fitted = msr_estimate(design, z, y, c_, un, delta, adjust=adjust)
-            phi, se = _pooled(weights, *fitted, design)
+            phi, se, info["estimator"] = _adjusted(design, weights, z, y, c_, un, delta, adjust)
         done = finished or stop
         if done or watched:
             yield GameEstimate(
@@ -235,6 +174,36 @@ def estimate_game(
             return
         last_fit = n if refit else last_fit
         chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
+
+
+def _adjusted(design: CoalitionDesign, weights, z, y, cls, unit, delta, adjust: str):
+    """The regression-adjusted values and standard errors ``(d, k)``, or Leverage SHAP's on
+    the same coalitions where theirs are lower (each estimator's own standard error: the
+    sandwich, and the correction's spread, both measured honest in
+    bench/shapley_estimators.py), and the choice with both errors and why (for ``params``).
+    Measured (bench/shapley_families.py): the adjustment wins on every family there, by
+    up to 4x, but a game the linear fit leaves no structure in gains nothing from it."""
+    phi_a, se_a, adjusted = msr_estimate(design, z, y, cls, unit, delta, adjust=adjust)
+    pa, sa = _pooled(weights, phi_a, se_a, design)
+    pl, sl = _pooled(weights, *leverage_fit(design, z, y, cls, unit, delta), design)
+    err = {"msr": _rss(sa), "leverage": _rss(sl)}
+    if not adjusted:
+        chosen = "leverage"
+        why = f"under {MIN_PER_FEATURE} coalitions a feature: too few to cross-fit the adjustment"
+    else:
+        lower = err["msr"] is not None and (
+            err["leverage"] is None or err["msr"] <= err["leverage"]
+        )
+        chosen = "msr" if lower else "leverage"
+        why = "the lower standard error on the same coalitions"
+    info = {"chosen": chosen, "stderr": err, "why": why}
+    return (pa, sa, info) if chosen == "msr" else (pl, sl, info)
+
+
+def _rss(se) -> float | None:
+    """The root sum of squares of standard errors, to 4 digits (None when unknown)."""
+    total = float(np.sqrt(np.sum(np.square(se)))) if se is not None else float("nan")
+    return float(f"{total:.4g}") if np.isfinite(total) else None
 
 
 def _grouping_gain(design: CoalitionDesign, samples: Samples, weights, delta) -> float:

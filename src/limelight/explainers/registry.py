@@ -34,7 +34,8 @@ from .algorithms import (
 )
 from .base import Explainer, options_of
 from .gradients import GradCam, Saliency, SmoothGrad
-from .shapley import ExactShapley, KernelShap
+from .kernel import KernelShap
+from .shapley import ExactShapley
 from .text import HierarchicalShapley
 from .tree import TreeShap
 from .trees.native import LibraryTreeShap

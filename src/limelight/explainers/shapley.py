@@ -230,11 +230,3 @@ class RunningMean:
 
 
 _explanation = tabular_explanation  # the older name
-
-
-def __getattr__(name: str):
-    if name == "KernelShap":  # where it used to live: now in .kernel
-        from .kernel import KernelShap
-
-        return KernelShap
-    raise AttributeError(name)

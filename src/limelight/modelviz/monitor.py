@@ -92,6 +92,10 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
         """Every point logged: columns step, run, metric, value."""
         return self.store.to_frame()
 
+    def _result(self):
+        """The points logged so far (a monitor never ends: ``wait()`` returns at once)."""
+        return self.to_frame()
+
     def keras_callback(self, *, run: str = "keras"):
         """A ``keras.callbacks.Callback`` logging each batch's metrics and each epoch's
         (``val_*`` included) at the batch count reached."""

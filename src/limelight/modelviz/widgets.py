@@ -127,6 +127,9 @@ class StructureWidget(_ModelView):
         """One row per layer or step: name, type, output shape, parameters, trainable."""
         return self.structure.to_frame()
 
+    def _result(self) -> Structure:
+        return self.structure
+
     def _on_select(self, change) -> None:
         name = change["new"]
         if not name or self._net is None:
@@ -216,6 +219,9 @@ class LayersWidget(_ModelView):
     def to_frame(self):
         """Per layer: type, parameters, activation mean, std, fraction_zero, dead_fraction."""
         return self.report.to_frame()
+
+    def _result(self):
+        return self.report
 
     def _on_select(self, change) -> None:
         name = change["new"]

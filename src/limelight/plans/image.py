@@ -28,8 +28,8 @@ from ..explainers.registry import (
     options_of,
 )
 from ..inputs.image import fit_channels, read_image
-from ..models.keras import is_keras_model
-from ..models.torch import ImageFunction, TorchModel, is_torch_module
+from ..models._detect import is_keras_model, is_torch_module
+from ..models.torch import ImageFunction, TorchModel
 from . import Plan
 from .outputs import choose_outputs, output_index
 

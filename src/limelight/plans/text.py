@@ -25,9 +25,10 @@ from ..explainers.registry import (
     options_of,
 )
 from ..inputs.text import tokenize
+from ..models._detect import is_torch_module
 from ..models.hf import HFTextModel, is_hf_model, is_hf_pipeline, unwrap_pipeline
 from ..models.text import TextModel, TextOutputs
-from ..models.torch_text import TorchTextModel, is_torch_module
+from ..models.torch_text import TorchTextModel
 from . import Plan
 from .outputs import choose_outputs
 

@@ -94,7 +94,8 @@ def _swarm_plan(ex: Any):
     """The sample of rows and its planned many-rows run (``attribute_many``'s plan): a
     small background, exact Shapley up to 10 features (or from the trees' paths for tree
     ensembles), else Kernel SHAP with a few hundred coalitions, a seed per row."""
-    from ..explainers.shapley import ExactShapley, KernelShap
+    from ..explainers.kernel import KernelShap
+    from ..explainers.shapley import ExactShapley
     from ..explainers.tree import TreeShap
     from ..many import ManyRun
 

@@ -12,21 +12,18 @@ modality's own view), with the agreement table below.
 from __future__ import annotations
 
 import re
-from numbers import Integral
 from typing import Any
 
-import numpy as np
-
-from ..agreement import TOP_K, default_methods, run_methods, table
-from ..errors import InputError
+from ..agreement import TOP_K, Comparison, plan_comparison, table
 from ..explanation import Explanation
 from . import CHART_VIEWS, encode
 from .views import ViewWidget
 
 
 class CompareWidget(ViewWidget):
-    """``.wait()`` -> ``(explanations, agreement)``; ``.agreement`` the DataFrame (one row
-    per pair of methods), ``.explanations`` by method."""
+    """``.wait()`` -> a :class:`~limelight.agreement.Comparison` (it unpacks as
+    ``(explanations, agreement)``); ``.agreement`` the DataFrame (one row per pair of
+    methods), ``.explanations`` by method."""
 
     view_name = "compare"
     title = "limelight: explainers compared"
@@ -43,24 +40,24 @@ class CompareWidget(ViewWidget):
         **options: Any,
     ) -> None:
         super().__init__()
-        if isinstance(top_k, (bool, np.bool_)) or not isinstance(top_k, Integral) or top_k < 1:
-            raise InputError(f"top_k={top_k!r}", fix="use a whole number of features >= 1")
-        if methods is None:
-            methods = default_methods(model, x, background=background, **options)
         # every plan is made now, so bad input fails in the caller's cell
-        self._plans = list(
-            run_methods(
-                model, x, methods, background=background, random_state=random_state, **options
-            )
+        self._plans, self._k = plan_comparison(
+            model,
+            x,
+            methods,
+            background=background,
+            top_k=top_k,
+            random_state=random_state,
+            **options,
         )
-        self._k = int(top_k)
         self.explanations: dict[str, Explanation] = {}
         self._agreement = None
 
-    def wait(self, timeout: float | None = None):
-        """Block until every method finished: ``(explanations by method, agreement)``."""
+    def wait(self, timeout: float | None = None) -> Comparison:
+        """Block until every method finished: the :class:`~limelight.agreement.Comparison`
+        (explanations by method, agreement), as :func:`limelight.compare_methods` returns it."""
         self._wait(timeout)
-        return self.explanations, self._agreement
+        return Comparison(self.explanations, self._agreement)
 
     @property
     def agreement(self):
@@ -188,7 +185,9 @@ def compare(
     **options: Any,
 ) -> CompareWidget:
     """Run ``methods`` (names or explainer objects, two or more) on ``x`` and show them
-    side by side with their agreement; returns a widget at once. By default, for a row:
+    side by side with their agreement; returns a widget at once (the blocking twin,
+    :func:`limelight.compare_methods`, returns the same ``Comparison`` as ``.wait()``). By
+    default, for a row:
     ``["exact", "kernel", "lime"]`` up to 12 features, ``["leverage", "kernel", "lime"]``
     above (exact Shapley values grow as 2**d); for a text ``["shapley", "leverage",
     "lime"]``, for an image ``["occlusion", "shapley", "lime"]``.

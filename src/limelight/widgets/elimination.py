@@ -117,7 +117,9 @@ def feature_elimination(
     feature_groups: Any = None,
 ) -> EliminationWidget:
     """Rank features by recursive elimination (RFECV for estimators with importances,
-    permutation importance otherwise) and chart the score against features kept.
+    permutation importance otherwise) and chart the score against features kept; returns
+    a widget at once (the blocking twin, :func:`limelight.eliminate_features`, returns the
+    same ``Elimination`` as ``.wait()``).
     ``cv`` and ``step`` are RFECV's (a callable's columns are shuffled one at a time, no
     refit); ``tolerance``: how far below the best score the recommended set may be.
     ``feature_groups`` (``{"colour": ["colour_red", "colour_blue"]}`` or a list of lists,

@@ -28,8 +28,12 @@ time), they are computed only on demand (``e.quality.compute()``, or the widget'
 button). Below that they come with every result, computed the first time any of their
 numbers is read (``q.deletion``, ``q.to_dict()``, the widget's badges): a run whose
 quality nobody reads does not pay for it. The field's standard metrics
-(:mod:`limelight.quality_metrics`: ``q.faithfulness_correlation``, ``q.max_sensitivity``,
+(:mod:`limelight.quality.metrics`: ``q.faithfulness_correlation``, ``q.max_sensitivity``,
 ``q.sparseness``, ...) are computed when read, each with its ``.params``.
+
+The package: :class:`Quality` and :func:`assess` here, the curves in :mod:`.deletion`, the
+players they hide in :mod:`.players`, the standard metrics in :mod:`.metrics` (with the
+reruns some of them need, :mod:`.reruns`).
 """
 
 from __future__ import annotations
@@ -41,14 +45,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .deletion import MAX_STEPS as MAX_STEPS  # re-exported: limelight.quality.MAX_STEPS
+from .deletion import N_RANDOM, _grid, curves
+from .players import Players
+
 if TYPE_CHECKING:  # the value type imports this module: no cycle back
-    from .explanation import Explanation
+    from ..explanation import Explanation
 
 # the curves may add at most 20% to the explanation's time; rows are the proxy, with a
 # margin for the fixed cost of one more model call (bench/quality.py measures the times)
 MAX_EXTRA = 0.15
-MAX_STEPS = 20  # points per curve: players are removed in this many equal steps at most
-N_RANDOM = 4  # random orders (each gives a deletion and, reversed, an insertion curve)
 UNSTABLE = 0.05  # largest stderr above 5% of |prediction - base|: "unstable"
 FIELDS = (
     "additivity",
@@ -65,25 +71,13 @@ FIELDS = (
 )
 
 
-# what :func:`curves` fills in: reading one of them computes the curves when they are due
+# what :func:`~.deletion.curves` fills in: reading one computes the curves when they are due
 _CURVE_FIELDS = frozenset(
     ("deletion", "insertion", "random_deletion", "random_insertion", "players", "extra_rows")
     + ("seconds", "curves")
 )
 _DUE_LOCK = threading.RLock()
 _METRIC_LOCK = threading.RLock()
-
-
-@dataclass
-class Players:
-    """What the curves hide: ``scores`` per player and ``evaluate(keep) -> outputs``
-    (``keep``: ``(n, players)`` booleans) with ``rows`` model rows per mask."""
-
-    scores: np.ndarray
-    evaluate: Callable[[np.ndarray], np.ndarray]
-    rows: int = 1
-    #: how a hidden player is replaced (named in the metrics' params)
-    baseline: str = ""
 
 
 @dataclass(eq=False)
@@ -105,7 +99,7 @@ class Quality:
     #: what a run without a standard error is: "exact", "deterministic" or "sampled"
     basis: str | None = None
     curves: dict[str, list[float]] = field(default_factory=dict)
-    #: the standard metrics computed so far (:mod:`limelight.quality_metrics`), by name
+    #: the standard metrics computed so far (:mod:`limelight.quality.metrics`), by name
     metrics: dict[str, Any] = field(default_factory=dict)
     _players: Callable[[], Players] | None = field(default=None, repr=False)
     #: the explanation and its plan, for the standard metrics (computed when read)
@@ -172,17 +166,17 @@ class Quality:
 
     # -- the field's standard metrics, each computed when first read ------------------
     def metric(self, name: str, **params: Any) -> Any:
-        """Metric ``name`` (:data:`limelight.quality_metrics.NAMES`) with ``params``
+        """Metric ``name`` (:data:`limelight.quality.metrics.NAMES`) with ``params``
         (e.g. ``radius=0.05, samples=20``), computed now and kept in ``metrics``; a
         metric that does not apply raises a ``MethodError`` saying why."""
-        from .quality_metrics import NAMES, measure
+        from .metrics import NAMES, measure
 
         if name not in NAMES:
-            from .errors import InputError
+            from ..errors import InputError
 
             raise InputError(f"no quality metric named {name!r}", fix=f"use one of {NAMES}")
         if self._source is None:
-            from .errors import MethodError
+            from ..errors import MethodError
 
             raise MethodError(
                 f"{name} needs the explanation it measures; this quality was loaded without it",
@@ -196,8 +190,8 @@ class Quality:
     def _standard(self, name: str) -> Any:
         """The metric with its default parameters, computed once when first read (one
         that does not apply: value None, ``note`` says why)."""
-        from .errors import MethodError
-        from .quality_metrics import not_applicable
+        from ..errors import MethodError
+        from .metrics import not_applicable
 
         with _METRIC_LOCK:
             if name not in self.metrics:
@@ -247,7 +241,11 @@ class Quality:
         """JSON-ready numbers, the verdict and the curves."""
         out = {k: getattr(self, k) for k in FIELDS}
         out.update(
-            verdict=self.verdict, faithful=self.faithful, computed=self.computed, curves=self.curves
+            verdict=self.verdict,
+            faithful=self.faithful,
+            computed=self.computed,
+            curves=self.curves,
+            basis=self.basis,  # a loaded sampled run's verdict must not read "exact"
         )
         # the closed forms cost nothing: they come with every export; the others once read
         for name in ("sparseness", "complexity"):
@@ -257,80 +255,15 @@ class Quality:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Quality:
-        from .quality_metrics import Metric
+        from .metrics import Metric
 
         metrics = {k: Metric.from_dict(m) for k, m in dict(d.get("metrics") or {}).items()}
         return cls(
-            **{k: d.get(k) for k in FIELDS}, curves=dict(d.get("curves") or {}), metrics=metrics
+            **{k: d.get(k) for k in FIELDS},
+            basis=d.get("basis"),
+            curves=dict(d.get("curves") or {}),
+            metrics=metrics,
         )
-
-
-def _grid(n: int) -> np.ndarray:
-    steps = min(n, MAX_STEPS)
-    return np.unique((np.arange(steps + 1) * n) // steps)
-
-
-def _area(fr: np.ndarray, g: np.ndarray) -> float:
-    return float(np.sum((g[1:] + g[:-1]) / 2 * np.diff(fr)))
-
-
-def curves(p: Players, *, n_random: int = N_RANDOM, random_state: Any = 0) -> dict[str, Any]:
-    """Deletion and insertion curves of ``p``'s ranking and of random orders, in one call."""
-    n = len(p.scores)
-    ks = _grid(n)
-    # the players that push the output towards the prediction first (when it lies below
-    # the reference, those are the negative ones)
-    direction = 1.0 if p.scores.sum() >= 0 else -1.0
-    order = np.argsort(-direction * p.scores, kind="stable")
-    rng = np.random.default_rng(random_state)
-    randoms = [rng.permutation(n) for _ in range(n_random)]
-
-    def hidden_first(o: np.ndarray, keep_first: bool) -> np.ndarray:
-        rank = np.empty(n, int)
-        rank[o] = np.arange(n)
-        first = rank[None, :] < ks[:, None]  # (steps, n): the first k of the order
-        return first if keep_first else ~first
-
-    masks = [hidden_first(order, False), hidden_first(order, True)]
-    masks += [hidden_first(r, False) for r in randoms]
-    out = np.asarray(p.evaluate(np.concatenate(masks)), dtype=float).reshape(len(masks), -1)
-    full, empty = out[0, 0], out[0, -1]
-    # scaled by the largest move from "all hidden" (|f(x) - f(empty)| when no subset
-    # overshoots), so a prediction near the reference does not blow the areas up
-    span = np.sign(full - empty or 1.0) * np.abs(out - empty).max()
-    fr = ks / n
-    if abs(span) < 1e-12 * max(1.0, abs(full)):
-        nan = float("nan")
-        return {
-            "deletion": nan,
-            "insertion": nan,
-            "random_deletion": nan,
-            "random_insertion": nan,
-            "players": n,
-            "extra_rows": int(out.size * p.rows),
-            "curves": {"fractions": fr.tolist()},
-        }
-    g = (out - empty) / span
-    rnd_del = g[2:].mean(axis=0)
-    # a random order's deletion read backwards is a random order's insertion
-    rnd_ins = g[2:, ::-1].mean(axis=0)
-    fr_ins = 1 - fr[::-1]
-    return {
-        "deletion": round(_area(fr, g[0]), 6),
-        "insertion": round(_area(fr, g[1]), 6),
-        "random_deletion": round(_area(fr, rnd_del), 6),
-        "random_insertion": round(_area(fr_ins, rnd_ins), 6),
-        "players": n,
-        "extra_rows": int(out.size * p.rows),
-        "curves": {
-            "fractions": fr.tolist(),
-            "deletion": g[0].tolist(),
-            "insertion": g[1].tolist(),
-            "random_deletion": rnd_del.tolist(),
-            "random_insertion_fractions": fr_ins.tolist(),
-            "random_insertion": rnd_ins.tolist(),
-        },
-    }
 
 
 def cheap(exp: Explanation) -> Quality:
@@ -380,8 +313,8 @@ def assess(plan: Any, exp: Explanation, *, eager: bool | None = None) -> Explana
     (at once with ``eager=True``), else on demand."""
     if exp.modality not in ("tabular", "text", "image"):
         return exp
-    from ._quality_players import players_for
-    from ._quality_reruns import Source
+    from .players import players_for
+    from .reruns import Source
 
     q = cheap(exp)
     builder = players_for(plan, exp)

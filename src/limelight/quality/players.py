@@ -1,18 +1,30 @@
-"""The players the quality curves hide, per modality: features (each replaced by the
-background), tokens (masked as the explanation masked them), image segments (set to the
-baseline the explanation used, else the mean colour)."""
+"""The players the quality curves hide (:class:`Players`), per modality: features (each
+replaced by the background), tokens (masked as the explanation masked them), image segments
+(set to the baseline the explanation used, else the mean colour)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:  # the value type imports this module: no cycle back
-    from .explanation import Explanation
-from .inputs.groups import ungroup
-from .quality import Players
+    from ..explanation import Explanation
+from ..inputs.groups import ungroup
+
+
+@dataclass
+class Players:
+    """What the curves hide: ``scores`` per player and ``evaluate(keep) -> outputs``
+    (``keep``: ``(n, players)`` booleans) with ``rows`` model rows per mask."""
+
+    scores: np.ndarray
+    evaluate: Callable[[np.ndarray], np.ndarray]
+    rows: int = 1
+    #: how a hidden player is replaced (named in the metrics' params)
+    baseline: str = ""
 
 
 def tabular_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
@@ -48,7 +60,7 @@ def text_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Pla
 
 
 def image_players(model: Any, inst: Any, exp: Explanation, i: int, k: int) -> Players:
-    from .inputs.image import baseline_image, grid_segments
+    from ..inputs.image import baseline_image, grid_segments
 
     labels = exp.extras.get("segments")
     h, w = inst.spatial_shape

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import MethodError
+from ..errors import MethodError
 
 
 def _row(exp: Any, name: str) -> np.ndarray:
@@ -115,8 +115,8 @@ class TabularRerun:
     def randomised(self, seed: int) -> Iterator[tuple[str, np.ndarray]]:
         """``(layer, explanation)`` after re-drawing each parameterised layer of a copy
         of the torch module, from the output layer down, cumulatively."""
-        from .models.tabular_context import TabularContext
-        from .models.torch_tabular import TorchTabularModel
+        from ..models.tabular_context import TabularContext
+        from ..models.torch_tabular import TorchTabularModel
 
         ctx = self.plan.model
         adapter = ctx.adapter
