@@ -101,15 +101,17 @@ class Algorithm(Explainer):
         """The options under the names ``modality``'s implementation takes."""
         names = self.spellings.get(modality, {})
         out: dict[str, Any] = {}
+        given: dict[str, str] = {}  # the implementation's name: the one given
         for key, value in self._options.items():
             name = names.get(key, key)
             if name in out:
+                ours = key if key != name else given[name]  # max_evals, say, for budget
                 raise InputError(
-                    f"{key}= and {name}= are one option of {type(self).__name__} on "
+                    f"{ours}= and {name}= are one option of {type(self).__name__} on "
                     f"{modality} input",
-                    fix=f"give only {key}=",
+                    fix=f"give only {ours}=",
                 )
-            out[name] = value
+            out[name], given[name] = value, key
         return out
 
     def _unused(self, modality: str) -> list[str]:
