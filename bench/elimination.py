@@ -32,7 +32,7 @@ if which == "sklearn":
     run = lambda: permutation_importance(model, X, y, n_repeats=3, random_state=0)
 else:
     import sklearn.metrics  # imported before the clock starts, as on the sklearn side
-    from limelight.elimination import eliminate
+    from limelight.inspection.elimination import eliminate
     run = lambda: eliminate(f, X, y)
 tracemalloc.start()
 t0 = time.perf_counter(); run(); t = time.perf_counter() - t0

@@ -175,3 +175,13 @@ def test_results_save_json_only_and_load_refuses_other_kinds(data, tmp_path):
     path.write_text('{"schema": "limelight.result", "kind": "surrogate", "version": 9}')
     with pytest.raises(SchemaError, match="newer"):
         ll.load(path)
+
+
+def test_the_old_import_paths_still_give_the_moved_names():
+    from limelight.agreement import Comparison, agreement
+    from limelight.elimination import Elimination, eliminate
+    from limelight.inspection import agreement as new_agreement
+    from limelight.inspection import elimination as new_elimination
+
+    assert agreement is new_agreement.agreement and Comparison is ll.Comparison
+    assert eliminate is new_elimination.eliminate and Elimination is ll.Elimination

@@ -167,7 +167,7 @@ def test_agreement_flags_sign_disagreements_and_runs_real_methods():
     table = w.agreement
     ek = table[(table.method_a == "exact") & (table.method_b == "kernel")].iloc[0]
     assert ek.spearman == pytest.approx(1.0)  # Kernel SHAP is exact on a linear model
-    from limelight.agreement import agreement
+    from limelight.inspection.agreement import agreement
 
     got = agreement([1.0, -2.0, 0.5], [1.0, 2.0, 0.5], names=["a", "b", "c"])
     assert got["sign_disagreements"] == ["b"]

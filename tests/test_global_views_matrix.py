@@ -23,9 +23,9 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from xgboost import XGBClassifier, XGBRegressor
 
 import limelight as ll
-from limelight import elimination
 from limelight.errors import LimelightError
 from limelight.explainers import ExactShapley
+from limelight.inspection import elimination
 
 RNG = np.random.default_rng(0)
 X = RNG.normal(size=(240, 4))

@@ -7,10 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import _results
 from .._parquet import _pyarrow, damaged_file, read_parquet
 from ..errors import InputError, SchemaError
 from ..explanation import Explanation
+from ..inspection import results as _results
 
 if TYPE_CHECKING:
     from ..explanations import Explanations

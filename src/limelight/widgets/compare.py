@@ -14,14 +14,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..agreement import TOP_K, Comparison, plan_comparison, table
 from ..explanation import Explanation
+from ..inspection.agreement import TOP_K, Comparison, plan_comparison, table
 from . import CHART_VIEWS, encode
 from .views import ViewWidget
 
 
 class CompareWidget(ViewWidget):
-    """``.wait()`` -> a :class:`~limelight.agreement.Comparison` (it unpacks as
+    """``.wait()`` -> a :class:`~limelight.inspection.agreement.Comparison` (it unpacks as
     ``(explanations, agreement)``); ``.agreement`` the DataFrame (one row per pair of
     methods), ``.explanations`` by method."""
 
@@ -54,7 +54,7 @@ class CompareWidget(ViewWidget):
         self._agreement = None
 
     def wait(self, timeout: float | None = None) -> Comparison:
-        """Block until every method finished: the :class:`~limelight.agreement.Comparison`
+        """Block until every method finished: the :class:`~limelight.inspection.agreement.Comparison`
         (explanations by method, agreement), as :func:`limelight.compare_methods` returns it."""
         self._wait(timeout)
         return Comparison(self.explanations, self._agreement)

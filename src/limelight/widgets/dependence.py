@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from .._dependence_groups import MAX_COMBINATIONS
-from .._global_data import read_data
 from ..inspection import features_of
-from ..partial_dependence import Dependence, check_options, stream
+from ..inspection.data import read_data
+from ..inspection.dependence import Dependence, check_options, stream
+from ..inspection.dependence_groups import MAX_COMBINATIONS
 from .views import ViewWidget, svg_of_chart
 
 MAX_ICE_SHOWN = 200  # ICE curves drawn (every curve stays in .ice_frame())

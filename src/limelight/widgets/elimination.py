@@ -1,5 +1,5 @@
 """`EliminationWidget`: the score against the number of features kept, the recommended
-set marked (:mod:`limelight.elimination`).
+set marked (:mod:`limelight.inspection.elimination`).
 
     >>> import numpy as np
     >>> from sklearn.linear_model import LinearRegression
@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from .._global_data import read_data
-from ..elimination import Elimination, check_options, eliminate, players
+from ..inspection.data import read_data
+from ..inspection.elimination import Elimination, check_options, eliminate, players
 from .views import ViewWidget, svg_of_chart
 
 
 class EliminationWidget(ViewWidget):
-    """``.result`` (an :class:`~limelight.elimination.Elimination`), ``.recommended``,
+    """``.result`` (an :class:`~limelight.inspection.elimination.Elimination`), ``.recommended``,
     ``.ranking``, ``.to_frame()``."""
 
     view_name = "elimination"

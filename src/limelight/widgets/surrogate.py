@@ -19,9 +19,9 @@ import numpy as np
 import traitlets
 
 from .._format import format_value
-from .._global_data import read_data
 from ..errors import MethodError
-from ..rules import Surrogate, check_options, fit_surrogate
+from ..inspection.data import read_data
+from ..inspection.surrogate import Surrogate, check_options, fit_surrogate
 from .views import ViewWidget
 
 MAX_DEPTH = 8

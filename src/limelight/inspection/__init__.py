@@ -29,13 +29,13 @@ from __future__ import annotations
 from typing import Any
 
 from . import agreement as _agreement
+from . import dependence as _dependence
 from . import elimination as _elimination
-from . import partial_dependence as _dependence
-from . import rules as _rules
+from . import surrogate as _surrogate
 from .agreement import TOP_K, Comparison
+from .dependence import GRID, PERCENTILES, Dependence
 from .elimination import Elimination
-from .partial_dependence import GRID, PERCENTILES, Dependence
-from .rules import Surrogate
+from .surrogate import Surrogate
 
 __all__ = [
     "Comparison",
@@ -62,7 +62,7 @@ def compare_methods(
     """Run ``methods`` (two or more names or explainer objects) on ``x`` one after the
     other and measure how far their attributions agree; the blocking twin of
     :func:`limelight.compare` (same arguments and defaults). Returns a
-    :class:`~limelight.agreement.Comparison`: ``exps, table = ll.compare_methods(...)``.
+    :class:`~limelight.inspection.agreement.Comparison`: ``exps, table = ll.compare_methods(...)``.
     Not named ``agreement``: that is the module's name and its pairwise measure's.
 
         >>> c = ll.compare_methods(model, x, ["exact", "kernel", "lime"], background=X)  # doctest: +SKIP
@@ -85,13 +85,13 @@ def surrogate_tree(
     random_state: int | None = 0,
 ) -> Surrogate:
     """Fit a decision tree of ``max_depth`` to the model's predictions on ``X`` and return
-    the :class:`~limelight.rules.Surrogate` (``fidelity``, ``rules``, ``tree_``,
+    the :class:`~limelight.inspection.surrogate.Surrogate` (``fidelity``, ``rules``, ``tree_``,
     ``to_frame()``); the blocking twin of :func:`limelight.surrogate` (same arguments).
 
         >>> s = ll.surrogate_tree(model, X_test, max_depth=3)   # doctest: +SKIP
         >>> s.fidelity, s.to_frame()                            # doctest: +SKIP
     """
-    return _rules.fit_surrogate(
+    return _surrogate.fit_surrogate(
         model, X, max_depth=max_depth, test_size=test_size, output=output, random_state=random_state
     )
 
@@ -111,7 +111,7 @@ def dependence_curves(
     or position, or a pair); the blocking twin of :func:`limelight.dependence` (same
     arguments; scikit-learn's ``sklearn.inspection.partial_dependence``, with the ICE
     curves kept). Not named ``partial_dependence``: that is the module's name.
-    Returns a :class:`~limelight.partial_dependence.Dependence`.
+    Returns a :class:`~limelight.inspection.dependence.Dependence`.
 
         >>> d = ll.dependence_curves(model, X_test, "age")   # doctest: +SKIP
         >>> d.to_frame(), d.ice_frame()                       # doctest: +SKIP
@@ -142,7 +142,7 @@ def eliminate_features(
     feature_groups: Any = None,
 ) -> Elimination:
     """Rank features by recursive elimination (RFECV, or permutation importance for a
-    model without importances) and return the :class:`~limelight.elimination.Elimination`
+    model without importances) and return the :class:`~limelight.inspection.elimination.Elimination`
     (``recommended``, ``ranking``, ``to_frame()``); the blocking twin of
     :func:`limelight.feature_elimination` (same arguments).
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from ._global_data import GlobalData, feature_index, is_missing
-from .errors import InputError
+from ..errors import InputError
+from .data import GlobalData, feature_index, is_missing
 
 MAX_COMBINATIONS = 30  # a group's grid: its most frequent value combinations in X
 
@@ -64,7 +64,7 @@ def resolve(data: GlobalData, features: list[Any], feature_groups: Any) -> list[
     """Each feature as a column index, or ``(group name, column indices)`` for a group;
     every group checked (known columns, no overlap), and a column that sits in a group
     refused as a feature of its own."""
-    from .inputs.groups import group_players
+    from ..inputs.groups import group_players
 
     players = group_players(list(data.names), feature_groups)
     groups = {n: cols for n, cols in players if not (len(cols) == 1 and data.names[cols[0]] == n)}

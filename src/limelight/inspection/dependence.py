@@ -26,11 +26,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _results
-from ._dependence_groups import MAX_COMBINATIONS, Axis, check_max, group_axis, resolve
-from ._global_data import GlobalData, as_float, categories, feature_index, read_data
-from .errors import InputError
-from .plans.outputs import one_output
+from ..errors import InputError
+from ..plans.outputs import one_output
+from . import results as _results
+from .data import GlobalData, as_float, categories, feature_index, read_data
+from .dependence_groups import MAX_COMBINATIONS, Axis, check_max, group_axis, resolve
 
 GRID = 100
 PERCENTILES = (0.05, 0.95)
@@ -176,7 +176,7 @@ def check_options(
 ) -> Checked:
     """Every option checked against ``data`` at the call (before any thread), the grids
     computed; a group of ``feature_groups`` named as a feature is varied over its value
-    combinations (see :mod:`limelight._dependence_groups`)."""
+    combinations (see :mod:`limelight.inspection.dependence_groups`)."""
     if not 1 <= len(features) <= 2:
         raise InputError(f"{len(features)} features", fix="give one feature or a pair")
     limit = check_max(max_combinations)

@@ -1,6 +1,6 @@
-"""The ``.json`` files of the global analyses' results (:class:`~limelight.agreement.Comparison`,
-:class:`~limelight.rules.Surrogate`, :class:`~limelight.partial_dependence.Dependence`,
-:class:`~limelight.elimination.Elimination`): one header, one writer, one reader.
+"""The ``.json`` files of the global analyses' results (:class:`~limelight.inspection.agreement.Comparison`,
+:class:`~limelight.inspection.surrogate.Surrogate`, :class:`~limelight.inspection.dependence.Dependence`,
+:class:`~limelight.inspection.elimination.Elimination`): one header, one writer, one reader.
 
 Each file is standard JSON (NaN and inf written as null) opening with
 ``{"schema": "limelight.result", "kind": "<kind>", "version": 1, ...}``; each result class
@@ -23,18 +23,18 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import write_atomic
-from .errors import InputError, SchemaError
-from .explanation import standard_json
+from .._atomic import write_atomic
+from ..errors import InputError, SchemaError
+from ..explanation import standard_json
 
 SCHEMA = "limelight.result"
 VERSION = 1
 #: each kind's class, imported when a file of that kind is read
 KINDS = {
-    "comparison": ("limelight.agreement", "Comparison"),
-    "surrogate": ("limelight.rules", "Surrogate"),
-    "dependence": ("limelight.partial_dependence", "Dependence"),
-    "elimination": ("limelight.elimination", "Elimination"),
+    "comparison": ("limelight.inspection.agreement", "Comparison"),
+    "surrogate": ("limelight.inspection.surrogate", "Surrogate"),
+    "dependence": ("limelight.inspection.dependence", "Dependence"),
+    "elimination": ("limelight.inspection.elimination", "Elimination"),
 }
 _HEAD = re.compile(r'"schema"\s*:\s*"limelight\.result"')
 
@@ -127,7 +127,7 @@ def _untimed(value: Any, quality: bool = False) -> Any:
 
 
 def dependence_dict(self: Any) -> dict[str, Any]:
-    """A :class:`~limelight.partial_dependence.Dependence` as JSON-ready data."""
+    """A :class:`~limelight.inspection.dependence.Dependence` as JSON-ready data."""
     return {
         **header("dependence"),
         "features": list(self.features),

@@ -21,9 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InputError
-from .models.adapt import tabular_model
-from .models.tabular import TabularModel
+from ..errors import InputError
+from ..models.adapt import tabular_model
+from ..models.tabular import TabularModel
 
 
 @dataclass
@@ -97,7 +97,7 @@ def _is_categorical(c: np.ndarray) -> bool:
 
 def read_data(model: Any, X: Any, *, model_output: str = "auto") -> GlobalData:
     """Validate ``X`` (rows) and adapt ``model``; one probe call on the first row."""
-    from .inputs._polars import from_polars
+    from ..inputs._polars import from_polars
 
     adapted = tabular_model(model, model_output=model_output)
     X = from_polars(X)

@@ -22,11 +22,11 @@ from typing import Any
 
 import numpy as np
 
-from . import _results
-from ._format import format_value
-from ._global_data import GlobalData, read_data
-from .errors import InputError
-from .plans.outputs import one_output, predicted_classes
+from .._format import format_value
+from ..errors import InputError
+from ..plans.outputs import one_output, predicted_classes
+from . import results as _results
+from .data import GlobalData, read_data
 
 
 @dataclass
