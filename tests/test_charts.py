@@ -5,8 +5,7 @@ import json
 
 import numpy as np
 
-from limelight import charts
-from limelight.encoders import chart_specs
+from limelight.encoders import chart_specs, charts
 from limelight.explanation import Explanation
 
 
@@ -20,7 +19,7 @@ def test_shipped_specs_are_current_and_valid():
         }.items()
     }
     shipped = json.loads(charts.SPECS_FILE.read_text())
-    assert shipped == json.loads(json.dumps(built)), "run `python -m limelight.charts`"
+    assert shipped == json.loads(json.dumps(built)), "run `python -m limelight.encoders.charts`"
     assert chart_specs() == shipped
 
 

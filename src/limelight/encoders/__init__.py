@@ -27,20 +27,20 @@ from ..explanation import Explanation
 VIEWS = {"tabular": "tabular", "importance": "tabular", "text": "text", "image": "image"}
 #: views drawn as Vega-Lite charts (they need the specs and the chart renderer)
 CHART_VIEWS = ("tabular", "importance")
-SPECS = Path(__file__).resolve().parent.parent / "chart_specs.json"
+SPECS = Path(__file__).resolve().parent / "chart_specs.json"
 
 _specs_cache: dict | None = None
 
 
 def chart_specs() -> dict:
-    """The chart views' Vega-Lite specs. Built by altair (``limelight.charts``) and kept as
-    JSON beside the package, so the first chart needs no altair import (about 2 s)."""
+    """The chart views' Vega-Lite specs. Built by altair (``limelight.encoders.charts``) and kept as
+    JSON beside this module, so the first chart needs no altair import (about 2 s)."""
     global _specs_cache
     if _specs_cache is None:
         if SPECS.exists():
             _specs_cache = json.loads(SPECS.read_text(encoding="utf-8"))
         else:  # pragma: no cover - a source tree without the generated file
-            from ..charts import specs
+            from .charts import specs
 
             _specs_cache = specs()
     return _specs_cache

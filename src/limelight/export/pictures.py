@@ -51,7 +51,7 @@ def to_svg(
     if exp.modality in ("tabular", "importance"):
         vlc = _vl_convert()
 
-        from ..charts import tabular_chart
+        from ..encoders.charts import tabular_chart
 
         chart = dress_chart(
             tabular_chart(exp, kind, output), exp, _chart_output(exp, output), theme

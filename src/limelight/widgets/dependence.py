@@ -40,7 +40,7 @@ class DependenceWidget(ViewWidget):
         self._specs = self._chart_specs()
 
     def _chart_specs(self) -> dict:
-        from .._view_charts import dependence2d_chart, dependence_chart
+        from ..encoders.view_charts import dependence2d_chart, dependence_chart
 
         names = self._checked.names
         out = self._label()
@@ -129,7 +129,7 @@ class DependenceWidget(ViewWidget):
         return out
 
     def _svg(self) -> str:
-        from .._view_charts import dependence2d_chart, dependence_chart
+        from ..encoders.view_charts import dependence2d_chart, dependence_chart
 
         d = self.wait()
         if d.ice is None:

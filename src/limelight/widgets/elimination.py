@@ -33,7 +33,7 @@ class EliminationWidget(ViewWidget):
         self._y = check_options(self._data, y, **options)  # bad input fails in the cell
         self._options = options
         self.result: Elimination | None = None
-        from .._view_charts import elimination_chart
+        from ..encoders.view_charts import elimination_chart
 
         self._specs = {"elimination": elimination_chart("score").to_dict()}
 
@@ -56,7 +56,7 @@ class EliminationWidget(ViewWidget):
 
     def _compute(self, push) -> None:
         self.result = r = eliminate(None, None, self._y, data=self._data, **self._options)
-        from .._view_charts import elimination_chart
+        from ..encoders.view_charts import elimination_chart
 
         self._specs = {"elimination": elimination_chart(r.scoring).to_dict()}
         push(
@@ -97,7 +97,7 @@ class EliminationWidget(ViewWidget):
         }
 
     def _svg(self) -> str:
-        from .._view_charts import elimination_chart
+        from ..encoders.view_charts import elimination_chart
 
         rows, pick = self._rows()
         return svg_of_chart(elimination_chart(self.wait().scoring, rows, pick))
