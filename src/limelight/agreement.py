@@ -217,6 +217,7 @@ class Comparison(NamedTuple):
 
     @property
     def methods(self) -> list[str]:
+        """The methods' labels, in the order they ran."""
         return list(self.explanations)
 
     def to_frame(self):
@@ -250,6 +251,7 @@ class Comparison(NamedTuple):
         return _results.save_json(Comparison(exps, self.agreement), path, overwrite=overwrite)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the header, each explanation's dict, the agreement rows."""
         return {
             **_results.header("comparison"),
             "explanations": {k: e.to_dict() for k, e in self.explanations.items()},
@@ -258,6 +260,7 @@ class Comparison(NamedTuple):
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Comparison:
+        """Inverse of :meth:`to_dict` (a null Spearman read back as NaN)."""
         import pandas as pd
 
         exps = {k: _loaded(e) for k, e in d["explanations"].items()}

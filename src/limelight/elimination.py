@@ -49,6 +49,7 @@ class Elimination:
     scoring: str
 
     def to_frame(self):
+        """One row per step: ``n_features`` kept, ``score`` and ``score_std`` there."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -73,6 +74,7 @@ class Elimination:
         return _results.save_json(self, path, overwrite=overwrite)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the header, the curve, the ranking and the recommended set."""
         return {
             **_results.header("elimination"),
             "method": self.method,

@@ -98,6 +98,7 @@ class Dependence:
         return _results.save_json(self, path, overwrite=overwrite)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the header, the grids (and which are categorical), the curves."""
         return _results.dependence_dict(self)
 
     @classmethod

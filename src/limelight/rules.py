@@ -65,6 +65,7 @@ class Surrogate:
         return self.tree_.decision_path(self.encoded[row : row + 1]).indices.tolist()
 
     def leaf_rows(self, node: int) -> np.ndarray:
+        """The positions of the rows of X in leaf ``node``."""
         return np.flatnonzero(self.leaf_of_row == node)
 
     def to_frame(self):
@@ -105,6 +106,7 @@ class Surrogate:
         return _results.save_json(self, path, overwrite=overwrite)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the header, fidelity, rules, nodes and each row's leaf and target."""
         return {
             **_results.header("surrogate"),
             "output_name": self.output_name,

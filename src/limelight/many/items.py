@@ -137,7 +137,7 @@ class ItemExplanations:
         also ``.svg`` / ``.png`` (the top tokens) and ``.json`` (every text's tokens).
         Whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
         path = Path(path)
-        from ..export_many import PICTURES, save_many
+        from ..export.many import PICTURES, save_many
 
         if path.suffix.lower() in PICTURES:
             return save_many(self, path, overwrite=overwrite, **options)

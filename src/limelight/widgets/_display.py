@@ -248,7 +248,7 @@ def importance_picture(names: list[str], values: Any, title: str) -> str:
     import numpy as np
 
     from ..explanation import Explanation
-    from ..export_draw import bars_html
+    from ..export.draw import bars_html
 
     values = np.asarray(values, dtype=float).reshape(1, -1)
     exp = Explanation(
