@@ -49,7 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
 warnings.filterwarnings("ignore")
 
 import limelight as ll
-from limelight.explainers.tree import tree_ensemble
+from limelight.explainers.trees.readers import tree_ensemble
 from limelight.explainers.trees.rows import attribute_rows
 
 

@@ -234,8 +234,8 @@ def tree_bench(sizes, which, shap_max):
 def tree_model_time():
     """Tree paths call the model once per chunk (the rows' own outputs, to check the trees
     reproduce them); the rest is the walk, so 'cost beyond the model' is not its measure."""
+    from limelight.many.chunk import explain_chunk
     from limelight.many.plan import plan_many
-    from limelight.many.run import explain_chunk
 
     gb, bg, rows = boosted(2000)
     mp, XX = plan_many(gb, rows, background=bg, method="tree")
@@ -344,8 +344,8 @@ def matched(table):
 
 def model_share(model, rows, bg, method, budget):
     """Time inside the model's own calls vs the rest, one chunk in this process."""
+    from limelight.many.chunk import explain_chunk
     from limelight.many.plan import plan_many
-    from limelight.many.run import explain_chunk
 
     mp, XX = plan_many(
         model, rows, background=bg, method=method, max_evals=budget, tol=0.0, random_state=0

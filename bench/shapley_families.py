@@ -234,7 +234,7 @@ def main() -> None:
                 bg, xs = data[:M], data[M:]
                 evals = budget(d)
                 method = auto_sampled(d) if args.method == "default" else args.method
-                errs, times, chosen = {"ours": [], "shap": []}, {"ours": [], "shap": []}, ""
+                errs, times, picks = {"ours": [], "shap": []}, {"ours": [], "shap": []}, {}
                 for x in xs:
                     ref = reference(name, model, exact, x, bg)
                     for seed in range(seeds):
@@ -242,12 +242,14 @@ def main() -> None:
                         assert abs(e.values[0].sum() - (e.prediction - e.base_values)[0]) < 1e-8
                         errs["ours"].append(rel(e.values[0], ref))
                         times["ours"].append(t)
-                        chosen = e.params.get("chosen", e.method)
+                        chosen = e.params.get("estimator", {}).get("chosen", e.method)
+                        picks[chosen] = picks.get(chosen, 0) + 1
                         t, v = shap_kernel(model, x, bg, evals, seed)
                         errs["shap"].append(rel(v, ref))
                         times["shap"].append(t)
                 eo, es = (statistics.median(errs[k]) for k in ("ours", "shap"))
                 to, ts = (statistics.median(times[k]) for k in ("ours", "shap"))
+                chosen = "+".join(f"{k}:{v}" for k, v in sorted(picks.items()))
                 rows.append([name, d, evals, chosen, f"{eo:.2%}", f"{es:.2%}", f"{eo / es:.2f}",
                              f"{to * 1e3:.0f}", f"{ts * 1e3:.0f}", f"{to / ts:.2f}"])  # fmt: skip
                 print("  ".join(map(str, rows[-1])), flush=True)

@@ -84,7 +84,7 @@ def test_text_objects_give_the_numbers_of_their_names(texts):
     obj = ll.attribute(texts, "good fun plot", method=E.SampledShapley(budget=200, random_state=1))
     name = ll.attribute(texts, "good fun plot", method="shapley", budget=200, random_state=1)
     np.testing.assert_array_equal(obj.values, name.values)
-    occ = ll.attribute(texts, "good fun plot", method=E.TokenOcclusion())
+    occ = ll.attribute(texts, "good fun plot", method=E.Occlusion())
     full = texts.predict_proba(["good fun plot"])[0]
     drop = texts.predict_proba(["fun plot", "good plot", "good fun"])  # leave one out, by hand
     np.testing.assert_allclose(occ.values, (full - drop).T, atol=1e-12)
@@ -100,7 +100,7 @@ def test_image_objects_give_the_numbers_of_their_names():
     by_name = ll.attribute(net, img, method="smoothgrad", n_samples=4, random_state=5, output=1)
     np.testing.assert_array_equal(by_object.values, by_name.values)
     assert smooth.targets is None  # the plan set targets on its own copy
-    occ = ll.attribute(net, img, method=E.ImageOcclusion(window=4, stride=4))
+    occ = ll.attribute(net, img, method=E.Occlusion(window=4, stride=4))
     assert occ.method == "occlusion" and occ.values.shape == (5, 8, 8)
     with pytest.raises(MethodError, match="does not explain image data"):
         ll.attribute(net, img, method=E.KernelShap())
@@ -205,7 +205,7 @@ def test_a_users_subclass_of_an_explainer_is_accepted_and_used(table):
     np.testing.assert_array_equal(mine.values, theirs.values)  # read as trees, as TreeShap
     with pytest.raises(MethodError, match="does not explain tabular data"):
 
-        class Other(E.TokenOcclusion):
+        class Other(E.Occlusion):
             pass
 
         ll.attribute(f, X[1], background=X[:10], method=Other())

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import limelight as ll
-from limelight.export_many import MAX_DOTS, many_bytes
+from limelight.export.many import MAX_DOTS, many_bytes
 
 PAYLOAD = "<b>x</b>&<i>"
 

@@ -26,8 +26,8 @@ from sklearn.preprocessing import OneHotEncoder
 
 import limelight as ll
 from limelight.errors import InputError, MethodError
-from limelight.explainers.tree import tree_ensemble
 from limelight.explainers.trees.pairs import interventional_pairs
+from limelight.explainers.trees.readers import tree_ensemble
 
 
 def brute_interactions(f, x, background):

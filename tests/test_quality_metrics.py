@@ -133,9 +133,9 @@ def test_gradient_explanation_passes_randomisation_and_the_input_itself_fails(to
     import torch
 
     from limelight.api import plan
-    from limelight.explainers import TabularIntegratedGradients
+    from limelight.explainers import IntegratedGradients
 
-    class InputItself(TabularIntegratedGradients):
+    class InputItself(IntegratedGradients):
         """An 'explanation' that ignores the model: the row's own values."""
 
         def stream(self, model, instance):

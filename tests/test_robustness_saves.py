@@ -176,7 +176,7 @@ def test_nan_is_written_as_null_in_the_views_json(tmp_path):
 
 
 def test_the_monitor_keeps_values_float32_cannot_hold(tmp_path):
-    from limelight.modelviz import export
+    from limelight.export import model_views
 
     logged = [1e300, 1e-50, 0.1]
     mon = ll.monitor(display=False)
@@ -184,7 +184,7 @@ def test_the_monitor_keeps_values_float32_cannot_hold(tmp_path):
         mon.log(i, loss=v)
     _, arrays, _ = mon.store.chunk(0, 3)  # what the live view is sent
     assert arrays["value"].tolist() == logged
-    value = export.page_state(mon)["_arrays"]["value"]  # what the saved page draws
+    value = model_views.page_state(mon)["_arrays"]["value"]  # what the saved page draws
     raw = base64.b64decode(value["b64"])
     assert np.frombuffer(raw, np.dtype(value["dtype"])).tolist() == logged
     assert strict_json(mon.save(tmp_path / "m.json").read_text())["points"]["value"] == logged

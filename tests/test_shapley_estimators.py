@@ -230,16 +230,26 @@ def test_cancel_stops_within_one_model_call_even_while_enumerating(method):
     assert w._progress["status"] == "cancelled"
 
 
-def test_auto_above_twelve_features_picks_grouped_leverage():
+def test_auto_above_twelve_features_picks_grouped_msr_and_says_which_estimate_it_kept():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 20))
     f = lambda A: np.tanh(A[:, 0] * A[:, 1]) + A.sum(axis=1)  # noqa: E731
     for budget in ({}, {"max_evals": 200}):
         p = plan(f, X[0], background=X, **budget)
-        assert p.explainer.name == "leverage" and p.explainer.groups == "auto"
-    e = ll.attribute(f, X[0], background=X, max_evals=300, random_state=0)
-    assert 1 <= e.params["groups"] <= 16 and "grouping_gain" in e.params
-    assert plan(f, X[0], background=X, method="msr").explainer.name == "msr"
+        assert p.explainer.name == "msr" and p.explainer.groups == "auto"
+    e = ll.attribute(f, X[0], background=X, max_evals=600, tol=0, random_state=0)
+    assert 1 <= e.params["groups"] <= 4 and "grouping_gain" in e.params
+    est = e.params["estimator"]
+    assert est["chosen"] in ("msr", "leverage") and est["why"]
+    lower = min(est["stderr"].values())
+    assert est["stderr"][est["chosen"]] == lower
+    # the kept estimate's reported error is the standard error it returns
+    assert np.sqrt((e.stderr**2).sum()) == pytest.approx(lower, rel=1e-3)
+    # at 150 coalitions (under 10 a feature) the adjustment cannot be cross-fitted
+    e = ll.attribute(f, X[0], background=X, max_evals=150, tol=0, random_state=0)
+    assert e.params["estimator"]["chosen"] == "leverage"
+    assert "cross-fit" in e.params["estimator"]["why"]
+    assert plan(f, X[0], background=X, method="leverage").explainer.name == "leverage"
     assert plan(f, X[0], background=X, method="kernel").explainer.name == "kernel"
 
 

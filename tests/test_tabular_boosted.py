@@ -16,9 +16,9 @@ from sklearn.preprocessing import StandardScaler
 
 import limelight as ll
 from limelight.errors import MethodError
-from limelight.explainers.tree import tree_ensemble
 from limelight.explainers.trees.kernel import interventional
 from limelight.explainers.trees.native import contributions
+from limelight.explainers.trees.readers import tree_ensemble
 from limelight.explainers.trees.rows import attribute_rows
 
 

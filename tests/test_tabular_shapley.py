@@ -163,7 +163,7 @@ def test_kernel_streams_partials_with_shrinking_standard_error():
         random_state=0,
         batch_size=400,
     )
-    assert type(p.explainer).__name__ == "LeverageShap"  # 14 features: sampled
+    assert p.explainer.name == "msr"  # 14 features: sampled (MSR beside Leverage SHAP)
     parts = list(p.stream())
     assert len(parts) >= 4 and parts[-1].done and not any(q.done for q in parts[:-1])
     evals = [q.n_evals for q in parts]
@@ -310,8 +310,9 @@ def test_many_features_kernel_on_a_linear_function_is_the_closed_form():
     X, w = rng.normal(size=(60, 24)), rng.normal(size=24)
     x, bg = X[0], X[1:41]
     e = ll.attribute(lambda A: A @ w, x, background=bg, max_evals=300, random_state=0)
-    # auto at 12.5 coalitions per feature: Leverage SHAP, sampled, exact for additive models
-    assert e.method == "leverage" and e.params["coalitions"] > e.params["enumerated"] + 2
+    # auto at 12.5 coalitions per feature: MSR on Leverage SHAP's coalitions, sampled, exact
+    # for additive models (nothing left for the adjustment)
+    assert e.method == "msr" and e.params["coalitions"] > e.params["enumerated"] + 2
     np.testing.assert_allclose(e.values[0], w * (x - bg.mean(axis=0)), atol=1e-9)
 
 

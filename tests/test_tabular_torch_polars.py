@@ -152,3 +152,17 @@ def test_explore_and_permutation_importance_take_polars(frames):
     ref = ll.permutation_importance(model, df, y, n_repeats=2, random_state=0).wait()
     np.testing.assert_allclose(imp.values, ref.values)
     assert imp.feature_names == ["age", "income", "score"]
+
+
+def test_a_torch_module_is_adapted_by_its_own_adapter_never_as_a_plain_callable(mlp, data):
+    from limelight.errors import ModelError
+    from limelight.models.adapt import tabular_model
+    from limelight.models.tabular import TabularModel
+    from limelight.models.torch_tabular import TorchTabularModel
+
+    X, _ = data
+    adapted = tabular_model(mlp)
+    assert isinstance(adapted, TorchTabularModel)
+    assert np.allclose(adapted.predict(X[:4]), eval_fn(mlp)(X[:4]), atol=1e-6)
+    with pytest.raises(ModelError, match="tabular_model"):
+        TabularModel.from_any(mlp)  # the sklearn/callable path would call it on arrays

@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
 import limelight as ll
-from limelight.explainers.text import HierarchicalShapley, SampledShapley
+from limelight.explainers import HierarchicalShapley, SampledShapley
 from limelight.inputs.text import tokenize
 from limelight.models.text import TextModel
 

@@ -143,3 +143,21 @@ def test_torch_model_needs_its_tokenizer(setup):
     net, _ = setup
     with pytest.raises(InputError, match="needs the tokenizer"):
         ll.attribute(net, TEXT)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "kw"),
+    [
+        ("TokenIntegratedGradients", "IntegratedGradients", {"n_steps": 16, "baseline_id": 0}),
+        ("TokenGradientXInput", "GradientXInput", {"baseline_id": 0}),
+    ],
+)
+def test_the_deprecated_token_gradient_names_warn_once_and_match_the_one_class(setup, old, new, kw):
+    net, tok = setup
+    ll.explainers._WARNED.discard(old)
+    with pytest.warns(FutureWarning, match=f"{old} is deprecated"):
+        cls = getattr(ll.explainers, old)
+    before = ll.attribute(net, TEXT, tokenizer=tok, method=cls(**kw))
+    after = ll.attribute(net, TEXT, tokenizer=tok, method=getattr(ll.explainers, new)(**kw))
+    np.testing.assert_array_equal(before.values, after.values)
+    assert before.method == after.method

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .errors import InputError
+from .models.adapt import tabular_model
 from .models.tabular import TabularModel
 
 
@@ -98,7 +99,7 @@ def read_data(model: Any, X: Any, *, model_output: str = "auto") -> GlobalData:
     """Validate ``X`` (rows) and adapt ``model``; one probe call on the first row."""
     from .inputs._polars import from_polars
 
-    adapted = TabularModel.from_any(model, model_output=model_output)
+    adapted = tabular_model(model, model_output=model_output)
     X = from_polars(X)
     labels = None
     if hasattr(X, "iloc") and hasattr(X, "columns"):

@@ -19,24 +19,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ._atomic import write_atomic
-from .errors import InputError, LimelightError, SchemaError
-from .explanations import Explanations
+from .errors import LimelightError, SchemaError
+from .explanations import META_KEY, Explanations, _pyarrow, write_parquet
 
-META_KEY = b"limelight"
-
-
-def write_parquet(
-    ex: Explanations, path: Path, *, overwrite: bool = True, extra: dict | None = None
-) -> None:
-    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` (and ``extra``)
-    in the schema; complete or absent (an interrupted run leaves no half chunk)."""
-    pa, pq = _pyarrow()
-    table = pa.Table.from_pandas(ex.to_frame(), preserve_index=True)
-    meta_json = json.dumps({**ex.meta(), **(extra or {})}, allow_nan=False)
-    meta = {**(table.schema.metadata or {}), META_KEY: meta_json.encode()}
-    table = table.replace_schema_metadata(meta)
-    write_atomic(path, lambda tmp: pq.write_table(table, tmp), overwrite=overwrite)
+__all__ = ["META_KEY", "damaged_file", "read_chunk_info", "read_parquet", "write_parquet"]
 
 
 def read_parquet(paths: list[Path]) -> Explanations:
@@ -84,36 +70,3 @@ def damaged_file(path: Path) -> Iterator[None]:
             fix="load a complete file written by Explanations.save or attribute_many "
             "(a truncated chunk: delete it and resume the run)",
         ) from None
-
-
-def load_many(path: str | Path) -> Explanations:
-    """A ``.parquet`` file, or a folder of chunks written by ``attribute_many(out=...)``
-    (the chunks its manifest lists)."""
-    path = Path(path)
-    if path.is_dir():
-        from .many.store import load_folder
-
-        return load_folder(path)
-    if not path.is_file():
-        raise InputError(f"no file at {str(path)!r}", fix="check the path")
-    _, pq = _pyarrow()
-    from .many.items import is_items_file, load_items
-
-    with damaged_file(path):
-        metadata = pq.read_schema(path).metadata
-    if is_items_file(metadata):  # texts or images (ItemExplanations)
-        with damaged_file(path):
-            return load_items(path)
-    return read_parquet([path])
-
-
-def _pyarrow():
-    try:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-    except ImportError:  # pragma: no cover - in the test extra
-        raise InputError(
-            "saving many explanations needs pyarrow",
-            fix="pip install 'limelight[dask]' (or pyarrow)",
-        ) from None
-    return pa, pq

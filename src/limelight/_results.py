@@ -21,6 +21,8 @@ from importlib import import_module
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from ._atomic import write_atomic
 from .errors import InputError, SchemaError
 from .explanation import standard_json
@@ -122,3 +124,43 @@ def _untimed(value: Any, quality: bool = False) -> Any:
     if isinstance(value, list):
         return [_untimed(v, quality) for v in value]
     return value
+
+
+def dependence_dict(self: Any) -> dict[str, Any]:
+    """A :class:`~limelight.partial_dependence.Dependence` as JSON-ready data."""
+    return {
+        **header("dependence"),
+        "features": list(self.features),
+        "output": self.output,
+        "source": self.source,
+        "centered": bool(self.centered),
+        "done": bool(self.done),
+        "categorical": [g.dtype == object for g in map(np.asarray, self.grid)],
+        "grid": [np.asarray(g).tolist() for g in self.grid],
+        "average": np.asarray(self.average, float).tolist(),
+        "ice": None if self.ice is None else np.asarray(self.ice, float).tolist(),
+        "extras": dict(self.extras),
+    }
+
+
+def dependence_from_dict(cls: Any, d: dict[str, Any]) -> Any:
+    """Inverse of :func:`dependence_dict` (null read back as NaN)."""
+
+    def floats(v: Any) -> np.ndarray:
+        return np.array(v, dtype=float)  # None -> NaN
+
+    grid = [
+        np.array(g, dtype=object) if cat else floats(g)
+        for g, cat in zip(d["grid"], d["categorical"])
+    ]
+    return cls(
+        features=[str(f) for f in d["features"]],
+        grid=grid,
+        average=floats(d["average"]).reshape(tuple(len(g) for g in grid)),
+        ice=None if d["ice"] is None else floats(d["ice"]).reshape(-1, len(grid[0])),
+        output=str(d["output"]),
+        source=str(d["source"]),
+        centered=bool(d["centered"]),
+        done=bool(d["done"]),
+        extras=dict(d.get("extras") or {}),
+    )

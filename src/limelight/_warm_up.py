@@ -20,8 +20,8 @@ import numpy as np
 def prepare():
     """Import what :func:`warm_up` calls and build its inputs (in the caller's thread);
     returns the call for the thread: it only runs compiled code."""
-    from limelight.explainers.tree import TreeEnsemble
     from limelight.explainers.trees import kernel
+    from limelight.explainers.trees.ensemble import TreeEnsemble
 
     # two trees over three features: f0 <= 0 then f1 <= 0 on the left; f2 <= 0.5
     nodes = 8

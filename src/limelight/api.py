@@ -6,7 +6,6 @@ from typing import Any
 
 from .explainers.base import Explainer
 from .explanation import Explanation
-from .inputs import detect_modality, normalise
 from .plans import Plan, plan
 
 __all__ = ["Plan", "attribute", "explain", "explore", "permutation_importance", "plan"]
@@ -95,8 +94,7 @@ def explain(
         **options,
     )
     widget = ExplanationWidget()
-    view = detect_modality(normalise(x, model), options.get("modality"), background)
-    widget.run(p.stream, view=view)
+    widget.run(p.stream, view=p.modality)  # the input was read once, by the plan
     return widget
 
 

@@ -17,6 +17,7 @@ Rows whose explanation failed keep NaN values and say why in ``errors``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from ._atomic import check_target
+from ._atomic import check_target, write_atomic
 from .errors import InputError, SchemaError
 from .explanation import Explanation, _encode
 
@@ -66,6 +67,10 @@ class Explanations:
     errors: np.ndarray | None = None
     seeds: np.ndarray | None = None
     row: np.ndarray | None = None
+    #: what re-makes a row's plan (an ``attribute_many`` run, in memory only): the
+    #: quality metrics that call the model need it
+    _source: Any = field(default=None, repr=False)
+    _quality: Any = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.values = np.asarray(self.values, dtype=float)
@@ -168,9 +173,26 @@ class Explanations:
                 [getattr(p, a) for p in parts]
             )
         )
-        return replace(first, **{a: cat(a) for a in ROW_FIELDS})
+        # one run's model stays attached only when every part is of that run
+        same = all(p._source is first._source for p in parts)
+        return replace(
+            first, **{a: cat(a) for a in ROW_FIELDS}, _source=first._source if same else None
+        )
 
     # -- summaries ------------------------------------------------------------------------
+    @property
+    def quality(self):
+        """The quality metrics of ``e.quality`` over the rows, each summarised (median,
+        quartiles, rows without a number): ``ex.quality.sparseness``,
+        ``ex.quality.faithfulness_correlation`` (computed when read), ``ex.quality.metric(
+        "max_sensitivity", rows=20, radius=0.05)``, ``ex.quality.to_frame()``; see
+        :mod:`limelight.quality.many`."""
+        if self._quality is None:
+            from .quality.many import ManyQuality
+
+            self._quality = ManyQuality(self)
+        return self._quality
+
     def mean_abs(self) -> np.ndarray:
         """``(n_outputs, n_features)`` mean |attribution| over the rows without error."""
         return np.abs(self.values[self.ok]).mean(axis=0)
@@ -243,7 +265,7 @@ class Explanations:
         ``top=``); ``.json``, every row's values with the names, in standard JSON. Written
         whole or not at all; ``overwrite=False`` refuses to replace a file."""
         path = Path(path)
-        from .export_many import PICTURES, save_many
+        from .export.many import PICTURES, save_many
 
         if path.suffix.lower() in PICTURES:
             return save_many(self, path, overwrite=overwrite, **options)
@@ -252,8 +274,6 @@ class Explanations:
                 f"cannot save many explanations as {path.suffix or 'no suffix'!r}",
                 fix="save to a .parquet file (the rows), or .svg, .png or .json",
             )
-        from ._parquet import write_parquet
-
         write_parquet(self, check_target(path, overwrite), overwrite=overwrite)
         return path
 
@@ -309,3 +329,31 @@ def _column(value: Any, n: int, dtype: Any, default: Any) -> np.ndarray:
             f"a per-row field has {len(out)} entries for {n} rows", fix="give one entry per row"
         )
     return out
+
+
+META_KEY = b"limelight"
+
+
+def write_parquet(
+    ex: Explanations, path: Path, *, overwrite: bool = True, extra: dict | None = None
+) -> None:
+    """``ex`` as one Parquet file (pyarrow), its :meth:`Explanations.meta` (and ``extra``)
+    in the schema; complete or absent (an interrupted run leaves no half chunk)."""
+    pa, pq = _pyarrow()
+    table = pa.Table.from_pandas(ex.to_frame(), preserve_index=True)
+    meta_json = json.dumps({**ex.meta(), **(extra or {})}, allow_nan=False)
+    meta = {**(table.schema.metadata or {}), META_KEY: meta_json.encode()}
+    table = table.replace_schema_metadata(meta)
+    write_atomic(path, lambda tmp: pq.write_table(table, tmp), overwrite=overwrite)
+
+
+def _pyarrow():
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:  # pragma: no cover - in the test extra
+        raise InputError(
+            "saving many explanations needs pyarrow",
+            fix="pip install 'limelight[dask]' (or pyarrow)",
+        ) from None
+    return pa, pq

@@ -19,6 +19,7 @@ second class (as scikit-learn's); a model with more outputs must name one (``out
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from numbers import Integral
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 
 from . import _results
+from ._dependence_groups import MAX_COMBINATIONS, Axis, check_max, group_axis, resolve
 from ._global_data import GlobalData, as_float, categories, feature_index, read_data
 from .errors import InputError
 from .plans.outputs import one_output
@@ -98,42 +100,12 @@ class Dependence:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: the header, the grids (and which are categorical), the curves."""
-        return {
-            **_results.header("dependence"),
-            "features": list(self.features),
-            "output": self.output,
-            "source": self.source,
-            "centered": bool(self.centered),
-            "done": bool(self.done),
-            "categorical": [g.dtype == object for g in map(np.asarray, self.grid)],
-            "grid": [np.asarray(g).tolist() for g in self.grid],
-            "average": np.asarray(self.average, float).tolist(),
-            "ice": None if self.ice is None else np.asarray(self.ice, float).tolist(),
-            "extras": dict(self.extras),
-        }
+        return _results.dependence_dict(self)
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Dependence:
         """Inverse of :meth:`to_dict` (null read back as NaN)."""
-
-        def floats(v: Any) -> np.ndarray:
-            return np.array(v, dtype=float)  # None -> NaN
-
-        grid = [
-            np.array(g, dtype=object) if cat else floats(g)
-            for g, cat in zip(d["grid"], d["categorical"])
-        ]
-        return cls(
-            features=[str(f) for f in d["features"]],
-            grid=grid,
-            average=floats(d["average"]).reshape(tuple(len(g) for g in grid)),
-            ice=None if d["ice"] is None else floats(d["ice"]).reshape(-1, len(grid[0])),
-            output=str(d["output"]),
-            source=str(d["source"]),
-            centered=bool(d["centered"]),
-            done=bool(d["done"]),
-            extras=dict(d.get("extras") or {}),
-        )
+        return _results.dependence_from_dict(cls, d)
 
 
 def default_grid(
@@ -167,11 +139,28 @@ def default_grid(
 
 @dataclass
 class Checked:
-    """What :func:`check_options` resolved: the columns, the output, the grids."""
+    """What :func:`check_options` resolved: each feature's :class:`Axis` (its columns and
+    grid), the output."""
 
-    cols: list[int]
+    axes: list[Axis]
     output: int
-    grids: list[np.ndarray]
+
+    @property
+    def cols(self) -> list[int]:
+        """Each feature's first column."""
+        return [a.members[0] for a in self.axes]
+
+    @property
+    def grids(self) -> list[np.ndarray]:
+        return [a.grid for a in self.axes]
+
+    @property
+    def names(self) -> list[str]:
+        return [a.name for a in self.axes]
+
+    @property
+    def categorical(self) -> list[bool]:
+        return [a.categorical for a in self.axes]
 
 
 def check_options(
@@ -183,20 +172,27 @@ def check_options(
     percentiles: Any = PERCENTILES,
     centered: Any = False,
     output: Any = None,
+    feature_groups: Any = None,
+    max_combinations: Any = MAX_COMBINATIONS,
 ) -> Checked:
     """Every option checked against ``data`` at the call (before any thread), the grids
-    computed."""
+    computed; a group of ``feature_groups`` named as a feature is varied over its value
+    combinations (see :mod:`limelight._dependence_groups`)."""
     if not 1 <= len(features) <= 2:
         raise InputError(f"{len(features)} features", fix="give one feature or a pair")
-    cols = [feature_index(data, f) for f in features]
-    if len(cols) == 2 and cols[0] == cols[1]:
+    limit = check_max(max_combinations)
+    if feature_groups is None:
+        found = [feature_index(data, f) for f in features]
+    else:
+        found = resolve(data, features, feature_groups)
+    if len(found) == 2 and found[0] == found[1]:
+        name = found[0][0] if isinstance(found[0], tuple) else data.names[found[0]]
         raise InputError(
-            f"the pair names one column twice ({data.names[cols[0]]!r})",
-            fix="give two different features",
+            f"the pair names one feature twice ({name!r})", fix="give two different features"
         )
     if not isinstance(centered, (bool, np.bool_)):
         raise InputError(f"centered={centered!r}", fix="use True or False")
-    if centered and len(cols) == 2:
+    if centered and len(found) == 2:
         raise InputError(
             "centered=True centres ICE curves, which are drawn for one feature only",
             fix="drop centered=, or give one feature",
@@ -218,13 +214,29 @@ def check_options(
         raise InputError(
             f"percentiles={tuple(percentiles)}", fix="use 0 <= lo < hi <= 1, e.g. (0.05, 0.95)"
         )
+    groups = [f for f in found if isinstance(f, tuple)]
+    if grid is not None and groups:
+        raise InputError(
+            f"grid= is a list of values of one column, and {groups[0][0]!r} is a group "
+            "(varied over the value combinations its columns take in X)",
+            fix="drop grid=; max_combinations= sets how many combinations are drawn",
+        )
     if grid is not None:
-        return Checked(cols, k, _given_grids(data, cols, grid))
-    grids = [
-        default_grid(data.column(j), data.categorical[j], int(grid_resolution), (lo, hi))
-        for j in cols
+        grids = _given_grids(data, found, grid)
+    else:
+        grids = [
+            None
+            if isinstance(f, tuple)
+            else default_grid(data.column(f), data.categorical[f], int(grid_resolution), (lo, hi))
+            for f in found
+        ]
+    axes = [
+        group_axis(data, f[0], f[1], limit)
+        if isinstance(f, tuple)
+        else Axis(data.names[f], [f], g, data.categorical[f])
+        for f, g in zip(found, grids)
     ]
-    return Checked(cols, k, grids)
+    return Checked(axes, k)
 
 
 def _given_grids(data: GlobalData, cols: list[int], grid: Any) -> list[np.ndarray]:
@@ -260,20 +272,22 @@ def _given_grids(data: GlobalData, cols: list[int], grid: Any) -> list[np.ndarra
     return grids
 
 
-def _with_value(data: GlobalData, cols: list[int], values: tuple) -> Any:
+def _with_value(data: GlobalData, axes: list[Axis], point: tuple[int, ...]) -> Any:
+    """``X`` with each axis at its grid point ``point[i]`` (a group: all its columns)."""
     X = data.X.copy() if hasattr(data.X, "copy") else np.array(data.X)
-    for j, v in zip(cols, values):
-        if hasattr(X, "iloc"):
-            X[X.columns[j]] = v
-        else:
-            X[:, j] = v
+    for a, i in zip(axes, point):
+        values = (a.grid[i],) if a.combos is None else a.combos[i]
+        for j, v in zip(a.members, values):
+            if hasattr(X, "iloc"):
+                X[X.columns[j]] = v
+            else:
+                X[:, j] = v
     return X
 
 
-def _points(grids: list[np.ndarray]) -> list[tuple]:
-    if len(grids) == 1:
-        return [(v,) for v in grids[0]]
-    return [(a, b) for a in grids[0] for b in grids[1]]
+def _points(grids: list[np.ndarray]) -> list[tuple[int, ...]]:
+    """Grid point indices, the last feature fastest (as the heat map's ravel)."""
+    return list(itertools.product(*(range(len(g)) for g in grids)))
 
 
 def stream(
@@ -286,6 +300,8 @@ def stream(
     percentiles: tuple[float, float] = PERCENTILES,
     centered: bool = False,
     output: Any = None,
+    feature_groups: Any = None,
+    max_combinations: int = MAX_COMBINATIONS,
     data: GlobalData | None = None,
     checked: Checked | None = None,
 ) -> Iterator[Dependence]:
@@ -299,19 +315,21 @@ def stream(
         percentiles=percentiles,
         centered=centered,
         output=output,
+        feature_groups=feature_groups,
+        max_combinations=max_combinations,
     )
-    cols, k, grids = c.cols, c.output, c.grids
-    names = [data.names[j] for j in cols]
+    k, grids, names = c.output, c.grids, c.names
+    extras = _group_extras(data, c.axes)
     out_name = data.model.output_names[k]
     points = _points(grids)
     values = np.full((len(points), data.n), np.nan)
     per_call = max(1, ROWS_PER_CALL // data.n)
     for start in range(0, len(points), per_call):
         chunk = points[start : start + per_call]
-        batch = _concat([_with_value(data, cols, p) for p in chunk])
+        batch = _concat([_with_value(data, c.axes, p) for p in chunk])
         values[start : start + len(chunk)] = data.predict(batch)[:, k].reshape(len(chunk), data.n)
         done = start + len(chunk) >= len(points)
-        yield _result(values, grids, names, out_name, bool(centered), done)
+        yield _result(values, grids, names, out_name, bool(centered), done, extras=extras)
 
 
 def _concat(parts: list[Any]) -> Any:
@@ -322,8 +340,26 @@ def _concat(parts: list[Any]) -> Any:
     return np.concatenate(parts)
 
 
+def _group_extras(data: GlobalData, axes: list[Axis]) -> dict:
+    """``{"groups": {name: columns}, "combinations": {name: coverage}}`` for the groups."""
+    groups = [a for a in axes if a.combos is not None]
+    if not groups:
+        return {}
+    return {
+        "groups": {a.name: [data.names[j] for j in a.members] for a in groups},
+        "combinations": {a.name: dict(a.coverage) for a in groups},
+    }
+
+
 def _result(
-    values: np.ndarray, grids, names, out_name, centered, done, source: str = "limelight"
+    values: np.ndarray,
+    grids,
+    names,
+    out_name,
+    centered,
+    done,
+    source: str = "limelight",
+    extras: dict | None = None,
 ) -> Dependence:
     ice = values.T  # rows x points
     if centered and len(grids) == 1:
@@ -340,6 +376,7 @@ def _result(
         source=source,
         centered=centered,
         done=done,
+        extras=dict(extras or {}),
     )
 
 

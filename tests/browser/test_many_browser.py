@@ -312,3 +312,34 @@ def test_the_html_export_draws_every_row_offline(chromium, source_page, tmp_path
     assert w.save(tmp_path / "many.png").read_bytes()[:4] == b"\x89PNG"  # the beeswarm
     with pytest.raises(ll.errors.LimelightError, match="html"):
         w.save(tmp_path / "many.docx")
+
+
+def test_the_texts_html_export_draws_offline(chromium, tmp_path):
+    """``explain_many(texts).save("x.html")``: the token list and the text shown, drawn with
+    no kernel and no network, user text as text."""
+    docs = ["a good film", "a bad <b>plot</b>", "good good bad", "dull but good"]
+    f = lambda ts: np.array([[t.count("good") - 2 * t.count("bad")] for t in ts], float)  # noqa: E731
+    w = ll.explain_many(f, docs, method="occlusion")
+    ex = w.wait(timeout=60)
+    w.selected = 1
+    path = w.save(tmp_path / "texts.html")
+    page = chromium.new_page()
+    outside, errors = [], []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.route(
+        "**/*",
+        lambda r: (
+            r.continue_()
+            if r.request.url.startswith(("file:", "data:", "blob:", "about:"))
+            else (outside.append(r.request.url), r.abort())
+        ),
+    )
+    page.goto(path.as_uri())
+    page.wait_for_function("document.body.dataset.llReady === '1'", timeout=20_000)
+    names = page.locator(".ll-texts-name").all_text_contents()
+    assert names[:2] == list(ex.mean_abs(0))[:2] and "bad" in names
+    assert page.locator(".ll-texts-text").text_content() == docs[1]
+    assert page.locator(".ll-texts-text b").count() == 0
+    page.screenshot(path="/tmp/ll_many_texts_export.png", full_page=True)
+    page.close()
+    assert outside == [] and errors == []

@@ -10,7 +10,7 @@ from browser.test_export_browser import open_export  # noqa: F401, F811  (a fixt
 
 import limelight as ll
 from limelight.explanation import Explanation
-from limelight.export_draw import TEXT_LINES, png_size
+from limelight.export.draw import TEXT_LINES, png_size
 
 pytestmark = pytest.mark.browser
 MB = 1_000_000

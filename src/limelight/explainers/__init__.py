@@ -1,4 +1,6 @@
-"""The explanation algorithms, as objects configured once and passed as ``method=``.
+"""The explanation algorithms, as objects configured once and passed as ``method=``:
+one class per algorithm, for any input it explains (a table's columns or feature
+groups, a text's tokens, an image's segments or pixels), as captum's.
 
     >>> import numpy as np
     >>> import limelight as ll
@@ -10,32 +12,39 @@
     >>> bool(np.allclose(by_object.values, by_name.values))
     True
 
-Tabular: :class:`ExactShapley`, :class:`KernelShap`, :class:`LeverageShap`,
-:class:`MsrShap`, :class:`TreeShap`, :class:`Lime`, :class:`PermutationImportance`,
-:class:`TabularIntegratedGradients` (torch and Keras models on rows). Text:
-:class:`TokenOcclusion`, :class:`SampledShapley`, :class:`HierarchicalShapley`,
-:class:`TokenLeverage`, :class:`TokenMsr`, :class:`TextLime`, :class:`TokenGradientXInput`,
-:class:`TokenIntegratedGradients`. Images: :class:`ImageOcclusion`,
-:class:`SegmentShapley`, :class:`SegmentLeverage`, :class:`SegmentMsr`, :class:`SegmentLime`, :class:`Saliency`, :class:`GradientXInput`,
-:class:`IntegratedGradients`, :class:`SmoothGrad`, :class:`GradCam`. The names
+Tables, texts and images: :class:`LeverageShap`, :class:`MsrShap`, :class:`Lime`,
+:class:`IntegratedGradients` (torch and Keras models). Texts and images:
+:class:`SampledShapley`, :class:`Occlusion`, :class:`GradientXInput`. Tables only:
+:class:`ExactShapley`, :class:`KernelShap`, :class:`TreeShap`,
+:class:`PermutationImportance`; texts only: :class:`HierarchicalShapley`; images only:
+:class:`Saliency`, :class:`SmoothGrad`, :class:`GradCam`. An option the input does not
+use is an error naming the options that apply (:mod:`.algorithms`); the names
 ``method=`` takes for each are in :data:`limelight.explainers.registry.METHODS`.
+
+The per-input classes of earlier releases (``TokenLeverage``, ``SegmentLime``,
+``ImageOcclusion``, ...) still import from here, with a ``FutureWarning``, for one
+release.
 """
 
+from importlib import import_module
+from typing import Any
+
+from .. import _warn
+from .algorithms import (
+    GradientXInput,
+    IntegratedGradients,
+    LeverageShap,
+    Lime,
+    MsrShap,
+    Occlusion,
+    SampledShapley,
+)
 from .base import Explainer
-from .game_shapley import SegmentLeverage, SegmentMsr, TokenLeverage, TokenMsr
-from .gradients import GradCam, GradientXInput, IntegratedGradients, Saliency, SmoothGrad
+from .gradients import GradCam, Saliency, SmoothGrad
 from .kernel import KernelShap
-from .leverage import LeverageShap
-from .lime_tabular import Lime
-from .msr import MsrShap
-from .occlusion import ImageOcclusion
 from .permutation import PermutationImportance
-from .segments import SegmentLime, SegmentShapley
 from .shapley import ExactShapley
-from .tabular_gradients import TabularIntegratedGradients
-from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
-from .text_gradients import TokenGradientXInput, TokenIntegratedGradients
-from .text_lime import TextLime
+from .text import HierarchicalShapley
 from .tree import TreeShap
 
 __all__ = [
@@ -44,26 +53,48 @@ __all__ = [
     "GradCam",
     "GradientXInput",
     "HierarchicalShapley",
-    "ImageOcclusion",
     "IntegratedGradients",
     "KernelShap",
     "LeverageShap",
     "Lime",
     "MsrShap",
+    "Occlusion",
     "PermutationImportance",
     "Saliency",
     "SampledShapley",
-    "SegmentLeverage",
-    "SegmentLime",
-    "SegmentMsr",
-    "SegmentShapley",
     "SmoothGrad",
-    "TabularIntegratedGradients",
-    "TextLime",
-    "TokenGradientXInput",
-    "TokenIntegratedGradients",
-    "TokenLeverage",
-    "TokenMsr",
-    "TokenOcclusion",
     "TreeShap",
 ]
+
+#: the deprecated per-input names: (module, class) that still runs, the class to use
+DEPRECATED = {
+    "TokenLeverage": ("game_shapley", "LeverageShap"),
+    "SegmentLeverage": ("game_shapley", "LeverageShap"),
+    "TokenMsr": ("game_shapley", "MsrShap"),
+    "SegmentMsr": ("game_shapley", "MsrShap"),
+    "TextLime": ("text_lime", "Lime"),
+    "SegmentLime": ("segments", "Lime"),
+    "SegmentShapley": ("segments", "SampledShapley"),
+    "TokenOcclusion": ("text", "Occlusion"),
+    "ImageOcclusion": ("occlusion", "Occlusion"),
+    "TabularIntegratedGradients": ("tabular_gradients", "IntegratedGradients"),
+    "TokenIntegratedGradients": ("text_gradients", "IntegratedGradients"),
+    "TokenGradientXInput": ("text_gradients", "GradientXInput"),
+}
+_WARNED: set[str] = set()  # each name warns once
+
+
+def __getattr__(name: str) -> Any:
+    if name not in DEPRECATED:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, instead = DEPRECATED[name]
+    if name not in _WARNED:
+        _WARNED.add(name)
+        budget = " (its budget= is max_evals=)" if "Leverage" in name or "Msr" in name else ""
+        _warn.warn(
+            f"limelight.explainers.{name} is deprecated and goes in the next release: "
+            f"use {instead}{budget}, one class for every input it explains, with the same "
+            "options and results",
+            FutureWarning,
+        )
+    return getattr(import_module(f".{module}", __name__), name)

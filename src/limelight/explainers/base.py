@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import functools
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,3 +50,31 @@ class Explainer:
     def params(self) -> dict[str, Any]:
         """The options that shape the result, recorded in ``Explanation.params``."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+
+# options the planner sets from other arguments, never a caller's option
+PLANNER_SET = ("targets",)
+
+
+def options_of(cls: type) -> list[str]:
+    """The options ``cls`` takes: its keyword-only constructor arguments, sorted."""
+    return list(_options_of(cls))
+
+
+@functools.lru_cache(maxsize=256)  # inspect.signature cost ~0.4 ms a plan, 19 calls each
+def _options_of(cls: type) -> tuple[str, ...]:
+    names: set[str] = set()
+    spelled = getattr(cls, "implementations", None)  # one algorithm, any input: all of them
+    if spelled is not None:
+        for modality, impl in spelled.items():
+            names |= set(_options_of(impl)) | set(cls.spellings.get(modality, {}))
+        return tuple(sorted(names))
+    for klass in cls.__mro__:  # a subclass passing **kw on to its base takes the base's too
+        init = klass.__dict__.get("__init__")
+        if init is None:
+            continue
+        params = inspect.signature(init).parameters.values()
+        names |= {p.name for p in params if p.kind is p.KEYWORD_ONLY}
+        if not any(p.kind is p.VAR_KEYWORD for p in params):
+            break
+    return tuple(sorted(names - set(PLANNER_SET)))

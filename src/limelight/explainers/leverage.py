@@ -41,7 +41,7 @@ from ..models.base import Model
 from .base import Explainer
 from .coalition_design import CoalitionDesign, Samples
 from .kernel import call_rows
-from .regression_fits import leverage_fit, msr_estimate
+from .regression_fits import MIN_PER_FEATURE, leverage_fit, msr_estimate
 from .shapley import (
     ROWS_PER_CALL,
     background_groups,
@@ -93,7 +93,7 @@ def estimate_game(
     ``(G, n, d)`` -> values ``(G, n, k)``: a background's groups of rows), each explained
     from ``budget`` coalitions of its own, drawn independently, and the values are their
     weighted mean: the Shapley values of the weighted mean game, with the coalitions'
-    errors independent across the groups (:class:`LeverageShap`). With ``pilot``, the
+    errors independent across the groups (:class:`TabularLeverage`). With ``pilot``, the
     first sampled coalitions (:func:`_pilot_units`, out of the budget) are shared by
     every group and measure whether the groups lower the error (:func:`_grouping_gain`):
     if they do, the pilot is set aside and each group draws its own; if not, the rest is
@@ -152,9 +152,10 @@ def estimate_game(
         info["coalitions"] = n
         info["enumerated"] = int(2 * design.drawn[design.enumerated].sum())
         refit = adjust and (finished or ((watched or tol > 0) and n >= 2 * last_fit))
-        fit = msr_estimate if refit else leverage_fit
-        kw = {"adjust": adjust} if refit else {}
-        phi, se = _pooled(weights, *fit(design, z, y, c_, un, delta, **kw), design)
+        if refit:
+            phi, se, info["estimator"] = _adjusted(design, weights, z, y, c_, un, delta, adjust)
+        else:
+            phi, se = _pooled(weights, *leverage_fit(design, z, y, c_, un, delta), design)
         # a standard error from fewer pairs per size than this is itself too noisy to trust
         # (the middle class, at half share, from half as many: else at even d the rule waited
         # for twice the coalitions it needs, measured at d = 60)
@@ -163,8 +164,7 @@ def estimate_game(
         span = np.abs(weights @ delta)
         stop = bool(tol > 0 and settled and se is not None and np.all(se.max(axis=0) <= tol * span))
         if stop and adjust and not refit:
-            fitted = msr_estimate(design, z, y, c_, un, delta, adjust=adjust)
-            phi, se = _pooled(weights, *fitted, design)
+            phi, se, info["estimator"] = _adjusted(design, weights, z, y, c_, un, delta, adjust)
         done = finished or stop
         if done or watched:
             yield GameEstimate(
@@ -174,6 +174,36 @@ def estimate_game(
             return
         last_fit = n if refit else last_fit
         chunks = [design.sample_units(min(per_call, samples.n_units) if tol > 0 else per_call)]
+
+
+def _adjusted(design: CoalitionDesign, weights, z, y, cls, unit, delta, adjust: str):
+    """The regression-adjusted values and standard errors ``(d, k)``, or Leverage SHAP's on
+    the same coalitions where theirs are lower (each estimator's own standard error: the
+    sandwich, and the correction's spread, both measured honest in
+    bench/shapley_estimators.py), and the choice with both errors and why (for ``params``).
+    Measured (bench/shapley_families.py): the adjustment wins on every family there, by
+    up to 4x, but a game the linear fit leaves no structure in gains nothing from it."""
+    phi_a, se_a, adjusted = msr_estimate(design, z, y, cls, unit, delta, adjust=adjust)
+    pa, sa = _pooled(weights, phi_a, se_a, design)
+    pl, sl = _pooled(weights, *leverage_fit(design, z, y, cls, unit, delta), design)
+    err = {"msr": _rss(sa), "leverage": _rss(sl)}
+    if not adjusted:
+        chosen = "leverage"
+        why = f"under {MIN_PER_FEATURE} coalitions a feature: too few to cross-fit the adjustment"
+    else:
+        lower = err["msr"] is not None and (
+            err["leverage"] is None or err["msr"] <= err["leverage"]
+        )
+        chosen = "msr" if lower else "leverage"
+        why = "the lower standard error on the same coalitions"
+    info = {"chosen": chosen, "stderr": err, "why": why}
+    return (pa, sa, info) if chosen == "msr" else (pl, sl, info)
+
+
+def _rss(se) -> float | None:
+    """The root sum of squares of standard errors, to 4 digits (None when unknown)."""
+    total = float(np.sqrt(np.sum(np.square(se)))) if se is not None else float("nan")
+    return float(f"{total:.4g}") if np.isfinite(total) else None
 
 
 def _grouping_gain(design: CoalitionDesign, samples: Samples, weights, delta) -> float:
@@ -276,7 +306,7 @@ def _pooled(weights: np.ndarray, phi: np.ndarray, se, design: CoalitionDesign):
     return mean, np.sqrt(np.tensordot(weights**2, se**2, axes=1))
 
 
-class LeverageShap(Explainer):
+class TabularLeverage(Explainer):
     """Leverage SHAP over a tabular model's background (see the module docstring):
     ``max_evals`` coalitions (default ``2 * d + 2048``; each costs one model row per
     background row), stopping early once every standard error is within ``tol`` times
@@ -285,7 +315,7 @@ class LeverageShap(Explainer):
     (:func:`estimate_game`'s ``weights``; the same model rows); ``"auto"``: one per row up
     to ``max_groups``, kept if a pilot measures that they lower the error; 1: one design.
 
-        >>> LeverageShap(max_evals=500, random_state=0).max_evals
+        >>> TabularLeverage(max_evals=500, random_state=0).max_evals
         500
     """
 

@@ -38,7 +38,7 @@ def weighted_ridge(Z: np.ndarray, Y: np.ndarray, w: np.ndarray, alpha: float):
     return coef.T, intercept, r2
 
 
-class Lime(Explainer):
+class TabularLime(Explainer):
     """LIME on tabular rows. ``n_samples`` model rows (default 5000, as lime),
     streamed in ``batch_size`` batches,
     ``kernel_width`` (default ``0.75 * sqrt(d)``, as lime), ridge ``alpha`` (1.0, as lime)."""

@@ -30,17 +30,17 @@ terms, moves every value equally). The fit and its correction are
 
 from __future__ import annotations
 
-from .leverage import LeverageShap
+from .leverage import TabularLeverage
 
 
-class MsrShap(LeverageShap):
+class TabularMsr(TabularLeverage):
     """Regression-adjusted Monte Carlo Shapley values over a tabular model's background
     (see the module docstring), on Leverage SHAP's coalitions: ``adjust="tree"`` (boosted
     trees on the linear fit's residuals) or ``"linear"``. Below ``MIN_PER_FEATURE``
     (:mod:`.regression_fits`) coalitions per feature it returns Leverage SHAP's values. Options as
-    :class:`LeverageShap`.
+    :class:`TabularLeverage`.
 
-        >>> MsrShap(adjust="linear").adjust
+        >>> TabularMsr(adjust="linear").adjust
         'linear'
     """
 

@@ -15,48 +15,54 @@ option no method takes gets an :class:`~limelight.errors.InputError` listing tho
 from __future__ import annotations
 
 import copy
-import functools
-import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from .. import _warn
 from ..errors import InputError, MethodError
-from .base import Explainer
-from .game_shapley import SegmentLeverage, SegmentMsr, TokenLeverage, TokenMsr
-from .gradients import GradCam, GradientXInput, IntegratedGradients, Saliency, SmoothGrad
+from .algorithms import (
+    Algorithm,
+    GradientXInput,
+    IntegratedGradients,
+    LeverageShap,
+    Lime,
+    MsrShap,
+    Occlusion,
+    SampledShapley,
+)
+from .base import Explainer, options_of
+from .gradients import GradCam, Saliency, SmoothGrad
 from .kernel import KernelShap
-from .leverage import LeverageShap
-from .lime_tabular import Lime
-from .msr import MsrShap
-from .occlusion import ImageOcclusion
-from .segments import SegmentLime, SegmentShapley
 from .shapley import ExactShapley
-from .tabular_gradients import TabularIntegratedGradients
-from .text import HierarchicalShapley, SampledShapley, TokenOcclusion
-from .text_gradients import TokenGradientXInput, TokenIntegratedGradients
-from .text_lime import TextLime
+from .text import HierarchicalShapley
 from .tree import TreeShap
 from .trees.native import LibraryTreeShap
-
-# options the planner sets from other arguments, never a caller's option
-PLANNER_SET = ("targets",)
 
 
 @dataclass(frozen=True)
 class Method:
-    """One ``method=`` name: the class it builds, other names for it, whether it needs
-    gradients (a torch model)."""
+    """One ``method=`` name: the public class it names, other names for it, whether it
+    needs gradients (a torch model); ``impl``: the class that runs on the modality's
+    input (the public class itself, or for an :class:`~.algorithms.Algorithm` of several
+    inputs its implementation there)."""
 
     name: str
     cls: type
     aliases: tuple[str, ...] = ()
     gradients: bool = False
+    impl: type = Explainer
+    modality: str = ""
+
+    @property
+    def title(self) -> str:
+        """The public class's name, and the input for an algorithm of several inputs."""
+        several = issubclass(self.cls, Algorithm) and len(self.cls.implementations) > 1
+        return self.cls.__name__ + (f" on {self.modality} input" if several else "")
 
 
-METHODS: dict[str, tuple[Method, ...]] = {
+_TABLE: dict[str, tuple[Method, ...]] = {
     "tabular": (
         Method("exact", ExactShapley),
         Method("tree", TreeShap),
@@ -65,24 +71,24 @@ METHODS: dict[str, tuple[Method, ...]] = {
         Method("tree_path_dependent", LibraryTreeShap),
         Method("leverage", LeverageShap, ("leverage_shap",)),
         Method("msr", MsrShap, ("regression_msr",)),
-        Method("integrated_gradients", TabularIntegratedGradients, ("ig",), gradients=True),
+        Method("integrated_gradients", IntegratedGradients, ("ig",), gradients=True),
     ),
     "text": (
-        Method("occlusion", TokenOcclusion, ("leave_one_out",)),
+        Method("occlusion", Occlusion, ("leave_one_out",)),
         Method("shapley", SampledShapley, ("permutation",)),
-        Method("leverage", TokenLeverage, ("leverage_shap",)),
-        Method("msr", TokenMsr, ("regression_msr",)),
+        Method("leverage", LeverageShap, ("leverage_shap",)),
+        Method("msr", MsrShap, ("regression_msr",)),
         Method("hierarchical", HierarchicalShapley, ("partition",)),
-        Method("lime", TextLime),
-        Method("gradient_x_input", TokenGradientXInput, ("grad_x_input",), gradients=True),
-        Method("integrated_gradients", TokenIntegratedGradients, ("ig",), gradients=True),
+        Method("lime", Lime),
+        Method("gradient_x_input", GradientXInput, ("grad_x_input",), gradients=True),
+        Method("integrated_gradients", IntegratedGradients, ("ig",), gradients=True),
     ),
     "image": (
-        Method("occlusion", ImageOcclusion),
-        Method("shapley", SegmentShapley, ("segment_shapley", "kernel_shap")),
-        Method("leverage", SegmentLeverage, ("leverage_shap",)),
-        Method("msr", SegmentMsr, ("regression_msr",)),
-        Method("lime", SegmentLime),
+        Method("occlusion", Occlusion),
+        Method("shapley", SampledShapley, ("segment_shapley", "kernel_shap")),
+        Method("leverage", LeverageShap, ("leverage_shap",)),
+        Method("msr", MsrShap, ("regression_msr",)),
+        Method("lime", Lime),
         Method("saliency", Saliency, ("gradient", "vanilla_gradient"), gradients=True),
         Method(
             "gradient_x_input", GradientXInput, ("input_x_gradient", "grad_x_input"), gradients=True
@@ -94,23 +100,17 @@ METHODS: dict[str, tuple[Method, ...]] = {
 }
 
 
-def options_of(cls: type) -> list[str]:
-    """The options ``cls`` takes: its keyword-only constructor arguments, sorted."""
-    return list(_options_of(cls))
+def _implementation(cls: type, modality: str) -> type:
+    return cls.implementations[modality] if issubclass(cls, Algorithm) else cls
 
 
-@functools.lru_cache(maxsize=256)  # inspect.signature cost ~0.4 ms a plan, 19 calls each
-def _options_of(cls: type) -> tuple[str, ...]:
-    names: set[str] = set()
-    for klass in cls.__mro__:  # a subclass passing **kw on to its base takes the base's too
-        init = klass.__dict__.get("__init__")
-        if init is None:
-            continue
-        params = inspect.signature(init).parameters.values()
-        names |= {p.name for p in params if p.kind is p.KEYWORD_ONLY}
-        if not any(p.kind is p.VAR_KEYWORD for p in params):
-            break
-    return tuple(sorted(names - set(PLANNER_SET)))
+#: for each modality, its ``method=`` names; ``entry.impl`` runs there
+METHODS: dict[str, tuple[Method, ...]] = {
+    modality: tuple(
+        replace(e, impl=_implementation(e.cls, modality), modality=modality) for e in entries
+    )
+    for modality, entries in _TABLE.items()
+}
 
 
 def lookup(modality: str, method: str) -> Method:
@@ -131,12 +131,13 @@ def entry_of(modality: str, explainer: Explainer) -> Method:
     """The entry of an explainer object (or of a subclass of a registered explainer), or a
     MethodError when it is of another modality."""
     # the nearest registered class in the object's MRO: a user's subclass of KernelShap is
-    # a kernel explainer (exact class first, so ExactShapley is not taken for a subclass)
+    # a kernel explainer (exact class first, so ExactShapley is not taken for a subclass);
+    # an implementation's object (the deprecated TokenLeverage, say) is its entry's too
     for klass in type(explainer).__mro__:
         for entry in METHODS[modality]:
-            if klass is entry.cls:
+            if klass is entry.cls or klass is entry.impl:
                 return entry
-    names = [e.cls.__name__ for e in METHODS[modality]]
+    names = sorted({e.cls.__name__ for e in METHODS[modality]})
     raise MethodError(
         f"{type(explainer).__name__} does not explain {modality} data",
         fix=f"pass one of {names} (from limelight.explainers) or a method name",
@@ -144,24 +145,29 @@ def entry_of(modality: str, explainer: Explainer) -> Method:
 
 
 def check_options(
-    modality: str, cls: type | None, options: dict, inputs: tuple[str, ...], *, warn: bool = True
+    modality: str,
+    entry: Method | None,
+    options: dict,
+    inputs: tuple[str, ...],
+    *,
+    warn: bool = True,
 ) -> dict:
-    """The options of ``options`` that ``cls`` takes (None: "auto", any method of the
-    modality). An option no method of the modality takes is an InputError listing the
-    ones this method takes; one that only other methods take is dropped with a warning
-    (a budget given to leave-one-out, say)."""
-    everything = sorted({o for e in METHODS[modality] for o in options_of(e.cls)})
-    valid = everything if cls is None else options_of(cls)
+    """The options of ``options`` that ``entry``'s method takes (None: "auto", any method
+    of the modality). An option no method of the modality takes is an InputError listing
+    the ones this method takes; one that only other methods take is dropped with a
+    warning (a budget given to leave-one-out, say)."""
+    everything = sorted({o for e in METHODS[modality] for o in options_of(e.impl)})
+    valid = everything if entry is None else options_of(entry.impl)
     unknown = sorted(set(options) - set(everything))
     if unknown:
-        what = f"method {cls.__name__}" if cls is not None else f"{modality} methods"
+        what = f"method {entry.title}" if entry is not None else f"{modality} methods"
         raise InputError(
             f"unknown option(s) {unknown} for {what}",
             fix=f"it takes {valid}; every {modality} explanation also takes {sorted(inputs)}",
         )
     unused = sorted(set(options) - set(valid))
     if unused and warn:
-        _warn.warn(f"{cls.__name__} does not use {unused} (it takes {valid}); ignored")
+        _warn.warn(f"{entry.title} does not use {unused} (it takes {valid}); ignored")
     return {k: v for k, v in options.items() if k in valid}
 
 
@@ -188,11 +194,11 @@ def build(
     """The explainer ``method`` names, configured with ``options`` (checked first;
     ``inputs``: the modality's other options, named in the error)."""
     entry = lookup(modality, method)
-    given = check_options(modality, entry.cls, options, inputs)
+    given = check_options(modality, entry, options, inputs)
     kwargs = {k: v for k, v in given.items() if v is not None}  # None: the default
-    if "random_state" in options_of(entry.cls) and random_state is not None:
+    if "random_state" in options_of(entry.impl) and random_state is not None:
         kwargs.setdefault("random_state", random_state)
-    return entry.cls(**kwargs)
+    return entry.impl(**kwargs)
 
 
 def check_request(
@@ -209,13 +215,16 @@ def check_request(
     if isinstance(method, Explainer):
         configured(modality, method, options)
     else:
-        cls = None if method == "auto" else lookup(modality, method).cls
-        check_options(modality, cls, options, inputs, warn=False)
+        entry = None if method == "auto" else lookup(modality, method)
+        check_options(modality, entry, options, inputs, warn=False)
 
 
 def configured(modality: str, explainer: Explainer, options: dict) -> Explainer:
-    """A copy of the caller's explainer object (the plan may set its targets; the caller's
-    object is never changed); options beside it are an error, as they would be ignored."""
+    """The object that runs the caller's explainer object on ``modality`` input: a copy
+    (the plan may set its targets; the caller's object is never changed), or for one of
+    the algorithms of several inputs its implementation there, built from its options (a
+    user's subclass stays itself, and runs that implementation). Options beside it are
+    an error, as they would be ignored."""
     entry_of(modality, explainer)
     if options:
         raise InputError(
@@ -223,4 +232,14 @@ def configured(modality: str, explainer: Explainer, options: dict) -> Explainer:
             fix=f"configure the object instead: {type(explainer).__name__}("
             f"{', '.join(f'{k}=...' for k in sorted(options))})",
         )
+    if type(explainer) in PUBLIC:  # the planner and the views see what runs, as before
+        return explainer.implementation(modality)
+    if isinstance(explainer, Algorithm):
+        explainer.implementation(modality)  # an option that input does not use: now
     return copy.copy(explainer)
+
+
+#: the algorithms of several inputs, by their public classes
+PUBLIC = frozenset(
+    e.cls for entries in METHODS.values() for e in entries if issubclass(e.cls, Algorithm)
+)

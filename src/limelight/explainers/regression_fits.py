@@ -91,29 +91,41 @@ MIN_PER_FEATURE = 10
 # (bench/shapley_estimators.py, d = 30 and 60): 3 folds cut the error 5-10% against 2; 4
 # gain little more for a third more time
 FOLDS = 3
-TREES = {"n_trees": 25, "depth": 4, "rate": 0.2, "min_leaf": 4}  # tuned in bench: error vs time
+# the trees' settings, tuned in bench/shapley_families.py for error at shap Kernel's time:
+# 10 trees at rate 0.4 had the error of 25 at 0.2 (within 5-10%, d = 14 and 30, five
+# families) in ~half the fit's time; 6 at 0.5 lost 5-15% more
+TREES = {"n_trees": 10, "depth": 4, "rate": 0.4, "min_leaf": 4}
 
 
 def _adjust_with_trees(z, fits, tests, K: int) -> list:
-    """Boosted trees on each fold's linear residuals (fitted on its training rows, all folds
-    in one pass): each fold's residuals after its trees (training rows: the fit's own
-    residuals; test rows: routed through that fold's trees) and its trees' Shapley values."""
-    d = z.shape[1]
+    """Boosted trees on each group's and fold's linear residuals (fitted on the fold's
+    training rows; every group and fold in one pass, ``g K + f`` their trees' group): each
+    fold's residuals ``(G, n, k)`` after its trees (training rows: the fit's own residuals;
+    test rows: routed through that fold's trees) and its trees' Shapley values ``(G, d, k)``."""
+    G, _, d = z.shape
     train = [np.flatnonzero(~t) for t in tests]
     test = [np.flatnonzero(t) for t in tests]
-    tr, te = np.concatenate(train), np.concatenate(test)
-    g_tr = np.concatenate([np.full(len(i), f) for f, i in enumerate(train)])
-    g_te = np.concatenate([np.full(len(i), f) for f, i in enumerate(test)])
-    out = [(r.copy(), np.zeros((d, r.shape[1]))) for _, r in fits]
-    for j in range(fits[0][1].shape[1]):
-        R = np.concatenate([fits[f][1][train[f], j] for f in range(K)])
-        trees, res = boost_groups(z[tr], R, g_tr, K, **TREES)
-        pred = route_groups(trees, z[te], g_te)
-        phi_trees = tree_shapley(trees, d)  # (K, d): every fold's at once
-        for f, (r, phi) in enumerate(out):
-            r[train[f], j] = res[g_tr == f]
-            r[test[f], j] -= pred[g_te == f]
-            phi[:, j] = phi_trees[f]
+    pairs = [(g, f) for g in range(G) for f in range(K)]  # tree group g K + f, in order
+    g_of = np.concatenate([np.full(len(train[f]), g) for g, f in pairs])
+    tr = np.concatenate([train[f] for _, f in pairs])
+    gt_of = np.concatenate([np.full(len(test[f]), g) for g, f in pairs])
+    te = np.concatenate([test[f] for _, f in pairs])
+    gid = np.repeat(np.arange(G * K), [len(train[f]) for _, f in pairs])
+    gid_te = np.repeat(np.arange(G * K), [len(test[f]) for _, f in pairs])
+    cut = np.cumsum([len(train[f]) for _, f in pairs])[:-1]
+    cut_te = np.cumsum([len(test[f]) for _, f in pairs])[:-1]
+    z_tr, z_te = z[g_of, tr], z[gt_of, te]
+    out = [(r.copy(), np.zeros((G, d, r.shape[2]))) for _, r in fits]
+    for j in range(fits[0][1].shape[2]):
+        R = np.concatenate([fits[f][1][g, train[f], j] for g, f in pairs])
+        trees, res = boost_groups(z_tr, R, gid, G * K, **TREES)
+        pred = route_groups(trees, z_te, gid_te)
+        phi_trees = tree_shapley(trees, d).reshape(G, K, d)  # every group's and fold's
+        for (g, f), res_gf, pred_gf in zip(pairs, np.split(res, cut), np.split(pred, cut_te)):
+            r, phi = out[f]
+            r[g, train[f], j] = res_gf
+            r[g, test[f], j] -= pred_gf
+            phi[g, :, j] = phi_trees[g, f]
     return out
 
 
@@ -130,42 +142,55 @@ def _folds(cls: np.ndarray, unit: np.ndarray, k: int) -> np.ndarray:
 
 def msr_estimate(design: CoalitionDesign, z, y, cls, unit, delta, *, adjust: str = "tree"):
     """Cross-fitted regression-adjusted values and standard errors, each ``(groups, d, k)``,
-    for each group's coalitions (arrays as :func:`leverage_fit`'s)."""
-    fits = [_msr_one(design, z[g], y[g], cls, unit, delta[g], adjust) for g in range(len(z))]
-    return np.stack([f[0] for f in fits]), np.stack([f[1] for f in fits])
+    for each group's coalitions (arrays as :func:`leverage_fit`'s), and whether they are
+    adjusted (False: too few coalitions to cross-fit, :func:`leverage_fit`'s values). Two
+    outputs that are each other's negation (a binary classifier's two probabilities,
+    minus their base values) are fitted once: the trees of ``-r`` are those of ``r``
+    negated, so the second's values and errors follow exactly."""
+    if _negated_pair(y, delta):
+        phi, se, adjusted = msr_estimate(
+            design, z, y[..., :1], cls, unit, delta[:, :1], adjust=adjust
+        )
+        return np.concatenate([phi, -phi], axis=2), np.concatenate([se, se], axis=2), adjusted
+    return _msr_groups(design, z, y, cls, unit, delta, adjust)
 
 
-def _linear(design, z, y, cls, unit, delta, **options):
-    """:func:`leverage_fit` on one group's arrays."""
-    phi, se = leverage_fit(design, z[None], y[None], cls, unit, delta[None], **options)
-    return phi[0], None if se is None else se[0]
+def _negated_pair(y: np.ndarray, delta: np.ndarray) -> bool:
+    """Whether ``y`` has two outputs, the second the first's negation (to rounding)."""
+    if y.shape[-1] != 2:
+        return False
+    scale = max(float(np.abs(y[..., 0]).max(initial=0.0)), float(np.abs(delta).max()), 1e-300)
+    gap = max(
+        float(np.abs(y[..., 0] + y[..., 1]).max(initial=0.0)), float(np.abs(delta.sum(-1)).max())
+    )
+    return gap <= 1e-12 * scale
 
 
-def _msr_one(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
-    """One game's values and standard errors ``(d, k)``: for each of ``FOLDS`` folds, a
-    fit on the other folds and its correction on this one."""
+def _msr_groups(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
+    """Every group's values and standard errors ``(G, d, k)`` at once (the groups share
+    their classes, units and so folds), and whether they are adjusted: for each of
+    ``FOLDS`` folds, a fit on the other folds and its correction on this one."""
     d, K = design.d, FOLDS
     enum = design.enumerated[cls]
     fold = _folds(cls, unit, K)
     sampled = np.flatnonzero(~design.enumerated & (design.drawn > 0))
     n_cls = len(design.classes)
     fold_units = [np.bincount(cls[~enum & (fold == f)], minlength=n_cls) // 2 for f in range(K)]
-    if len(z) < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in fold_units):
-        return _linear(design, z, y, cls, unit, delta)  # too few to cross-fit
-    sizes = z.sum(axis=1)
+    if z.shape[1] < MIN_PER_FEATURE * d or any(np.any(t[sampled] < 2) for t in fold_units):
+        return (*leverage_fit(design, z, y, cls, unit, delta), False)  # too few to cross-fit
+    sizes = z.sum(axis=2)  # (G, n)
     inv_c = 1.0 / np.array([float(comb(d, s)) for s in range(d + 1)])[sizes]
-    sign = np.where(
-        z, 1.0 / np.maximum(sizes, 1)[:, None], -1.0 / np.maximum(d - sizes, 1)[:, None]
-    )
-    sign -= sign.mean(axis=1, keepdims=True)  # the projection onto sum-zero corrections
-    weight = inv_c[:, None] * sign  # (n, d): a coalition's residual -> its correction
+    inside, outside = 1.0 / np.maximum(sizes, 1), -1.0 / np.maximum(d - sizes, 1)
+    sign = np.where(z, inside[..., None], outside[..., None])
+    sign -= sign.mean(axis=2, keepdims=True)  # the projection onto sum-zero corrections
+    weight = inv_c[..., None] * sign  # (G, n, d): a coalition's residual -> its correction
     tests = [~enum & (fold == f) for f in range(K)]
     fits = []  # per fold: the linear fit on the other folds, and its residuals
     for f, test in enumerate(tests):
         counts = np.where(design.enumerated, design.drawn, design.drawn - fold_units[f])
         tr = ~test
-        beta, _ = _linear(
-            design, z[tr], y[tr], cls[tr], unit[tr], delta, counts=counts, with_se=False
+        beta, _ = leverage_fit(
+            design, z[:, tr], y[:, tr], cls[tr], unit[tr], delta, counts=counts, with_se=False
         )
         fits.append((beta, y - z @ beta))
     if adjust == "tree":
@@ -181,34 +206,34 @@ def _msr_one(design: CoalitionDesign, z, y, cls, unit, delta, adjust: str):
         factor = np.where(test, unseen[cls] / np.maximum(nt[cls], 1), 1.0)
         # the empty and full coalitions' terms are the same for every feature: the
         # projection below (efficiency) accounts for them exactly
-        ests.append(phi_f + np.einsum("n,nd,nk->dk", factor, weight, r))
+        ests.append(phi_f + np.einsum("n,gnd,gnk->gdk", factor, weight, r))
         variances.append(_correction_variance(design, sampled, test, cls, unit, weight, r, nt))
     phi = sum(ests) / K
-    phi += ((delta - phi.sum(axis=0)) / d)[None, :]  # efficiency, exactly
-    return phi, np.sqrt(sum(variances)) / K
+    phi += ((delta - phi.sum(axis=1)) / d)[:, None, :]  # efficiency, exactly
+    return phi, np.sqrt(sum(variances)) / K, True
 
 
 def _correction_variance(design, sampled, test, cls, unit, weight, r, nt) -> np.ndarray:
-    """The variance ``(d, k)`` of one fold's correction: per size class, the spread of its
-    test units' terms, finite-population corrected as if the folds' (disjoint) draws were
-    one draw of every drawn unit. The folds' estimates share their fits' data, and this
+    """The variance ``(G, d, k)`` of one fold's correction, each group's: per size class,
+    the spread of its test units' terms, finite-population corrected as if the folds'
+    (disjoint) draws were one draw of every drawn unit. The folds' estimates share their fits' data, and this
     leaves out that covariance; measured over 150 seeds (d = 10, 300 and 600 coalitions,
     exact reference) MSE / mean(se^2) is 0.95-1.06 per feature (median), 0.76-1.25 for
     the extremes, where each fold's own correction gave 1.2-1.5."""
-    var = np.zeros((weight.shape[1], r.shape[1]))
+    var = np.zeros((weight.shape[0], weight.shape[2], r.shape[2]))
     sel = np.flatnonzero(test & np.isin(cls, sampled))
     if not len(sel):
         return var
     order = sel[np.lexsort((unit[sel], cls[sel]))]  # by class, a unit's two coalitions adjacent
-    per = weight[order][:, :, None] * r[order][:, None, :]
-    G = per.reshape(-1, 2, *per.shape[1:]).sum(axis=1)  # (units, d, k)
+    per = weight[:, order][..., None] * r[:, order][:, :, None, :]  # (G, 2 units, d, k)
+    G = per.reshape(per.shape[0], -1, 2, *per.shape[2:]).sum(axis=2)  # (G, units, d, k)
     c_unit = cls[order][::2]
     starts = np.flatnonzero(np.r_[True, c_unit[1:] != c_unit[:-1]])
     counts = np.diff(np.r_[starts, len(c_unit)])
     c = c_unit[starts]
-    mean = np.add.reduceat(G, starts, axis=0) / counts[:, None, None]
-    ss = np.add.reduceat((G - np.repeat(mean, counts, axis=0)) ** 2, starts, axis=0)
+    mean = np.add.reduceat(G, starts, axis=1) / counts[None, :, None, None]
+    ss = np.add.reduceat((G - np.repeat(mean, counts, axis=1)) ** 2, starts, axis=1)
     fpc = np.maximum(0.0, 1 - design.drawn[c] / design.units[c])
     scale = design.units[c] ** 2 / nt[c] * fpc / np.maximum(counts - 1, 1)
     scale[counts < 2] = np.nan  # one unit: no spread to read (as np.var with ddof=1)
-    return var + np.einsum("c,cdk->dk", scale, ss)
+    return var + np.einsum("c,gcdk->gdk", scale, ss)

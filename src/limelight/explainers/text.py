@@ -101,14 +101,14 @@ class TokenOcclusion(TextExplainer):
         return f"TokenOcclusion(batch_size={self.batch_size})"
 
 
-class SampledShapley(TextExplainer):
+class TokenShapley(TextExplainer):
     """Shapley values of tokens estimated from random token orders (antithetic pairs).
 
     Each order costs ``n_tokens - 1`` rows; it is walked forwards and backwards, and the
     standard error comes from the spread between pairs. Every sample adds up exactly to
     ``f(text) - f(all masked)``. ``budget`` caps model rows.
 
-        >>> SampledShapley(budget=2000, random_state=0).budget
+        >>> TokenShapley(budget=2000, random_state=0).budget
         2000
     """
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from numbers import Integral
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
 from ..explanations import Explanations
@@ -22,6 +22,9 @@ from .plan import ManyPlan, plan_many, row_seed
 from .remote import workers
 from .run import chunk_bounds, compute_chunks
 from .store import ChunkStore, rows_hash
+
+if TYPE_CHECKING:
+    from .items import ItemExplanations
 
 __all__ = ["ManyRun", "attribute_many", "row_seed"]
 
@@ -130,7 +133,7 @@ def attribute_many(
         >>> ex = ll.attribute_many(model, X_test, background=X_train)    # doctest: +SKIP
         >>> ex.to_frame(); ex.save("attr.parquet")                        # doctest: +SKIP
     """
-    from .items import attribute_items, items_kind, many_input
+    from .items import items_kind, many_input
 
     X = many_input(X)
     if items_kind(X) is not None:  # texts or images: limelight.many.text / .images
@@ -159,10 +162,48 @@ def attribute_many(
             parts[c] = ex
     if not collect:
         return None
+    from ..quality.many import ManySource
+
+    source = ManySource(run.plan, run.X)  # the run's model, for the metrics that call it
+    for ex in parts.values():
+        ex._source = source
     result = Explanations.concat([parts[c] for c in sorted(parts)])
     for key in ("model_seconds", "model_calls"):
         result.params.pop(key, None)
     return result
+
+
+def attribute_items(
+    model: Any,
+    X: Any,
+    background: Any,
+    method: Any,
+    output: Any,
+    random_state: int | None,
+    unused: dict[str, Any],
+    options: dict[str, Any],
+) -> ItemExplanations:
+    """``attribute_many`` over texts or images (``X`` as :func:`items_kind` reads it);
+    ``unused``: the table-only arguments, refused when given."""
+    from .images import attribute_images
+    from .items import items_kind
+    from .text import attribute_texts
+
+    kind = items_kind(X)
+
+    given = [k for k, v in unused.items() if v is not None]
+    if given:
+        raise InputError(
+            f"{given[0]}= is for tables; many {kind}s run in this process",
+            fix=f"drop {given[0]}=",
+        )
+    if background is not None:
+        raise InputError(f"{kind} explanations take no background", fix="drop background=")
+    if len(X) == 0:
+        raise InputError(f"no {kind}s to explain", fix=f"pass at least one {kind}")
+    run = attribute_texts if kind == "text" else attribute_images
+    items = list(X) if kind == "text" else X
+    return run(model, items, method=method, output=output, random_state=random_state, **options)
 
 
 def _is_count(v: Any) -> bool:

@@ -26,9 +26,9 @@ from typing import Any
 import numpy as np
 
 from .batch import CallPool
+from .item_run import base_seed, run_items
 from .items import ItemExplanations, plan_first
 from .plan import row_seed
-from .text import base_seed, run_items
 
 
 def attribute_images(

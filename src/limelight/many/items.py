@@ -137,7 +137,7 @@ class ItemExplanations:
         also ``.svg`` / ``.png`` (the top tokens) and ``.json`` (every text's tokens).
         Whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
         path = Path(path)
-        from ..export_many import PICTURES, save_many
+        from ..export.many import PICTURES, save_many
 
         if path.suffix.lower() in PICTURES:
             return save_many(self, path, overwrite=overwrite, **options)
@@ -292,34 +292,3 @@ def items_kind(X: Any) -> str | None:
         if getattr(first, "ndim", 0) >= 2 or type(first).__name__.endswith("Image"):
             return "image"
     return None
-
-
-def attribute_items(
-    model: Any,
-    X: Any,
-    background: Any,
-    method: Any,
-    output: Any,
-    random_state: int | None,
-    unused: dict[str, Any],
-    options: dict[str, Any],
-) -> ItemExplanations:
-    """``attribute_many`` over texts or images (``X`` as :func:`items_kind` reads it);
-    ``unused``: the table-only arguments, refused when given."""
-    kind = items_kind(X)
-    from .images import attribute_images
-    from .text import attribute_texts
-
-    given = [k for k, v in unused.items() if v is not None]
-    if given:
-        raise InputError(
-            f"{given[0]}= is for tables; many {kind}s run in this process",
-            fix=f"drop {given[0]}=",
-        )
-    if background is not None:
-        raise InputError(f"{kind} explanations take no background", fix="drop background=")
-    if len(X) == 0:
-        raise InputError(f"no {kind}s to explain", fix=f"pass at least one {kind}")
-    run = attribute_texts if kind == "text" else attribute_images
-    items = list(X) if kind == "text" else X
-    return run(model, items, method=method, output=output, random_state=random_state, **options)

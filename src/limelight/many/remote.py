@@ -69,7 +69,7 @@ class DaskFlag:
 def warm() -> int:
     """Run once in each fresh worker while the plan is made: the imports a chunk needs."""
     from ..explainers.trees import kernel
-    from . import run  # noqa: F401
+    from . import chunk  # noqa: F401
 
     kernel._kernel()
     return os.getpid()
@@ -94,7 +94,7 @@ def chunk_task(ref: Any, values: Any, rows: Any, known: Any, stop: Any) -> Any:
     from threadpoolctl import threadpool_limits
 
     from .._cancel import cancellable
-    from .run import explain_chunk
+    from .chunk import explain_chunk
 
     if stop.is_set():
         raise Cancelled("the run was cancelled", fix="run it again to compute the rest")

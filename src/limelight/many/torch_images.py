@@ -22,7 +22,7 @@ import numpy as np
 from .._cancel import check as check_cancelled
 from ..errors import Cancelled, LimelightError
 from .batch import CallPool
-from .text import _Item
+from .item_run import _Item
 
 
 class GradPool(CallPool):

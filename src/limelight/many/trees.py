@@ -10,7 +10,7 @@ else the planned tree explainer row by row.
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     >>> tree = DecisionTreeRegressor().fit(X, X[:, 0] * X[:, 1])
     >>> mp, XX = plan_many(tree, X, background=X[:1], method="tree")
-    >>> from limelight.many.run import explain_chunk
+    >>> from limelight.many.chunk import explain_chunk
     >>> explain_chunk(mp, mp.rows(XX, 3, 4), np.array([3])).values.round(12).tolist()
     [[[0.5, 0.5]]]
 """
@@ -142,11 +142,20 @@ def without_model(mp: Any) -> Any:
     return out
 
 
+class _Failed:
+    """A row whose model call already failed: its explanation fails with that error."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+
+    def explain(self, model: Any, inst: Any) -> Any:
+        raise self.error
+
+
 def tree_rows(mp: Any, insts: list[Any], pool: Any) -> list[Any]:
     """Per-row jobs for the planned tree explainer (each row's own outputs from one
     pooled call; a row whose call failed fails alone)."""
     from .batch import row_context
-    from .run import _Failed
 
     ctx = mp.plan.model
     f_bg = ctx.probed[1]  # every output, on every background row: from the plan's probe

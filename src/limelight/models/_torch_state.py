@@ -30,15 +30,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..errors import InputError, MethodError, ModelError
+from ._detect import is_torch_module
 
 _OWN = ("_parameters", "_buffers", "_modules")
-
-
-def is_module(obj: Any) -> bool:
-    """True for a ``torch.nn.Module`` (checked without importing torch)."""
-    return any(
-        c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(obj).__mro__
-    )
 
 
 class ModuleView:
@@ -59,7 +53,7 @@ class ModuleView:
         self._tracked: list[Any] = []
         # a Keras model (torch backend) calls its own variables, whatever the copy holds;
         # it is called with training=False and nothing of it is changed
-        own = is_module(user) and not _is_keras(user) and not _is_traced(user)
+        own = is_torch_module(user) and not _is_keras(user) and not _is_traced(user)
         self.module = self._view(user) if own else user
         self._versions = self._read()
 

@@ -24,13 +24,6 @@ from .tabular import TabularModel
 from .torch import ImageFunction, TorchModel
 
 
-def is_keras_model(obj: Any) -> bool:
-    """True for a Keras 3 model (keras is not imported: if it is not loaded, it is not one)."""
-    keras = sys.modules.get("keras")
-    model = getattr(keras, "Model", None)
-    return model is not None and isinstance(obj, model)
-
-
 def keras_backend() -> str:
     return str(sys.modules["keras"].backend.backend())
 

@@ -18,6 +18,7 @@ import numpy as np
 
 from .._cancel import check as check_cancelled
 from ..errors import InputError, ModelError
+from ._detect import is_keras_model, is_torch_module
 from .base import Model
 from .boosted import margin_function
 
@@ -42,20 +43,6 @@ def predict_paired(model: Model, inst: Any, masks: np.ndarray, rows: np.ndarray)
     """The model on ``inst.paired(masks, rows)``, through the pipeline shortcut if it has one."""
     fast = getattr(model, "predict_paired", None)
     return fast(inst, masks, rows) if fast else model.predict(inst.paired(masks, rows))
-
-
-def _deep_learning(model: Any, output_names: Any, model_output: str) -> TabularModel | None:
-    """A torch module or Keras model on rows, adapted (their modules load lazily)."""
-    from .keras import is_keras_model, keras_tabular_model
-    from .torch_text import is_torch_module
-
-    if is_keras_model(model):  # before torch: on the torch backend it is a module too
-        return keras_tabular_model(model, output_names=output_names, model_output=model_output)
-    if is_torch_module(model):
-        from .torch_tabular import TorchTabularModel
-
-        return TorchTabularModel(model, output_names=output_names, model_output=model_output)
-    return None
 
 
 #: scikit-learn classifiers whose decision function is a sum of leaf values (log-odds):
@@ -106,12 +93,15 @@ class TabularModel(Model):
         ``"proba"``, ``"decision"`` (``decision_function``) or ``"predict"``; ``"margin"``: an
         XGBoost / LightGBM / CatBoost classifier's log-odds (its ``"auto"``: a sum of leaves,
         explained exactly by the trees; ``"proba"`` explains probabilities by coalitions).
+        Torch modules and Keras models: :func:`limelight.models.adapt.tabular_model`.
         """
         if isinstance(model, TabularModel):
             return model
-        deep = _deep_learning(model, output_names, model_output)
-        if deep is not None:  # before the duck typing: a Keras model has fit and predict
-            return deep
+        if is_keras_model(model) or is_torch_module(model):  # a Keras model has fit, predict
+            raise ModelError(
+                f"TabularModel.from_any does not adapt a {type(model).__name__}",
+                fix="use limelight.models.adapt.tabular_model (torch modules, Keras models)",
+            )
         names_in = getattr(model, "feature_names_in_", None)
         n_in = getattr(model, "n_features_in_", None)
         common = {

@@ -39,7 +39,7 @@ class ReadableTrees:
     background), and whether it reads the columns the pipeline's leading steps output
     (``through_split``) or the input columns."""
 
-    ensemble: Any  # limelight.explainers.tree.TreeEnsemble
+    ensemble: Any  # limelight.explainers.trees.ensemble.TreeEnsemble
     through_split: bool
 
 

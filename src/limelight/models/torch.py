@@ -23,13 +23,6 @@ from .base import Model, check_finite
 OUTPUTS = ("raw", "softmax", "sigmoid")
 
 
-def is_torch_module(obj: Any) -> bool:
-    """True for a ``torch.nn.Module`` (checked without importing torch)."""
-    return any(
-        c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(obj).__mro__
-    )
-
-
 def _names(names: Sequence[str] | None, k: int) -> list[str]:
     if names is None:
         return [f"class {i}" for i in range(k)] if k > 1 else ["output"]

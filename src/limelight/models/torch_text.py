@@ -24,13 +24,6 @@ from .base import Model
 from .torch import differentiate
 
 
-def is_torch_module(obj: Any) -> bool:
-    """True for a ``torch.nn.Module`` (checked without importing torch)."""
-    return any(
-        c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(obj).__mro__
-    )
-
-
 class TorchTextModel(Model):
     """A torch module called on padded token ids ``(n, L)`` returning ``(n, k)`` scores.
 

@@ -17,12 +17,6 @@ from ..errors import InputError, ModelError
 from ..models._torch_state import ModuleView
 
 
-def is_module(obj: Any) -> bool:
-    return any(
-        c.__module__.startswith("torch.nn") and c.__name__ == "Module" for c in type(obj).__mro__
-    )
-
-
 def _shape(out: Any) -> list | None:
     """The output's shape: a tensor's, else a list of its parts' (tuples, dicts, HF outputs)."""
     if hasattr(out, "shape") and hasattr(out, "dtype"):

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InputError
+from ..models._detect import is_torch_module
 from ..models._torch_state import ModuleView
 from . import _torch
 
@@ -185,7 +186,7 @@ def layer_report(
     """Histograms, filters and (with ``x``) activations of every layer with parameters or
     an output; ``layer`` names the conv layer whose maps are drawn (default: the last);
     ``only`` reads that one module (any, containers too) and nothing else."""
-    if not _torch.is_module(net):
+    if not is_torch_module(net):
         raise InputError(
             f"ll.layers reads torch modules, not a {type(net).__name__}",
             fix="pass a torch.nn.Module (for scikit-learn use ll.structure)",

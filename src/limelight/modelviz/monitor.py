@@ -29,9 +29,10 @@ import anywidget
 import numpy as np
 import traitlets
 
+from ..export import model_svg, model_views
 from ..widgets import _esm
 from ..widgets._display import StaticDisplay
-from . import _svg, _watch, export
+from . import _watch
 from .points import PointStore
 
 QUIET_S = 1.0  # seconds without a point from a thread before the saved picture is replaced
@@ -92,6 +93,10 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
         """Every point logged: columns step, run, metric, value."""
         return self.store.to_frame()
 
+    def _result(self):
+        """The points logged so far (a monitor never ends: ``wait()`` returns at once)."""
+        return self.to_frame()
+
     def keras_callback(self, *, run: str = "keras"):
         """A ``keras.callbacks.Callback`` logging each batch's metrics and each epoch's
         (``val_*`` included) at the batch count reached."""
@@ -117,12 +122,12 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
 
     # -- exports ----------------------------------------------------------------------------
     def snapshot(self, format: str = "html") -> tuple[str, bytes]:
-        return "limelight-monitor." + format, export.to_bytes(self, format)
+        return "limelight-monitor." + format, model_views.to_bytes(self, format)
 
     def save(self, path: Any, *, overwrite: bool = True, **options: Any):
         """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json`` with every point,
         written whole or not at all; ``overwrite=False`` refuses to replace an existing file."""
-        return export.save(self, path, overwrite=overwrite, **options)
+        return model_views.save(self, path, overwrite=overwrite, **options)
 
     def _page_state(self):
         _, arrays, series = self.store.chunk(0, len(self.store))
@@ -141,7 +146,7 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
         }
 
     def _svg(self) -> str:
-        return _svg.curves(
+        return model_svg.curves(
             self.to_frame(),
             title=self._meta["title"],
             log_scale=self._meta["log_scale"],
@@ -205,7 +210,7 @@ class Monitor(StaticDisplay, anywidget.AnyWidget):
             self._wake.set()
         elif content.get("type") == "snapshot":
             threading.Thread(
-                target=export.reply_snapshot, args=(self, content), daemon=True
+                target=model_views.reply_snapshot, args=(self, content), daemon=True
             ).start()
 
     def _history_state(self) -> dict:

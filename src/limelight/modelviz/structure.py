@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InputError
+from ..models._detect import is_torch_module
 from . import _sklearn, _torch
 
 
@@ -111,7 +112,7 @@ def _sign(nodes: list[Node]) -> None:
 def model_structure(model: Any, example: Any = None) -> Structure:
     """The structure of a scikit-learn estimator or a torch module (``example``: one input
     batch for torch, to record output shapes)."""
-    if _torch.is_module(model):
+    if is_torch_module(model):
         nodes, total, trainable = _torch.nodes(model, example)
         s = Structure("torch", [Node(**d) for d in nodes], total, trainable, type(model).__name__)
     elif hasattr(model, "get_params"):

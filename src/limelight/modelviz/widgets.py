@@ -22,9 +22,9 @@ import traitlets
 
 from ..encoders import buffers as _buffers
 from ..errors import InputError
+from ..export import model_svg, model_views
 from ..widgets import _esm
 from ..widgets._display import StaticDisplay
-from . import _svg, export
 from .layers import LayerReport, layer_report
 from .structure import Structure, model_structure
 
@@ -71,18 +71,18 @@ class _ModelView(StaticDisplay, anywidget.AnyWidget):
     def _on_message(self, _widget, content, _buffers) -> None:
         if isinstance(content, dict) and content.get("type") == "snapshot":
             threading.Thread(
-                target=export.reply_snapshot, args=(self, content), daemon=True
+                target=model_views.reply_snapshot, args=(self, content), daemon=True
             ).start()
         elif isinstance(content, dict) and content.get("type") == "ready":
             self.send_state(["_view", "_meta", "_detail", "_arrays", "selected"])
 
     def snapshot(self, format: str = "html") -> tuple[str, bytes]:
-        return f"limelight-{self._view}.{format}", export.to_bytes(self, format)
+        return f"limelight-{self._view}.{format}", model_views.to_bytes(self, format)
 
     def save(self, path: Any, *, overwrite: bool = True, **options: Any):
         """``.html`` (interactive, offline), ``.png``, ``.svg`` or ``.json``, written whole
         or not at all; ``overwrite=False`` refuses to replace an existing file."""
-        return export.save(self, path, overwrite=overwrite, **options)
+        return model_views.save(self, path, overwrite=overwrite, **options)
 
     def _page_state(self):
         extra = {"_detail": self._detail, "selected": self.selected}
@@ -127,6 +127,9 @@ class StructureWidget(_ModelView):
         """One row per layer or step: name, type, output shape, parameters, trainable."""
         return self.structure.to_frame()
 
+    def _result(self) -> Structure:
+        return self.structure
+
     def _on_select(self, change) -> None:
         name = change["new"]
         if not name or self._net is None:
@@ -154,7 +157,7 @@ class StructureWidget(_ModelView):
         s = self.structure
         unit = "parameters" if s.kind == "torch" else "coefficients and tree nodes"
         total = "" if s.total_params is None else f" · {s.total_params:,} {unit}"
-        return _svg.structure_rows(self._rows(), f"{self._meta['title']}{total}")
+        return model_svg.structure_rows(self._rows(), f"{self._meta['title']}{total}")
 
     def _json(self) -> dict:
         return self.structure.to_dict()
@@ -217,6 +220,9 @@ class LayersWidget(_ModelView):
         """Per layer: type, parameters, activation mean, std, fraction_zero, dead_fraction."""
         return self.report.to_frame()
 
+    def _result(self):
+        return self.report
+
     def _on_select(self, change) -> None:
         name = change["new"]
         if name and name not in self.report.types:
@@ -227,7 +233,7 @@ class LayersWidget(_ModelView):
         items = [
             (f"{n} ({self.report.types[n]})", c, e) for n, (c, e) in self.report.histograms.items()
         ]
-        return _svg.histograms(items)
+        return model_svg.histograms(items)
 
     def _describe(self) -> str:
         r = self.report

@@ -41,7 +41,9 @@ MAX_CATEGORIES = 12  # x slots drawn for a categorical feature (the rest: "other
 @dataclass
 class DependenceView:
     """The picture (``svg``) of ``feature`` coloured by ``partner`` (None: one colour);
-    ``x``, ``y`` and ``colour_values`` the numbers drawn."""
+    ``x``, ``y`` and ``colour_values`` the numbers drawn, one per explained row;
+    ``main_effect``: ``y`` is the diagonal only. ``to_frame()`` and ``to_dict()`` hold
+    the same numbers; ``save`` writes .svg, .png, .html or .json."""
 
     feature: str
     partner: str | None
@@ -50,24 +52,74 @@ class DependenceView:
     x: np.ndarray
     y: np.ndarray
     colour_values: np.ndarray | None
+    main_effect: bool = False
+
+    @property
+    def value_name(self) -> str:
+        """What ``y`` is: ``"main_effect"`` or ``"shapley_value"``."""
+        return "main_effect" if self.main_effect else "shapley_value"
+
+    def to_frame(self):
+        """One row per explained row: ``row``, the feature's value (a column named by the
+        feature), ``shapley_value`` (or ``main_effect``), and the partner's value (a
+        column named by the partner) when the dots are coloured."""
+        import pandas as pd
+
+        y_name = self.value_name
+        if y_name in (self.feature, self.partner):  # a column of the user's own name
+            y_name = f"{y_name} ({self.output})"
+        columns = {"row": np.arange(len(self.y)), self.feature: self.x, y_name: self.y}
+        if self.partner is not None:
+            columns[self.partner] = self.colour_values
+        return pd.DataFrame(columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The numbers as plain JSON types (a missing value or NaN as None)."""
+        return {
+            "kind": "interaction_dependence",
+            "feature": self.feature,
+            "partner": self.partner,
+            "output": self.output,
+            "value": self.value_name,
+            "x": [_plain_cell(v) for v in np.asarray(self.x, dtype=object).tolist()],
+            "y": [_plain_cell(v) for v in np.asarray(self.y, dtype=float).tolist()],
+            "colour_values": None
+            if self.colour_values is None
+            else [_plain_cell(v) for v in np.asarray(self.colour_values, dtype=object).tolist()],
+        }
 
     def _repr_html_(self) -> str:
         return self.svg
 
-    def save(self, path: str | Path, *, overwrite: bool = True, scale: float = 2) -> Path:
-        """Write ``.svg``, ``.png`` or ``.html`` (the SVG in a page)."""
+    def save(
+        self,
+        path: str | Path,
+        *,
+        overwrite: bool = True,
+        scale: float = 2,
+        include_data: bool = True,
+    ) -> Path:
+        """Write ``.svg``, ``.png``, ``.html`` (the SVG in a page) or ``.json``
+        (:meth:`to_dict`, standard JSON: NaN as null; ``include_data=False`` leaves the
+        rows' feature values, ``x`` and ``colour_values``, out); ``ll.save`` does the same."""
         from .._atomic import check_target, write_atomic
+        from ..explanation import standard_json
         from .view import to_png
 
         path = Path(path)
         fmt = path.suffix.lower()
-        if fmt not in (".svg", ".png", ".html", ".htm"):
+        if fmt not in (".svg", ".png", ".html", ".htm", ".json"):
             raise InputError(
                 f"cannot save a dependence view as {path.suffix or 'a file without a suffix'!r}",
-                fix="use a path ending in .svg, .png or .html",
+                fix="use a path ending in .svg, .png, .html or .json",
             )
         check_target(path, overwrite)
-        if fmt == ".svg":
+        if fmt == ".json":
+            out = self.to_dict()
+            if not include_data:
+                del out["x"], out["colour_values"]
+            data = standard_json(out, default=str).encode("utf-8")
+        elif fmt == ".svg":
             data = self.svg.encode("utf-8")
         elif fmt == ".png":
             data = to_png(self.svg, scale)
@@ -136,7 +188,19 @@ def build(r, feature: Any, output: int, color: Any = "auto", main_effect: bool =
         x=data[:, i],
         y=y,
         colour_values=colours,
+        main_effect=bool(main_effect),
     )
+
+
+def _plain_cell(v: Any) -> Any:
+    """A value as a JSON type: numpy scalars as Python's, a missing value or NaN as None."""
+    if isinstance(v, np.generic):
+        v = v.item()
+    if v is None or type(v).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(v, float) and not np.isfinite(v):
+        return None
+    return v
 
 
 def _mix(t: float) -> str:

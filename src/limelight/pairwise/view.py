@@ -17,7 +17,7 @@ from html import escape
 import numpy as np
 
 from .._format import format_value
-from ..export_draw import token_colours
+from ..export.draw import token_colours
 
 DEPENDENCE_SHOWN = 3  # dependence views per output: the features with the largest mean |phi|
 MAX_FEATURES = 24  # the heatmap keeps the features with the most interaction

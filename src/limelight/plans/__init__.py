@@ -46,6 +46,8 @@ class Plan:
     #: whether the caller seeded the sampling method (None: it does not sample); an
     #: unseeded run varies from call to call, and says so in ``params["seeded"]``
     seeded: bool | None = None
+    #: what the input was read as ("tabular", "text", "image"): the widget's view
+    modality: str = ""
 
     def stream(self) -> Iterator[Explanation]:
         from ..quality import assess
@@ -94,4 +96,5 @@ def plan(
         **options,
     )
     p.seeded = fix_seed(p.explainer)
+    p.modality = kind
     return p

@@ -28,8 +28,8 @@ from ..explainers.registry import (
     options_of,
 )
 from ..inputs.image import fit_channels, read_image
-from ..models.keras import is_keras_model
-from ..models.torch import ImageFunction, TorchModel, is_torch_module
+from ..models._detect import is_keras_model, is_torch_module
+from ..models.torch import ImageFunction, TorchModel
 from . import Plan
 from .outputs import choose_outputs, output_index
 
@@ -114,7 +114,7 @@ def _only(entry: Method, options: dict, method: Any) -> dict:
     """For "auto", the options the chosen method takes (any image method's are accepted)."""
     if method != "auto":
         return options
-    return {k: v for k, v in options.items() if k in options_of(entry.cls)}
+    return {k: v for k, v in options.items() if k in options_of(entry.impl)}
 
 
 def _method(method: str | Explainer, model: Any) -> Method:

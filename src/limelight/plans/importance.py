@@ -12,6 +12,7 @@ from ..explainers.registry import check_random_state
 from ..inputs._polars import from_polars
 from ..inputs.groups import group_instance
 from ..inputs.tabular import read_instance
+from ..models.adapt import tabular_model
 from ..models.tabular import TabularModel
 from . import Plan
 
@@ -46,7 +47,7 @@ def plan_importance(
             "model_output, classes, rows_per_call or feature_groups",
         )
     check_random_state(random_state)
-    adapted = TabularModel.from_any(model, model_output=model_output, output_names=output_names)
+    adapted = tabular_model(model, model_output=model_output, output_names=output_names)
     X, y = from_polars(X), from_polars(y)
     if X is None or y is None:
         raise InputError(

@@ -29,11 +29,14 @@ from ..explainers.registry import (
 )
 from ..explainers.shapley import ExactShapley
 from ..explainers.tabular_gradients import TabularIntegratedGradients
-from ..explainers.tree import TreeEnsemble, TreeShap, tree_ensemble
+from ..explainers.tree import TreeShap
+from ..explainers.trees.ensemble import TreeEnsemble
 from ..explainers.trees.native import LibraryTreeShap
+from ..explainers.trees.readers import tree_ensemble
 from ..inputs.background import missing_rows
 from ..inputs.groups import GroupedInstance, group_instance
 from ..inputs.tabular import BACKGROUND_ROWS, TabularInstance, read_instance
+from ..models.adapt import tabular_model
 from ..models.tabular import TabularModel
 from ..models.tabular_context import ReadableTrees, TabularContext
 from . import Plan
@@ -210,7 +213,7 @@ def plan(
         explainer = configured("tabular", method, options)
     else:
         name = method if method != "auto" else _auto(ctx, inst)
-        cls = lookup("tabular", name).cls
+        cls = lookup("tabular", name).impl
         if method == "auto":  # options any candidate takes: the chosen one's are used
             options = {k: v for k, v in options.items() if k in options_of(cls)}
         explainer = build("tabular", name, options, random_state=random_state, inputs=INPUT_OPTIONS)
@@ -243,9 +246,9 @@ def _grouped_method(cls: type | None, method: Any, players: int) -> tuple[type |
 
 def _adapt(model: Any, output_names: Any, model_output: str, device: Any) -> TabularModel:
     if device is None:
-        return TabularModel.from_any(model, output_names=output_names, model_output=model_output)
+        return tabular_model(model, output_names=output_names, model_output=model_output)
+    from ..models._detect import is_torch_module
     from ..models.torch_tabular import TorchTabularModel
-    from ..models.torch_text import is_torch_module
 
     if not is_torch_module(model):
         raise InputError("device= only applies to torch modules", fix="drop device=")
@@ -260,18 +263,15 @@ def _method_class(method: Any, options: dict) -> type | None:
     reads trees as TreeShap does)."""
     if isinstance(method, Explainer):
         configured("tabular", method, options)
-        return entry_of("tabular", method).cls
-    cls = None if method == "auto" else lookup("tabular", method).cls
-    check_options("tabular", cls, options, INPUT_OPTIONS, warn=False)
-    return cls
+        return entry_of("tabular", method).impl
+    entry = None if method == "auto" else lookup("tabular", method)
+    check_options("tabular", entry, options, INPUT_OPTIONS, warn=False)
+    return None if entry is None else entry.impl
 
 
 def _auto(ctx: TabularContext, inst: TabularInstance) -> str:
     """Exact Shapley values by tree paths for tree ensembles we read, else by coalitions up
-    to 12 features; above, the sampled estimator with the least error measured at equal
-    model calls for its time (bench/shapley_estimators.py): Leverage SHAP over background
-    groups (0.34-0.55x shap Kernel's error at d = 30 and 60, in its time or less; MSR's
-    error is within ~10% of it, in up to twice the time)."""
+    to 12 features; above, the sampled estimator :func:`auto_sampled` names."""
     if ctx.trees is not None:
         return "tree"
     if inst.d <= AUTO_EXACT_MAX:
@@ -281,8 +281,12 @@ def _auto(ctx: TabularContext, inst: TabularInstance) -> str:
 
 def auto_sampled(d: int) -> str:
     """The sampled method "auto" uses above ``AUTO_EXACT_MAX`` features (bench/ runs it
-    at any ``d``)."""
-    return "leverage"
+    at any ``d``): regression-adjusted Monte Carlo on Leverage SHAP's coalitions, which
+    keeps Leverage SHAP's values on the same coalitions where their standard error is the
+    lower (``params["estimator"]`` says which, with both errors). Measured
+    (bench/shapley_families.py, eight function families, d = 14-60, equal coalitions):
+    0.09-0.54x shap Kernel's error (Leverage SHAP alone: 0.19-0.82x)."""
+    return "msr"
 
 
 def _no_trees(adapter: TabularModel, *, readable: bool) -> None:

@@ -25,9 +25,10 @@ from ..explainers.registry import (
     options_of,
 )
 from ..inputs.text import tokenize
+from ..models._detect import is_torch_module
 from ..models.hf import HFTextModel, is_hf_model, is_hf_pipeline, unwrap_pipeline
 from ..models.text import TextModel, TextOutputs
-from ..models.torch_text import TorchTextModel, is_torch_module
+from ..models.torch_text import TorchTextModel
 from . import Plan
 from .outputs import choose_outputs
 
@@ -127,7 +128,7 @@ def plan(
         explainer = configured("text", method, {})
     else:
         if method == "auto":  # options any text method takes: the chosen one's are used
-            options = {k: v for k, v in options.items() if k in options_of(entry.cls)}
+            options = {k: v for k, v in options.items() if k in options_of(entry.impl)}
         explainer = build(
             "text", entry.name, options, random_state=random_state, inputs=INPUT_OPTIONS
         )

@@ -35,6 +35,7 @@ import weakref
 from typing import Any
 
 from .._options import options
+from ._lifecycle import Lifecycle
 
 #: the largest picture an output keeps (a saved notebook stays small)
 MAX_PICTURE_BYTES = 100_000
@@ -84,10 +85,11 @@ def _too_big(picture: str) -> bool:
     return len(picture.encode("utf-8")) > MAX_PICTURE_BYTES
 
 
-class StaticDisplay:
+class StaticDisplay(Lifecycle):
     """Mixin for every limelight widget (put it before ``AnyWidget``). A subclass gives
-    ``_static_picture()`` (sanitised HTML of what it shows, or None) and ``_describe()`` (one
-    line: what it is and how it ended); ``_run_status()`` defaults to ``_progress``'s."""
+        ``_static_picture()`` (sanitised HTML of what it shows, or None) and ``_describe()`` (one
+        line: what it is and how it ended); ``_run_status()`` defaults to ``_progress``'s. Its base,
+    :class:`~limelight.widgets._lifecycle.Lifecycle`, gives every widget the same verbs."""
 
     _display_ids: list[str]
     _sent_key: Any = None
@@ -246,7 +248,7 @@ def importance_picture(names: list[str], values: Any, title: str) -> str:
     import numpy as np
 
     from ..explanation import Explanation
-    from ..export_draw import bars_html
+    from ..export.draw import bars_html
 
     values = np.asarray(values, dtype=float).reshape(1, -1)
     exp = Explanation(

@@ -57,7 +57,7 @@ def init_texts(ex: Any, model: Any, xy, background: Any) -> None:
 def init_images(ex: Any, model: Any, xy, background: Any) -> None:
     """A stack of images: thumbnails in the table, the scatter a PCA of the thumbnails."""
     from ..inputs.image import fit_channels, read_image
-    from ..models.torch import is_torch_module
+    from ..models._detect import is_torch_module
     from ..plans import plan
 
     if background is not None or xy is not None:
@@ -97,8 +97,8 @@ def init_images(ex: Any, model: Any, xy, background: Any) -> None:
 def model_for_texts(model: Any, options: dict) -> Any:
     """A text model for any callable or pipeline (torch modules stay as they are); the
     model options are taken out of ``options``."""
+    from ..models._detect import is_torch_module
     from ..models.text import TextModel
-    from ..models.torch_text import is_torch_module
 
     if is_torch_module(model):
         return model

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from .._dependence_groups import MAX_COMBINATIONS
 from .._global_data import read_data
 from ..inspection import features_of
 from ..partial_dependence import Dependence, check_options, stream
@@ -35,19 +36,18 @@ class DependenceWidget(ViewWidget):
         self._options = options
         # every option checked and the grids computed now: bad input fails in the cell
         self._checked = check_options(self._data, features, **options)
-        self._cols = self._checked.cols
         self.result: Dependence | None = None
         self._specs = self._chart_specs()
 
     def _chart_specs(self) -> dict:
         from .._view_charts import dependence2d_chart, dependence_chart
 
-        names = [self._data.names[j] for j in self._cols]
+        names = self._checked.names
         out = self._label()
         if len(names) == 2:
-            cats = tuple(self._data.categorical[j] for j in self._cols)
+            cats = tuple(self._checked.categorical)
             return {"dependence2d": dependence2d_chart(names, out, categorical=cats).to_dict()}
-        cat = self._data.categorical[self._cols[0]]
+        cat = self._checked.categorical[0]
         return {
             "dependence": dependence_chart(
                 names[0], out, categorical=cat, centered=bool(self._options.get("centered"))
@@ -81,7 +81,7 @@ class DependenceWidget(ViewWidget):
             push(*self._state(part))
 
     def _state(self, d: Dependence) -> tuple[dict, dict]:
-        cats = [self._data.categorical[j] for j in self._cols]
+        cats = self._checked.categorical
         cat = any(cats)
         # a categorical axis is drawn by its labels, placed at 0, 1, 2...
         grid_labels = (
@@ -98,6 +98,7 @@ class DependenceWidget(ViewWidget):
             "grid_labels": grid_labels,
             "n_rows": self._data.n,
             "n_ice": 0 if d.ice is None else min(len(d.ice), MAX_ICE_SHOWN),
+            **d.extras,
         }
         arrays = {"average": np.asarray(d.average, float)}
         for i, g in enumerate(d.grid):
@@ -121,6 +122,7 @@ class DependenceWidget(ViewWidget):
             "centered": d.centered,
             "grid": [np.asarray(g).tolist() for g in d.grid],
             "average": np.asarray(d.average).tolist(),
+            **d.extras,
         }
         if d.ice is not None:
             out["ice"] = d.ice.tolist()
@@ -131,7 +133,7 @@ class DependenceWidget(ViewWidget):
 
         d = self.wait()
         if d.ice is None:
-            cats = tuple(self._data.categorical[j] for j in self._cols)
+            cats = tuple(self._checked.categorical)
             a, b = ([str(v) if c else float(v) for v in g] for g, c in zip(d.grid, cats))
             cells = [
                 {"x": x, "y": y, "value": float(d.average[i, j])}
@@ -170,6 +172,8 @@ def dependence(
     percentiles: tuple[float, float] = (0.05, 0.95),
     centered: bool = False,
     output: Any = None,
+    feature_groups: Any = None,
+    max_combinations: int = MAX_COMBINATIONS,
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
     pair of them) with ICE curves; returns a widget at once (the blocking twin,
@@ -183,6 +187,17 @@ def dependence(
 
         >>> w = ll.dependence(model, X_test, "age", centered=True)   # doctest: +SKIP
         >>> w.to_frame(); w.ice_frame()                              # doctest: +SKIP
+
+    ``feature_groups`` (``{"colour": ["colour_red", "colour_blue"]}`` or a list of lists,
+    as in :func:`limelight.attribute`): a group named as ``feature`` is varied as one,
+    its columns set together to each value combination they take in ``X`` (the
+    ``max_combinations`` most frequent; rows with a missing value in the group left
+    out), the axis labelled by the one-hot's active column or ``"a=1, b=0"``.
+    ``w.wait().extras`` says how many combinations were drawn of how many, and the
+    share of rows they cover.
+
+        >>> ll.dependence(model, X, "colour",
+        ...               feature_groups={"colour": ["colour_red", "colour_blue"]})  # doctest: +SKIP
     """
     w = DependenceWidget(
         model,
@@ -193,5 +208,7 @@ def dependence(
         percentiles=percentiles,
         centered=centered,
         output=output,
+        feature_groups=feature_groups,
+        max_combinations=max_combinations,
     )
     return w.start()

@@ -22,7 +22,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ..errors import InputError, LimelightError, WaitTimeout
+from ..errors import InputError, WaitTimeout
 from ..explanation import Explanation
 from ..inputs.groups import column_instance
 from . import ExplanationWidget, _buffers, _esm, send_snapshot
@@ -289,7 +289,10 @@ class Explorer(ExplorerPicture, StaticDisplay, anywidget.AnyWidget):
         return self.panel.running
 
     def wait(self, timeout: float | None = None) -> Explanation:
-        """Block until the selected row's explanation is final (see ExplanationWidget.wait)."""
+        """Block until the selected row's explanation is final (see ExplanationWidget.wait);
+        with no row selected, a LimelightError that says so (``wait_global`` waits for the
+        data set's views)."""
+        self._check_selection("to wait for")
         return self.panel.wait(timeout)
 
     def cancel(self) -> None:
@@ -372,20 +375,9 @@ class Explorer(ExplorerPicture, StaticDisplay, anywidget.AnyWidget):
             panel.close()
         super().close()
 
-    # -- snapshots: the selected row's explanation, as the panel shows it ----------------------
-    def _check_selection(self) -> None:
-        if self.selected is None:
-            raise LimelightError(
-                "no row is selected, so there is no explanation to export",
-                fix="click a row (or set ex.selected = i) first",
-            )
-
-    def save(self, path: Any, *, include_data: bool = True, overwrite: bool = True, **options: Any):
-        """Save the selected row's explanation (``.html``, ``.png``, ``.svg``, ``.json``),
-        as the panel shows it; the data set view is not part of the file. Written whole or
-        not at all; ``overwrite=False`` refuses to replace an existing file."""
-        self._check_selection()
-        return self.panel.save(path, include_data=include_data, overwrite=overwrite, **options)
+    def to_frame(self, output: int | str | None = None):
+        """The explained rows' attributions (as :meth:`explanations_for`), without waiting."""
+        return self.explanations_for(output)
 
     def snapshot(self, format: str = "html", *, kind: str | None = None) -> tuple[str, bytes]:
         """``(file name, bytes)`` of the selected row's explanation (see ExplanationWidget)."""

@@ -258,7 +258,7 @@ class ManyWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
         done so far. Whole or not at all; ``overwrite=False`` refuses to replace a file."""
 
         from .._atomic import write_atomic
-        from ..export_many import PICTURES
+        from ..export.many import PICTURES
         from ._lifecycle import target_first
 
         path = target_first(path, overwrite)

@@ -82,16 +82,41 @@ class TextsWidget(BackgroundRun, StaticDisplay, anywidget.AnyWidget):
     def _display_key(self) -> Any:
         return (self._run_status(), self.output_index)
 
+    def to_html(self, *, title: str | None = None) -> str:
+        """One self-contained page of the view as it stands (the top tokens, the text shown
+        and its matches); opens from ``file://``, no kernel."""
+        from ..export import page
+
+        state = {
+            "_view": "many_text",
+            "_meta": dict(self._meta),
+            "_tokens": dict(self._tokens),
+            "_matches": dict(self._matches),
+            "_item": dict(self._item),
+            "_arrays": {},
+            "_progress": dict(self._progress),
+            "output_index": self.output_index,
+            "selected": self.selected,
+            "_static": True,
+        }
+        title = title or f"limelight: {self._meta.get('method', '')} explanations of many texts"
+        return page(state, title=title, chart=False)
+
     def save(self, path: Any, *, overwrite: bool = True, partial: bool = False, **options: Any):
-        """Write the texts: ``.svg`` / ``.png`` (the top tokens), ``.json`` (every text's
-        tokens and values) or ``.parquet`` (see ``ItemExplanations.save``). A run still
-        going is waited for (as :meth:`wait`); ``partial=True`` writes the texts done."""
-        from ..errors import LimelightError
+        """Write the texts: ``.html`` (the view, offline), ``.svg`` / ``.png`` (the top
+        tokens), ``.json`` (every text's tokens and values) or ``.parquet`` (see
+        ``ItemExplanations.save``). A run still going is waited for (as :meth:`wait`);
+        ``partial=True`` writes the texts done."""
+        from .._atomic import write_atomic
         from ._lifecycle import target_first
 
-        target_first(path, overwrite)
+        target = target_first(path, overwrite)
         if not partial:
             self.wait()
+        if target.suffix.lower() in (".html", ".htm"):
+            return write_atomic(
+                target, self.to_html(title=options.get("title")), overwrite=overwrite
+            )
         options["overwrite"] = overwrite
         ex = self.explanations
         if ex is None:

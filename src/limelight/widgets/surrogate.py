@@ -20,6 +20,7 @@ import traitlets
 
 from .._format import format_value
 from .._global_data import read_data
+from ..errors import MethodError
 from ..rules import Surrogate, check_options, fit_surrogate
 from .views import ViewWidget
 
@@ -219,6 +220,7 @@ def surrogate(
     test_size: float = 0.25,
     output: int | str | None = None,
     random_state: int | None = 0,
+    feature_groups: Any = None,
 ) -> SurrogateWidget:
     """Distil ``model`` into a decision tree of ``max_depth`` fitted to its predictions on
     ``X``; returns a widget at once (the tree fits in the background; the blocking twin,
@@ -232,7 +234,18 @@ def surrogate(
 
         >>> s = ll.surrogate(model, X_test, max_depth=3)        # doctest: +SKIP
         >>> s.fidelity, s.rules, s.tree_                        # doctest: +SKIP
+
+    ``feature_groups`` is refused: a tree's split tests one column, so a group of
+    columns cannot be one split; its rules name the group's own columns instead.
     """
+    if feature_groups is not None:
+        raise MethodError(
+            "a surrogate tree splits on single columns, so it cannot take feature_groups "
+            "(a split tests one column, and a group is several)",
+            fix="drop feature_groups= (the rules then name the group's columns, e.g. "
+            "'colour_red <= 0.5'), or pass X with the group as one column (a category "
+            "column the model takes) so that a split tests the group",
+        )
     w = SurrogateWidget(
         model, X, max_depth=max_depth, test_size=test_size, output=output, random_state=random_state
     )

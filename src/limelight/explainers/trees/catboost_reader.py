@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from limelight.explainers.trees.readers import _Builder
+from limelight.explainers.trees.ensemble import _Builder
 
 #: why a CatBoost model is not read by its trees (shown when method='tree' is asked for)
 UNREAD = (

@@ -1,5 +1,5 @@
 """Interventional Tree SHAP for many rows at once: ``(rows, d, k)`` Shapley values of a
-:class:`~limelight.explainers.tree.TreeEnsemble`, averaged over a weighted background.
+:class:`~.ensemble.TreeEnsemble`, averaged over a weighted background.
 
 Per (row x, tree, background row b) the tree is walked as in :mod:`..tree`: where x and b
 go the same way the walk follows; where they part on a player already taken (from x: set
@@ -11,7 +11,7 @@ goes, or, without numba, vectorised numpy over decisions made beforehand (:mod:`
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeRegressor
-    >>> from limelight.explainers.tree import tree_ensemble
+    >>> from limelight.explainers.trees.readers import tree_ensemble
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     >>> ens = tree_ensemble(DecisionTreeRegressor().fit(X, X[:, 0] * X[:, 1]), "predict")
     >>> interventional(ens, X[3:], X[:1]).round(12)[0, :, 0].tolist()
@@ -194,6 +194,19 @@ def _players(B: np.ndarray, owner, d):
     return (np.arange(B.shape[1]), B.shape[1]) if owner is None else (np.asarray(owner), d)
 
 
+def shapley_table(depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """``WA[a, b] = (a-1)! b! / (a+b)!`` (a feature x must bring), ``WB[a, b] = a! (b-1)! /
+    (a+b)!`` (one the background must keep); zero where the set is empty."""
+    from scipy.special import gammaln
+
+    a, b = np.meshgrid(np.arange(depth + 1), np.arange(depth + 1), indexing="ij")
+    total = gammaln(a + b + 1)
+    with np.errstate(invalid="ignore"):
+        WA = np.where(a > 0, np.exp(gammaln(np.maximum(a, 1)) + gammaln(b + 1) - total), 0.0)
+        WB = np.where(b > 0, np.exp(gammaln(a + 1) + gammaln(np.maximum(b, 1)) - total), 0.0)
+    return WA, WB
+
+
 def interventional(
     ens,
     X: np.ndarray,
@@ -208,8 +221,6 @@ def interventional(
     background ``B`` (``weights`` sum to 1; default uniform). ``owner`` maps the trees'
     columns to ``d`` players (a one-hot block moves as one). ``compiled``: None uses numba
     when installed, False forces the numpy walk."""
-    from limelight.explainers.tree import shapley_table
-
     X, B = np.atleast_2d(np.asarray(X)), np.atleast_2d(np.asarray(B))
     owner, d = _players(B, owner, d)
     w = np.full(len(B), 1.0 / len(B)) if weights is None else np.asarray(weights, float)
@@ -247,8 +258,6 @@ def against_rows(
 ) -> np.ndarray:
     """``(len(B), d, k)``: one row x's Shapley values against each background row (the
     streamed explainer's running mean needs them apart); ``columns`` keeps some outputs."""
-    from limelight.explainers.tree import shapley_table
-
     B = np.atleast_2d(np.asarray(B))
     owner, d = _players(B, owner, d)
     WA, WB = shapley_table(min(d, int(ens.depth)))

@@ -12,7 +12,7 @@ out: thousands of leaves each met by few rows) are faster walked (:mod:`.pairs`)
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeRegressor
-    >>> from limelight.explainers.tree import tree_ensemble
+    >>> from limelight.explainers.trees.readers import tree_ensemble
     >>> from limelight.explainers.trees.pairs import interventional_pairs
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     >>> ens = tree_ensemble(DecisionTreeRegressor().fit(X, X[:, 0] * X[:, 1]), "predict")

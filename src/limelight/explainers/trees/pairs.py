@@ -19,7 +19,7 @@ row's off-diagonal sum.
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeRegressor
-    >>> from limelight.explainers.tree import tree_ensemble
+    >>> from limelight.explainers.trees.readers import tree_ensemble
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     >>> ens = tree_ensemble(DecisionTreeRegressor().fit(X, X[:, 0] * X[:, 1]), "predict")
     >>> interventional_pairs(ens, X[3:], X[:1])[0, :, :, 0].round(12).tolist()  # an AND
@@ -143,8 +143,13 @@ def interventional_pairs(
     of ``ens`` for rows ``X`` over the background ``B`` (``weights``; default uniform).
     ``owner`` maps the trees' columns to ``d`` players; ``compiled=False`` forces numpy;
     ``leaves``: score leaf by leaf (:mod:`.pair_leaves`) or walk (None: what suits ``ens``)."""
-    from limelight.explainers.tree import shapley_table
-    from limelight.explainers.trees.kernel import _arrays, _decisions, _players, _tcol
+    from limelight.explainers.trees.kernel import (
+        _arrays,
+        _decisions,
+        _players,
+        _tcol,
+        shapley_table,
+    )
     from limelight.explainers.trees.patterns import background_patterns, tree_nodes
 
     X, B = np.atleast_2d(np.asarray(X)), np.atleast_2d(np.asarray(B))

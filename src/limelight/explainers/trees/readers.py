@@ -1,6 +1,7 @@
-"""XGBoost, LightGBM and CatBoost models as one :class:`~limelight.explainers.tree.TreeEnsemble`
-each, read from their own dumps (XGBoost's JSON model, LightGBM's ``dump_model()``,
-CatBoost's JSON export), with the library's routing of missing values and categories.
+"""XGBoost, LightGBM and CatBoost models as one :class:`~.ensemble.TreeEnsemble` each, read
+from their own dumps (XGBoost's JSON model, LightGBM's ``dump_model()``, CatBoost's JSON
+export), with the library's routing of missing values and categories. :func:`tree_ensemble`
+reads any model we read: these, else scikit-learn's (:mod:`.sklearn_reader`).
 
 The ensemble's leaves add up to the model's *margin* (log-odds for a binary classifier,
 one raw score per class for a multi-class one, the prediction for a plain regressor),
@@ -22,71 +23,9 @@ from typing import Any
 
 import numpy as np
 
-from limelight.explainers.trees.rules import SplitRules
+from limelight.explainers.trees.ensemble import TreeEnsemble, _Builder
+from limelight.explainers.trees.sklearn_reader import sklearn_trees
 from limelight.models.boosted import library_of
-
-
-class _Builder:
-    """Trees appended node by node into the flat arrays of a TreeEnsemble."""
-
-    def __init__(self, k: int) -> None:
-        self.k = k
-        self.feature, self.threshold, self.left, self.right = [], [], [], []
-        self.default_left, self.zero_missing, self.value = [], [], []
-        self.categories: dict[int, np.ndarray] = {}
-        self.roots, self.columns, self.depth = [], [], 0
-
-    def node(
-        self,
-        feature=-2,
-        threshold=0.0,
-        default_left=False,
-        zero_missing=False,
-        value=0.0,
-        cats=None,
-    ) -> int:
-        i = len(self.feature)
-        self.feature.append(feature)
-        self.threshold.append(threshold)
-        self.left.append(-1)
-        self.right.append(-1)
-        self.default_left.append(default_left)
-        self.zero_missing.append(zero_missing)
-        self.value.append(value)
-        if cats is not None:
-            self.categories[i] = np.asarray(cats, dtype=float)
-        return i
-
-    def build(self, dtype, library: str):
-        from limelight.explainers.tree import TreeEnsemble
-
-        cols = np.asarray(self.columns, dtype=np.int64)
-        value = np.zeros((len(self.value), self.k))
-        tree_of = np.zeros(len(self.value), dtype=np.int64)
-        bounds = list(self.roots) + [len(self.value)]
-        for t in range(len(self.roots)):
-            tree_of[bounds[t] : bounds[t + 1]] = t
-        value[np.arange(len(self.value)), cols[tree_of]] = self.value
-        feature = np.asarray(self.feature, dtype=np.int64)
-        rules = SplitRules(
-            np.asarray(self.default_left, bool),
-            np.asarray(self.zero_missing, bool),
-            self.categories,
-        )
-        return TreeEnsemble(
-            feature,
-            np.asarray(self.threshold, dtype=np.float64),
-            np.asarray(self.left, np.int64),
-            np.asarray(self.right, np.int64),
-            np.asarray(self.roots, np.int64),
-            value,
-            len(self.roots),
-            max(1, self.depth),
-            dtype,
-            rules=rules,
-            columns=cols,
-            library=library,
-        )
 
 
 def _xgboost(est: Any):
@@ -201,3 +140,37 @@ def read_boosted(est: Any, output_kind: str | None):
     from limelight.explainers.trees.catboost_reader import read_catboost
 
     return read_catboost(est)
+
+
+def tree_ensemble(estimator: Any, output_kind: str | None) -> TreeEnsemble | None:
+    """The model's trees as one :class:`TreeEnsemble`, or None when it is not one we read."""
+    if estimator is None or output_kind is None:
+        return None
+    try:
+        boosted = read_boosted(estimator, output_kind)
+        if boosted is not None:
+            return boosted
+        found = sklearn_trees(estimator, output_kind)
+    except (AttributeError, IndexError, KeyError, TypeError, ValueError):
+        return None
+    if not found or not found[0]:
+        return None
+    trees, dtype = found
+    if len({t.value.shape[1] for t in trees}) != 1:
+        return None
+    offsets = np.cumsum([0] + [len(t.feature) for t in trees])[:-1]
+    shift = lambda child, o: np.where(child >= 0, child + o, -1)  # noqa: E731
+    left = np.concatenate([shift(t.left, o) for t, o in zip(trees, offsets)])
+    feature = np.concatenate([t.feature for t in trees])
+    feature[left < 0] = -2  # leaves
+    return TreeEnsemble(
+        feature,
+        np.concatenate([t.threshold for t in trees]),
+        left,
+        np.concatenate([shift(t.right, o) for t, o in zip(trees, offsets)]),
+        offsets,
+        np.concatenate([t.value for t in trees]),
+        len(trees),
+        max(t.depth for t in trees),
+        dtype,
+    )

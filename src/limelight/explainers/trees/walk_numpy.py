@@ -4,7 +4,8 @@ for the rule; the module docstring of :mod:`limelight.explainers.tree` for the g
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeRegressor
-    >>> from limelight.explainers.tree import tree_ensemble, shapley_table
+    >>> from limelight.explainers.trees.kernel import shapley_table
+    >>> from limelight.explainers.trees.readers import tree_ensemble
     >>> from limelight.explainers.trees.rules import goes_left
     >>> X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     >>> ens = tree_ensemble(DecisionTreeRegressor().fit(X, X[:, 0] * X[:, 1]), "predict")

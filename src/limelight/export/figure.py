@@ -21,8 +21,9 @@ from typing import Any
 
 import numpy as np
 
-from . import export_draw as draw
-from .explanation import Explanation
+from ..errors import InputError
+from ..explanation import Explanation
+from . import draw
 
 THEMES = {
     "light": {"background": "#ffffff", "fg": "#222222", "muted": "#555555", "grid": "#dddddd"},
@@ -31,8 +32,18 @@ THEMES = {
 MIN_IMAGE_PX = 256  # the long side of an exported saliency map, at least
 
 
+def _vl_convert():
+    try:
+        import vl_convert
+    except ImportError:
+        raise InputError(
+            "PNG and SVG pictures of charts and text need vl-convert-python",
+            fix="pip install 'limelight[export]' (or save as .html or .json)",
+        ) from None
+    return vl_convert
+
+
 def theme_colours(theme: str) -> dict[str, str]:
-    from .errors import InputError
 
     if theme not in THEMES:
         raise InputError(f"theme={theme!r}", fix=f"use one of {sorted(THEMES)}")

@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from .. import export as core
 from .._atomic import snapshot_target, write_atomic
 from ..encoders import buffers as _buffers
 from ..errors import InputError, LimelightError
 from ..explanation import standard_json
+from .figure import _vl_convert
+from .page import PAGE, _script_json, _static, b64_arrays
 
 
 def page_state(obj: Any) -> dict:
@@ -33,27 +34,27 @@ def page_state(obj: Any) -> dict:
         "_meta": meta,
         "_progress": {},
         "_static": True,
-        "_arrays": core.b64_arrays(enc),
+        "_arrays": b64_arrays(enc),
     }
 
 
 def to_html(obj: Any, *, title: str | None = None) -> str:
     state = page_state(obj)
     title = title if title is not None else f"limelight: {state['_view']}"
-    b64 = base64.b64encode(core._static("widget.js").encode("utf-8")).decode("ascii")
-    return core.PAGE.format(
+    b64 = base64.b64encode(_static("widget.js").encode("utf-8")).decode("ascii")
+    return PAGE.format(
         nonce=secrets.token_urlsafe(16),
         fallback=obj._svg(),
         title=html.escape(title),
         note="",
-        state=core._script_json(state),
-        bundle=core._script_json(b64),
-        vega=core._script_json(""),
+        state=_script_json(state),
+        bundle=_script_json(b64),
+        vega=_script_json(""),
     )
 
 
 def _png(svg: str, scale: float = 2) -> bytes:
-    return core._vl_convert().svg_to_png(svg, scale=scale)
+    return _vl_convert().svg_to_png(svg, scale=scale)
 
 
 def to_bytes(obj: Any, format: str, **options: Any) -> bytes:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from .export import esc
+from .model_views import esc
 
 COLORS = [
     "#1f77b4",

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from .export_figure import theme_colours, themed
+from .figure import _vl_convert, theme_colours, themed
 
 TOP = 12
 MAX_DOTS = 1000  # rows drawn at most (an even stride over the rows past that)
@@ -166,7 +166,7 @@ def beeswarm_chart(ex: Any, output: Any = None, *, top: int = TOP, theme: str = 
 
 
 def _output_index(ex: Any, output: Any) -> int:
-    from .errors import InputError
+    from ..errors import InputError
 
     names = list(ex.output_names)
     if output is None:
@@ -205,7 +205,6 @@ def _headline(ex: Any, i: int, n: int, drawn: int) -> tuple[str, str]:
 
 
 def many_svg(ex: Any, output: Any = None, *, top: int = TOP, theme: str = "light") -> str:
-    from .export import _vl_convert
 
     return _vl_convert().vegalite_to_svg(
         beeswarm_chart(ex, output, top=top, theme=theme).to_dict(validate=False)
@@ -215,7 +214,6 @@ def many_svg(ex: Any, output: Any = None, *, top: int = TOP, theme: str = "light
 def many_png(
     ex: Any, output: Any = None, *, top: int = TOP, theme: str = "light", scale: float = 2
 ) -> bytes:
-    from .export import _vl_convert
 
     return _vl_convert().svg_to_png(many_svg(ex, output, top=top, theme=theme), scale=scale)
 
@@ -308,7 +306,7 @@ def many_bytes(
 ) -> bytes:
     """The ``.svg`` / ``.png`` / ``.json`` bytes of many rows (an ``Explanations``) or
     many texts (an ``ItemExplanations`` of text)."""
-    from .errors import InputError
+    from ..errors import InputError
 
     texts = hasattr(obj, "items") and not hasattr(obj, "feature_names")
     if texts and obj.modality not in ("text", ""):
@@ -318,7 +316,6 @@ def many_bytes(
         )
     if suffix == ".json":
         return (tokens_json(obj) if texts else many_json(obj)).encode("utf-8")
-    from .export import _vl_convert
 
     vlc = _vl_convert()
     if texts:
@@ -334,7 +331,7 @@ def many_bytes(
 def save_many(obj: Any, path: Any, *, overwrite: bool = True, **opts: Any) -> Any:
     """Write :func:`many_bytes` to ``path``, whole or not at all (``overwrite=False``
     refuses to replace a file, before any drawing)."""
-    from ._atomic import check_target, write_atomic
+    from .._atomic import check_target, write_atomic
 
     path = check_target(path, overwrite)
     return write_atomic(path, many_bytes(obj, path.suffix.lower(), **opts), overwrite=overwrite)

@@ -19,7 +19,7 @@ import zlib
 
 import numpy as np
 
-from .explanation import Explanation
+from ..explanation import Explanation
 
 NEG = (33, 102, 172)
 POS = (178, 24, 43)
@@ -246,7 +246,7 @@ def image_rgba(
     exp: Explanation, output: int | str | None = None, *, opacity: float = OPACITY
 ) -> np.ndarray:
     """The image view's overlay as an ``(H, W, 4)`` uint8 array at the picture's size."""
-    from .encoders.image import at_display_size, picture_rgba
+    from ..encoders.image import at_display_size, picture_rgba
 
     o = exp.output_index(output)
     # the one map drawn, at display size (a 4000 px photo is drawn at 1024 px)
@@ -295,7 +295,7 @@ def bars_html(exp: Explanation, output: int | str | None = None, *, top: int = B
         >>> "&lt;b&gt;" in page, "<b>" in page, page.count('class="ll-bar"')
         (True, False, 2)
     """
-    from ._format import format_value
+    from .._format import format_value
 
     o = exp.output_index(output)
     values = np.nan_to_num(np.asarray(exp.values, dtype=float).reshape(exp.n_outputs, -1)[o])
