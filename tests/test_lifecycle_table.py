@@ -110,15 +110,17 @@ def test_a_cancelled_run_reads_as_not_done_with_its_error():
     import threading
 
     held = threading.Event()
+    Z = rng.normal(size=(30, 14))
 
-    def slow(B):
-        held.wait(10)
-        return linear(B)
+    def slow(B):  # planning's probe (this thread) runs; the background run is held
+        if threading.current_thread() is not threading.main_thread():
+            held.wait(10)
+        return np.asarray(B, float).sum(1)
 
-    w = ll.explain(slow, X[0], background=X[:10], method="kernel")
+    w = ll.explain(slow, Z[0], background=Z[:10], method="kernel", max_evals=4000, batch_size=64)
     assert w.running and not w.done and w.error is None  # still going: neither
     w.cancel()
-    held.set()
+    held.set()  # the batch in flight ends; the next one is never asked for
     with pytest.raises(ll.errors.Cancelled):
         w.wait(timeout=30)
     assert not w.done and isinstance(w.error, ll.errors.Cancelled)

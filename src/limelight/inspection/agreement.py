@@ -6,6 +6,9 @@ much their attributions agree, pair by pair.
 - ``sign_disagreements``: features both methods call important (|value| above 5% of the
   method's largest) with opposite signs.
 
+:class:`Comparison` holds the explanations and that table: what ``ll.compare_methods``
+returns (in the caller's thread) and ``ll.compare(...).wait()`` gives.
+
     >>> import numpy as np
     >>> a, b = np.array([3.0, 2.0, 1.0, 0.5]), np.array([0.5, 1.0, 2.0, 3.0])
     >>> agreement(a, a, k=2)["spearman"], agreement(a, b, k=2)["spearman"]

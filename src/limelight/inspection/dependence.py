@@ -8,6 +8,7 @@ grid chunk. The default grid is scikit-learn's: the unique values when fewer tha
 ``grid_resolution``, else evenly spaced between the ``percentiles`` (5th..95th) in 100
 steps; a categorical column's categories. A binary classifier's default output is its
 second class (as scikit-learn's); a model with more outputs must name one (``output=``).
+``ll.dependence_curves`` returns the :class:`Dependence` (as ``ll.dependence(...).wait()``).
 
     >>> import numpy as np
     >>> X = np.random.default_rng(0).normal(size=(50, 2))

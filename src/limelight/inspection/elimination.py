@@ -13,6 +13,9 @@ worth keeping.
   ``min_features``) whose score is within ``tolerance`` (1%) of the best. ``cv`` and
   ``step`` are RFECV's; every option is checked at the call.
 
+``ll.eliminate_features`` returns the :class:`Elimination` (as
+``ll.feature_elimination(...).wait()``).
+
     >>> import numpy as np
     >>> from sklearn.linear_model import LinearRegression
     >>> rng = np.random.default_rng(0); X = rng.normal(size=(200, 5))

@@ -3,7 +3,8 @@
 Fidelity is measured on held-out rows against the model (not the labels): accuracy of the
 tree's class against the model's predicted class for classifiers, R² against the model's
 output for regressors. Categorical columns are split as ``column = category``; the rules
-name the original columns.
+name the original columns. ``ll.surrogate_tree`` returns the :class:`Surrogate` (as
+``ll.surrogate(...).wait()``); ``to_frame()`` lists its leaves, ``save`` writes ``.json``.
 
     >>> import numpy as np
     >>> from sklearn.tree import DecisionTreeClassifier

@@ -47,20 +47,32 @@ class Source:
             )
         return self.players_builder()
 
-    def rerun(self, metric: str) -> TabularRerun:
+    def rerun(self, metric: str) -> Rerun:
         ctx = getattr(self.plan, "model", None)
-        if self.exp.modality != "tabular" or not hasattr(ctx, "row"):
+        modality = self.exp.modality
+        if ctx is not None and modality == "image":
+            return ImageRerun(self.plan, self.exp, self.output)
+        if ctx is not None and modality == "text":
+            if metric != "stability":
+                raise MethodError(
+                    f"{metric} perturbs the input or re-draws the model's weights; a text's "
+                    "tokens have no small perturbation, and limelight re-draws weights of "
+                    "torch image and tabular models only",
+                    fix="use stability (other seeds) or faithfulness_correlation on a text",
+                )
+            return Rerun(self.plan, self.exp, self.output)
+        if modality != "tabular" or not hasattr(ctx, "row"):
             raise MethodError(
                 f"{metric} re-runs the explanation's method; limelight does that for "
-                f"tabular rows explained by ll.attribute (this is a {self.exp.modality} one"
+                f"rows, texts and images explained by ll.attribute (this is a {modality} one"
                 f"{'' if ctx is not None else ', without its model'})",
-                fix="compute it on a tabular explanation",
+                fix="compute it on the result of ll.attribute",
             )
         return TabularRerun(self.plan, self.exp, self.output)
 
 
-class TabularRerun:
-    """The plan's explainer run again on rows over the planned background."""
+class Rerun:
+    """The plan's explainer run again: with other seeds (every modality)."""
 
     def __init__(self, plan: Any, exp: Any, output: str) -> None:
         self.plan, self.exp, self.output = plan, exp, output
@@ -68,6 +80,97 @@ class TabularRerun:
         self.phi = _row(exp, output)
         i = list(exp.output_names).index(output)
         self.delta = float(abs(exp.prediction[i] - exp.base_values[i]))
+
+    def _explain(self, model: Any, inst: Any, explainer: Any = None) -> np.ndarray:
+        ex = explainer if explainer is not None else self.plan.explainer
+        return _row(ex.explain(model, inst), self.output)
+
+    def seeded_runs(self, k: int) -> tuple[list[int] | None, list[np.ndarray]]:
+        """``k`` runs (the explanation's own first): other seeds for a sampling method,
+        the same options again for a deterministic one."""
+        ex, runs = self.plan.explainer, [self.phi]
+        seed = getattr(ex, "random_state", None)
+        if not isinstance(seed, (int, np.integer)):
+            for _ in range(k - 1):
+                runs.append(self._explain(self.plan.model, self.plan.instance))
+            return None, runs
+        seeds = [int(seed) + s for s in range(k)]
+        for s in seeds[1:]:
+            other = copy.copy(ex)
+            other.random_state = s
+            runs.append(self._explain(self.plan.model, self.plan.instance, other))
+        return seeds, runs
+
+    def randomised(self, seed: int) -> Iterator[tuple[str, np.ndarray]]:
+        raise MethodError(
+            "randomisation re-draws a torch module's weights layer by layer; this "
+            f"{self.exp.modality} model is not one limelight re-draws",
+            fix="explain a torch nn.Module on rows or images",
+        )
+
+
+def redraw_layers(torch: Any, module: Any, seed: int) -> Iterator[str]:
+    """Re-draw each parameterised layer of ``module`` (a copy), from the output layer down,
+    cumulatively, yielding its name after each; the global torch generator is restored."""
+    layers = [
+        (name or type(m).__name__, m)
+        for name, m in module.named_modules()
+        if next(m.parameters(recurse=False), None) is not None
+    ][::-1]
+    if not layers:
+        raise MethodError("the module has no parameters to re-draw", fix="explain a network")
+    for step, (name, layer) in enumerate(layers):
+        with torch.random.fork_rng(devices=[]), torch.no_grad():
+            torch.manual_seed(seed + step)
+            if hasattr(layer, "reset_parameters"):
+                layer.reset_parameters()
+            else:
+                for p in layer.parameters(recurse=False):
+                    p.normal_(0.0, float(p.std()) if p.numel() > 1 else 0.1)
+        yield name
+
+
+class ImageRerun(Rerun):
+    """An image explanation run again: at a perturbed input (the same picture and
+    segments, the model input moved), with other seeds, or on a copy of a torch module."""
+
+    def numeric_point(self, scale: Any) -> tuple[np.ndarray, np.ndarray]:
+        """The model input, flat, and each value's perturbation scale (the input's std
+        over all its values, or 1)."""
+        x = np.asarray(self.plan.instance.input, float).reshape(-1)
+        s = float(x.std()) if scale == "std" else 1.0
+        return x, np.full(len(x), s or 1.0)
+
+    def at(self, x: np.ndarray) -> np.ndarray:
+        import dataclasses
+
+        inst = self.plan.instance
+        moved = x.reshape(inst.input.shape).astype(inst.input.dtype)
+        return self._explain(self.plan.model, dataclasses.replace(inst, input=moved))
+
+    def randomised(self, seed: int) -> Iterator[tuple[str, np.ndarray]]:
+        from ..models.torch import TorchModel
+
+        adapted = self.plan.model
+        if type(adapted) is not TorchModel:
+            yield from super().randomised(seed)
+            return
+        module = copy.deepcopy(adapted.module)  # the run's view copied: the user's untouched
+        copied = TorchModel(
+            module,
+            output=adapted.output,
+            output_names=list(adapted.output_names),
+            device=adapted.device,
+        ).bind(self.plan.instance.input)
+        for name in redraw_layers(adapted._torch, module, seed):
+            yield name, self._explain(copied, self.plan.instance)
+
+
+class TabularRerun(Rerun):
+    """The plan's explainer run again on rows over the planned background."""
+
+    def __init__(self, plan: Any, exp: Any, output: str) -> None:
+        super().__init__(plan, exp, output)
         inst = plan.instance
         self._numeric = np.array(
             [np.issubdtype(np.asarray(c).dtype, np.number) for c in inst.bg_cols], bool
@@ -85,32 +188,11 @@ class TabularRerun:
             s[j] = np.sqrt(w @ (col - w @ col) ** 2) if scale == "std" else 1.0
         return x, s
 
-    def _explain(self, model: Any, inst: Any, explainer: Any = None) -> np.ndarray:
-        ex = explainer if explainer is not None else self.plan.explainer
-        return _row(ex.explain(model, inst), self.output)
-
     def at(self, x: np.ndarray) -> np.ndarray:
         """The explanation at ``x`` (its non-numeric columns kept from the row)."""
         inst = self.plan.instance
         cols = [float(v) if ok else old for v, ok, old in zip(x, self._numeric, inst.x_cols)]
         return self._explain(self.plan.model, self.plan.model.row(cols))
-
-    def seeded_runs(self, k: int) -> tuple[list[int] | None, list[np.ndarray]]:
-        """``k`` runs (the explanation's own first): other seeds for a sampling method,
-        the same options again for a deterministic one."""
-        ex, runs = self.plan.explainer, [self.phi]
-        seed = getattr(ex, "random_state", None)
-        if not isinstance(seed, (int, np.integer)):
-            seeds = None
-            for _ in range(k - 1):
-                runs.append(self._explain(self.plan.model, self.plan.instance))
-            return seeds, runs
-        seeds = [int(seed) + s for s in range(k)]
-        for s in seeds[1:]:
-            other = copy.copy(ex)
-            other.random_state = s
-            runs.append(self._explain(self.plan.model, self.plan.instance, other))
-        return seeds, runs
 
     def randomised(self, seed: int) -> Iterator[tuple[str, np.ndarray]]:
         """``(layer, explanation)`` after re-drawing each parameterised layer of a copy
@@ -130,22 +212,8 @@ class TabularRerun:
             )
         torch = adapter._torch
         module = copy.deepcopy(adapter.module)
-        layers = [
-            (name or type(m).__name__, m)
-            for name, m in module.named_modules()
-            if next(m.parameters(recurse=False), None) is not None
-        ][::-1]
-        if not layers:
-            raise MethodError("the module has no parameters to re-draw", fix="explain a network")
         copied = TorchTabularModel(module, output_names=adapter.output_names, device=adapter.device)
         copied.head, copied.kind = adapter.head, adapter.kind
         rerun_ctx = TabularContext(copied, self.plan.instance, columns=ctx.columns)
-        for step, (name, layer) in enumerate(layers):
-            with torch.random.fork_rng(devices=[]), torch.no_grad():
-                torch.manual_seed(seed + step)  # the user's global generator is restored
-                if hasattr(layer, "reset_parameters"):
-                    layer.reset_parameters()
-                else:
-                    for p in layer.parameters(recurse=False):
-                        p.normal_(0.0, float(p.std()) if p.numel() > 1 else 0.1)
+        for name in redraw_layers(torch, module, seed):
             yield name, self._explain(rerun_ctx, self.plan.instance)
