@@ -33,7 +33,9 @@ from . import dependence as _dependence
 from . import elimination as _elimination
 from . import surrogate as _surrogate
 from .agreement import TOP_K, Comparison
+from .data import read_data
 from .dependence import GRID, PERCENTILES, Dependence
+from .dependence_groups import MAX_COMBINATIONS
 from .elimination import Elimination
 from .surrogate import Surrogate
 
@@ -83,6 +85,8 @@ def surrogate_tree(
     test_size: float = 0.25,
     output: int | str | None = None,
     random_state: int | None = 0,
+    feature_groups: Any = None,
+    output_names: Any = None,
 ) -> Surrogate:
     """Fit a decision tree of ``max_depth`` to the model's predictions on ``X`` and return
     the :class:`~limelight.inspection.surrogate.Surrogate` (``fidelity``, ``rules``, ``tree_``,
@@ -91,8 +95,15 @@ def surrogate_tree(
         >>> s = ll.surrogate_tree(model, X_test, max_depth=3)   # doctest: +SKIP
         >>> s.fidelity, s.to_frame()                            # doctest: +SKIP
     """
+    _surrogate.refuse_groups(feature_groups)
     return _surrogate.fit_surrogate(
-        model, X, max_depth=max_depth, test_size=test_size, output=output, random_state=random_state
+        model,
+        X,
+        max_depth=max_depth,
+        test_size=test_size,
+        output=output,
+        random_state=random_state,
+        data=read_data(model, X, output_names=output_names),
     )
 
 
@@ -106,6 +117,9 @@ def dependence_curves(
     percentiles: tuple[float, float] = PERCENTILES,
     centered: bool = False,
     output: Any = None,
+    feature_groups: Any = None,
+    max_combinations: int = MAX_COMBINATIONS,
+    output_names: Any = None,
 ) -> Dependence:
     """Partial dependence (and ICE curves) of the model's output on ``feature`` (a name
     or position, or a pair); the blocking twin of :func:`limelight.dependence` (same
@@ -125,6 +139,9 @@ def dependence_curves(
         percentiles=percentiles,
         centered=centered,
         output=output,
+        feature_groups=feature_groups,
+        max_combinations=max_combinations,
+        data=read_data(model, X, output_names=output_names),
     )
 
 

@@ -95,11 +95,14 @@ def _is_categorical(c: np.ndarray) -> bool:
     return True
 
 
-def read_data(model: Any, X: Any, *, model_output: str = "auto") -> GlobalData:
-    """Validate ``X`` (rows) and adapt ``model``; one probe call on the first row."""
+def read_data(
+    model: Any, X: Any, *, model_output: str = "auto", output_names: Any = None
+) -> GlobalData:
+    """Validate ``X`` (rows) and adapt ``model``; one probe call on the first row.
+    ``output_names`` renames the model's outputs (as every explanation takes it)."""
     from ..inputs._polars import from_polars
 
-    adapted = tabular_model(model, model_output=model_output)
+    adapted = tabular_model(model, model_output=model_output, output_names=output_names)
     X = from_polars(X)
     labels = None
     if hasattr(X, "iloc") and hasattr(X, "columns"):

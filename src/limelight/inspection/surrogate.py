@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .._format import format_value
-from ..errors import InputError
+from ..errors import InputError, MethodError
 from ..plans.outputs import one_output, predicted_classes
 from . import results as _results
 from .data import GlobalData, read_data
@@ -169,6 +169,18 @@ def check_options(
 
 def _n_test(n: int, test_size: float) -> int:
     return max(1, int(round(test_size * n)))
+
+
+def refuse_groups(feature_groups: Any) -> None:
+    """A surrogate tree cannot take ``feature_groups``: the MethodError that says why."""
+    if feature_groups is not None:
+        raise MethodError(
+            "a surrogate tree splits on single columns, so it cannot take feature_groups "
+            "(a split tests one column, and a group is several)",
+            fix="drop feature_groups= (the rules then name the group's columns, e.g. "
+            "'colour_red <= 0.5'), or pass X with the group as one column (a category "
+            "column the model takes) so that a split tests the group",
+        )
 
 
 def fit_surrogate(

@@ -31,7 +31,7 @@ class DependenceWidget(ViewWidget):
 
     def __init__(self, model: Any, X: Any, features: list[Any], **options: Any) -> None:
         super().__init__()
-        self._data = read_data(model, X)
+        self._data = read_data(model, X, output_names=options.pop("output_names", None))
         self._features = features
         self._options = options
         # every option checked and the grids computed now: bad input fails in the cell
@@ -174,6 +174,7 @@ def dependence(
     output: Any = None,
     feature_groups: Any = None,
     max_combinations: int = MAX_COMBINATIONS,
+    output_names: Any = None,
 ) -> DependenceWidget:
     """Partial dependence of the model's output on ``feature`` (a name or position, or a
     pair of them) with ICE curves; returns a widget at once (the blocking twin,
@@ -184,6 +185,7 @@ def dependence(
     ``output``: a name or index; by default the only output, or a binary classifier's
     second class; a multi-class or multi-output model must name one. The curve is on the
     model's own scale (probability, or log-odds for XGBoost / LightGBM / CatBoost).
+    ``output_names`` renames the outputs, as in :func:`limelight.attribute`.
 
         >>> w = ll.dependence(model, X_test, "age", centered=True)   # doctest: +SKIP
         >>> w.to_frame(); w.ice_frame()                              # doctest: +SKIP
@@ -210,5 +212,6 @@ def dependence(
         output=output,
         feature_groups=feature_groups,
         max_combinations=max_combinations,
+        output_names=output_names,
     )
     return w.start()

@@ -19,9 +19,8 @@ import numpy as np
 import traitlets
 
 from .._format import format_value
-from ..errors import MethodError
 from ..inspection.data import read_data
-from ..inspection.surrogate import Surrogate, check_options, fit_surrogate
+from ..inspection.surrogate import Surrogate, check_options, fit_surrogate, refuse_groups
 from .views import ViewWidget
 
 MAX_DEPTH = 8
@@ -39,7 +38,8 @@ class SurrogateWidget(ViewWidget):
 
     def __init__(self, model: Any, X: Any, *, max_depth: int = 3, **options: Any) -> None:
         super().__init__()
-        self._data = read_data(model, X)  # validated in the caller's cell
+        # validated in the caller's cell
+        self._data = read_data(model, X, output_names=options.pop("output_names", None))
         check_options(self._data, max_depth=max_depth, **options)
         self._options = options
         self._depth = int(max_depth)
@@ -221,6 +221,7 @@ def surrogate(
     output: int | str | None = None,
     random_state: int | None = 0,
     feature_groups: Any = None,
+    output_names: Any = None,
 ) -> SurrogateWidget:
     """Distil ``model`` into a decision tree of ``max_depth`` fitted to its predictions on
     ``X``; returns a widget at once (the tree fits in the background; the blocking twin,
@@ -238,15 +239,14 @@ def surrogate(
     ``feature_groups`` is refused: a tree's split tests one column, so a group of
     columns cannot be one split; its rules name the group's own columns instead.
     """
-    if feature_groups is not None:
-        raise MethodError(
-            "a surrogate tree splits on single columns, so it cannot take feature_groups "
-            "(a split tests one column, and a group is several)",
-            fix="drop feature_groups= (the rules then name the group's columns, e.g. "
-            "'colour_red <= 0.5'), or pass X with the group as one column (a category "
-            "column the model takes) so that a split tests the group",
-        )
+    refuse_groups(feature_groups)
     w = SurrogateWidget(
-        model, X, max_depth=max_depth, test_size=test_size, output=output, random_state=random_state
+        model,
+        X,
+        max_depth=max_depth,
+        test_size=test_size,
+        output=output,
+        random_state=random_state,
+        output_names=output_names,
     )
     return w.start()
