@@ -56,6 +56,9 @@ def test_refit_same_object_gives_a_fresh_models_values(data, name):
     np.testing.assert_allclose(first, _shap(model, x, bg), atol=1e-5)
 
     kind = "predict"
+    from limelight.explainers.trees.readers import tree_ensemble
+
+    assert tree_ensemble(model, kind) is tree_ensemble(model, kind)  # kept: read once
     old = read_cache.fingerprint(model, kind)
     assert read_cache._same(old, read_cache.fingerprint(model, kind))
     model.fit(X, y2)  # the same object, refitted on another target

@@ -14,7 +14,9 @@ import numpy as np
 
 from limelight.models.boosted import library_of
 
-_ENTRIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+# id(estimator) -> (a weak reference to it, its entries); by id, not by hash: CatBoost
+# models define == (and so no hash); the weak reference drops the entry with the model
+_ENTRIES: dict[int, tuple[Any, list]] = {}
 
 
 def _held(obj: Any, est: Any) -> Any:
@@ -79,9 +81,8 @@ def cached(est: Any, output_kind: str, read) -> Any:
         key = None
     if key is None or key[1] is None:
         return read(est, output_kind)
-    try:
-        entries = _ENTRIES.setdefault(est, [])
-    except TypeError:  # not weak-referenceable
+    entries = _entries(est)
+    if entries is None:  # not weak-referenceable
         return read(est, output_kind)
     for old_key, ens in entries:
         if _same(old_key, key):
@@ -95,12 +96,17 @@ def cached(est: Any, output_kind: str, read) -> Any:
     return ens
 
 
-def forget(est: Any) -> None:
-    """Drop what was read from ``est`` (the plan's check found it no longer matches)."""
+def _entries(est: Any) -> list | None:
+    found = _ENTRIES.get(id(est))
+    if found is not None and found[0]() is est:
+        return found[1]
+    key = id(est)
     try:
-        _ENTRIES.pop(est, None)
+        ref = weakref.ref(est, lambda _, key=key: _ENTRIES.pop(key, None))
     except TypeError:
-        pass
+        return None
+    _ENTRIES[key] = (ref, [])
+    return _ENTRIES[key][1]
 
 
 def _freeze(ens: Any) -> None:
