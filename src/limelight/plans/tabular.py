@@ -102,7 +102,7 @@ def _model_name(model: TabularModel) -> str:
 
 
 def readable_trees(
-    ctx: TabularContext, inst: TabularInstance
+    ctx: TabularContext, inst: TabularInstance, *, cache: bool = True
 ) -> tuple[TreeEnsemble, Any, bool] | None:
     """The model's trees when it is a tree ensemble we read, with the instance as they see
     it, and whether they read a pipeline split's outputs: a bare estimator on the
@@ -122,7 +122,7 @@ def readable_trees(
         names_in = getattr(est, "feature_names_in_", None)
         if names_in is not None and list(map(str, names_in)) != list(inst.feature_names):
             return None
-    ens = tree_ensemble(est, model.output_kind)  # no model call: read it before any
+    ens = tree_ensemble(est, model.output_kind, cache=cache)  # no model call: read before any
     if ens is None:
         return None
     seen = ctx.model_space(inst) if piped else inst
@@ -206,7 +206,11 @@ def plan(
     ctx.calls, ctx.rows = adapter.calls, adapter.rows  # the explanation's cost starts here
     if trees is not None:
         ctx.probed = (probed[:1], probed[1:])
-        if checked_trees(trees[0], trees[1], probed):
+        ok = checked_trees(trees[0], trees[1], probed)
+        if not ok:  # read again uncached: a stale cache is never used
+            trees = readable_trees(ctx, inst, cache=False)
+            ok = trees is not None and checked_trees(trees[0], trees[1], probed)
+        if ok:
             ctx.trees = ReadableTrees(trees[0], through_split=trees[2])
     ctx.select(choose_outputs(adapter.output_names, output, scores=probed[0]))
     if isinstance(method, Explainer):

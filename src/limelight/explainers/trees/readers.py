@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from limelight.explainers.trees.ensemble import TreeEnsemble, _Builder
+from limelight.explainers.trees.read_cache import cached
 from limelight.explainers.trees.sklearn_reader import sklearn_trees
 from limelight.models.boosted import library_of
 
@@ -142,10 +143,19 @@ def read_boosted(est: Any, output_kind: str | None):
     return read_catboost(est)
 
 
-def tree_ensemble(estimator: Any, output_kind: str | None) -> TreeEnsemble | None:
-    """The model's trees as one :class:`TreeEnsemble`, or None when it is not one we read."""
+def tree_ensemble(
+    estimator: Any, output_kind: str | None, *, cache: bool = True
+) -> TreeEnsemble | None:
+    """The model's trees as one :class:`TreeEnsemble`, or None when it is not one we read;
+    ``cache``: reuse what was read from the same fitted model (:mod:`.read_cache`)."""
     if estimator is None or output_kind is None:
         return None
+    if cache:
+        return cached(estimator, output_kind, _read)
+    return _read(estimator, output_kind)
+
+
+def _read(estimator: Any, output_kind: str) -> TreeEnsemble | None:
     try:
         boosted = read_boosted(estimator, output_kind)
         if boosted is not None:
