@@ -29,6 +29,22 @@ if TYPE_CHECKING:
 __all__ = ["ManyRun", "attribute_many", "row_seed"]
 
 CHUNK_SIZE = 1000
+#: the fewest rows a chunk gets when chunks are sized to the workers: the rows of a chunk
+#: share the model calls, so smaller chunks mean more (smaller) calls
+MIN_WORKER_CHUNK = 16
+
+
+def auto_chunk_size(n_rows: int, n_workers: int | None) -> int:
+    """``CHUNK_SIZE`` in this process; with workers, small enough that each gets two
+    chunks (300 rows on 2 workers: 75), so every worker has work from the start.
+
+    >>> auto_chunk_size(300, None), auto_chunk_size(300, 2), auto_chunk_size(10, 2)
+    (1000, 75, 16)
+    """
+    if not n_workers:
+        return CHUNK_SIZE
+    per = -(-n_rows // (2 * n_workers))
+    return int(min(CHUNK_SIZE, max(MIN_WORKER_CHUNK, per)))
 
 
 class ManyRun:
@@ -44,7 +60,7 @@ class ManyRun:
         method: str,
         output: int | str | None,
         random_state: int | None,
-        chunk_size: int,
+        chunk_size: int | None,
         n_jobs: int | None,
         client: Any,
         out: Any,
@@ -52,7 +68,7 @@ class ManyRun:
         options: dict[str, Any],
     ) -> None:
         _check_run_options(chunk_size, n_jobs, client, out, resume, collect=True)
-        self.chunk_size, self.n_jobs, self.client = int(chunk_size), n_jobs, client
+        self.n_jobs, self.client = n_jobs, client
         self.workers = workers(n_jobs, client)  # started now: they import while we plan
         self.store = None if out is None else ChunkStore(out)
         old = self.store.manifest() if self.store is not None and resume else None
@@ -68,6 +84,11 @@ class ManyRun:
             random_state=random_state,
             **options,
         )
+        if chunk_size is None:  # a resumed run keeps its chunks; else sized to the workers
+            chunk_size = (old or {}).get("chunk_size") or auto_chunk_size(
+                self.plan.n_rows, None if self.workers is None else self.workers.n
+            )
+        self.chunk_size = int(chunk_size)
         self.bounds = chunk_bounds(self.plan.n_rows, self.chunk_size)
         self.n_chunks = len(self.bounds)
         self.done: list[int] = []
@@ -104,7 +125,7 @@ def attribute_many(
     method: str = "auto",
     output: int | str | None = None,
     random_state: int | None = None,
-    chunk_size: int = CHUNK_SIZE,
+    chunk_size: int | None = None,
     n_jobs: int | None = None,
     client: Any = None,
     out: Any = None,
@@ -118,8 +139,9 @@ def attribute_many(
     ``"exact"``, ``"kernel"``, ``"lime"``; ``background`` summarised once). Row ``i`` is
     explained with ``random_state=row_seed(random_state, i)`` (``ex.seeds``), the same
     numbers whichever process explains it. ``chunk_size`` rows are explained at a time
-    (memory is set by it, not by the number of rows); ``n_jobs`` runs chunks in joblib
-    processes (-1: every core), ``client`` on a Dask cluster; ``out`` a folder where each
+    (memory is set by it, not by the number of rows; default 1,000, fewer with ``n_jobs``
+    or ``client`` so each worker gets two chunks, a resumed run its own); ``n_jobs`` runs
+    chunks in joblib processes (-1: every core), ``client`` on a Dask cluster; ``out`` a folder where each
     chunk is written as Parquet as it finishes, and ``resume=True`` continues a run there
     (refused when the model, background or options changed). ``collect=False`` (with
     ``out``) returns None instead of holding every row in memory: ``ll.load(out)`` later.
@@ -214,7 +236,7 @@ def _check_run_options(
     chunk_size: Any, n_jobs: Any, client: Any, out: Any, resume: bool, collect: bool
 ) -> None:
     """Refuse, by name, run options that do not fit together or are not what they say."""
-    if not _is_count(chunk_size) or chunk_size < 1:
+    if chunk_size is not None and (not _is_count(chunk_size) or chunk_size < 1):
         raise InputError(f"chunk_size={chunk_size!r}", fix="use an integer chunk_size >= 1")
     if n_jobs is not None and not _is_count(n_jobs):
         raise InputError(

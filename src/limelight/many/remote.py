@@ -150,7 +150,9 @@ class DaskWorkers:
         self.stop = DaskFlag(f"limelight-cancel-{uuid.uuid4().hex}")
 
     def send(self, plan: Any) -> Any:
-        return self.client.scatter(plan, broadcast=True)
+        # a key of its own (hash=False): a later run's plan of the same content would share
+        # the key, and the release of this run's future would drop that run's plan
+        return self.client.scatter(plan, broadcast=True, hash=False)
 
     def submit(self, *args: Any) -> Any:
         return self.client.submit(chunk_task, *args, self.stop, pure=False)
