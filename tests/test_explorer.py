@@ -419,3 +419,15 @@ def test_the_beeswarm_is_attribute_many_and_a_loop_of_attribute():
             np.testing.assert_allclose(sw.values[r], e.values, atol=1e-12)
         assert ex._global_arrays["swarm_index"]["shape"] == [6]
         ex.close()
+
+
+def test_with_labels_and_no_row_selected_save_writes_the_data_sets_importance(data, tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    X, y = data
+    model = LinearRegression().fit(X, y)
+    ex = ll.explore(model, X, y, sample=0)
+    saved = ll.load(ex.save(tmp_path / "importance.json"))  # waits for the global views
+    imp = ex.wait_global(60)["importance"]
+    assert saved.modality == imp.modality and saved.feature_names == imp.feature_names
+    np.testing.assert_allclose(saved.values, imp.values)
