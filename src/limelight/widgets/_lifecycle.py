@@ -64,8 +64,8 @@ class Lifecycle:
             return "running", None
         try:
             return "done", self.wait(0)
-        except WaitTimeout:  # ended between the two reads: it is done or failed now
-            return self._outcome()
+        except WaitTimeout:  # a new run started between the two reads: it is running
+            return "running", None
         except Exception as exc:  # noqa: BLE001 - the run's own error (or Cancelled)
             return "failed", exc
 
